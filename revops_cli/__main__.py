@@ -1,0 +1,3 @@
+from revops_cli.app import main
+
+main()

@@ -1,0 +1,103 @@
+"""The `revops` command: global options, command registration, and one-line errors.
+
+Heavy libraries (duckdb, boto3, fastapi, slack) are imported inside the commands that need them,
+so `revops --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from revops_cli import __version__
+from revops_cli.commands import cache as cache_cmd
+from revops_cli.commands import config as config_cmd
+from revops_cli.commands import data as data_cmd
+from revops_cli.commands import demo as demo_cmd
+from revops_cli.commands.context import CliContext
+
+app = typer.Typer(
+    name="revops",
+    help="Answers for Revenue Operations analysts, from your own warehouse: deals, leads, revenue, pipeline.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"revops {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    profile: Annotated[Optional[str], typer.Option("--profile", envvar="REVOPS_PROFILE",
+                                                   help="Settings profile from revops.yaml (e.g. prod).")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Answer only from the result cache.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Skip the result cache.")] = False,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Analysis date (YYYY-MM-DD); default today.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks and debug detail.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    ctx.obj = CliContext(profile=profile, verbose=verbose, offline=offline, refresh=refresh, as_of=as_of)
+
+
+app.add_typer(data_cmd.app, name="data")
+app.add_typer(demo_cmd.app, name="demo")
+app.add_typer(cache_cmd.app, name="cache")
+app.add_typer(config_cmd.app, name="config")
+app.command("init")(config_cmd.init)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turn every failure into one line on stderr and an exit code."""
+    import click
+
+    from revops_cli.errors import RevopsError
+
+    args = sys.argv[1:] if argv is None else argv
+    verbose = "--verbose" in args or "-v" in args or bool(os.environ.get("REVOPS_VERBOSE"))
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(args=args, prog_name="revops", standalone_mode=False)
+        code = rv if isinstance(rv, int) else 0
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        print("Aborted.", file=sys.stderr)
+        code = 130
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except RevopsError as exc:
+        if verbose:
+            import traceback
+
+            traceback.print_exc()
+        print(f"Error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {exc.hint}", file=sys.stderr)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        code = 130
+    except BrokenPipeError:
+        code = 0
+    except Exception as exc:  # a bug: still one line unless --verbose
+        if verbose:
+            import traceback
+
+            traceback.print_exc()
+        print(f"Error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("  hint: re-run with --verbose for the traceback, and report it", file=sys.stderr)
+        code = 1
+    sys.stdout.flush()
+    raise SystemExit(code)

@@ -1,0 +1,1 @@
+"""CLI commands, one module per command group. Each is thin: parse, call the library, render."""

@@ -1,0 +1,49 @@
+"""`revops demo`: build the embedded demo warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from revops_cli.commands import context
+
+app = typer.Typer(help="The embedded demo warehouse.", no_args_is_help=True)
+
+
+@app.command("init")
+def init(
+    ctx: typer.Context,
+    scale: Annotated[float, typer.Option(help="Size: 1 ≈ 300 accounts; 1000 ≈ one million opportunities.", min=0.01)] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date the data is relative to (default: today).")] = None,
+    path: Annotated[Optional[Path], typer.Option(help="DuckDB file to write (default: warehouse.path).")] = None,
+) -> None:
+    """Generate a deterministic, realistic RevOps data set into DuckDB."""
+    import sys
+    import time
+    from datetime import date
+
+    from revops_cli.errors import UsageError
+    from revops_cli.warehouse.cache import ResultCache
+    from revops_cli.warehouse.demo_data import generate
+
+    cli = context.get(ctx)
+    settings = cli.settings
+    try:
+        day = date.fromisoformat(as_of) if as_of else settings.as_of
+    except ValueError:
+        raise UsageError(f"--as-of {as_of!r} is not a date", "use YYYY-MM-DD") from None
+    target = path or settings.duckdb_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    counts = generate(target, scale=scale, seed=seed, as_of=day)
+    cleared = ResultCache(settings.cache_path).clear(source=f"duckdb:{target.resolve()}")
+    took = time.perf_counter() - started
+    total = sum(counts.values())
+    print(f"demo warehouse: {target} (scale {scale:g}, seed {seed}, as of {day}): "
+          f"{total:,} rows in {len(counts)} tables, {took:.1f} s"
+          + (f"; {cleared} stale cache entries dropped" if cleared else ""))
+    for table, n in counts.items():
+        print(f"  {table:28} {n:>12,}", file=sys.stderr if not sys.stdout.isatty() else sys.stdout)

@@ -1,0 +1,356 @@
+"""Settings: defaults < user revops.yaml < project revops.yaml < REVOPS_* environment < flags.
+
+`revops.yaml` is read from the user dir (REVOPS_HOME, default ~/.revops) and then from the current
+folder; the project file wins. A `profiles:` section holds named overlays chosen by `--profile` /
+REVOPS_PROFILE (e.g. `prod` with a Firebolt warehouse and the bedrock-agents backend).
+
+Environment: every setting has a generic name, REVOPS_<SECTION>__<KEY> (e.g. REVOPS_CACHE__TTL_SECONDS),
+and the common ones a short alias listed in ENV_ALIASES (e.g. REVOPS_WEBHOOK_URL).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from revops_cli.errors import ConfigError
+
+CONFIG_FILENAME = "revops.yaml"
+
+DEFAULTS: dict[str, Any] = {
+    "warehouse": {
+        "kind": "duckdb",            # duckdb | firebolt
+        "path": None,                # duckdb file; default <home>/demo.duckdb (created on first use)
+        "url": None,                 # Firebolt Core, e.g. http://localhost:3473
+        "account": None,             # Firebolt cloud
+        "database": None,
+        "engine": None,
+        "client_id": None,
+        "client_secret": None,
+        "writable_table": "crm_outbox",   # where the Execution agent records CRM updates
+    },
+    "tables": {},                    # canonical name -> real table name
+    "backend": "local",              # local | bedrock-agents | bedrock
+    "as_of": None,                   # the analysis date ("today"); default: the real today
+    "cache": {"enabled": True, "ttl_seconds": 3600, "path": None},
+    "query": {"row_limit": 10000, "timeout_seconds": 30.0},
+    "bedrock": {"region": "us-east-1", "agent_id": None, "agent_alias_id": None,
+                "model_id": "anthropic.claude-3-7-sonnet-20250219-v1:0", "max_turns": 8},
+    "search": {"provider": "offline", "url": None, "api_key": None},
+    "webhooks": {"url": None, "secret": None, "allow_hosts": [], "endpoints": {}},
+    "slack": {"bot_token": None, "signing_secret": None, "app_token": None, "api_url": None,
+              "secrets_manager_id": None, "allowed_channels": [], "allowed_users": []},
+    "conversations": {"enabled": True, "path": None},
+    "queue": {"kind": "sqlite", "sqs_queue_url": None, "visibility_timeout": 300, "max_receives": 5},
+}
+
+# Short environment names for the settings people set most.
+ENV_ALIASES: dict[str, str] = {
+    "REVOPS_WAREHOUSE": "warehouse.kind",
+    "REVOPS_DUCKDB_PATH": "warehouse.path",
+    "REVOPS_FIREBOLT_URL": "warehouse.url",
+    "REVOPS_FIREBOLT_ACCOUNT": "warehouse.account",
+    "REVOPS_FIREBOLT_DATABASE": "warehouse.database",
+    "REVOPS_FIREBOLT_ENGINE": "warehouse.engine",
+    "REVOPS_FIREBOLT_CLIENT_ID": "warehouse.client_id",
+    "REVOPS_FIREBOLT_CLIENT_SECRET": "warehouse.client_secret",
+    "REVOPS_BACKEND": "backend",
+    "REVOPS_AS_OF": "as_of",
+    "REVOPS_WEBHOOK_URL": "webhooks.url",
+    "REVOPS_WEBHOOK_SECRET": "webhooks.secret",
+    "REVOPS_WEBHOOK_ALLOW_HOSTS": "webhooks.allow_hosts",
+    "REVOPS_SLACK_BOT_TOKEN": "slack.bot_token",
+    "REVOPS_SLACK_SIGNING_SECRET": "slack.signing_secret",
+    "REVOPS_SLACK_APP_TOKEN": "slack.app_token",
+    "REVOPS_SEARCH_API_KEY": "search.api_key",
+    "REVOPS_BEDROCK_AGENT_ID": "bedrock.agent_id",
+    "REVOPS_BEDROCK_AGENT_ALIAS_ID": "bedrock.agent_alias_id",
+    "REVOPS_BEDROCK_MODEL_ID": "bedrock.model_id",
+}
+
+SECRET_WORDS = ("secret", "token", "password", "api_key", "client_secret")
+
+
+def user_home() -> Path:
+    return Path(os.environ.get("REVOPS_HOME") or Path.home() / ".revops").expanduser()
+
+
+def is_secret_key(key: str) -> bool:
+    k = key.lower()
+    return any(w in k for w in SECRET_WORDS)
+
+
+def mask(value: Any) -> Any:
+    if value in (None, "", [], {}):
+        return value
+    s = str(value)
+    return "****" + s[-4:] if len(s) > 12 else "****"
+
+
+@dataclass
+class Settings:
+    data: dict[str, Any]
+    home: Path
+    profile: str = "default"
+    files: list[Path] = field(default_factory=list)
+    origins: dict[str, str] = field(default_factory=dict)   # dotted key -> where the value came from
+
+    def get(self, dotted: str, default: Any = None) -> Any:
+        node: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return default if node is None else node
+
+    # Paths the product writes to, all under the user dir unless configured.
+    @property
+    def duckdb_path(self) -> Path:
+        p = self.get("warehouse.path")
+        return Path(p).expanduser() if p else self.home / "demo.duckdb"
+
+    @property
+    def cache_path(self) -> Path:
+        p = self.get("cache.path")
+        return Path(p).expanduser() if p else self.home / "cache.duckdb"
+
+    @property
+    def conversations_path(self) -> Path:
+        p = self.get("conversations.path")
+        return Path(p).expanduser() if p else self.home / "conversations.db"
+
+    @property
+    def as_of(self) -> date:
+        v = self.get("as_of")
+        if not v:
+            return date.today()
+        if isinstance(v, date):
+            return v
+        try:
+            return date.fromisoformat(str(v))
+        except ValueError:
+            raise ConfigError(f"as_of {v!r} is not a date", "use YYYY-MM-DD") from None
+
+    def table(self, canonical: str) -> str:
+        """The real table name for a canonical one (`tables:` in revops.yaml)."""
+        return (self.data.get("tables") or {}).get(canonical, canonical)
+
+    def masked(self) -> dict[str, Any]:
+        def walk(node: Any, key: str = "") -> Any:
+            if isinstance(node, dict):
+                return {k: walk(v, k) for k, v in node.items()}
+            return mask(node) if is_secret_key(key) else node
+        return walk(self.data)
+
+
+def _deep_merge(base: dict, over: dict, origin: str, origins: dict, prefix: str = "") -> dict:
+    for k, v in over.items():
+        dotted = f"{prefix}{k}"
+        if isinstance(v, dict) and isinstance(base.get(k), dict) and k not in ("tables", "endpoints"):
+            _deep_merge(base[k], v, origin, origins, dotted + ".")
+        else:
+            base[k] = copy.deepcopy(v)
+            origins[dotted] = origin
+    return base
+
+
+def _set_dotted(data: dict, dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node = data
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+
+
+def _coerce(dotted: str, value: str) -> Any:
+    """Turn an environment string into the type of the default at that key."""
+    node: Any = DEFAULTS
+    for p in dotted.split("."):
+        node = node.get(p) if isinstance(node, dict) else None
+    if isinstance(node, bool):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(node, int):
+        return int(value)
+    if isinstance(node, float):
+        return float(value)
+    if isinstance(node, list):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+def _key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """Line numbers of every mapping key, so a bad value can be reported with its line."""
+    import yaml
+
+    lines: dict[tuple[str, ...], int] = {}
+
+    def walk(node: Any, path: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                key = str(k.value)
+                lines[path + (key,)] = k.start_mark.line + 1
+                walk(v, path + (key,))
+
+    try:
+        walk(yaml.compose(text), ())
+    except yaml.YAMLError:
+        pass
+    return lines
+
+
+def _load_file(path: Path) -> dict[str, Any]:
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{where}: {problem}", "fix the YAML syntax on that line") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: expected a mapping of settings", "see `revops init` for an example")
+    _validate(data, path, _key_lines(text))
+    return data
+
+
+def _validate(data: dict, path: Path, lines: dict[tuple[str, ...], int], prefix: tuple[str, ...] = (),
+              defaults: dict | None = None) -> None:
+    defaults = DEFAULTS if defaults is None else defaults
+    for k, v in data.items():
+        key = prefix + (str(k),)
+        where = f"{path}:{lines.get(key, 1)}"
+        if not prefix and k == "profiles":
+            if not isinstance(v, dict):
+                raise ConfigError(f"{where}: 'profiles' must be a mapping of profile names", "see `revops init`")
+            for name, prof in v.items():
+                if not isinstance(prof, dict):
+                    raise ConfigError(f"{path}:{lines.get(key + (str(name),), 1)}: profile {name!r} must be a mapping",
+                                      "see `revops init`")
+                _validate(prof, path, lines, key + (str(name),), DEFAULTS)
+            continue
+        if k not in defaults:
+            from rapidfuzz import process
+
+            best = process.extractOne(str(k), list(defaults)) if defaults else None
+            hint = f"did you mean {best[0]!r}?" if best and best[1] > 70 else "see `revops init` for the known settings"
+            raise ConfigError(f"{where}: unknown setting {'.'.join(key[-2:] if prefix else key)!r}", hint)
+        d = defaults[k]
+        if isinstance(d, dict) and k not in ("tables", "endpoints"):
+            if not isinstance(v, dict):
+                raise ConfigError(f"{where}: {k!r} must be a mapping", "see `revops init`")
+            _validate(v, path, lines, key, d)
+        elif v is not None and d is not None and not isinstance(d, dict):
+            ok = (isinstance(v, bool) if isinstance(d, bool) else
+                  isinstance(v, (int, float)) and not isinstance(v, bool) if isinstance(d, (int, float)) else
+                  isinstance(v, (list, str)) if isinstance(d, list) else True)
+            if not ok:
+                raise ConfigError(f"{where}: {k!r} should be a {type(d).__name__}, got {v!r}",
+                                  "fix the value on that line")
+
+
+def load_settings(profile: str | None = None, overrides: dict[str, Any] | None = None,
+                  cwd: Path | None = None) -> Settings:
+    home = user_home()
+    data = copy.deepcopy(DEFAULTS)
+    origins: dict[str, str] = {}
+    files: list[Path] = []
+    raw_layers: list[tuple[dict, str]] = []
+    for path in (home / CONFIG_FILENAME, (cwd or Path.cwd()) / CONFIG_FILENAME):
+        if path.is_file() and path not in files:
+            files.append(path)
+            raw_layers.append((_load_file(path), str(path)))
+    profile = profile or os.environ.get("REVOPS_PROFILE") or "default"
+    known_profiles = {"default"}
+    for layer, origin in raw_layers:
+        profiles = layer.pop("profiles", {}) or {}
+        known_profiles.update(profiles)
+        _deep_merge(data, layer, origin, origins)
+        if profile in profiles:
+            _deep_merge(data, profiles[profile], f"{origin} (profile {profile})", origins)
+    if profile not in known_profiles:
+        raise ConfigError(f"unknown profile {profile!r}",
+                          f"known profiles: {', '.join(sorted(known_profiles))}; define it under 'profiles:' in revops.yaml")
+    for env, value in os.environ.items():
+        if not env.startswith("REVOPS_") or env in ("REVOPS_HOME", "REVOPS_PROFILE"):
+            continue
+        dotted = ENV_ALIASES.get(env)
+        if dotted is None and "__" in env:
+            dotted = env[len("REVOPS_"):].lower().replace("__", ".")
+        if dotted is None:
+            continue
+        try:
+            _set_dotted(data, dotted, _coerce(dotted, value))
+        except ValueError:
+            raise ConfigError(f"environment variable {env}={value!r} has the wrong type", "fix or unset it") from None
+        origins[dotted] = f"env {env}"
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            _set_dotted(data, dotted, value)
+            origins[dotted] = "flag"
+    return Settings(data=data, home=home, profile=profile, files=files, origins=origins)
+
+
+INIT_TEMPLATE = """\
+# revops.yaml: settings for the revops CLI and servers.
+# Looked up in the user dir (REVOPS_HOME, default ~/.revops), then in the current folder (wins).
+# Environment variables override files: REVOPS_<SECTION>__<KEY>, or the short names in the README.
+# Flags override everything. Secrets are best left to the environment.
+
+warehouse:
+  kind: duckdb                 # duckdb (embedded, the demo by default) | firebolt
+  # path: ~/.revops/demo.duckdb
+  # Firebolt cloud:   account, database, engine, client_id, client_secret
+  # Firebolt Core:    url: http://localhost:3473, database
+  writable_table: crm_outbox   # where CRM updates from the Execution agent are recorded
+
+# Map canonical tables to your warehouse's names (see docs/ARCHITECTURE.md for the schema).
+tables: {}
+#   opportunities: sfdc_opportunity
+#   calls: gong_calls
+
+backend: local                 # local | bedrock-agents | bedrock
+# as_of: 2026-11-24            # pin "today" for reproducible answers
+
+cache:
+  enabled: true
+  ttl_seconds: 3600            # online answers reuse results younger than this; --refresh skips the cache
+
+query:
+  row_limit: 10000
+  timeout_seconds: 30
+
+# bedrock:
+#   region: us-east-1
+#   agent_id: PVWGKOWSOT
+#   agent_alias_id: TSTALIASID
+#   model_id: anthropic.claude-3-7-sonnet-20250219-v1:0
+
+search:
+  provider: offline            # offline (company_research table) | http
+  # url: https://search.example.com/v1/search
+  # api_key: set REVOPS_SEARCH_API_KEY instead
+
+webhooks:
+  # url: https://your-app.example.com/revops     # or REVOPS_WEBHOOK_URL
+  # secret: set REVOPS_WEBHOOK_SECRET             # Standard Webhooks signing secret
+  allow_hosts: []
+  endpoints: {}
+  #   crm_alerts: {url: https://hooks.example.com/alerts}
+
+conversations:
+  enabled: true                # log every answer to <home>/conversations.db
+
+profiles:
+  prod:
+    warehouse:
+      kind: firebolt
+      database: dwh_prod
+      engine: dwh_prod_analytics
+    backend: bedrock-agents
+"""

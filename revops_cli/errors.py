@@ -1,0 +1,69 @@
+"""The errors a user can cause or fix. Each carries a one-line message and a hint on what to do.
+
+The CLI prints `Error: <message>` (plus the hint) and exits with `exit_code`; servers map them to 4xx.
+Anything that is not a RevopsError is a bug: the CLI still prints one line, unless --verbose.
+"""
+
+from __future__ import annotations
+
+
+class RevopsError(Exception):
+    """A failure the user can act on."""
+
+    exit_code = 1
+    http_status = 400
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class UsageError(RevopsError):
+    """Bad arguments: unknown names, missing or mistyped parameters."""
+
+    exit_code = 2
+
+
+class NotFoundError(RevopsError):
+    """A named thing (pattern, deal, lead, conversation, cache entry) does not exist."""
+
+    exit_code = 2
+    http_status = 404
+
+
+class ConfigError(RevopsError):
+    """A config file or setting is wrong or missing."""
+
+    exit_code = 3
+
+
+class RefusedSQLError(RevopsError):
+    """The read-only guard refused a statement."""
+
+    exit_code = 4
+    http_status = 422
+
+
+class WarehouseError(RevopsError):
+    """The warehouse failed or could not be reached."""
+
+    exit_code = 5
+    http_status = 502
+
+
+class OfflineMissError(RevopsError):
+    """--offline was asked for, and the cache has no answer for this query."""
+
+    exit_code = 6
+    http_status = 404
+
+
+class ActionError(RevopsError):
+    """An action (webhook, CRM write, Slack post) failed or is not allowed."""
+
+    exit_code = 7
+    http_status = 502

@@ -1,0 +1,134 @@
+"""Rendering for the terminal and for pipes: one place that knows about formats, colour and TTYs.
+
+Formats: table (rich in a terminal, plain box text in a pipe), json (stable, documented in the README),
+csv, markdown, text. Colour and markup only when stdout is a terminal and NO_COLOR is unset.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Iterable
+
+from revops_cli.warehouse.base import QueryResult
+
+
+class TableFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class AnswerFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    tty = (sys.stderr if stderr else sys.stdout).isatty() and not os.environ.get("NO_COLOR")
+    return Console(stderr=stderr, force_terminal=tty or None, no_color=not tty, highlight=False,
+                   width=None if tty else 200, soft_wrap=not tty)
+
+
+def json_default(v: Any) -> Any:
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return float(v)
+    if isinstance(v, (set, tuple)):
+        return list(v)
+    if isinstance(v, Enum):
+        return v.value
+    if hasattr(v, "to_dict"):
+        return v.to_dict()
+    return str(v)
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, default=json_default, indent=2, ensure_ascii=False)
+
+
+def echo_json(obj: Any) -> None:
+    sys.stdout.write(dumps(obj) + "\n")
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) >= 1000 else f"{v:.4g}" if v != int(v) else f"{v:.0f}"
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    return str(v)
+
+
+def result_to_json(result: QueryResult, **extra: Any) -> dict[str, Any]:
+    """The stable JSON shape of a query result (README: "JSON output")."""
+    return {**extra,
+            "columns": [{"name": c, "type": t} for c, t in zip(result.columns, result.types)],
+            "rows": result.records(),
+            "row_count": len(result.rows),
+            "truncated": result.truncated}
+
+
+def render_result(result: QueryResult, fmt: TableFormat, *, title: str | None = None, **extra: Any) -> None:
+    if fmt == TableFormat.json:
+        echo_json(result_to_json(result, **extra))
+    elif fmt == TableFormat.csv:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(result.columns)
+        for row in result.rows:
+            w.writerow(["" if v is None else (v.isoformat() if isinstance(v, (date, datetime)) else v) for v in row])
+        sys.stdout.write(buf.getvalue())
+    elif fmt == TableFormat.markdown:
+        sys.stdout.write(markdown_table(result.columns, result.rows) + "\n")
+    else:
+        render_rich_table(result.columns, result.rows, title=title, types=result.types)
+    if result.truncated and fmt != TableFormat.json:
+        print(f"revops: result cut at {len(result.rows)} rows (query.row_limit)", file=sys.stderr)
+
+
+def markdown_table(columns: list[str], rows: Iterable[Iterable[Any]]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(_cell(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |")
+    return "\n".join(lines)
+
+
+def render_rich_table(columns: list[str], rows: Iterable[Iterable[Any]], *, title: str | None = None,
+                      types: list[str] | None = None) -> None:
+    from rich import box
+    from rich.table import Table
+
+    numeric = {"INTEGER", "BIGINT", "DOUBLE", "DECIMAL"}
+    table = Table(title=title, box=box.SIMPLE_HEAVY if stdout_is_tty() else box.ASCII2, show_lines=False)
+    for i, c in enumerate(columns):
+        table.add_column(c, justify="right" if types and types[i] in numeric else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(v) for v in row])
+    console().print(table)
+
+
+def render_markdown(text: str) -> None:
+    """Markdown answers: rich rendering in a terminal, the markdown itself in a pipe."""
+    if stdout_is_tty():
+        from rich.markdown import Markdown
+
+        console().print(Markdown(text))
+    else:
+        sys.stdout.write(text.rstrip("\n") + "\n")

@@ -1,0 +1,254 @@
+"""The result cache: every warehouse (and web research) result, kept in a DuckDB file.
+
+Key = sha256 of (namespace, warehouse identity, SQL text, parameters). Online, a result younger than
+`cache.ttl_seconds` is reused; `--refresh` skips the cache; `--offline` answers only from it.
+
+Several revops processes may share one cache file, and DuckDB allows one writer process per file, so no
+connection is ever held: reads open the file read-only for a moment, writes are buffered in memory and
+flushed in one short read-write transaction (at the end of a request), and a process that meets another's
+lock retries with backoff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from revops_cli.errors import RevopsError
+from revops_cli.warehouse.base import QueryResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    key        VARCHAR PRIMARY KEY,
+    namespace  VARCHAR NOT NULL,
+    source     VARCHAR NOT NULL,
+    sql        VARCHAR NOT NULL,
+    params     VARCHAR NOT NULL,
+    payload    VARCHAR NOT NULL,
+    row_count  INTEGER NOT NULL,
+    created_at TIMESTAMP NOT NULL
+)
+"""
+
+LOCK_WAIT_S = 20.0
+
+
+def cache_key(namespace: str, source: str, sql: str, params: Sequence[Any] | None) -> str:
+    blob = json.dumps([namespace, source, sql, _encode_params(params)], separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _encode_value(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, (bytes, bytearray)):
+        return v.hex()
+    if isinstance(v, (list, tuple)):
+        return [_encode_value(x) for x in v]
+    return v
+
+
+def _encode_params(params: Sequence[Any] | None) -> list[Any]:
+    return [_encode_value(p) for p in (params or [])]
+
+
+_DECODERS = {
+    "DATE": date.fromisoformat,
+    "TIMESTAMP": datetime.fromisoformat,
+    "DECIMAL": Decimal,
+}
+
+
+def encode_result(result: QueryResult) -> str:
+    return json.dumps({"columns": result.columns, "types": result.types, "truncated": result.truncated,
+                       "rows": [[_encode_value(v) for v in row] for row in result.rows]},
+                      separators=(",", ":"))
+
+
+def decode_result(payload: str) -> QueryResult:
+    doc = json.loads(payload)
+    decoders = [_DECODERS.get(t) for t in doc["types"]]
+    rows = []
+    for row in doc["rows"]:
+        rows.append(tuple(v if (v is None or dec is None) else dec(v) for v, dec in zip(row, decoders)))
+    return QueryResult(columns=doc["columns"], types=doc["types"], rows=rows, truncated=doc["truncated"], cached=True)
+
+
+@dataclass
+class CacheEntry:
+    key: str
+    namespace: str
+    source: str
+    sql: str
+    params: str
+    payload: str
+    row_count: int
+    created_at: datetime
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text or "conflicting" in text or "being used" in text
+
+
+class ResultCache:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._pending: dict[str, CacheEntry] = {}
+        self._batch_depth = 0
+
+    # -- connections ---------------------------------------------------------------------------
+    @contextmanager
+    def _open(self, read_only: bool) -> Iterator[Any]:
+        import duckdb
+
+        deadline = time.monotonic() + LOCK_WAIT_S
+        delay = 0.005
+        while True:
+            try:
+                if not read_only:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.Error as exc:
+                if not _is_lock_error(exc) or time.monotonic() > deadline:
+                    raise RevopsError(f"cannot open the result cache {self.path}: {str(exc).splitlines()[0]}",
+                                      "another revops process may be stuck; try again or `revops cache clear`") from None
+                time.sleep(delay + random.random() * delay)
+                delay = min(delay * 2, 0.2)
+        try:
+            if not read_only:
+                conn.execute(SCHEMA)
+            yield conn
+        finally:
+            conn.close()
+
+    # -- reads -----------------------------------------------------------------------------------
+    def get(self, key: str) -> CacheEntry | None:
+        if key in self._pending:
+            return self._pending[key]
+        if not self.path.exists():
+            return None
+        with self._open(read_only=True) as conn:
+            try:
+                row = conn.execute("SELECT key, namespace, source, sql, params, payload, row_count, created_at "
+                                   "FROM entries WHERE key = ?", [key]).fetchone()
+            except Exception:
+                return None      # an empty file with no table yet
+        return CacheEntry(*row) if row else None
+
+    def entries(self, *, namespace: str | None = None, limit: int | None = None) -> list[CacheEntry]:
+        self.flush()
+        if not self.path.exists():
+            return []
+        sql = "SELECT key, namespace, source, sql, params, '' AS payload, row_count, created_at FROM entries"
+        args: list[Any] = []
+        if namespace:
+            sql += " WHERE namespace = ?"
+            args.append(namespace)
+        sql += " ORDER BY created_at DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        with self._open(read_only=True) as conn:
+            try:
+                return [CacheEntry(*r) for r in conn.execute(sql, args).fetchall()]
+            except Exception:
+                return []
+
+    def find(self, prefix: str) -> CacheEntry | None:
+        self.flush()
+        if not self.path.exists():
+            return None
+        with self._open(read_only=True) as conn:
+            rows = conn.execute("SELECT key, namespace, source, sql, params, payload, row_count, created_at "
+                                "FROM entries WHERE key LIKE ? ORDER BY created_at DESC LIMIT 2",
+                                [prefix + "%"]).fetchall()
+        if len(rows) > 1:
+            raise RevopsError(f"cache key prefix {prefix!r} is ambiguous", "give more characters")
+        return CacheEntry(*rows[0]) if rows else None
+
+    def stats(self) -> dict[str, Any]:
+        self.flush()
+        out: dict[str, Any] = {"path": str(self.path), "entries": 0, "bytes": 0, "rows": 0,
+                               "oldest": None, "newest": None, "by_namespace": {}, "by_source": {}}
+        if not self.path.exists():
+            return out
+        out["bytes"] = self.path.stat().st_size
+        with self._open(read_only=True) as conn:
+            try:
+                n, rows, oldest, newest = conn.execute(
+                    "SELECT count(*), coalesce(sum(row_count), 0), min(created_at), max(created_at) FROM entries").fetchone()
+                out.update(entries=n, rows=int(rows), oldest=oldest and oldest.isoformat(), newest=newest and newest.isoformat())
+                out["by_namespace"] = dict(conn.execute("SELECT namespace, count(*) FROM entries GROUP BY 1 ORDER BY 1").fetchall())
+                out["by_source"] = dict(conn.execute("SELECT source, count(*) FROM entries GROUP BY 1 ORDER BY 1").fetchall())
+            except Exception:
+                pass
+        return out
+
+    # -- writes ----------------------------------------------------------------------------------
+    def put(self, namespace: str, source: str, sql: str, params: Sequence[Any] | None, payload: str,
+            row_count: int) -> str:
+        key = cache_key(namespace, source, sql, params)
+        self._pending[key] = CacheEntry(key, namespace, source, sql, json.dumps(_encode_params(params)), payload,
+                                        row_count, datetime.now(timezone.utc).replace(tzinfo=None))
+        if self._batch_depth == 0:
+            self.flush()
+        return key
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Buffer writes until the outermost batch ends: one short write transaction per request."""
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0:
+                self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        with self._open(read_only=False) as conn:
+            conn.execute("BEGIN")
+            conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             [[e.key, e.namespace, e.source, e.sql, e.params, e.payload, e.row_count, e.created_at]
+                              for e in pending.values()])
+            conn.execute("COMMIT")
+
+    def clear(self, *, source: str | None = None, older_than_s: float | None = None) -> int:
+        self._pending.clear()
+        if not self.path.exists():
+            return 0
+        where, args = [], []
+        if source:
+            where.append("source = ?")
+            args.append(source)
+        if older_than_s is not None:
+            where.append("created_at < ?")
+            args.append(datetime.now(timezone.utc).replace(tzinfo=None).timestamp() - older_than_s)
+            where[-1] = "epoch(created_at) < ?"
+        with self._open(read_only=False) as conn:
+            n = conn.execute("SELECT count(*) FROM entries" + (" WHERE " + " AND ".join(where) if where else ""),
+                             args).fetchone()[0]
+            conn.execute("DELETE FROM entries" + (" WHERE " + " AND ".join(where) if where else ""), args)
+            conn.execute("CHECKPOINT")
+        return int(n)
+
+
+def age_seconds(entry: CacheEntry) -> float:
+    created = entry.created_at.replace(tzinfo=timezone.utc)
+    return (datetime.now(timezone.utc) - created).total_seconds()

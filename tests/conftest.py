@@ -1,0 +1,47 @@
+"""Shared fixtures: every test runs against its own user dir, never ~/.revops."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+AS_OF = date(2026, 11, 24)
+SEEDS = [42, 7]
+
+
+@pytest.fixture(autouse=True)
+def revops_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "revops-home"
+    home.mkdir()
+    monkeypatch.setenv("REVOPS_HOME", str(home))
+    monkeypatch.setenv("REVOPS_AS_OF", AS_OF.isoformat())
+    for var in list(__import__("os").environ):
+        if var.startswith("REVOPS_") and var not in ("REVOPS_HOME", "REVOPS_AS_OF"):
+            monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return home
+
+
+@pytest.fixture(scope="session", params=SEEDS, ids=lambda s: f"seed{s}")
+def demo_db(request, tmp_path_factory) -> Path:
+    """A demo warehouse per seed (scale 0.3), shared by the whole session. Read-only: never write to it."""
+    from revops_cli.warehouse.demo_data import generate
+
+    path = tmp_path_factory.mktemp(f"demo{request.param}") / "demo.duckdb"
+    generate(path, scale=0.3, seed=request.param, as_of=AS_OF)
+    return path
+
+
+@pytest.fixture
+def settings_for(revops_home, monkeypatch):
+    """Settings pointing at a given demo warehouse file."""
+    def make(db: Path, **env: str):
+        from revops_cli.config import load_settings
+
+        monkeypatch.setenv("REVOPS_DUCKDB_PATH", str(db))
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        return load_settings()
+    return make
