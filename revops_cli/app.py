@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from revops_cli import __version__
+from revops_cli.commands import answers
 from revops_cli.commands import cache as cache_cmd
 from revops_cli.commands import config as config_cmd
 from revops_cli.commands import data as data_cmd
@@ -51,6 +52,12 @@ def root(
     ctx.obj = CliContext(profile=profile, verbose=verbose, offline=offline, refresh=refresh, as_of=as_of)
 
 
+app.command("ask")(answers.ask)
+app.command("deal")(answers.deal)
+app.command("lead")(answers.lead)
+app.command("search")(answers.search)
+app.command("execute")(answers.execute)
+data_cmd.app.command("ask")(answers.data_ask)
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(cache_cmd.app, name="cache")

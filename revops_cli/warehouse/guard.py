@@ -76,8 +76,8 @@ class _QuietFallback(logging.Filter):
 logging.getLogger("sqlglot").addFilter(_QuietFallback())
 
 
-def _refuse(reason: str, hint: str = _HINT) -> RefusedSQLError:
-    return RefusedSQLError(f"refused: {reason} — {_TAIL}", hint)
+def _refuse(reason: str, hint: str = _HINT, *, tail: bool = True) -> RefusedSQLError:
+    return RefusedSQLError(f"refused: {reason} — {_TAIL}" if tail else f"refused: {reason}", hint)
 
 
 def _parse(sql: str) -> list[exp.Expression]:
@@ -91,7 +91,7 @@ def _parse(sql: str) -> list[exp.Expression]:
             last = e
     first = str(last).splitlines()[0] if last else "syntax error"
     raise _refuse(f"could not parse the statement ({first})",
-                  "check the SQL syntax; revops accepts PostgreSQL/DuckDB-style SELECT queries")
+                  "check the SQL syntax; revops accepts PostgreSQL/DuckDB-style SELECT queries", tail=False)
 
 
 def _tokens(sql: str) -> list:

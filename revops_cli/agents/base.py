@@ -1,0 +1,82 @@
+"""What every agent works with: the task it was handed and a context whose tool calls land in the trace."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterator, Protocol
+
+from revops_cli.config import Settings
+from revops_cli.models import Answer, Request, Step, Trace
+from revops_cli.warehouse.base import QueryResult
+
+
+@dataclass
+class Task:
+    """What the manager hands an agent: the intent, the resolved entities and the original text."""
+
+    intent: str                                   # e.g. deal_status, lead_assess, revenue_by_segment, research, action
+    text: str
+    entities: dict[str, Any] = field(default_factory=dict)   # {"opportunity": {...}, "account": {...}, "person": {...}, "company": "...", "period": Period}
+    params: dict[str, Any] = field(default_factory=dict)     # explicit inputs from the command line
+
+
+@dataclass
+class AgentContext:
+    settings: Settings
+    warehouse: Any                                # CachedWarehouse
+    trace: Trace
+    request: Request
+    session: dict[str, Any] = field(default_factory=dict)    # what earlier turns of this session left (last deal, account, ...)
+
+    @property
+    def as_of(self) -> date:
+        return self.settings.as_of
+
+    @contextmanager
+    def tool(self, agent: str, name: str, params: dict[str, Any] | None = None,
+             sql_pattern: str | None = None) -> Iterator[Step]:
+        """Record a tool call: parameters, duration, rows, success or error."""
+        step = Step(kind="tool", agent=agent, name=name, params=dict(params or {}), sql_pattern=sql_pattern)
+        started = time.perf_counter()
+        try:
+            yield step
+        except Exception as exc:
+            step.ok = False
+            step.error = getattr(exc, "message", None) or str(exc)
+            raise
+        finally:
+            step.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            self.trace.add(step)
+
+    def run_pattern(self, agent: str, name: str, **values: Any) -> QueryResult:
+        from revops_cli.warehouse.queries import run_pattern
+
+        with self.tool(agent, "run_sql_pattern", {"pattern": name, **values}, sql_pattern=name) as step:
+            _, _, result = run_pattern(self.warehouse, self.settings, name, values)
+            step.rows = len(result.rows)
+            step.cached = result.cached
+        return result
+
+    def run_sql(self, agent: str, sql: str) -> QueryResult:
+        from revops_cli.warehouse.queries import run_sql
+
+        with self.tool(agent, "run_sql", {"sql": sql}) as step:
+            result = run_sql(self.warehouse, sql)
+            step.rows = len(result.rows)
+            step.cached = result.cached
+        return result
+
+    def render(self, template: str, **values: Any) -> str:
+        from revops_cli.templates import render
+
+        return render(self.settings, template, as_of=self.as_of, **values)
+
+
+class Agent(Protocol):
+    name: str
+
+    def handle(self, ctx: AgentContext, task: Task) -> Answer:
+        ...

@@ -1,0 +1,275 @@
+"""The manager: reads the question, picks the agent, resolves the names it mentions, hands off.
+
+Routing is deterministic: ordered rules over the words of the question (see `classify`), then entity
+resolution against the warehouse. Each decision lands in the trace with its reason. The manager may
+chain agents: "research Lisa Wang at CloudTech and assess fit" is web research, then lead analysis.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from revops_cli.agents.base import AgentContext, Task
+from revops_cli.agents.periods import parse_period
+from revops_cli.errors import NotFoundError
+from revops_cli.models import Answer
+
+NAME = "manager"
+
+_MENTION = re.compile(r"<@[A-Z0-9]+>|@revbot\b|^\s*(hey|hi|hello)\s+revbot[,!:]?\s*", re.I)
+_ACTION = re.compile(r"^(?:please\s+|can you\s+|could you\s+)?(send|notify|message|ping|post|alert|email|dm|"
+                     r"trigger|fire|invoke|update|set|change|log|record|create|push)\b", re.I)
+_WEBHOOK = re.compile(r"\bwebhooks?\b", re.I)
+_RESEARCH = re.compile(r"\b(research|look up|lookup|background on|company profile|profile of|what do we know about|"
+                       r"find out about|intel on|information on|info on)\b", re.I)
+_FIT = re.compile(r"\b(assess|score|evaluate|qualif\w*|check)\b.*\b(fit|icp)\b|\b(fit for our|icp fit|good fit)\b", re.I)
+_LEAD_WORDS = re.compile(r"\b(leads?|icp|qualif\w*|prospects?|mqls?|sqls?|outreach|persona|good fit)\b", re.I)
+_DEAL_WORD = re.compile(r"\b(deal|opportunity|opp|oppty)\b", re.I)
+_DEAL_PLURAL = re.compile(r"\b(deals|opportunities|opps|pipeline)\b", re.I)
+_DEAL_ASPECT = re.compile(r"\b(meddpicc|probability|close date|risks?|status|health|next steps?|"
+                          r"champion|economic buyer|forecast category|stage)\b", re.I)
+_DATA_WORDS = re.compile(
+    r"\b(revenue|arr|mrr|bookings|pipeline|forecast|targets?|quota|coverage|win rates?|churn\w*|declin\w*|"
+    r"engagement|expansion|upsell|usage|competitors?|competitive|mentions?|segments?|regions?|"
+    r"closing|slipp\w*|pushed|leaderboard|trends?|yoy|year over year|same quarter|last year|by source|"
+    r"sources?|how many|top \d+|top accounts|risk factors|at risk|renewals?|customers)\b", re.I)
+_FOLLOW_UP = re.compile(r"\b(its|it|this deal|that deal|the deal|this one|that one|they|them|their|he|she|his|her)\b", re.I)
+_PERSON_AT = re.compile(
+    r"\b(?P<name>[A-Za-z][a-z'’-]+(?:\s+[A-Z]\.)?\s+[A-Za-z][A-Za-z'’-]+)\s+(?:from|at|of|with|@)\s+"
+    r"(?P<company>[A-Za-z0-9][\w&.'-]*(?:\s+(?!as\b|and\b|is\b|a\b|to\b|for\b|in\b)[A-Z0-9][\w&.'-]*)*)")
+_STATUS_OF = re.compile(r"\b(?:status|health|update|state)\s+(?:of|on)\s+(?:the\s+)?(?P<name>[^?.!,]+)", re.I)
+_STOPWORDS = {"the", "of", "on", "for", "about", "status", "review", "analyze", "analyse", "assess", "is", "what",
+              "how", "risks", "risk", "and", "probability", "with", "a", "an", "our", "check", "me", "tell", "show",
+              "give", "whats", "what's", "in", "to", "at", "me", "summarize", "summarise", "evaluate", "look",
+              "main", "are", "it", "this", "that", "please", "revbot", "current", "latest", "big", "going",
+              "doing", "new", "open", "quick", "full", "deep", "dive", "into", "rate", "score", "my", "was", "has"}
+_NOT_PEOPLE = {"deal", "deals", "opportunity", "revenue", "pipeline", "calls", "call", "lead", "leads", "the"}
+
+
+@dataclass
+class Route:
+    agent: str
+    intent: str
+    reason: str
+    entities: dict[str, Any] = field(default_factory=dict)
+    chain: list[str] = field(default_factory=list)      # agents to run before `agent`
+
+
+def clean(text: str) -> str:
+    return _MENTION.sub(" ", text).strip()
+
+
+def deal_name_span(text: str) -> str | None:
+    """'what is the status of the IXIS deal?' -> 'IXIS'."""
+    words = re.findall(r"[\w&.'’-]+|[?!,]", text)
+    for i, w in enumerate(words):
+        if w.lower() in ("deal", "opportunity", "opp", "oppty") and i > 0:
+            name: list[str] = []
+            j = i - 1
+            while j >= 0 and words[j].lower() not in _STOPWORDS and words[j] not in "?!," and len(name) < 6:
+                name.insert(0, words[j])
+                j -= 1
+            if name:
+                return " ".join(name).strip(" -")
+            # "the deal with IXIS", "opportunity for Acme Corp"
+            m = re.search(rf"\b{re.escape(w)}\s+(?:with|for|at|named|called)\s+([^?.!,]+)", text, re.I)
+            if m:
+                return _trim_tail(m.group(1))
+    m = _STATUS_OF.search(text)
+    if m:
+        return _trim_tail(m.group("name"))
+    return None
+
+
+def _trim_tail(s: str) -> str:
+    s = re.split(r"\b(?:deal|opportunity|and|this|next|in|looking|going)\b", s, maxsplit=1, flags=re.I)[0]
+    return s.strip(" -'\"")
+
+
+def person_span(text: str) -> tuple[str, str] | None:
+    for m in _PERSON_AT.finditer(text):
+        name = m.group("name").strip()
+        first = name.split()[0].lower()
+        if first in _STOPWORDS or first in _NOT_PEOPLE or name.split()[-1].lower() in _NOT_PEOPLE:
+            continue
+        company = re.sub(r"\s+(as|and|is|a|to|for)$", "", m.group("company").strip(" ?.!,"), flags=re.I)
+        return " ".join(p.capitalize() if p.islower() else p for p in name.split()), company
+    return None
+
+
+def research_target(text: str) -> str | None:
+    m = re.search(r"\b(?:research|look up|lookup|background on|profile of|know about|find out about|intel on|"
+                  r"info(?:rmation)? on|tell me about)\s+(?:the\s+)?(?:company\s+)?(?P<c>[^?.!,]+)", text, re.I)
+    if not m:
+        return None
+    c = re.split(r"\s+(?:and|company|to|for|as)\b", m.group("c"), maxsplit=1, flags=re.I)[0]
+    return c.strip(" '\"") or None
+
+
+def classify(text: str, session: dict[str, Any] | None = None) -> Route:
+    """Pick the agent from the words alone (entities are resolved afterwards)."""
+    t = clean(text)
+    session = session or {}
+    person = person_span(t)
+    if _ACTION.search(t) or _WEBHOOK.search(t):
+        return Route("execution", "action", "an action verb starts the request", {"person": None})
+    if _RESEARCH.search(t) and (_FIT.search(t) or re.search(r"\bassess\b", t, re.I)):
+        if person:
+            return Route("lead_analysis", "lead_assess", "research a person, then assess the fit",
+                         {"person_span": person}, chain=["web_search"])
+        return Route("lead_analysis", "company_fit", "research a company, then assess its fit",
+                     {"company": research_target(t)}, chain=["web_search"])
+    if person and not _DEAL_WORD.search(t) and not _DATA_WORDS.search(t.replace(person[1], "")):
+        return Route("lead_analysis", "lead_assess", f"a person ({person[0]}) at a company ({person[1]})",
+                     {"person_span": person})
+    if _LEAD_WORDS.search(t) and not _DEAL_WORD.search(t):
+        if re.search(r"\b(strategy|approach|how (?:should|do) we|best way)\b", t, re.I):
+            return Route("lead_analysis", "outreach_strategy", "a question about outreach strategy")
+        if re.search(r"\b(score|rank|prioriti[sz]e|assess|qualify)\b.*\bleads\b", t, re.I):
+            return Route("lead_analysis", "lead_batch", "score a set of leads against the ICP",
+                         {"period": parse_period(t, _today(session))})
+        if person:
+            return Route("lead_analysis", "lead_assess", "a person named with lead words", {"person_span": person})
+    if _DEAL_WORD.search(t) and not _DEAL_PLURAL.search(t):
+        span = deal_name_span(t)
+        if span and not _FOLLOW_UP.fullmatch(span.lower()):
+            intent = "deal_risks" if re.search(r"\brisks?\b", t, re.I) and not re.search(r"\bstatus\b", t, re.I) else "deal_status"
+            return Route("deal_analysis", intent, f"a single deal is named ({span})", {"deal_span": span})
+        if session.get("opportunity"):
+            return Route("deal_analysis", "deal_risks" if re.search(r"\brisks?\b", t, re.I) else "deal_status",
+                         "a follow-up on the deal discussed earlier", {"opportunity": session["opportunity"]})
+    if _RESEARCH.search(t):
+        return Route("web_search", "research", "a company research request", {"company": research_target(t)})
+    if session.get("opportunity") and _FOLLOW_UP.search(t) and _DEAL_ASPECT.search(t):
+        return Route("deal_analysis", "deal_risks" if re.search(r"\brisks?\b", t, re.I) else "deal_status",
+                     "a follow-up on the deal discussed earlier", {"opportunity": session["opportunity"]})
+    if _DATA_WORDS.search(t) or _DEAL_PLURAL.search(t):
+        return Route("data", "analysis", "a question about the numbers across the business")
+    m = _STATUS_OF.search(t)
+    if m:
+        return Route("deal_analysis", "deal_status", "a status question about a named thing",
+                     {"deal_span": _trim_tail(m.group("name"))})
+    if re.search(r"\btell me about\b", t, re.I):
+        return Route("web_search", "research", "a 'tell me about' request", {"company": research_target(t)})
+    if session.get("opportunity") and _FOLLOW_UP.search(t):
+        return Route("deal_analysis", "deal_status", "a follow-up on the deal discussed earlier",
+                     {"opportunity": session["opportunity"]})
+    return Route("data", "analysis", "no specific agent matched; the Data agent answers or lists what it can")
+
+
+def _today(session: dict[str, Any]):
+    from datetime import date
+
+    return session.get("as_of") or date.today()
+
+
+def agent_for(name: str):
+    if name == "deal_analysis":
+        from revops_cli.agents.deal import DealAnalysisAgent
+        return DealAnalysisAgent()
+    if name == "lead_analysis":
+        from revops_cli.agents.lead import LeadAnalysisAgent
+        return LeadAnalysisAgent()
+    if name == "data":
+        from revops_cli.agents.data import DataAgent
+        return DataAgent()
+    if name == "web_search":
+        from revops_cli.agents.web_search import WebSearchAgent
+        return WebSearchAgent()
+    if name == "execution":
+        from revops_cli.agents.execution import ExecutionAgent
+        return ExecutionAgent()
+    raise NotFoundError(f"unknown agent {name!r}",
+                        "agents: deal_analysis, lead_analysis, data, web_search, execution")
+
+
+def plan(ctx: AgentContext, text: str, forced: str | None = None, params: dict[str, Any] | None = None) -> Route:
+    """Classify (unless an agent is forced), then resolve the entities the chosen agent needs."""
+    params = params or {}
+    session = {**ctx.session, "as_of": ctx.as_of}
+    if forced:
+        route = _forced_route(forced, text, params)
+    else:
+        route = classify(text, session)
+    ctx.trace.route(NAME, route.agent, route.reason, intent=route.intent)
+    _resolve(ctx, route, text)
+    return route
+
+
+def _forced_route(agent: str, text: str, params: dict[str, Any]) -> Route:
+    if agent == "deal_analysis":
+        return Route(agent, params.get("intent", "deal_status"), "asked for a deal analysis",
+                     {"deal_span": params.get("name") or deal_name_span(text) or text})
+    if agent == "lead_analysis":
+        if params.get("name"):
+            return Route(agent, "lead_assess", "asked for a lead analysis",
+                         {"person_span": (params["name"], params.get("company"))})
+        return classify(text) if classify(text).agent == "lead_analysis" else Route(agent, "lead_assess", "asked for a lead analysis",
+                                                                                     {"person_span": person_span(text)})
+    if agent == "web_search":
+        return Route(agent, "research", "asked for company research",
+                     {"company": params.get("company") or research_target(text) or text})
+    if agent == "data":
+        return Route(agent, "analysis", "asked the Data agent")
+    if agent == "execution":
+        return Route(agent, "action", "asked for an action")
+    raise NotFoundError(f"unknown agent {agent!r}", "agents: deal_analysis, lead_analysis, data, web_search, execution")
+
+
+def _resolve(ctx: AgentContext, route: Route, text: str) -> None:
+    from revops_cli.agents import entities
+
+    e = route.entities
+    if route.agent != "data" or "period" not in e:
+        period = parse_period(clean(text), ctx.as_of)
+        if period:
+            e.setdefault("period", period)
+    if "deal_span" in e:
+        span = e.pop("deal_span")
+        e["opportunity"] = entities.resolve_deal(ctx, span)
+        e["account"] = {"account_id": e["opportunity"].get("account_id"), "name": e["opportunity"].get("account_name")}
+    if "person_span" in e:
+        span = e.pop("person_span")
+        if not span:
+            raise NotFoundError("no person named in the request", "ask e.g. 'assess John Smith from DataCorp'")
+        e["person"] = entities.resolve_person(ctx, span[0], span[1])
+        if e["person"].get("company"):
+            e.setdefault("company", e["person"]["company"])
+    if route.agent in ("data", "execution"):
+        if route.agent == "execution" and ctx.session.get("opportunity"):
+            e.setdefault("opportunity", ctx.session["opportunity"])
+        found = entities.find_known_name(ctx, clean(text))
+        if found:
+            if found["kind"] == "account":
+                e.setdefault("account", {"account_id": found["id"], "name": found["name"]})
+            elif found["kind"] == "opportunity" and route.agent == "execution":
+                e["opportunity"] = entities.resolve_deal(ctx, found["name"])
+            elif found["kind"] == "company":
+                e.setdefault("company", found["name"])
+    if route.agent in ("web_search",) or route.intent == "company_fit":
+        if not e.get("company"):
+            raise NotFoundError("no company named in the request", "ask e.g. 'research TechCorp'")
+
+
+class Manager:
+    name = NAME
+
+    def handle(self, ctx: AgentContext, text: str, forced: str | None = None,
+               params: dict[str, Any] | None = None) -> Answer:
+        route = plan(ctx, text, forced, params)
+        task = Task(intent=route.intent, text=clean(text), entities=route.entities, params=dict(params or {}))
+        earlier: list[Answer] = []
+        for step_agent in route.chain:
+            ctx.trace.handoff(NAME, step_agent, f"{route.intent}: gather input for {route.agent}")
+            earlier.append(agent_for(step_agent).handle(ctx, task))
+            if earlier[-1].data:
+                task.entities.setdefault("research", earlier[-1].data)
+        ctx.trace.handoff(NAME, route.agent, route.intent)
+        answer = agent_for(route.agent).handle(ctx, task)
+        for prior in earlier:
+            answer.sources = prior.sources + answer.sources
+        answer.data.setdefault("route", {"agent": route.agent, "intent": route.intent, "reason": route.reason,
+                                         "chain": route.chain})
+        return answer

@@ -1,0 +1,160 @@
+"""The question commands: `ask`, `deal`, `lead`, `search`, `execute` (and `data ask`).
+
+Each builds a Request and calls `service.ask` — the same entry the Slack bot, the webhook workers and
+the reports use — then renders the Answer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from revops_cli.commands import context
+from revops_cli.commands.context import AnswerFormatOpt, OfflineOpt, RefreshOpt
+from revops_cli.output import AnswerFormat
+
+SessionOpt = Annotated[Optional[str], typer.Option("--session", "-s", help="Keep context across questions under this name.")]
+ContinueOpt = Annotated[bool, typer.Option("--continue", "-c", help="Continue the last CLI session.")]
+BackendOpt = Annotated[Optional[str], typer.Option("--backend", "-b",
+                                                   help="local (default), bedrock-agents, or bedrock.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Run the actions; without it they are a dry run.")]
+
+
+def run_request(ctx: typer.Context, text: str, *, agent: str | None = None, params: dict | None = None,
+                fmt: AnswerFormat = AnswerFormat.text, offline: bool = False, refresh: bool = False,
+                session: str | None = None, cont: bool = False, backend: str | None = None,
+                confirm: bool = False) -> None:
+    import getpass
+
+    from revops_cli import service
+    from revops_cli.models import Request, new_id
+
+    cli = context.get(ctx)
+    settings = cli.settings
+    log = service.open_log(settings)
+    session_id = session
+    if cont and not session_id:
+        session_id = log.last_session("cli") if log is not None else None
+    session_id = session_id or new_id("cli-")
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = None
+    request = Request(text=text, agent=agent, params=params or {}, session_id=session_id, channel="cli",
+                      user=user, confirm=confirm, backend=backend)
+    answer = service.ask(request, settings, mode=cli.mode(offline, refresh), log=log)
+    render_answer(answer, fmt)
+    if not answer.ok:
+        raise typer.Exit(int((answer.data.get("error") or {}).get("exit_code") or 1))
+
+
+def render_answer(answer, fmt: AnswerFormat) -> None:
+    import sys
+
+    from revops_cli.output import echo_json, render_markdown
+
+    if fmt == AnswerFormat.json:
+        echo_json(answer.to_dict())
+        return
+    if not answer.ok:
+        err = answer.data.get("error") or {}
+        print(f"Error: {err.get('message') or answer.error}", file=sys.stderr)
+        if err.get("hint"):
+            print(f"  hint: {err['hint']}", file=sys.stderr)
+        return
+    if fmt == AnswerFormat.markdown:
+        sys.stdout.write(answer.text.rstrip("\n") + "\n")
+    else:
+        render_markdown(answer.text)
+
+
+def ask(
+    ctx: typer.Context,
+    question: Annotated[list[str], typer.Argument(help="The question, in plain words.")],
+    fmt: AnswerFormatOpt = AnswerFormat.text,
+    session: SessionOpt = None,
+    cont: ContinueOpt = False,
+    backend: BackendOpt = None,
+    yes: YesOpt = False,
+    offline: OfflineOpt = False,
+    refresh: RefreshOpt = False,
+) -> None:
+    """Ask anything: the manager routes it to the right agent."""
+    run_request(ctx, " ".join(question), fmt=fmt, offline=offline, refresh=refresh, session=session, cont=cont,
+                backend=backend, confirm=yes)
+
+
+def deal(
+    ctx: typer.Context,
+    name: Annotated[list[str], typer.Argument(help="Deal or account name; typos are tolerated.")],
+    fmt: AnswerFormatOpt = AnswerFormat.text,
+    session: SessionOpt = None,
+    cont: ContinueOpt = False,
+    backend: BackendOpt = None,
+    offline: OfflineOpt = False,
+    refresh: RefreshOpt = False,
+) -> None:
+    """MEDDPICC assessment, risks and adjusted probability of one deal."""
+    text = " ".join(name)
+    run_request(ctx, f"What is the status of the {text} deal?", agent="deal_analysis", params={"name": text},
+                fmt=fmt, offline=offline, refresh=refresh, session=session, cont=cont, backend=backend)
+
+
+def lead(
+    ctx: typer.Context,
+    name: Annotated[list[str], typer.Argument(help="The person's name.")],
+    company: Annotated[Optional[str], typer.Option("--company", help="Their company.")] = None,
+    fmt: AnswerFormatOpt = AnswerFormat.text,
+    session: SessionOpt = None,
+    cont: ContinueOpt = False,
+    backend: BackendOpt = None,
+    offline: OfflineOpt = False,
+    refresh: RefreshOpt = False,
+) -> None:
+    """ICP fit, priority and an outreach angle for a lead or contact."""
+    person = " ".join(name)
+    text = f"Assess {person}" + (f" from {company}" if company else "") + " as a lead"
+    run_request(ctx, text, agent="lead_analysis", params={"name": person, "company": company}, fmt=fmt,
+                offline=offline, refresh=refresh, session=session, cont=cont, backend=backend)
+
+
+def search(
+    ctx: typer.Context,
+    company: Annotated[list[str], typer.Argument(help="Company name.")],
+    fmt: AnswerFormatOpt = AnswerFormat.text,
+    session: SessionOpt = None,
+    cont: ContinueOpt = False,
+    offline: OfflineOpt = False,
+    refresh: RefreshOpt = False,
+) -> None:
+    """Company research: firmographics, tech stack, news."""
+    name = " ".join(company)
+    run_request(ctx, f"Research {name}", agent="web_search", params={"company": name}, fmt=fmt, offline=offline,
+                refresh=refresh, session=session, cont=cont)
+
+
+def execute(
+    ctx: typer.Context,
+    action: Annotated[list[str], typer.Argument(help="The action, e.g. 'send the AE a note about the risks'.")],
+    yes: YesOpt = False,
+    fmt: AnswerFormatOpt = AnswerFormat.text,
+    session: SessionOpt = None,
+    cont: ContinueOpt = False,
+) -> None:
+    """Webhooks, CRM updates and Slack notes. A dry run unless --yes."""
+    run_request(ctx, " ".join(action), agent="execution", fmt=fmt, session=session, cont=cont, confirm=yes)
+
+
+def data_ask(
+    ctx: typer.Context,
+    question: Annotated[list[str], typer.Argument(help="A question about the numbers.")],
+    fmt: AnswerFormatOpt = AnswerFormat.text,
+    session: SessionOpt = None,
+    cont: ContinueOpt = False,
+    offline: OfflineOpt = False,
+    refresh: RefreshOpt = False,
+) -> None:
+    """Ask the Data agent: revenue, pipeline, churn, expansion, competitors, leads, forecast."""
+    run_request(ctx, " ".join(question), agent="data", fmt=fmt, offline=offline, refresh=refresh, session=session,
+                cont=cont)

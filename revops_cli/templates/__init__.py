@@ -1,0 +1,56 @@
+"""Answer wording: Jinja templates shipped here, overridable by files of the same name in
+./templates/ or <home>/templates/ (the project folder wins)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from revops_cli.config import Settings
+
+
+def _money(v: Any) -> str:
+    if v is None:
+        return "n/a"
+    v = float(v)
+    if abs(v) >= 1_000_000:
+        return f"${v / 1_000_000:,.1f}M".replace(".0M", "M") if abs(v) % 1_000_000 else f"${v / 1_000_000:,.0f}M"
+    if abs(v) >= 1_000:
+        return f"${v / 1_000:,.0f}K"
+    return f"${v:,.0f}"
+
+
+def _pct(v: Any, digits: int = 0) -> str:
+    return "n/a" if v is None else f"{float(v):.{digits}f}%"
+
+
+def _signed_pct(v: Any, digits: int = 1) -> str:
+    return "n/a" if v is None else f"{float(v):+.{digits}f}%"
+
+
+def _num(v: Any) -> str:
+    return "n/a" if v is None else f"{v:,.0f}" if isinstance(v, (int, float)) else str(v)
+
+
+@lru_cache(maxsize=4)
+def _environment(dirs: tuple[str, ...]):
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+
+    loaders = [FileSystemLoader(d) for d in dirs] + [PackageLoader("revops_cli", "templates")]
+    env = Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, trim_blocks=True,
+                      lstrip_blocks=True, keep_trailing_newline=False, autoescape=False)
+    env.filters.update(money=_money, pct=_pct, signed_pct=_signed_pct, num=_num)
+    return env
+
+
+def template_dirs(settings: Settings) -> tuple[str, ...]:
+    return tuple(str(d) for d in (Path.cwd() / "templates", settings.home / "templates") if d.is_dir())
+
+
+def render(settings: Settings, name: str, **values: Any) -> str:
+    return _environment(template_dirs(settings)).get_template(name).render(**values).strip() + "\n"
+
+
+money = _money
+pct = _pct
