@@ -1,0 +1,178 @@
+"""`make bench`: revops' speed, measured as ratios against baselines taken in the same run.
+
+This machine is shared and noisy, so every whole-process figure is a median of interleaved runs next to
+`python -c pass`, and goals are ratios, not seconds. Results print as a table and go to bench/results.json.
+
+    python bench/run.py [--quick] [--skip-large]
+
+--quick uses fewer repetitions; --skip-large skips the scale-1000 warehouse (≈1M opportunities), which is
+generated once into bench/scratch/ and reused while its (scale, seed, as-of) stay the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRATCH = ROOT / "bench" / "scratch"
+AS_OF = date(2026, 11, 24)
+BIN = Path(sys.executable).parent
+REVOPS = str(BIN / "revops")
+
+sys.path.insert(0, str(ROOT))
+
+
+def median_ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000, 2)
+
+
+def time_commands(commands: dict[str, list[str]], runs: int, env: dict[str, str]) -> dict[str, float]:
+    """Interleave the commands run by run so background noise hits them all alike."""
+    samples: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(runs):
+        for name, argv in commands.items():
+            t = time.perf_counter()
+            subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            samples[name].append(time.perf_counter() - t)
+    return {k: median_ms(v) for k, v in samples.items()}
+
+
+def time_call(fn, runs: int) -> float:
+    fn()   # warm: caches, connections
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return median_ms(samples)
+
+
+def warehouse(scale: float, seed: int = 42) -> Path:
+    from revops_cli.warehouse.demo_data import generate
+
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    path = SCRATCH / f"demo-s{scale:g}-seed{seed}-{AS_OF}.duckdb"
+    if not path.exists():
+        t = time.perf_counter()
+        generate(path, scale=scale, seed=seed, as_of=AS_OF)
+        print(f"  generated scale {scale:g} in {time.perf_counter() - t:.1f} s ({path.stat().st_size / 1e6:.0f} MB)")
+    return path
+
+
+def settings_for(db: Path, home: Path):
+    os.environ["REVOPS_HOME"] = str(home)
+    os.environ["REVOPS_DUCKDB_PATH"] = str(db)
+    os.environ["REVOPS_AS_OF"] = AS_OF.isoformat()
+    from revops_cli.config import load_settings
+
+    return load_settings()
+
+
+def in_process(db: Path, home: Path, runs: int) -> dict[str, float]:
+    """Answers inside one process (warm), the way the servers run them."""
+    from revops_cli import service
+    from revops_cli.models import Request
+    from revops_cli.warehouse.connect import open_warehouse
+    from revops_cli.warehouse.queries import run_pattern
+
+    settings = settings_for(db, home)
+    wh = open_warehouse(settings, mode="refresh")     # measure the warehouse, not the cache
+    out: dict[str, float] = {}
+
+    def ask(text: str, agent: str | None = None, params: dict | None = None):
+        a = service.ask(Request(text=text, agent=agent, params=params or {}), settings, warehouse=wh, log=None)
+        assert a.ok, a.error
+        return a
+
+    out["deal_answer_ms"] = time_call(lambda: ask("status of the IXIS deal", "deal_analysis", {"name": "IXIS"}), runs)
+    out["risk_factors_this_quarter_ms"] = time_call(
+        lambda: ask("what are the main risk factors for deals closing this quarter?"), max(3, runs // 3))
+    for pattern, params in (("pipeline_by_quarter_and_stage", {}),
+                            ("weighted_pipeline", {"start_date": "2026-10-01", "end_date": "2026-12-31"}),
+                            ("pipeline_coverage_vs_target", {"start_date": "2026-10-01", "end_date": "2026-12-31"})):
+        try:
+            out[f"pattern_{pattern}_ms"] = time_call(lambda: run_pattern(wh, settings, pattern, params), max(3, runs // 3))
+        except Exception as exc:       # a pattern's parameters changed: report, don't hide
+            out[f"pattern_{pattern}_error"] = str(exc)
+    wh.close()
+    return out
+
+
+def routing_accuracy() -> dict[str, float]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from routing_cases import accuracy
+
+    return accuracy()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--skip-large", action="store_true")
+    args = ap.parse_args()
+    runs = 5 if args.quick else 15
+    results: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                                 "platform": platform.platform()},
+                     "as_of": AS_OF.isoformat(), "when": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    home = Path(tempfile.mkdtemp(prefix="revops-bench-"))
+    small = warehouse(1)
+    env = {**os.environ, "REVOPS_HOME": str(home), "REVOPS_DUCKDB_PATH": str(small),
+           "REVOPS_AS_OF": AS_OF.isoformat(), "NO_COLOR": "1", "REVOPS_CONVERSATIONS__ENABLED": "false"}
+    # warm the cache for the cached data run
+    subprocess.run([REVOPS, "data", "run", "deals_closing_in_period", "-p", "start_date=2026-10-01",
+                    "-p", "end_date=2026-12-31", "-f", "json"], env=env, check=True, stdout=subprocess.DEVNULL)
+    print("whole process (median ms, interleaved):")
+    proc = time_commands({
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "revops --help": [REVOPS, "--help"],
+        "revops data run (cached)": [REVOPS, "data", "run", "deals_closing_in_period", "-p", "start_date=2026-10-01",
+                                     "-p", "end_date=2026-12-31", "-f", "json"],
+        "revops deal IXIS": [REVOPS, "deal", "IXIS", "-f", "json"],
+    }, runs, env)
+    base = proc["python -c pass"]
+    results["process_ms"] = proc
+    results["process_ratio"] = {k: round(v / base, 2) for k, v in proc.items()}
+    goals = {"revops --help": 10, "revops data run (cached)": 25, "revops deal IXIS": 30}
+    for k, v in proc.items():
+        goal = f"  (goal < {goals[k]}x)" if k in goals else ""
+        print(f"  {k:28} {v:9.1f} ms  {v / base:6.1f}x{goal}")
+    print("in process, demo warehouse (scale 1):")
+    results["scale_1"] = in_process(small, home, runs)
+    for k, v in results["scale_1"].items():
+        print(f"  {k:45} {v}")
+    if not args.skip_large:
+        print("in process, scale 1000 (≈1M opportunities):")
+        big = warehouse(1000)
+        results["scale_1000"] = in_process(big, home, max(5, runs // 3))
+        for k, v in results["scale_1000"].items():
+            print(f"  {k:45} {v}")
+    try:
+        results["routing"] = routing_accuracy()
+        print(f"routing accuracy: {results['routing']['accuracy'] * 100:.1f}% of {results['routing']['cases']} phrasings")
+    except ImportError as exc:
+        print(f"routing: skipped ({exc})")
+    try:
+        from revops_cli.conversations.export import bench_export
+
+        rate = bench_export(3000, Path(tempfile.mkdtemp(prefix="revops-export-")))
+        results["export_conversations_per_s"] = round(rate)
+        print(f"export to a folder: {rate:,.0f} conversations/s (goal >= 2,000)")
+    except ImportError as exc:
+        print(f"export: skipped ({exc})")
+    out = ROOT / "bench" / "results.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
