@@ -23,7 +23,7 @@ def session_context(log: Any, session_id: str | None) -> dict[str, Any]:
     if log is None or not session_id:
         return {}
     ctx: dict[str, Any] = {}
-    for turn in reversed(log.session_history(session_id, limit=10)):    # oldest first; newer overwrite
+    for turn in log.session_history(session_id, limit=10):    # oldest first, so newer turns overwrite
         data = turn.get("data") or {}
         for key in SESSION_KEYS:
             if data.get(key):

@@ -51,11 +51,11 @@ class AgentContext:
             step.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             self.trace.add(step)
 
-    def run_pattern(self, agent: str, name: str, **values: Any) -> QueryResult:
+    def run_pattern(self, agent: str, pattern: str, /, **values: Any) -> QueryResult:
         from revops_cli.warehouse.queries import run_pattern
 
-        with self.tool(agent, "run_sql_pattern", {"pattern": name, **values}, sql_pattern=name) as step:
-            _, _, result = run_pattern(self.warehouse, self.settings, name, values)
+        with self.tool(agent, "run_sql_pattern", {"pattern": pattern, **values}, sql_pattern=pattern) as step:
+            _, _, result = run_pattern(self.warehouse, self.settings, pattern, values)
             step.rows = len(result.rows)
             step.cached = result.cached
         return result

@@ -14,34 +14,68 @@ from revops_cli.agents.base import AgentContext
 from revops_cli.errors import NotFoundError
 
 AGENT = "manager"
-FUZZY_ACCEPT = 86        # WRatio a misspelling must reach to be taken without asking
-FUZZY_MARGIN = 4         # ... and how far ahead of the runner-up it must be
+FUZZY_ACCEPT = 75        # similarity a misspelling must reach to be taken without asking
+FUZZY_MARGIN = 8         # ... and how far ahead of a rival pointing elsewhere it must be
 
 
 def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s.strip().lower())
 
 
+def _score(term: str, name: str) -> tuple[float, str]:
+    """How well a typed term matches a name, and which part of the name it matched.
+
+    Whole-name similarity (WRatio), and for a one-word term also each word of the name with OSA, which
+    counts a swap of two letters as one edit ("IXSI" is one edit from "IXIS")."""
+    from rapidfuzz import fuzz
+    from rapidfuzz.distance import OSA
+
+    t = _norm(term)
+    best, part = fuzz.WRatio(t, _norm(name)), _norm(name)
+    if " " not in t:
+        for word in re.findall(r"[\w&]+", name.lower()):
+            if len(word) >= 3:
+                sim = OSA.normalized_similarity(t, word) * 100
+                if sim > best:
+                    best, part = sim, word
+    return best, part
+
+
 def _fuzzy(ctx: AgentContext, term: str, kinds: tuple[str, ...]) -> list[tuple[str, dict, float]]:
     """Candidates of the given kinds scored against term, best first."""
-    from rapidfuzz import fuzz, process
-
     term_n = _norm(term)
     if len(term_n) < 2:
         return []
     names: dict[str, dict] = {}
-    for prefix in {term_n[:2], term_n[:1]}:
-        result = ctx.run_pattern(AGENT, "name_candidates", prefix=prefix)
-        for r in result.records():
+    for prefix in (term_n[:2], term_n[:1]):
+        for r in ctx.run_pattern(AGENT, "name_candidates", prefix=prefix).records():
             if r["kind"] in kinds:
                 names.setdefault(f"{r['kind']}:{r['id']}", r)
         if names:
             break
-    if not names:
-        return []
-    choices = {k: v["name"] for k, v in names.items()}
-    scored = process.extract(term, choices, scorer=fuzz.WRatio, limit=8, processor=_norm)
-    return [(names[key]["name"], names[key], score) for _name, score, key in scored]
+    scored = []
+    for r in names.values():
+        score, part = _score(term, r["name"])
+        scored.append((r["name"], {**r, "matched": part}, score))
+    scored.sort(key=lambda x: -x[2])
+    return scored[:8]
+
+
+def _first_word(name: str) -> str:
+    words = re.findall(r"[\w&]+", name.lower())
+    return words[0] if words else ""
+
+
+def _clear_winner(fuzzy: list[tuple[str, dict, float]]) -> str | None:
+    """The best candidate's name if it is good and no candidate pointing elsewhere is close."""
+    if not fuzzy or fuzzy[0][2] < FUZZY_ACCEPT:
+        return None
+    top = fuzzy[0]
+    family = _first_word(top[0])      # "IXIS Technologies" and "IXIS - Snowflake ..." are one family
+    rivals = [f for f in fuzzy[1:] if _first_word(f[0]) != family]
+    if rivals and top[2] - rivals[0][2] < FUZZY_MARGIN:
+        return None
+    return top[0]
 
 
 def _did_you_mean(what: str, term: str, candidates: list[str], hint_cmd: str) -> NotFoundError:
@@ -52,13 +86,13 @@ def _did_you_mean(what: str, term: str, candidates: list[str], hint_cmd: str) ->
 
 def resolve_deal(ctx: AgentContext, term: str) -> dict[str, Any]:
     """The one open (or, failing that, most recent) opportunity a name points to."""
-    rows = ctx.run_pattern(AGENT, "deal_lookup", term=term).records()
+    rows = ctx.run_pattern(AGENT, "deal_lookup", name=term).records()
     if not rows:
         fuzzy = _fuzzy(ctx, term, ("opportunity", "account"))
-        if fuzzy and fuzzy[0][2] >= FUZZY_ACCEPT and (len(fuzzy) == 1 or fuzzy[0][2] - fuzzy[1][2] >= FUZZY_MARGIN):
-            best = fuzzy[0][0]
+        best = _clear_winner(fuzzy)
+        if best:
             ctx.trace.note(AGENT, f"read {term!r} as {best!r} (fuzzy match {fuzzy[0][2]:.0f})")
-            rows = ctx.run_pattern(AGENT, "deal_lookup", term=best).records()
+            rows = ctx.run_pattern(AGENT, "deal_lookup", name=best).records()
         if not rows:
             raise _did_you_mean("deal", term, [f[0] for f in fuzzy if f[2] >= 60],
                                "`revops data run deals_closing_in_period` lists open deals")
@@ -73,7 +107,7 @@ def _is_open(r: dict) -> bool:
 
 def pick_deal(rows: list[dict], term: str) -> dict[str, Any]:
     t = _norm(term)
-    exact = [r for r in rows if _norm(str(r.get("deal_name", ""))) == t]
+    exact = [r for r in rows if _norm(str(r.get("name", ""))) == t]
     if len(exact) == 1:
         return exact[0]
     open_rows = [r for r in rows if _is_open(r)]
@@ -87,7 +121,7 @@ def pick_deal(rows: list[dict], term: str) -> dict[str, Any]:
     by_account = [r for r in pool if _norm(str(r.get("account_name", ""))) == t]
     if len(by_account) == 1:
         return by_account[0]
-    names = [str(r.get("deal_name")) for r in sorted(pool, key=lambda r: -(r.get("amount") or 0))]
+    names = [str(r.get("name")) for r in sorted(pool, key=lambda r: -(r.get("amount") or 0))]
     raise NotFoundError(f"{len(pool)} deals match {term!r}",
                         f"did you mean: {', '.join(names[:5])}? name the deal more precisely")
 
@@ -100,8 +134,8 @@ def resolve_person(ctx: AgentContext, name: str, company: str | None) -> dict[st
     rows = ctx.run_pattern(AGENT, "person_lookup", **params).records()
     if not rows:
         fuzzy = _fuzzy(ctx, name, ("lead", "contact"))
-        if fuzzy and fuzzy[0][2] >= FUZZY_ACCEPT and (len(fuzzy) == 1 or fuzzy[0][2] - fuzzy[1][2] >= FUZZY_MARGIN):
-            best = fuzzy[0][0]
+        best = _clear_winner(fuzzy)
+        if best:
             ctx.trace.note(AGENT, f"read {name!r} as {best!r} (fuzzy match {fuzzy[0][2]:.0f})")
             rows = ctx.run_pattern(AGENT, "person_lookup", **{**params, "name": best}).records()
     if not rows:
@@ -122,9 +156,9 @@ def resolve_person(ctx: AgentContext, name: str, company: str | None) -> dict[st
 def resolve_account(ctx: AgentContext, term: str) -> dict[str, Any] | None:
     rows = ctx.run_pattern(AGENT, "account_overview", account=term, as_of=ctx.as_of).records()
     if not rows:
-        fuzzy = _fuzzy(ctx, term, ("account",))
-        if fuzzy and fuzzy[0][2] >= FUZZY_ACCEPT:
-            rows = ctx.run_pattern(AGENT, "account_overview", account=fuzzy[0][0], as_of=ctx.as_of).records()
+        best = _clear_winner(_fuzzy(ctx, term, ("account",)))
+        if best:
+            rows = ctx.run_pattern(AGENT, "account_overview", account=best, as_of=ctx.as_of).records()
     if not rows:
         return None
     exact = [r for r in rows if _norm(str(r.get("account_name"))) == _norm(term)]

@@ -45,7 +45,9 @@ _STOPWORDS = {"the", "of", "on", "for", "about", "status", "review", "analyze", 
               "give", "whats", "what's", "in", "to", "at", "me", "summarize", "summarise", "evaluate", "look",
               "main", "are", "it", "this", "that", "please", "revbot", "current", "latest", "big", "going",
               "doing", "new", "open", "quick", "full", "deep", "dive", "into", "rate", "score", "my", "was", "has"}
-_NOT_PEOPLE = {"deal", "deals", "opportunity", "revenue", "pipeline", "calls", "call", "lead", "leads", "the"}
+_NOT_PEOPLE = {"deal", "deals", "opportunity", "revenue", "pipeline", "calls", "call", "lead", "leads", "the",
+               "we", "i", "you", "they", "us", "get", "got", "did", "do", "come", "came", "coming", "mentions",
+               "customers", "accounts", "numbers", "data", "users", "usage", "bookings", "signups", "many", "much"}
 
 
 @dataclass
@@ -65,18 +67,20 @@ def deal_name_span(text: str) -> str | None:
     """'what is the status of the IXIS deal?' -> 'IXIS'."""
     words = re.findall(r"[\w&.'’-]+|[?!,]", text)
     for i, w in enumerate(words):
-        if w.lower() in ("deal", "opportunity", "opp", "oppty") and i > 0:
-            name: list[str] = []
-            j = i - 1
-            while j >= 0 and words[j].lower() not in _STOPWORDS and words[j] not in "?!," and len(name) < 6:
-                name.insert(0, words[j])
-                j -= 1
-            if name:
-                return " ".join(name).strip(" -")
-            # "the deal with IXIS", "opportunity for Acme Corp"
-            m = re.search(rf"\b{re.escape(w)}\s+(?:with|for|at|named|called)\s+([^?.!,]+)", text, re.I)
-            if m:
-                return _trim_tail(m.group(1))
+        if w.lower() not in ("deal", "opportunity", "opp", "oppty"):
+            continue
+        name: list[str] = []
+        j = i - 1
+        while j >= 0 and words[j].lower() not in _STOPWORDS and words[j] not in "?!," and len(name) < 6:
+            name.insert(0, words[j])
+            j -= 1
+        if name:
+            return " ".join(name).strip(" -")
+        # "the deal with IXIS", "opportunity for Acme Corp", "deal review for IXIS"
+        m = re.search(rf"\b{re.escape(w)}\s+(?:(?:review|status|update|analysis|health|summary)\s+)?"
+                      rf"(?:with|for|at|on|of|named|called)\s+([^?.!,]+)", text, re.I)
+        if m:
+            return _trim_tail(m.group(1))
     m = _STATUS_OF.search(text)
     if m:
         return _trim_tail(m.group("name"))
@@ -91,8 +95,8 @@ def _trim_tail(s: str) -> str:
 def person_span(text: str) -> tuple[str, str] | None:
     for m in _PERSON_AT.finditer(text):
         name = m.group("name").strip()
-        first = name.split()[0].lower()
-        if first in _STOPWORDS or first in _NOT_PEOPLE or name.split()[-1].lower() in _NOT_PEOPLE:
+        words = [w.lower() for w in name.split()]
+        if any(w in _STOPWORDS or w in _NOT_PEOPLE for w in words):
             continue
         company = re.sub(r"\s+(as|and|is|a|to|for)$", "", m.group("company").strip(" ?.!,"), flags=re.I)
         return " ".join(p.capitalize() if p.islower() else p for p in name.split()), company
@@ -237,14 +241,18 @@ def _resolve(ctx: AgentContext, route: Route, text: str) -> None:
         e["person"] = entities.resolve_person(ctx, span[0], span[1])
         if e["person"].get("company"):
             e.setdefault("company", e["person"]["company"])
-    if route.agent in ("data", "execution"):
-        if route.agent == "execution" and ctx.session.get("opportunity"):
+    if route.agent == "execution":
+        span = deal_name_span(clean(text)) if _DEAL_WORD.search(text) else None
+        if span and not _FOLLOW_UP.fullmatch(span.lower()):
+            e["opportunity"] = entities.resolve_deal(ctx, span)
+        elif ctx.session.get("opportunity"):
             e.setdefault("opportunity", ctx.session["opportunity"])
+    if route.agent in ("data", "execution"):
         found = entities.find_known_name(ctx, clean(text))
         if found:
             if found["kind"] == "account":
                 e.setdefault("account", {"account_id": found["id"], "name": found["name"]})
-            elif found["kind"] == "opportunity" and route.agent == "execution":
+            elif found["kind"] == "opportunity" and route.agent == "execution" and "opportunity" not in e:
                 e["opportunity"] = entities.resolve_deal(ctx, found["name"])
             elif found["kind"] == "company":
                 e.setdefault("company", found["name"])

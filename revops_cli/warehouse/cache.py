@@ -108,6 +108,7 @@ class ResultCache:
         self.path = Path(path)
         self._pending: dict[str, CacheEntry] = {}
         self._batch_depth = 0
+        self._reader: Any = None      # one read-only connection for the length of a batch
 
     # -- connections ---------------------------------------------------------------------------
     @contextmanager
@@ -141,13 +142,27 @@ class ResultCache:
             return self._pending[key]
         if not self.path.exists():
             return None
+        if self._batch_depth and self._reader is None:
+            self._reader_cm = self._open(read_only=True)
+            self._reader = self._reader_cm.__enter__()
+        if self._reader is not None:
+            return self._lookup(self._reader, key)
         with self._open(read_only=True) as conn:
-            try:
-                row = conn.execute("SELECT key, namespace, source, sql, params, payload, row_count, created_at "
-                                   "FROM entries WHERE key = ?", [key]).fetchone()
-            except Exception:
-                return None      # an empty file with no table yet
+            return self._lookup(conn, key)
+
+    @staticmethod
+    def _lookup(conn: Any, key: str) -> CacheEntry | None:
+        try:
+            row = conn.execute("SELECT key, namespace, source, sql, params, payload, row_count, created_at "
+                               "FROM entries WHERE key = ?", [key]).fetchone()
+        except Exception:
+            return None      # an empty file with no table yet
         return CacheEntry(*row) if row else None
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            cm, self._reader = self._reader_cm, None
+            cm.__exit__(None, None, None)
 
     def entries(self, *, namespace: str | None = None, limit: int | None = None) -> list[CacheEntry]:
         self.flush()
@@ -216,11 +231,13 @@ class ResultCache:
         finally:
             self._batch_depth -= 1
             if self._batch_depth == 0:
+                self._close_reader()
                 self.flush()
 
     def flush(self) -> None:
         if not self._pending:
             return
+        self._close_reader()
         pending, self._pending = self._pending, {}
         with self._open(read_only=False) as conn:
             conn.execute("BEGIN")

@@ -1,0 +1,474 @@
+"""The deal analysis agent: "what is the status of the IXIS deal?" answered like a senior analyst.
+
+Three queries, all filtered by opportunity id (`deal_detail`, `stage_history`, `deal_calls`), then plain
+Python: MEDDPICC from the CRM statuses and the call transcripts (agents/meddpicc.py and its rubric),
+typed risks and opportunities with their evidence, and a call-evidence-adjusted probability.
+
+Risk rules, in priority order within a severity (open deals only; thresholds in the rubric's `risks:`
+and `stages:`; severity high | medium; the first risk after sorting by severity is the "main" one).
+"Said in the last call" means a customer-side statement (not a question) in the most recent call.
+
+| key                       | type        | when                                                               |
+| ------------------------- | ----------- | ------------------------------------------------------------------ |
+| close_date_past           | process     | close date before today, deal still open (high)                    |
+| budget_slipping           | business    | last call: next quarter, budget freeze, slip, pushed, delay ...    |
+|                           |             | (signals.budget_slip; high late in the cycle)                      |
+| gate:<element>            | gate's type | a MEDDPICC stage gate failed, e.g. EB < 2 at Negotiate (high)      |
+| no_economic_buyer         | business    | economic buyer < 2 late in the cycle, no gate already says so      |
+| close_date_pushed         | process     | close date moved later N times in stage history (new > old);       |
+|                           |             | N >= risks.pushes_high: high                                       |
+| competitor_in_last_call   | competitive | a competitor named by anyone in the last call (high late in cycle) |
+| no_recent_activity        | engagement  | max(last_activity_date, last call) >= inactive_days ago            |
+|                           |             | (high from inactive_days_high)                                     |
+| stuck_in_stage            | process     | days since entering the current stage > stages.max_days[stage]     |
+|                           |             | (high from stuck_high_factor x that)                               |
+| paper_process_not_started | process     | paper process scores 0 late in the cycle, no gate already says so  |
+| technical_concern         | technical   | last call: failed POC, missing support, performance issue ...      |
+| single_threaded           | engagement  | at most one customer-side person across the deal's calls           |
+| no_calls                  | engagement  | no call recorded on the deal                                       |
+
+"Late in the cycle" = at or past `stages.late` (Business Justification) in `stages.order`.
+
+Opportunities: expansion / additional use cases in any call (largest "$500K"-style amount kept),
+positive technical validation in any call, and, for open deals, champion / economic buyer / metrics
+confirmed in the CRM (status Validated or better) and scored >= 2.
+
+Probability: the CRM probability plus the rubric's `probability:` adjustments (per high and per medium
+risk, once for any failed gate, by MEDDPICC band, +1 per opportunity up to a cap), clamped to
+[min, max] = [1, 99] for open deals; closed deals keep the CRM figure. Every adjustment is listed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from revops_cli.agents import meddpicc
+from revops_cli.agents.base import AgentContext, Task
+from revops_cli.errors import NotFoundError, UsageError
+from revops_cli.models import Answer
+
+NAME = "deal_analysis"
+RISK_INTENTS = frozenset({"deal_risks"})
+_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def _plain(v: Any) -> Any:
+    """JSON-able: dates as ISO strings, Decimals as floats."""
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return float(v)
+    return v
+
+
+def _day(v: Any) -> date | None:
+    return meddpicc._day(v)
+
+
+def _quarter(d: date | None) -> str | None:
+    return f"Q{(d.month - 1) // 3 + 1} {d.year}" if d else None
+
+
+def _short(text: str | None, n: int = 110) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _call_ev(line: meddpicc.Line, rubric: meddpicc.Rubric, **extra: Any) -> dict[str, Any]:
+    return meddpicc.evidence_item(extra.pop("element", None), line,
+                                  int(rubric.evidence.get("max_sentence_chars", 240)), **extra)
+
+
+def _crm_ev(field_name: str, value: Any, sentence: str | None = None) -> dict[str, Any]:
+    return {"source": "crm", "field": field_name, "value": _plain(value), "call_id": None, "call_date": None,
+            "sentence": sentence}
+
+
+class DealAnalysisAgent:
+    name = NAME
+
+    def handle(self, ctx: AgentContext, task: Task) -> Answer:
+        started = time.perf_counter()
+        opp_id = self._opportunity_id(task)
+        rubric = meddpicc.load_rubric(ctx.settings)
+        as_of = ctx.as_of
+
+        detail = ctx.run_pattern(NAME, "deal_detail", opportunity_id=opp_id).first()
+        if detail is None:
+            raise NotFoundError(f"no opportunity {opp_id}", "find deals with `revops deal <name>`")
+        history = [h for h in ctx.run_pattern(NAME, "stage_history", opportunity_id=opp_id).records()
+                   if _day(h.get("changed_at")) is None or _day(h.get("changed_at")) <= as_of]
+        calls = ctx.run_pattern(NAME, "deal_calls", opportunity_id=opp_id, as_of=as_of,
+                                limit=int(rubric.evidence.get("max_calls", 50))).records()
+
+        with ctx.tool(NAME, "meddpicc_score", {"opportunity_id": opp_id, "calls": len(calls),
+                                               "rubric": rubric.files[-1]}) as step:
+            lines = meddpicc.prepare_calls(calls, rubric, detail.get("owner_name"))
+            deal_competitors = [c.strip() for c in str(detail.get("competitors") or "").split(",") if c.strip()]
+            scored = meddpicc.score(detail, lines, rubric, deal_competitors)
+            step.detail = f"{scored['score']}/100 {scored['band']}"
+            step.rows = sum(len(c.lines) for c in lines)
+
+        with ctx.tool(NAME, "assess_risks", {"opportunity_id": opp_id, "as_of": as_of.isoformat()}) as step:
+            facts = self._facts(detail, history, lines, as_of)
+            risks = self._risks(detail, facts, scored, lines, rubric, deal_competitors)
+            opportunities = self._opportunities(detail, scored, lines, rubric)
+            probability = self._probability(detail, risks, scored, opportunities, rubric)
+            step.detail = f"{len(risks)} risks, {len(opportunities)} opportunities"
+            step.rows = len(risks) + len(opportunities)
+
+        opportunity = self._opportunity_dict(detail, facts)
+        data = {
+            "opportunity": opportunity,
+            "meddpicc": {k: scored[k] for k in ("score", "band", "elements", "failed_gates", "weights",
+                                               "rubric_files")},
+            "risks": risks,
+            "opportunities": opportunities,
+            "probability": probability,
+            "facts": facts,
+            "stage_history": [{k: _plain(v) for k, v in h.items()} for h in history],
+            "calls": [{"call_id": c.get("call_id"), "started_at": _plain(c.get("started_at")),
+                       "date": _plain(_day(c.get("started_at"))), "title": c.get("title"),
+                       "duration_minutes": c.get("duration_minutes"), "participants": c.get("participants")}
+                      for c in calls],
+        }
+        data["bottom_line"] = self._bottom_line(opportunity, scored, risks, opportunities, probability,
+                                                rubric.bands[0][1] if rubric.bands else None)
+        only_risks = task.intent in RISK_INTENTS
+        data["view"] = "risks" if only_risks else "full"
+        text = ctx.render("deal.md.j2", d=data, opp=opportunity, m=data["meddpicc"], risks=risks,
+                          opportunities=opportunities, prob=probability, facts=facts, only_risks=only_risks)
+        sources = [{"type": "crm", "table": "opportunities", "id": opp_id, "name": opportunity["name"]}]
+        sources += [{"type": "call", "table": "calls", "id": c["call_id"], "date": c["date"], "title": c["title"]}
+                    for c in data["calls"]]
+        return Answer(agent=NAME, text=text, data=data, sources=sources, trace=ctx.trace,
+                      duration_ms=(time.perf_counter() - started) * 1000)
+
+    # -------------------------------------------------------------------------------------------- input
+    @staticmethod
+    def _opportunity_id(task: Task) -> str:
+        opp = task.entities.get("opportunity") or task.params.get("opportunity_id")
+        if isinstance(opp, dict):
+            opp = opp.get("opportunity_id")
+        if not opp:
+            raise UsageError("which deal? no opportunity was given", "name the deal, e.g. `revops deal IXIS`")
+        return str(opp)
+
+    # -------------------------------------------------------------------------------------------- facts
+    @staticmethod
+    def _facts(detail: dict, history: list[dict], lines: list[meddpicc.CallLines], as_of: date) -> dict[str, Any]:
+        close = _day(detail.get("close_date"))
+        pushes = [h for h in history
+                  if h.get("old_close_date") and h.get("new_close_date")
+                  and _day(h["new_close_date"]) > _day(h["old_close_date"])]
+        stage_moves = [h for h in history if (h.get("from_stage") or "") != (h.get("to_stage") or "")]
+        entered = None
+        for h in stage_moves:
+            if (h.get("to_stage") or "") == (detail.get("stage") or ""):
+                entered = _day(h.get("changed_at"))
+        if entered is None and stage_moves:
+            entered = _day(stage_moves[-1].get("changed_at"))
+        if entered is None:
+            entered = _day(detail.get("created_date"))
+        last_call = lines[0].call_date if lines else None
+        last_crm = _day(detail.get("last_activity_date"))
+        last_any = max((d for d in (last_crm, last_call) if d), default=None)
+        customers: list[str] = []
+        for c in lines:
+            for p in c.customer_people or sorted({ln.speaker for ln in c.lines if ln.customer and ln.speaker}):
+                if p not in customers:
+                    customers.append(p)
+        first_close = _day(pushes[0]["old_close_date"]) if pushes else None
+        return {
+            "close_date": _plain(close),
+            "close_quarter": _quarter(close),
+            "days_to_close": (close - as_of).days if close else None,
+            "push_count": len(pushes),
+            "days_pushed": sum((_day(h["new_close_date"]) - _day(h["old_close_date"])).days for h in pushes),
+            "first_close_date": _plain(first_close),
+            "stage_entered": _plain(entered),
+            "days_in_stage": (as_of - entered).days if entered else None,
+            "last_activity_date": _plain(last_crm),
+            "last_call_date": _plain(last_call),
+            "days_since_activity": (as_of - last_any).days if last_any else None,
+            "call_count": len(lines),
+            "customer_contacts": customers,
+        }
+
+    @staticmethod
+    def _opportunity_dict(d: dict, facts: dict) -> dict[str, Any]:
+        keys = ("opportunity_id", "account_id", "account_name", "owner_id", "owner_name", "owner_email",
+                "owner_team", "stage", "amount", "probability", "close_date", "segment", "region", "industry",
+                "forecast_category", "created_date", "is_closed", "is_won", "last_activity_date", "competitors",
+                "next_step", "lead_source", "account_type")
+        out = {k: _plain(d.get(k)) for k in keys}
+        out["name"] = d.get("deal_name")
+        out["type"] = d.get("deal_type")
+        out["weighted_amount"] = _plain(d.get("weighted_amount"))
+        out["close_quarter"] = facts["close_quarter"]
+        out["days_to_close"] = facts["days_to_close"]
+        return out
+
+    # -------------------------------------------------------------------------------------------- risks
+    def _risks(self, d: dict, facts: dict, scored: dict, lines: list[meddpicc.CallLines],
+               rubric: meddpicc.Rubric, deal_competitors: list[str]) -> list[dict[str, Any]]:
+        if d.get("is_closed"):
+            return []
+        cfg = rubric.risks
+        stage = d.get("stage")
+        late = rubric.is_late(stage)
+        by_el = {e["element"]: e for e in scored["elements"]}
+        risks: list[dict[str, Any]] = []
+
+        def add(key: str, rtype: str, severity: str, title: str, evidence: list[dict], summary: str,
+                **extra: Any) -> None:
+            risks.append({"key": key, "type": rtype, "severity": severity, "title": title,
+                          "summary": summary, "evidence": evidence, **extra})
+
+        last = lines[0] if lines else None
+
+        # The close date has passed.
+        days_to_close = facts["days_to_close"]
+        if days_to_close is not None and days_to_close < 0:
+            add("close_date_past", "process", "high",
+                f"Close date {facts['close_date']} passed {-days_to_close} days ago and the deal is still open",
+                [_crm_ev("close_date", facts["close_date"])],
+                f"the close date passed {-days_to_close} days ago")
+
+        # Budget or approval slipping, in the last call.
+        rx = rubric.signals.get("budget_slip")
+        if last is not None and rx is not None:
+            hits = [ln for ln in last.lines if meddpicc.is_statement(ln, rubric) and rx.search(ln.words)]
+            if hits:
+                add("budget_slipping", "business", "high" if late else "medium",
+                    "Budget or approval timing slipping in the last call",
+                    [_call_ev(ln, rubric) for ln in hits[:2]],
+                    "budget approval is slipping, per the last call")
+
+        # Stage gates.
+        gated = set()
+        for g in scored["failed_gates"]:
+            gated.add(g["element"])
+            add(f"gate:{g['element']}", g["type"], "high",
+                f"{g['title']} ({g['label']} {g['score']}/3, needs {g['min_score']} from {g['stage']})",
+                self._element_evidence(by_el[g["element"]]),
+                f"{g['label'].lower()} is not validated at {stage}", element=g["element"])
+
+        # No economic buyer late in the cycle.
+        eb = by_el["economic_buyer"]
+        if late and eb["score"] < 2 and "economic_buyer" not in gated:
+            add("no_economic_buyer", "business", "medium",
+                f"No validated economic buyer at {stage} (score {eb['score']}/3)",
+                self._element_evidence(eb), "no validated economic buyer", element="economic_buyer")
+
+        # Close-date pushes.
+        pushes = facts["push_count"]
+        if pushes:
+            sev = "high" if pushes >= int(cfg.get("pushes_high", 2)) else "medium"
+            times = "once" if pushes == 1 else "twice" if pushes == 2 else f"{pushes} times"
+            add("close_date_pushed", "process", sev,
+                f"Close date pushed {times}, {facts['days_pushed']} days in all "
+                f"(from {facts['first_close_date']} to {facts['close_date']})",
+                [{"source": "stage_history", "field": "new_close_date", "call_id": None, "call_date": None,
+                  "value": facts["close_date"], "sentence": None}],
+                f"the close date has been pushed {times}", count=pushes)
+
+        # Competitor in the last call.
+        names = (*rubric.competitors, *deal_competitors)
+        comp_rx = meddpicc.competitor_regex(tuple(sorted(set(names))))
+        if last is not None and comp_rx is not None:
+            named: list[str] = []
+            ev = []
+            for ln in last.lines:
+                found = sorted({m.group(0) for m in comp_rx.finditer(ln.words)}, key=str.lower)
+                if found:
+                    ev.append(_call_ev(ln, rubric, competitors=found))
+                    for f in found:
+                        canon = next((c for c in names if c.lower() == f.lower()), f)
+                        if canon not in named:
+                            named.append(canon)
+            if named:
+                who = " and ".join(named) if len(named) <= 2 else ", ".join(named)
+                sev = "high" if late and cfg.get("competitor_high_from_late", True) else "medium"
+                add("competitor_in_last_call", "competitive", sev,
+                    f"{who} raised in the last call", ev[:3],
+                    f"{who} came up in the last call", competitors=named)
+
+        # No recent activity.
+        idle = facts["days_since_activity"]
+        if idle is not None and idle >= int(cfg.get("inactive_days", 21)):
+            sev = "high" if idle >= int(cfg.get("inactive_days_high", 45)) else "medium"
+            add("no_recent_activity", "engagement", sev,
+                f"No activity for {idle} days (last CRM activity {facts['last_activity_date'] or 'none'}, "
+                f"last call {facts['last_call_date'] or 'none'})",
+                [_crm_ev("last_activity_date", facts["last_activity_date"])]
+                + ([{"source": "call", "call_id": last.call_id, "call_date": _plain(last.call_date),
+                     "sentence": None}] if last else []),
+                f"nothing has happened for {idle} days", days=idle)
+
+        # Stuck in stage.
+        max_days = rubric.stage_max_days.get(str(stage))
+        in_stage = facts["days_in_stage"]
+        if max_days and in_stage is not None and in_stage > max_days:
+            sev = "high" if in_stage >= max_days * float(cfg.get("stuck_high_factor", 2)) else "medium"
+            add("stuck_in_stage", "process", sev,
+                f"{in_stage} days in {stage} since {facts['stage_entered']} (typical at most {max_days})",
+                [{"source": "stage_history", "field": "changed_at", "value": facts["stage_entered"],
+                  "call_id": None, "call_date": None, "sentence": None}],
+                f"it has been stuck in {stage} for {in_stage} days", days=in_stage)
+
+        # Paper process not started late in the cycle.
+        pp = by_el["paper_process"]
+        if late and pp["score"] == 0 and "paper_process" not in gated:
+            add("paper_process_not_started", "process", "medium", f"Paper process not started at {stage}",
+                self._element_evidence(pp), "the paper process has not started", element="paper_process")
+
+        # Technical concerns in the last call.
+        rx = rubric.signals.get("technical_concern")
+        if last is not None and rx is not None:
+            hits = [ln for ln in last.lines if meddpicc.is_statement(ln, rubric) and rx.search(ln.words)]
+            if hits:
+                add("technical_concern", "technical", "high" if late else "medium",
+                    "Technical concern raised in the last call",
+                    [_call_ev(ln, rubric) for ln in hits[:2]], "a technical concern is open")
+
+        # Single-threaded / no calls.
+        if not lines:
+            add("no_calls", "engagement", "medium", "No call recorded on this deal", [], "no call is on record")
+        elif len(facts["customer_contacts"]) <= 1:
+            who = facts["customer_contacts"][0] if facts["customer_contacts"] else "nobody"
+            add("single_threaded", "engagement", "medium",
+                f"Single-threaded: {who} is the only customer contact on {len(lines)} call(s)",
+                [{"source": "call", "call_id": c.call_id, "call_date": _plain(c.call_date), "sentence": None}
+                 for c in lines[:3]], "the deal is single-threaded")
+
+        risks.sort(key=lambda r: _SEVERITY_ORDER.get(r["severity"], 9))
+        return risks
+
+    @staticmethod
+    def _element_evidence(el: dict) -> list[dict[str, Any]]:
+        crm = [e for e in el["evidence"] if e["source"] == "crm"]
+        calls = [e for e in el["evidence"] if e["source"] == "call"][:1]
+        out = [_crm_ev(f"{el['element']}_status", el["crm_status"], crm[0]["sentence"] if crm else None)]
+        return out + calls
+
+    # -------------------------------------------------------------------------------------------- upside
+    def _opportunities(self, d: dict, scored: dict, lines: list[meddpicc.CallLines],
+                       rubric: meddpicc.Rubric) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        by_el = {e["element"]: e for e in scored["elements"]}
+
+        def first_hits(signal: str, limit: int = 2) -> list[meddpicc.Line]:
+            rx = rubric.signals.get(signal)
+            if rx is None:
+                return []
+            hits = []
+            for call in lines:
+                for ln in call.lines:
+                    if meddpicc.counts_as_evidence(ln, rubric) and rx.search(ln.words):
+                        hits.append(ln)
+                        if len(hits) >= limit:
+                            return hits
+            return hits
+
+        exp = first_hits("expansion", 3)
+        if exp:
+            amounts = [a for a in (meddpicc.parse_amount(ln.words) for ln in exp) if a]
+            amount = max(amounts) if amounts else None
+            from revops_cli.templates import money
+
+            title = (f"Additional use cases worth {money(amount)} ARR mentioned" if amount
+                     else "Expansion or additional use cases mentioned")
+            out.append({"key": "expansion", "type": "business", "title": title, "amount": amount,
+                        "evidence": [_call_ev(ln, rubric) for ln in exp[:2]]})
+        win = first_hits("technical_win")
+        if win:
+            out.append({"key": "technical_win", "type": "technical", "title": "Positive technical validation",
+                        "evidence": [_call_ev(ln, rubric) for ln in win]})
+        if d.get("is_closed"):
+            return out                                   # qualification strengths matter no more
+        for key, title in (("champion", "Champion in place"), ("economic_buyer", "Economic buyer engaged"),
+                           ("metrics", "Business case quantified")):
+            el = by_el[key]
+            if el["score"] >= 2 and el["crm_score"] >= 2:     # confirmed in the CRM, not only hinted at on a call
+                note = next((e["sentence"] for e in el["evidence"] if e["source"] == "crm" and e["sentence"]), None)
+                note = re.split(r" - |; | \(", note)[0] if note else None
+                out.append({"key": key, "type": "business",
+                            "title": f"{title}" + (f": {_short(note, 70)}" if note else ""),
+                            "evidence": el["evidence"][:2]})
+        return out
+
+    # -------------------------------------------------------------------------------------------- probability
+    @staticmethod
+    def _probability(d: dict, risks: list[dict], scored: dict, opportunities: list[dict],
+                     rubric: meddpicc.Rubric) -> dict[str, Any]:
+        crm = d.get("probability")
+        crm = int(crm) if crm is not None else None
+        cfg = rubric.probability
+        adjustments: list[dict[str, Any]] = []
+        if crm is None or d.get("is_closed"):
+            return {"crm": crm, "adjusted": crm, "adjustments": adjustments,
+                    "note": "closed deal: the CRM figure stands" if d.get("is_closed") else "no CRM probability"}
+        high = [r for r in risks if r["severity"] == "high"]
+        medium = [r for r in risks if r["severity"] == "medium"]
+        if high and cfg.get("per_high_risk"):
+            adjustments.append({"reason": f"{len(high)} high-severity risk(s)",
+                                "delta": len(high) * int(cfg["per_high_risk"])})
+        if medium and cfg.get("per_medium_risk"):
+            adjustments.append({"reason": f"{len(medium)} medium-severity risk(s)",
+                                "delta": len(medium) * int(cfg["per_medium_risk"])})
+        if scored["failed_gates"] and cfg.get("failed_gate"):
+            gates = ", ".join(g["label"] for g in scored["failed_gates"])
+            adjustments.append({"reason": f"failed stage gate ({gates})", "delta": int(cfg["failed_gate"])})
+        band_delta = int((cfg.get("band") or {}).get(scored["band"], 0))
+        if band_delta:
+            adjustments.append({"reason": f"MEDDPICC {scored['band']} ({scored['score']:g}/100)", "delta": band_delta})
+        if opportunities and cfg.get("per_opportunity"):
+            bonus = min(len(opportunities) * int(cfg["per_opportunity"]), int(cfg.get("max_opportunity_bonus", 99)))
+            if bonus:
+                adjustments.append({"reason": f"{len(opportunities)} opportunity signal(s)", "delta": bonus})
+        raw = crm + sum(a["delta"] for a in adjustments)
+        adjusted = max(int(cfg.get("min", 1)), min(int(cfg.get("max", 99)), raw))
+        return {"crm": crm, "adjusted": adjusted, "adjustments": adjustments,
+                "delta": adjusted - crm}
+
+    # -------------------------------------------------------------------------------------------- words
+    @staticmethod
+    def _bottom_line(opp: dict, scored: dict, risks: list[dict], opportunities: list[dict],
+                     prob: dict, top_band: str | None) -> str:
+        if opp.get("is_closed"):
+            outcome = "won" if opp.get("is_won") else "lost"
+            return (f"This deal closed {outcome} on {opp.get('close_date')} ({opp.get('stage')}); its MEDDPICC "
+                    f"record reads {scored['band']} ({scored['score']:g}/100), and the CRM figures stand.")
+        weak = [e["label"] for e in sorted(scored["elements"], key=lambda e: (e["score"], -e["weight"]))
+                if e["score"] <= 1][:2]
+        first = f"MEDDPICC is {scored['band']} ({scored['score']:g}/100"
+        first += f", weak on {' and '.join(weak)})" if weak else ")"
+        if risks:
+            main = risks[0]
+            n_high = sum(1 for r in risks if r["severity"] == "high")
+            joint = "but" if scored["band"] == top_band else "and"
+            if len(risks) == 1:
+                first += f", {joint} one risk is open: {main['summary']}"
+            else:
+                first += (f", {joint} {len(risks)} risks are open ({n_high} high), chief among them that "
+                          f"{main['summary']}")
+        else:
+            first += " and no risk was found in the CRM record or the calls"
+        upside = next((o for o in opportunities if o["key"] == "expansion"), opportunities[0] if opportunities else None)
+        if prob["adjusted"] == prob["crm"]:
+            second = f"The call evidence leaves the probability at the CRM's {prob['crm']}%"
+        else:
+            second = f"Adjusted for the call evidence, the probability is {prob['adjusted']}% against the CRM's {prob['crm']}%"
+        if upside:
+            second += f"; upside: {upside['title'][0].lower() + upside['title'][1:]}"
+        return f"{first}. {second}."
+
+
+AGENT = DealAnalysisAgent()

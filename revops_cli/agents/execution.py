@@ -1,0 +1,541 @@
+"""The Execution agent: Slack messages, outbound webhooks and CRM updates, shown first and run only when confirmed.
+
+Reads the request with plain patterns (no model), one action per clause ("update the next step to X and
+notify the AE" is two):
+  1. "send / notify / message / ping / tell  the AE | the owner | the CSM | #channel | @someone  …"
+     -> a Slack message; its text is the quoted text, or what follows "saying"/":", or built from the
+     session's last answer (e.g. the risks of the deal discussed), or the topic after "about".
+  2. "trigger / call / fire  the <name> webhook (with …)"
+     -> a POST to the endpoint configured under that name (webhooks.endpoints.<name>, or webhooks.url).
+     A URL typed in the request is never called: the answer says it was ignored.
+  3. "update / set / log / change / move  … next step | stage | amount | close date | forecast category | note  … to …"
+     -> a CRM update of the deal in context, recorded in the outbox (see integrations/outbox.py).
+Every action is described first (Answer.pending_actions: kind, target, payload, status "pending") and runs
+only when `request.confirm` is True (`--yes`, a Slack button); each run is a traced tool call.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Any
+
+from revops_cli.agents.base import AgentContext, Task
+from revops_cli.errors import ActionError, RevopsError, UsageError
+from revops_cli.models import Answer
+
+NAME = "execution"
+SLACK_TEXT_LIMIT = 3000
+
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`)\]]+|<https?://[^>]+>", re.I)
+_QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|`([^`]+)`")
+_SLACK_VERBS = r"send|notify|message|ping|tell|dm|post|alert|remind|let"
+_WEBHOOK_VERBS = r"trigger|call|fire|invoke|hit|send|post|ping"
+_CRM_VERBS = r"update|set|log|change|move|record|push|add|change"
+_SPLIT = re.compile(r"\s*(?:;|\band then\b|\bthen\b|\band\b(?=\s+(?:also\s+)?(?:" + _SLACK_VERBS + "|" + _WEBHOOK_VERBS
+                    + "|" + _CRM_VERBS + r")\b))\s*", re.I)
+_WEBHOOK = re.compile(r"\bwebhooks?\b", re.I)
+_WEBHOOK_NAME_BEFORE = re.compile(r"[`'\"]?([\w.-]+)[`'\"]?\s+webhook\b", re.I)
+_WEBHOOK_NAME_AFTER = re.compile(r"\bwebhook\s+(?:named\s+|called\s+)?[`'\"]?([\w.-]+)", re.I)
+_NOT_NAMES = {"the", "a", "an", "our", "my", "this", "that", "default", "configured", "outbound", "webhook", "to",
+              "with", "for", "and", "about", "now", "please", "named", "called", "at", "on", "in", "it", "then",
+              "trigger", "call", "fire", "invoke", "hit", "send", "post", "ping", "url", "endpoint", "its"}
+_CRM_VERB = re.compile(r"\b(" + _CRM_VERBS + r")\b", re.I)
+_SLACK_VERB = re.compile(r"\b(" + _SLACK_VERBS + r")\b", re.I)
+FIELDS: list[tuple[str, re.Pattern[str]]] = [
+    ("next_step", re.compile(r"\bnext[\s_-]+steps?\b", re.I)),
+    ("close_date", re.compile(r"\bclos(?:e|ing)[\s_-]+date\b", re.I)),
+    ("forecast_category", re.compile(r"\bforecast(?:[\s_-]+category)?\b", re.I)),
+    ("stage", re.compile(r"\bstage\b", re.I)),
+    ("amount", re.compile(r"\b(?:amount|deal\s+(?:size|value)|arr)\b", re.I)),
+    ("note", re.compile(r"\b(?:note|comment)\b", re.I)),
+]
+FIELD_LABELS = {"next_step": "next step", "close_date": "close date", "forecast_category": "forecast category",
+                "stage": "stage", "amount": "amount", "note": "note"}
+FORECAST_CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
+_PERSON_ROLES = re.compile(r"\b(?P<role>ae|account executive|deal owner|owner|rep|seller|csm|customer success manager|"
+                           r"(?:their|his|her|the ae'?s|the owner'?s)\s+manager|manager)\b", re.I)
+_CHANNEL = re.compile(r"(?<![\w&/])#([A-Za-z0-9][\w.-]*)")
+_HANDLE = re.compile(r"(?<![\w.])@([A-Za-z][\w.-]*)")
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
+
+RUN_VERBS = {"slack": "send the Slack message", "webhook": "call the webhook", "crm_update": "record the CRM update"}
+CAPABILITIES = [
+    "send a Slack message: \"notify the AE about the risks\", \"post to #deal-desk: 'IXIS moved to Negotiate'\"",
+    "trigger a configured webhook: \"trigger the crm_alerts webhook with the deal summary\"",
+    "record a CRM update: \"update the next step to 'pricing call on Friday'\", \"set the close date to 2026-12-15\","
+    " \"log a note: champion is leaving\"",
+]
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+def _protect_quotes(text: str) -> tuple[str, list[str]]:
+    quotes: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        quotes.append(next(g for g in m.groups() if g is not None))
+        return f"\u27e6{len(quotes) - 1}\u27e7"
+
+    return _QUOTED.sub(keep, text), quotes
+
+
+def _restore(text: str, quotes: list[str]) -> str:
+    return re.sub("\u27e6(\\d+)\u27e7", lambda m: quotes[int(m.group(1))], text)
+
+
+def _quoted_in(clause: str, quotes: list[str]) -> str | None:
+    m = re.search("\u27e6(\\d+)\u27e7", clause)
+    return quotes[int(m.group(1))] if m else None
+
+
+def _clean_value(value: str) -> str:
+    return value.strip().strip(" .!?;,").strip("\"'`“”‘’").strip()
+
+
+def _opp_name(opp: dict[str, Any] | None) -> str | None:
+    if not opp:
+        return None
+    return opp.get("name") or opp.get("deal_name") or opp.get("opportunity_name") or opp.get("opportunity_id")
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if hasattr(value, "to_dict"):
+        value = value.to_dict()
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _item_text(item: Any) -> str:
+    """One line for a risk (or any finding): '[high] title: detail', whatever keys the producer used."""
+    if not isinstance(item, dict):
+        return str(item)
+    head = next((str(item[k]) for k in ("title", "text", "summary", "risk", "description", "message", "reason")
+                 if item.get(k)), None)
+    if head is None:
+        return ", ".join(f"{k}: {v}" for k, v in item.items() if not isinstance(v, (dict, list)))
+    detail = item.get("detail")
+    severity = item.get("severity")
+    return f"{'[' + str(severity) + '] ' if severity else ''}{head}{': ' + str(detail) if detail else ''}"
+
+
+def parse_amount(text: str) -> float:
+    m = re.search(r"\$?\s*(\d[\d,]*(?:\.\d+)?)\s*([kKmM]|thousand|million|mm)?\b", text)
+    if not m:
+        raise UsageError(f"cannot read an amount from {text!r}", "write e.g. $120K, 120000 or 1.2M")
+    value = float(m.group(1).replace(",", ""))
+    unit = (m.group(2) or "").lower()
+    return value * (1_000 if unit in ("k", "thousand") else 1_000_000 if unit in ("m", "million", "mm") else 1)
+
+
+def parse_date(text: str) -> date:
+    t = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip().strip(".,"))
+    t = re.sub(r"\s+", " ", t.replace(",", " ")).strip()
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y"):
+        try:
+            return datetime.strptime(t, fmt).date()
+        except ValueError:
+            pass
+    raise UsageError(f"cannot read a date from {text!r}", "write it as YYYY-MM-DD, e.g. 2026-12-15")
+
+
+# -- the agent -----------------------------------------------------------------------------------------
+
+class ExecutionAgent:
+    name = NAME
+
+    def handle(self, ctx: AgentContext, task: Task) -> Answer:
+        plan = Planner(ctx, task).plan()
+        confirm = bool(ctx.request.confirm)
+        actions = plan["actions"]
+        if actions and confirm:
+            runner = Runner(ctx)
+            for action in actions:
+                runner.run(action)
+        elif actions:
+            ctx.trace.note(NAME, f"dry run: {len(actions)} action(s) described, none run (confirm to run them)")
+        public = [_public(a) for a in actions]
+        failed = [a for a in public if a["status"] == "failed"]
+        text = ctx.render("execution.md.j2", actions=public, confirm=confirm, notes=plan["notes"],
+                          ignored_urls=plan["ignored_urls"], capabilities=CAPABILITIES,
+                          endpoints=plan["endpoints"], opportunity=_opp_name(plan["opportunity"]),
+                          run_phrase=" and ".join(dict.fromkeys(RUN_VERBS[a["kind"]] for a in public)),
+                          previews=[_preview(a["payload"]) for a in public])
+        data: dict[str, Any] = {"actions": public, "dry_run": not confirm, "ignored_urls": plan["ignored_urls"],
+                                "notes": plan["notes"]}
+        if plan["opportunity"]:
+            data["opportunity"] = plan["opportunity"]
+        answer = Answer(agent=NAME, text=text, data=data,
+                        pending_actions=[a for a in public if a["status"] == "pending"])
+        if failed:
+            answer.ok = False
+            answer.error = f"{len(failed)} of {len(public)} action(s) failed: {failed[0]['error']}"
+        return answer
+
+
+def _preview(payload: Any, limit: int = 1500) -> str:
+    text = json.dumps(payload, indent=2, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[:limit] + "\n…"
+
+
+def _public(action: dict[str, Any]) -> dict[str, Any]:
+    """What the answer shows of an action: no secrets, no internal fields."""
+    out = {k: action[k] for k in ("kind", "target", "payload", "status") if k in action}
+    for k in ("error", "result"):
+        if action.get(k) is not None:
+            out[k] = action[k]
+    return out
+
+
+class Planner:
+    def __init__(self, ctx: AgentContext, task: Task):
+        self.ctx = ctx
+        self.task = task
+        self.notes: list[str] = []
+        self._users: list[dict[str, Any]] | None = None
+        self._opp_row: dict[str, Any] | None = None
+        opp = task.entities.get("opportunity") or ctx.session.get("opportunity")
+        self.opportunity: dict[str, Any] | None = _as_dict(opp) or None
+        acc = task.entities.get("account") or ctx.session.get("account")
+        self.account: dict[str, Any] | None = _as_dict(acc) or None
+        self.last_answer = _as_dict(ctx.session.get("last_answer"))
+
+    # -- parsing ---------------------------------------------------------------------------------
+    def plan(self) -> dict[str, Any]:
+        from revops_cli.integrations.webhooks import endpoint_names
+
+        raw = self.task.text or self.ctx.request.text or ""
+        ignored = [u.strip("<>") for u in _URL.findall(raw)]
+        text = _URL.sub(" ", raw)
+        text, quotes = _protect_quotes(text)
+        actions: list[dict[str, Any]] = []
+        for clause in [c for c in _SPLIT.split(text) if c and c.strip()]:
+            action = self._clause(clause, quotes, bool(ignored))
+            if action:
+                actions.append(action)
+        return {"actions": actions, "notes": self.notes, "ignored_urls": ignored,
+                "endpoints": endpoint_names(self.ctx.settings), "opportunity": self.opportunity}
+
+    def _clause(self, clause: str, quotes: list[str], had_url: bool) -> dict[str, Any] | None:
+        if _WEBHOOK.search(clause):
+            return self._webhook(clause, quotes, had_url)
+        field = self._field(clause)
+        has_slack_target = bool(_CHANNEL.search(clause) or _HANDLE.search(clause) or _PERSON_ROLES.search(clause))
+        if _CRM_VERB.search(clause) and (field or re.search(r"\bmove\b.*\bto\b", clause, re.I)):
+            if not (_SLACK_VERB.search(clause) and has_slack_target and field == "note"):
+                return self._crm(clause, quotes, field or "stage")
+        if _SLACK_VERB.search(clause) or _CHANNEL.search(clause) or (has_slack_target and _CRM_VERB.search(clause)):
+            return self._slack(clause, quotes)
+        return None
+
+    @staticmethod
+    def _field(clause: str) -> str | None:
+        hits = [(m.start(), name) for name, rx in FIELDS if (m := rx.search(clause))]
+        return min(hits)[1] if hits else None
+
+    # -- lookups ---------------------------------------------------------------------------------
+    def users(self) -> list[dict[str, Any]]:
+        if self._users is None:
+            table = self.ctx.settings.table("users")
+            sql = f"SELECT user_id, name, email, role, manager_id, slack_user_id FROM {table} ORDER BY user_id"
+            with self.ctx.tool(NAME, "lookup_users", {"table": table}) as step:
+                result = self.ctx.warehouse.query(sql)
+                step.rows, step.cached = len(result.rows), result.cached
+            self._users = result.records()
+        return self._users
+
+    def user(self, user_id: str | None) -> dict[str, Any] | None:
+        return next((u for u in self.users() if user_id and u["user_id"] == user_id), None)
+
+    def opp_row(self) -> dict[str, Any] | None:
+        """The deal's current CRM values (owner, stage, amount, ...), read once."""
+        if self._opp_row is None and self.opportunity and self.opportunity.get("opportunity_id"):
+            table = self.ctx.settings.table("opportunities")
+            acc = self.ctx.settings.table("accounts")
+            sql = (f"SELECT o.opportunity_id, o.name, o.account_id, a.name AS account_name, a.csm_id, o.owner_id, "
+                   f"o.stage, o.amount, o.close_date, o.next_step, o.forecast_category "
+                   f"FROM {table} o LEFT JOIN {acc} a ON a.account_id = o.account_id WHERE o.opportunity_id = ?")
+            oid = self.opportunity["opportunity_id"]
+            with self.ctx.tool(NAME, "lookup_opportunity", {"opportunity_id": oid}) as step:
+                result = self.ctx.warehouse.query(sql, [oid])
+                step.rows, step.cached = len(result.rows), result.cached
+            self._opp_row = result.first() or {}
+        return self._opp_row or None
+
+    # -- slack -----------------------------------------------------------------------------------
+    def _slack(self, clause: str, quotes: list[str]) -> dict[str, Any] | None:
+        target = self._slack_target(clause)
+        if target is None:
+            return None
+        channel, label, email = target
+        message = self._message(clause, quotes)
+        if not message:
+            self.notes.append(f"Nothing to send to {label}: quote the message, e.g. notify the AE \"call the CFO today\","
+                              " or ask about a deal first and then send its risks.")
+            return None
+        deal = _opp_name(self.opportunity)
+        header = f"*From revops*{' about ' + deal if deal else ''}"
+        who = self.ctx.request.user
+        footer = f"_(sent via revops{' for ' + who if who else ''})_"
+        text = f"{header}\n{message}\n{footer}"
+        if len(text) > SLACK_TEXT_LIMIT:
+            text = text[:SLACK_TEXT_LIMIT - 1] + "…"
+        return {"kind": "slack", "target": label, "payload": {"channel": channel, "text": text},
+                "status": "pending", "_email": email}
+
+    def _slack_target(self, clause: str) -> tuple[str | None, str, str | None] | None:
+        if (m := _CHANNEL.search(clause)):
+            return f"#{m.group(1)}", f"#{m.group(1)}", None
+        if (m := _HANDLE.search(clause)):
+            handle = m.group(1).rstrip(".")
+            if _SLACK_ID.match(handle):
+                return handle, f"user {handle} (DM)", None
+            person = self._find_person(handle)
+            if person is None:
+                raise UsageError(f"no user matches @{handle}", "use a #channel, or a name from the users table")
+            return self._person_target(person, f"@{handle}")
+        if (m := _PERSON_ROLES.search(clause)):
+            role = m.group("role").lower()
+            row = self.opp_row()
+            if row is None:
+                raise UsageError(f"which deal's {role}?", "ask about a deal first, or name it: "
+                                                          "'notify the owner of the IXIS deal about …'")
+            if "csm" in role or "customer success" in role:
+                person, what = self.user(row.get("csm_id")), "CSM"
+            elif "manager" in role:
+                owner = self.user(row.get("owner_id"))
+                person, what = self.user(owner.get("manager_id")) if owner else None, "AE's manager"
+            else:
+                person, what = self.user(row.get("owner_id")), "deal owner"
+            if person is None:
+                raise UsageError(f"the {_opp_name(self.opportunity)} deal has no {what} on record",
+                                 "name a #channel or @person instead")
+            return self._person_target(person, f"{what} {person['name']}")
+        return None
+
+    def _person_target(self, person: dict[str, Any], label: str) -> tuple[str | None, str, str | None]:
+        if person.get("slack_user_id"):
+            return person["slack_user_id"], f"{label} (DM {person['slack_user_id']})", None
+        if person.get("email"):
+            return None, f"{label} (DM, Slack user looked up by {person['email']})", person["email"]
+        raise UsageError(f"{person['name']} has no Slack id or email on record", "name a #channel instead")
+
+    def _find_person(self, handle: str) -> dict[str, Any] | None:
+        h = handle.lower().replace("_", ".")
+        users = self.users()
+        for test in (lambda u: (u.get("slack_user_id") or "").lower() == h,
+                     lambda u: (u.get("email") or "").lower().split("@")[0] == h,
+                     lambda u: u["name"].lower().replace(" ", ".") == h,
+                     lambda u: u["name"].lower().split()[0] == h):
+            found = [u for u in users if test(u)]
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                raise UsageError(f"@{handle} matches {len(found)} people",
+                                 f"be more precise: {', '.join(u['name'] for u in found[:5])}")
+        return None
+
+    def _message(self, clause: str, quotes: list[str]) -> str | None:
+        quoted = _quoted_in(clause, quotes)
+        if quoted:
+            return quoted
+        m = re.search(r"(?:\bsaying\b|\bthat says\b|:)\s*(.+)$", clause, re.I)
+        if m and _clean_value(_restore(m.group(1), quotes)):
+            return _clean_value(_restore(m.group(1), quotes))
+        from_last = self._from_last_answer(clause)
+        if from_last:
+            return from_last
+        m = re.search(r"\b(?:about|regarding|re:?)\s+(.+)$", clause, re.I)
+        if m:
+            topic = _clean_value(_restore(m.group(1), quotes))
+            if topic and topic.lower() not in ("it", "this", "that", "this deal", "the deal"):
+                return topic[0].upper() + topic[1:]
+        return None
+
+    def _from_last_answer(self, clause: str) -> str | None:
+        la = self.last_answer
+        if not la:
+            return None
+        data = la.get("data") or {}
+        deal = _opp_name(data.get("opportunity")) or _opp_name(self.opportunity)
+        wants_risks = re.search(r"\brisks?\b", clause, re.I)
+        risks = data.get("risks") or (data.get("analysis") or {}).get("risks") if isinstance(data, dict) else None
+        if risks and (wants_risks or not re.search(r"\b(summary|answer|analysis|status)\b", clause, re.I)):
+            lines = [f"• {_item_text(r)}" for r in list(risks)[:10]]
+            return f"Risks{' on ' + deal if deal else ''}:\n" + "\n".join(lines)
+        text = la.get("answer") or la.get("text")
+        if text:
+            return str(text).strip()[:SLACK_TEXT_LIMIT - 200]
+        return None
+
+    # -- webhook ---------------------------------------------------------------------------------
+    def _webhook(self, clause: str, quotes: list[str], had_url: bool) -> dict[str, Any] | None:
+        from revops_cli.integrations.webhooks import endpoint, endpoint_names, redact_url
+
+        name = None
+        for rx in (_WEBHOOK_NAME_BEFORE, _WEBHOOK_NAME_AFTER):
+            for m in rx.finditer(clause):
+                word = m.group(1).strip(".")
+                if word.lower() not in _NOT_NAMES and "\u27e6" not in word:
+                    name = word
+                    break
+            if name:
+                break
+        if name is None and had_url:
+            names = endpoint_names(self.ctx.settings)
+            self.notes.append("No webhook was planned: name a configured endpoint"
+                              + (f" ({', '.join(names)})." if names else " (none is configured yet)."))
+            return None
+        url, _secret = endpoint(self.ctx.settings, name)       # UsageError listing the names if unknown
+        label = name or "default"
+        text = self._message(re.sub(r"^.*?\bwith\b", "about", clause, count=1, flags=re.I)
+                             if re.search(r"\bwith\b", clause, re.I) else clause, quotes)
+        data: dict[str, Any] = {}
+        if self.last_answer.get("data"):
+            data = dict(self.last_answer["data"])
+        if self.opportunity:
+            data.setdefault("opportunity", self.opportunity)
+        payload = {"event": "revops.action.webhook", "endpoint": label, "request_id": self.ctx.request.request_id,
+                   "text": text or _restore(clause, quotes).strip(), "data": data}
+        return {"kind": "webhook", "target": f"{label} ({redact_url(url)})", "payload": payload,
+                "status": "pending", "_endpoint": name}
+
+    # -- CRM -------------------------------------------------------------------------------------
+    def _crm(self, clause: str, quotes: list[str], field: str) -> dict[str, Any] | None:
+        value = self._crm_value(clause, quotes, field)
+        if not value:
+            raise UsageError(f"what should the {FIELD_LABELS[field]} be?",
+                             f"say e.g. 'update the {FIELD_LABELS[field]} to …' (quote text values)")
+        object_type, obj = "opportunity", self.opportunity
+        if obj is None and field == "note" and self.account and self.account.get("account_id"):
+            object_type, obj = "account", self.account
+        if not obj or not (obj.get("opportunity_id") or obj.get("account_id")):
+            raise UsageError("which deal should be updated?",
+                             "name it, e.g. 'update the IXIS deal next step to …', or ask about the deal first")
+        object_id = obj.get("opportunity_id") if object_type == "opportunity" else obj.get("account_id")
+        current = self.opp_row() if object_type == "opportunity" else None
+        new_value: Any = value
+        if field == "amount":
+            new_value = parse_amount(value)
+        elif field == "close_date":
+            new_value = parse_date(value).isoformat()
+        elif field == "stage":
+            new_value = self._canonical(value, self._stages(), "stage")
+        elif field == "forecast_category":
+            new_value = self._canonical(value, list(FORECAST_CATEGORIES), "forecast category")
+        old = (current or {}).get(field) if field != "note" else None
+        if isinstance(old, (date, datetime)):
+            old = old.isoformat()
+        name = _opp_name(obj) if object_type == "opportunity" else obj.get("name")
+        payload = {"object_type": object_type, "object_id": object_id, "object_name": name, "field": field,
+                   "old_value": old, "new_value": new_value}
+        return {"kind": "crm_update", "target": f"{object_type} {name or object_id} ({object_id}): "
+                                                f"{FIELD_LABELS[field]}", "payload": payload, "status": "pending"}
+
+    def _crm_value(self, clause: str, quotes: list[str], field: str) -> str | None:
+        quoted = _quoted_in(clause, quotes)
+        if quoted:
+            return quoted.strip()
+        rx = dict(FIELDS).get(field)
+        m = rx.search(clause) if rx else None
+        rest = clause[m.end():] if m else clause
+        if field == "note":
+            v = re.search(r"(?:^|\s)(?::|-|that|saying|to say)\s*(.+)$", rest, re.I) or re.search(r":\s*(.+)$", rest)
+        else:
+            v = re.search(r"(?:\b(?:to|as)\b|[:=])\s*(.+)$", rest, re.I)
+        if v is None and field == "stage":
+            v = re.search(r"\bto\s+(.+)$", clause, re.I)
+        return _clean_value(_restore(v.group(1), quotes)) if v else None
+
+    def _stages(self) -> list[str]:
+        table = self.ctx.settings.table("opportunities")
+        try:
+            with self.ctx.tool(NAME, "lookup_stages", {"table": table}) as step:
+                result = self.ctx.warehouse.query(f"SELECT DISTINCT stage FROM {table} WHERE stage IS NOT NULL ORDER BY 1")
+                step.rows, step.cached = len(result.rows), result.cached
+            stages = [s for s in result.column("stage") if s]
+        except RevopsError:
+            stages = []
+        if not stages:
+            from revops_cli.warehouse.demo_data import STAGES
+
+            stages = list(STAGES)
+        return stages
+
+    @staticmethod
+    def _canonical(value: str, options: list[str], what: str) -> str:
+        from rapidfuzz import fuzz, process, utils
+
+        for o in options:
+            if o.lower() == value.lower():
+                return o
+        best = process.extractOne(value, options, scorer=fuzz.WRatio, processor=utils.default_process, score_cutoff=80)
+        if best:
+            return best[0]
+        raise UsageError(f"{value!r} is not a {what}", f"{what}s: {', '.join(options)}")
+
+
+class Runner:
+    """Runs confirmed actions, each as a traced tool call; a failure marks the action, never stops the others."""
+
+    def __init__(self, ctx: AgentContext):
+        self.ctx = ctx
+        self._slack = None
+
+    def slack(self):
+        if self._slack is None:
+            from revops_cli.integrations.slack_client import SlackNotifier
+
+            self._slack = SlackNotifier.from_settings(self.ctx.settings)
+        return self._slack
+
+    def run(self, action: dict[str, Any]) -> None:
+        try:
+            getattr(self, "_run_" + action["kind"])(action)
+            action["status"] = "done"
+        except RevopsError as exc:
+            action["status"], action["error"] = "failed", exc.one_line()
+
+    def _run_slack(self, action: dict[str, Any]) -> None:
+        payload = action["payload"]
+        with self.ctx.tool(NAME, "slack_post", {"channel": payload["channel"] or action.get("_email"),
+                                               "chars": len(payload["text"])}) as step:
+            channel = payload["channel"]
+            if channel is None:
+                channel = self.slack().user_for_email(action["_email"])
+                if channel is None:
+                    raise ActionError(f"no Slack user has the email {action['_email']}", "name a #channel instead")
+            reply = self.slack().post(channel, payload["text"])
+            action["result"] = {"channel": reply.get("channel"), "ts": reply.get("ts")}
+            step.detail = f"posted to {channel}"
+
+    def _run_webhook(self, action: dict[str, Any]) -> None:
+        from revops_cli.integrations.webhooks import deliver, endpoint, redact_url
+
+        url, secret = endpoint(self.ctx.settings, action.get("_endpoint"))
+        with self.ctx.tool(NAME, "webhook", {"endpoint": action["payload"]["endpoint"],
+                                            "destination": redact_url(url)}) as step:
+            result = deliver(url, action["payload"], secret=secret,
+                             allow_hosts=self.ctx.settings.get("webhooks.allow_hosts") or [])
+            action["result"] = {"status": result.status, "attempts": result.attempts, "msg_id": result.msg_id}
+            step.detail = f"HTTP {result.status}, {result.attempts} attempt(s)"
+            if not result.ok:
+                raise ActionError(result.error or "webhook delivery failed",
+                                  "the endpoint answered 410 and is disabled" if result.disabled else None)
+
+    def _run_crm_update(self, action: dict[str, Any]) -> None:
+        from revops_cli.integrations.outbox import record_crm_update
+
+        p = action["payload"]
+        with self.ctx.tool(NAME, "crm_update", {"object_id": p["object_id"], "field": p["field"],
+                                               "value": p["new_value"]}) as step:
+            row = record_crm_update(self.ctx.settings, self.ctx.warehouse, {
+                "object_type": p["object_type"], "object_id": p["object_id"], "field": p["field"],
+                "new_value": p["new_value"], "note": f"was: {p['old_value']}" if p.get("old_value") is not None else None,
+                "requested_by": self.ctx.request.user or self.ctx.request.channel,
+                "source_request_id": self.ctx.request.request_id})
+            action["result"] = {"update_id": row["update_id"], "destination": row["destination"]}
+            step.rows = 1
+            step.detail = f"recorded in {row['destination']}"

@@ -1,0 +1,412 @@
+"""MEDDPICC scoring: the CRM's status fields, adjusted by evidence found in the deal's call transcripts.
+
+The rules live in a rubric, `agents/rubrics/meddpicc.yaml` (package data), which a user overrides with
+`./rubrics/meddpicc.yaml` (the project folder wins) or `<home>/rubrics/meddpicc.yaml`. An override is
+merged over the package file key by key (mappings merge, lists and values replace), so a file holding
+only `elements: {economic_buyer: {weight: 30}, competition: {weight: 5}}` re-weights two elements.
+
+Scoring, per element (metrics, economic_buyer, decision_criteria, decision_making_process, paper_process,
+identify_pain, champion, competition):
+
+- the CRM status gives 0..3 (`levels:`: Unknown 0, Identified 1, Validated 2, Leveraged 3);
+- a transcript line that matches one of the element's patterns is evidence; any evidence raises the score
+  by one level, never above 3. By default a line counts only when a customer-side participant says it
+  (participants labelled with an `evidence.internal_markers` word, e.g. "(Firebolt AE)", and the deal
+  owner are our side), it is not a question, and it matches none of `evidence.negations` ("not sure
+  yet who signs off"). Competition evidence is a competitor's name (the rubric's `competitors` plus the
+  deal's own `competitors` field, whole words) said by anyone;
+- the deal score is sum(weight * score / 3) over the elements (weights sum to 100), rounded to 0.1,
+  and its band is the first of `bands:` whose `min` it reaches;
+- a stage gate (`gates:`) fails when an open deal is at or past the gate's stage and the element
+  scores below `min_score`.
+
+Everything is plain Python over rows the agent already fetched: no query here, regexes compiled once
+per rubric file version.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from revops_cli.errors import ConfigError
+
+PACKAGE_RUBRIC = Path(__file__).resolve().parent / "rubrics" / "meddpicc.yaml"
+RUBRIC_NAME = "meddpicc.yaml"
+
+# MEDDPICC letter order (display order); the keys are the warehouse's column names.
+ELEMENTS: tuple[str, ...] = ("metrics", "economic_buyer", "decision_criteria", "decision_making_process",
+                             "paper_process", "identify_pain", "champion", "competition")
+SIGNALS: tuple[str, ...] = ("budget_slip", "technical_concern", "expansion", "technical_win")
+
+_AMOUNT = re.compile(r"\$\s?(\d+(?:[.,]\d+)*)\s?(k|m|mm|million|thousand|b|billion)?\b", re.IGNORECASE)
+_MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9}
+
+
+# ------------------------------------------------------------------------------------------------ rubric
+@dataclass
+class Element:
+    key: str
+    label: str
+    letter: str
+    weight: float
+    patterns: list[str]
+    regex: re.Pattern | None
+
+
+@dataclass
+class Gate:
+    stage: str
+    element: str
+    min_score: int
+    type: str
+    title: str
+
+
+@dataclass
+class Rubric:
+    files: list[str]
+    levels: dict[str, int]
+    bands: list[tuple[float, str]]
+    elements: dict[str, Element]
+    competitors: list[str]
+    stage_order: list[str]
+    late_stage: str | None
+    stage_max_days: dict[str, int]
+    gates: list[Gate]
+    signals: dict[str, re.Pattern | None]
+    evidence: dict[str, Any]
+    risks: dict[str, Any]
+    probability: dict[str, Any]
+    internal_markers: re.Pattern | None = None
+    negation: re.Pattern | None = None
+    _stage_index: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._stage_index = {s.lower(): i for i, s in enumerate(self.stage_order)}
+
+    def stage_index(self, stage: str | None) -> int:
+        """Position of a stage in the pipeline; -1 for a stage the rubric does not list."""
+        return self._stage_index.get(str(stage or "").strip().lower(), -1)
+
+    def at_or_after(self, stage: str | None, reference: str | None) -> bool:
+        if not reference:
+            return False
+        i, ref = self.stage_index(stage), self.stage_index(reference)
+        return i >= 0 and ref >= 0 and i >= ref
+
+    def is_late(self, stage: str | None) -> bool:
+        return self.at_or_after(stage, self.late_stage)
+
+    def band(self, score: float) -> str:
+        for low, label in self.bands:
+            if score >= low:
+                return label
+        return self.bands[-1][1] if self.bands else ""
+
+    def crm_score(self, status: Any) -> int:
+        return int(self.levels.get(str(status or "").strip().title(), self.levels.get(str(status or ""), 0)))
+
+
+def rubric_paths(settings) -> list[Path]:
+    """The rubric files in force, weakest first: the package's, <home>/rubrics/, ./rubrics/."""
+    paths = [PACKAGE_RUBRIC]
+    for folder in (settings.home / "rubrics", Path.cwd() / "rubrics"):
+        f = folder / RUBRIC_NAME
+        if f.is_file():
+            paths.append(f)
+    return paths
+
+
+def load_rubric(settings) -> Rubric:
+    """The MEDDPICC rubric: package file merged with the user's overrides (parsed once per file version)."""
+    key = []
+    for p in rubric_paths(settings):
+        st = p.stat()
+        key.append((str(p), st.st_mtime_ns, st.st_size))
+    return _load(tuple(key))
+
+
+@lru_cache(maxsize=16)
+def _load(files: tuple[tuple[str, int, int], ...]) -> Rubric:
+    import yaml
+
+    merged: dict[str, Any] = {}
+    for path, _, _ in files:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read rubric {path}: {exc}", "check the file") from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark else path
+            raise ConfigError(f"{where}: bad rubric YAML: {getattr(exc, 'problem', None) or exc}",
+                              "fix the YAML of the rubric file") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: a rubric must be a YAML mapping", "see the package rubric for the format")
+        merged = _merge(merged, data)
+    return _build(merged, [f[0] for f in files])
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _compile(patterns: Any, where: str, *, words: bool = False) -> re.Pattern | None:
+    if patterns is None:
+        return None
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise ConfigError(f"rubric {where}: expected a list of patterns", "write them as a YAML list of strings")
+    parts = [rf"\b{re.escape(p)}\b" if words else p for p in patterns if p.strip()]
+    if not parts:
+        return None
+    for p in parts:
+        try:
+            re.compile(p)
+        except re.error as exc:
+            raise ConfigError(f"rubric {where}: bad regular expression {p!r}: {exc}",
+                              "fix the pattern (Python regex syntax)") from None
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+
+
+def _build(d: dict[str, Any], files: list[str]) -> Rubric:
+    where = files[-1]
+    levels = {str(k).strip().title(): int(v) for k, v in (d.get("levels") or {}).items()}
+    elements: dict[str, Element] = {}
+    raw_elements = d.get("elements") or {}
+    unknown = set(raw_elements) - set(ELEMENTS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown MEDDPICC elements: {', '.join(sorted(map(str, unknown)))}",
+                          f"elements are: {', '.join(ELEMENTS)}")
+    for key in ELEMENTS:
+        spec = raw_elements.get(key) or {}
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{where}: elements.{key} must be a mapping", "give weight, label and patterns")
+        try:
+            weight = float(spec.get("weight", 0))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: elements.{key}.weight is not a number", "use a number") from None
+        patterns = list(spec.get("patterns") or [])
+        elements[key] = Element(key=key, label=str(spec.get("label") or key.replace("_", " ").title()),
+                                letter=str(spec.get("letter") or key[0].upper()), weight=weight,
+                                patterns=patterns, regex=_compile(patterns, f"elements.{key}.patterns"))
+    total = sum(e.weight for e in elements.values())
+    if abs(total - 100) > 1e-6:
+        raise ConfigError(f"rubric weights sum to {total:g}, not 100 ({', '.join(files[1:]) or files[0]})",
+                          "make elements.*.weight add up to 100")
+    bands = sorted(((float(b["min"]), str(b["label"])) for b in d.get("bands") or []), reverse=True)
+    stages = d.get("stages") or {}
+    gates = []
+    for g in d.get("gates") or []:
+        if g.get("element") not in ELEMENTS:
+            raise ConfigError(f"{where}: gate on unknown element {g.get('element')!r}",
+                              f"elements are: {', '.join(ELEMENTS)}")
+        gates.append(Gate(stage=str(g["stage"]), element=g["element"], min_score=int(g.get("min_score", 2)),
+                          type=str(g.get("type", "process")),
+                          title=str(g.get("title") or f"{elements[g['element']].label} below the stage gate")))
+    signals = {name: _compile((d.get("signals") or {}).get(name), f"signals.{name}") for name in SIGNALS}
+    evidence = dict(d.get("evidence") or {})
+    markers = evidence.get("internal_markers") or []
+    return Rubric(
+        files=files, levels=levels, bands=bands, elements=elements,
+        competitors=[str(c) for c in d.get("competitors") or []],
+        stage_order=[str(s) for s in stages.get("order") or []], late_stage=stages.get("late"),
+        stage_max_days={str(k): int(v) for k, v in (stages.get("max_days") or {}).items()},
+        gates=gates, signals=signals, evidence=evidence, risks=dict(d.get("risks") or {}),
+        probability=dict(d.get("probability") or {}),
+        internal_markers=_compile([str(m) for m in markers], "evidence.internal_markers", words=True),
+        negation=_compile(evidence.get("negations") or [], "evidence.negations"),
+    )
+
+
+@lru_cache(maxsize=256)
+def competitor_regex(names: tuple[str, ...]) -> re.Pattern | None:
+    return _compile(list(names), "competitors", words=True)
+
+
+# ------------------------------------------------------------------------------------------------ transcripts
+@dataclass
+class Line:
+    call_id: str
+    call_date: date | None
+    speaker: str
+    text: str                 # the whole line, trimmed ("Speaker: words")
+    words: str                # what was said, without the speaker
+    customer: bool
+    question: bool
+    negated: bool = False
+
+
+@dataclass
+class CallLines:
+    call_id: str
+    call_date: date | None
+    title: str | None
+    lines: list[Line]
+    customer_people: list[str]
+
+
+def split_participants(text: str | None) -> list[tuple[str, str]]:
+    """'Sarah Johnson (Firebolt AE),Dana Lee (IXIS, CFO)' -> [('Sarah Johnson', 'Firebolt AE'), ('Dana Lee', 'IXIS, CFO')]."""
+    out: list[tuple[str, str]] = []
+    depth, cur = 0, []
+    for ch in (text or "") + ",":
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        if ch in ",;" and depth == 0:
+            item = "".join(cur).strip()
+            cur = []
+            if item:
+                name, _, label = item.partition("(")
+                out.append((name.strip(), label.rstrip(")").strip()))
+            continue
+        cur.append(ch)
+    return out
+
+
+def _day(v: Any) -> date | None:
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    if v:
+        try:
+            return date.fromisoformat(str(v)[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def prepare_calls(calls: Iterable[dict[str, Any]], rubric: Rubric, owner_name: str | None) -> list[CallLines]:
+    """Split each call's transcript into speaker lines, marking who is on the customer side."""
+    owner = (owner_name or "").strip().lower()
+    markers = rubric.internal_markers
+    negation = rubric.negation
+    out = []
+    for call in calls:
+        people = split_participants(call.get("participants"))
+        internal = {n.lower() for n, label in people
+                    if (markers is not None and markers.search(label)) or n.lower() == owner}
+        if owner:
+            internal.add(owner)
+        customers = [n for n, _ in people if n.lower() not in internal]
+        call_id, day = str(call.get("call_id")), _day(call.get("started_at"))
+        lines = []
+        for raw in str(call.get("transcript") or "").splitlines():
+            raw = raw.strip()
+            if not raw:
+                continue
+            speaker, sep, words = raw.partition(":")
+            if not sep or len(speaker) > 80:
+                speaker, words = "", raw
+            speaker, words = speaker.strip(), words.strip()
+            lines.append(Line(call_id=call_id, call_date=day, speaker=speaker, text=raw, words=words,
+                              customer=speaker.lower() not in internal,
+                              question=words.endswith("?"),
+                              negated=bool(negation is not None and negation.search(words))))
+        out.append(CallLines(call_id=call_id, call_date=day, title=call.get("title"), lines=lines,
+                             customer_people=customers))
+    return out
+
+
+def evidence_item(element: str, line: Line, max_chars: int, **extra: Any) -> dict[str, Any]:
+    sentence = line.text if len(line.text) <= max_chars else line.text[: max_chars - 1].rstrip() + "…"
+    return {"element": element, "source": "call", "call_id": line.call_id,
+            "call_date": line.call_date.isoformat() if line.call_date else None,
+            "speaker": line.speaker or None, "sentence": sentence, **extra}
+
+
+def is_statement(line: Line, rubric: Rubric) -> bool:
+    """Said by the customer side (unless the rubric says anyone) and not a question."""
+    ev = rubric.evidence
+    if ev.get("customer_side_only", True) and not line.customer:
+        return False
+    if ev.get("skip_questions", True) and line.question:
+        return False
+    return True
+
+
+def counts_as_evidence(line: Line, rubric: Rubric) -> bool:
+    """Positive evidence: a customer-side statement that is not negated ("not sure who signs off")."""
+    return is_statement(line, rubric) and not line.negated
+
+
+def parse_amount(text: str) -> float | None:
+    """The largest dollar amount in a sentence: '$500K' -> 500000.0, '$1.2M' -> 1200000.0."""
+    best = None
+    for m in _AMOUNT.finditer(text):
+        try:
+            value = float(m.group(1).replace(",", ""))
+        except ValueError:
+            continue
+        value *= _MULTIPLIERS.get((m.group(2) or "").lower(), 1)
+        best = value if best is None or value > best else best
+    return best
+
+
+# ------------------------------------------------------------------------------------------------ scoring
+def score(opp: dict[str, Any], calls: list[CallLines], rubric: Rubric,
+          competitors: Iterable[str] = ()) -> dict[str, Any]:
+    """Score one deal: {score, band, elements: [...], failed_gates: [...], weights, rubric_files}."""
+    max_per = int(rubric.evidence.get("max_per_element", 3))
+    max_chars = int(rubric.evidence.get("max_sentence_chars", 240))
+    comp_rx = competitor_regex(tuple(sorted({c.strip() for c in (*rubric.competitors, *competitors) if c.strip()})))
+    found: dict[str, list[dict[str, Any]]] = {k: [] for k in ELEMENTS}
+    for call in calls:                           # most recent first
+        for line in call.lines:
+            ok = counts_as_evidence(line, rubric)
+            for key, el in rubric.elements.items():
+                if key == "competition":
+                    rx = comp_rx
+                    if rx is None or len(found[key]) >= max_per:
+                        continue
+                    m = rx.search(line.words)
+                    if m:
+                        found[key].append(evidence_item(key, line, max_chars, match=m.group(0)))
+                    continue
+                if not ok or el.regex is None or len(found[key]) >= max_per:
+                    continue
+                m = el.regex.search(line.words)
+                if m:
+                    found[key].append(evidence_item(key, line, max_chars, match=m.group(0)))
+    elements = []
+    total = 0.0
+    for key in ELEMENTS:
+        el = rubric.elements[key]
+        status = opp.get(f"{key}_status") or "Unknown"
+        crm = rubric.crm_score(status)
+        calls_ev = found[key]
+        value = min(3, crm + 1) if calls_ev else min(3, crm)
+        evidence: list[dict[str, Any]] = []
+        note = (opp.get(key) or "").strip()
+        if note or crm:
+            evidence.append({"element": key, "source": "crm", "call_id": None, "call_date": None,
+                             "field": key, "sentence": note or None, "status": status})
+        evidence.extend(calls_ev)
+        total += el.weight * value / 3
+        elements.append({"element": key, "label": el.label, "letter": el.letter, "weight": el.weight,
+                         "score": value, "crm_score": crm, "crm_status": status, "raised_by_calls": value > crm,
+                         "status": _STATUS_WORDS[value], "evidence": evidence})
+    total = round(total, 1)
+    by_key = {e["element"]: e for e in elements}
+    failed = []
+    if not opp.get("is_closed"):
+        for g in rubric.gates:
+            if rubric.at_or_after(opp.get("stage"), g.stage) and by_key[g.element]["score"] < g.min_score:
+                failed.append({"stage": g.stage, "element": g.element, "label": rubric.elements[g.element].label,
+                               "score": by_key[g.element]["score"], "min_score": g.min_score,
+                               "type": g.type, "title": g.title})
+    return {"score": total, "band": rubric.band(total), "elements": elements, "failed_gates": failed,
+            "weights": {k: rubric.elements[k].weight for k in ELEMENTS}, "rubric_files": list(rubric.files)}
+
+
+_STATUS_WORDS = {0: "Unknown", 1: "Identified", 2: "Validated", 3: "Leveraged"}

@@ -1,0 +1,90 @@
+"""Posting to Slack (chat.postMessage) through slack_sdk, with one-line errors that never carry the token.
+
+`slack.api_url` points the client at another Web API root (ending in `/api/`), e.g. a local fake in tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from revops_cli.errors import ActionError, ConfigError
+
+DEFAULT_API_URL = "https://slack.com/api/"
+
+HINTS = {
+    "invalid_auth": "check REVOPS_SLACK_BOT_TOKEN (a bot token, xoxb-…)",
+    "not_authed": "set REVOPS_SLACK_BOT_TOKEN",
+    "token_revoked": "the bot token was revoked; install the Slack app again",
+    "account_inactive": "the bot token was revoked; install the Slack app again",
+    "channel_not_found": "check the channel name, and invite the bot to private channels",
+    "not_in_channel": "invite the bot to the channel (/invite @revops)",
+    "is_archived": "the channel is archived",
+    "missing_scope": "add the scope to the Slack app (chat:write, users:read.email) and reinstall it",
+    "users_not_found": "no Slack user has that email",
+    "ratelimited": "Slack rate-limited the bot; try again in a minute",
+    "msg_too_long": "the message is too long for Slack",
+}
+
+
+class SlackNotifier:
+    def __init__(self, token: str | None, api_url: str | None = None, timeout_s: int = 10):
+        if not token:
+            raise ConfigError("no Slack bot token: REVOPS_SLACK_BOT_TOKEN is not set",
+                              "set it (or slack.bot_token) to the Slack app's bot token, xoxb-…")
+        try:
+            from slack_sdk import WebClient
+        except ImportError:  # pragma: no cover - slack_sdk ships with the serve extra
+            raise ConfigError("Slack support is not installed", "pip install 'revops-cli[serve]'") from None
+        base = (api_url or DEFAULT_API_URL).rstrip("/") + "/"
+        self.api_url = base
+        self._host = urlsplit(base).netloc or base
+        self.client = WebClient(token=token, base_url=base, timeout=timeout_s)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "SlackNotifier":
+        return cls(settings.get("slack.bot_token"), settings.get("slack.api_url"))
+
+    def _call(self, method: str, fn: Any, **kwargs: Any) -> dict[str, Any]:
+        from slack_sdk.errors import SlackApiError, SlackClientError
+
+        try:
+            response = fn(**kwargs)
+        except SlackApiError as exc:
+            error = (exc.response.get("error") if exc.response is not None else None) or "unknown_error"
+            needed = exc.response.get("needed") if exc.response is not None else None
+            hint = HINTS.get(error, "see https://api.slack.com/methods/" + method)
+            if needed:
+                hint = f"add the scope {needed} to the Slack app and reinstall it"
+            raise ActionError(f"Slack {method} failed: {error}", hint) from None
+        except SlackClientError as exc:
+            raise ActionError(f"Slack {method} failed: {type(exc).__name__}", "check slack.api_url") from None
+        except OSError as exc:        # urllib: connection refused, DNS, timeout
+            reason = getattr(exc, "reason", None) or exc
+            text = getattr(reason, "strerror", None) or type(reason).__name__
+            raise ActionError(f"cannot reach Slack at {self._host}: {text}",
+                              "check the network and slack.api_url") from None
+        return dict(response.data) if hasattr(response, "data") else dict(response)
+
+    def auth_test(self) -> dict[str, Any]:
+        return self._call("auth.test", self.client.auth_test)
+
+    def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None,
+             thread_ts: str | None = None) -> dict[str, Any]:
+        """chat.postMessage; returns Slack's answer (`channel`, `ts`, `message`)."""
+        kwargs: dict[str, Any] = {"channel": channel, "text": text}
+        if blocks:
+            kwargs["blocks"] = blocks
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        return self._call("chat.postMessage", self.client.chat_postMessage, **kwargs)
+
+    def user_for_email(self, email: str) -> str | None:
+        """The Slack user id for an email (users.lookupByEmail), None if nobody has it."""
+        try:
+            data = self._call("users.lookupByEmail", self.client.users_lookupByEmail, email=email)
+        except ActionError as exc:
+            if "users_not_found" in exc.message:
+                return None
+            raise
+        return (data.get("user") or {}).get("id")

@@ -1,0 +1,36 @@
+/*
+name: deal_lookup
+description: Find deals by a word in the deal or account name (case-insensitive), open deals first, biggest first.
+params:
+  name: {type: str, required: true, example: ixis, description: Part of the deal or account name}
+  include_closed: {type: bool, default: true, description: Also list closed (won or lost) deals}
+  limit: {type: int, default: 20}
+examples:
+  - What is the status of the IXIS deal?
+  - Find the DataCorp opportunity
+*/
+SELECT
+    o.opportunity_id,
+    o.name,
+    a.account_id,
+    a.name AS account_name,
+    a.segment,
+    u.name AS owner_name,
+    o.type AS deal_type,
+    o.stage,
+    o.amount,
+    o.probability,
+    o.forecast_category,
+    o.close_date,
+    o.is_closed,
+    o.is_won,
+    o.last_activity_date
+FROM {{ table('opportunities') }} o
+JOIN {{ table('accounts') }} a ON a.account_id = o.account_id
+LEFT JOIN {{ table('users') }} u ON u.user_id = o.owner_id
+WHERE (LOWER(o.name) LIKE {{ like('name') }} OR LOWER(a.name) LIKE {{ like('name') }})
+{% if not include_closed %}
+  AND NOT o.is_closed
+{% endif %}
+ORDER BY CASE WHEN o.is_closed THEN 1 ELSE 0 END, o.amount DESC NULLS LAST, o.opportunity_id
+LIMIT {{ limit }}

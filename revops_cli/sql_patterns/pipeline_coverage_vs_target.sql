@@ -1,0 +1,64 @@
+/*
+name: pipeline_coverage_vs_target
+description: Closed-won plus open pipeline in a period against the bookings target, per segment and in total - coverage ratio and gap.
+params:
+  start_date: {type: date, required: true, example: 2026-10-01, description: First day of the period (a quarter start)}
+  end_date: {type: date, required: true, example: 2026-12-31, description: Last day of the period (a quarter end)}
+examples:
+  - What is our pipeline coverage for Q4?
+  - Do we have enough pipeline to hit the Enterprise target this quarter?
+*/
+WITH tgt AS (
+    SELECT t.segment, SUM(t.bookings_target) AS bookings_target
+    FROM {{ table('targets') }} t
+    WHERE t.quarter_start >= {{ p('start_date') }} AND t.quarter_end <= {{ p('end_date') }}
+    GROUP BY t.segment
+),
+deals AS (
+    SELECT
+        a.segment,
+        SUM(CASE WHEN o.is_won THEN o.amount ELSE 0 END) AS closed_won_amount,
+        SUM(CASE WHEN NOT o.is_closed THEN o.amount ELSE 0 END) AS open_pipeline_amount,
+        SUM(CASE WHEN NOT o.is_closed THEN CAST(o.amount * o.probability AS DOUBLE PRECISION) / 100 ELSE 0 END) AS weighted_pipeline_amount,
+        SUM(CASE WHEN NOT o.is_closed THEN 1 ELSE 0 END) AS open_deal_count
+    FROM {{ table('opportunities') }} o
+    JOIN {{ table('accounts') }} a ON a.account_id = o.account_id
+    WHERE o.close_date BETWEEN {{ p('start_date') }} AND {{ p('end_date') }}
+      AND (o.is_won OR NOT o.is_closed)
+    GROUP BY a.segment
+),
+by_segment AS (
+    SELECT
+        t.segment,
+        t.bookings_target,
+        COALESCE(d.closed_won_amount, 0) AS closed_won_amount,
+        COALESCE(d.open_pipeline_amount, 0) AS open_pipeline_amount,
+        COALESCE(d.weighted_pipeline_amount, 0) AS weighted_pipeline_amount,
+        COALESCE(d.open_deal_count, 0) AS open_deal_count
+    FROM tgt t
+    LEFT JOIN deals d ON d.segment = t.segment
+),
+with_total AS (
+    SELECT 1 AS sort_key, segment, bookings_target, closed_won_amount, open_pipeline_amount,
+           weighted_pipeline_amount, open_deal_count
+    FROM by_segment
+    UNION ALL
+    SELECT 2 AS sort_key, 'Total' AS segment, SUM(bookings_target), SUM(closed_won_amount),
+           SUM(open_pipeline_amount), SUM(weighted_pipeline_amount), SUM(open_deal_count)
+    FROM by_segment
+)
+SELECT
+    segment,
+    bookings_target,
+    closed_won_amount,
+    open_pipeline_amount,
+    weighted_pipeline_amount,
+    open_deal_count,
+    GREATEST(bookings_target - closed_won_amount, 0) AS remaining_target,
+    CASE WHEN bookings_target - closed_won_amount > 0
+         THEN open_pipeline_amount / (bookings_target - closed_won_amount) END AS coverage_ratio,
+    (closed_won_amount + open_pipeline_amount) / NULLIF(bookings_target, 0) AS total_coverage_ratio,
+    100 * closed_won_amount / NULLIF(bookings_target, 0) AS attainment_pct,
+    bookings_target - closed_won_amount - open_pipeline_amount AS gap_amount
+FROM with_total
+ORDER BY sort_key, segment
