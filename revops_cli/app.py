@@ -16,6 +16,7 @@ from revops_cli import __version__
 from revops_cli.commands import answers
 from revops_cli.commands import cache as cache_cmd
 from revops_cli.commands import config as config_cmd
+from revops_cli.commands import conversations as conversations_cmd
 from revops_cli.commands import data as data_cmd
 from revops_cli.commands import demo as demo_cmd
 from revops_cli.commands.context import CliContext
@@ -62,6 +63,8 @@ app.add_typer(data_cmd.app, name="data")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(cache_cmd.app, name="cache")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(conversations_cmd.app, name="conversations")
+app.command("export-conversations")(conversations_cmd.export_conversations)
 app.command("init")(config_cmd.init)
 
 

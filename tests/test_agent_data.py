@@ -458,3 +458,24 @@ def test_period_entity_wins(env):
     assert a.data["period"]["start"] == "2026-07-01" and a.data["period"]["end"] == "2026-09-30"
     deals = [o for o in raw["opportunities"] if not o["is_closed"] and p.start <= o["close_date"] <= p.end]
     assert a.data["summary"]["deal_count"] == len(deals)
+
+
+def test_slipped_deals_this_quarter(env):
+    ask, raw = env
+    a = ask("which deals keep slipping?")
+    assert a.data["analysis"] == "slipped_deals"
+    start, end = Q4[0], AS_OF
+    pushes = defaultdict(lambda: [0, 0])
+    for h in raw["opportunity_stage_history"]:
+        if h["old_close_date"] and h["new_close_date"] and h["new_close_date"] > h["old_close_date"] \
+                and start <= _d(h["changed_at"]) <= end:
+            pushes[h["opportunity_id"]][0] += 1
+            pushes[h["opportunity_id"]][1] += (h["new_close_date"] - h["old_close_date"]).days
+    opps = {o["opportunity_id"]: o for o in raw["opportunities"]}
+    slipped = [k for k in pushes if not opps[k]["is_closed"]]
+    s = a.data["summary"]
+    assert s["slipped_count"] == len(slipped) > 0
+    assert close(s["slipped_amount"], sum(opps[k]["amount"] for k in slipped))
+    assert s["pushed_twice_count"] == sum(1 for k in slipped if pushes[k][0] >= 2)
+    assert s["total_days_pushed"] == sum(pushes[k][1] for k in slipped)
+    assert f"**{num(len(slipped))}** open deals" in a.text and money(s["slipped_amount"]) in a.text

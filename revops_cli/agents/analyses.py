@@ -111,7 +111,7 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
              ("Win rate by segment this year", "Which reps have the best win rate?")),
     Analysis("slipped_deals", "Slipped deals",
              "Open deals whose close date was pushed out during a period, with pushes and days pushed.",
-             ("slipped_deals",), "this quarter so far",
+             ("data_slipped_deals",), "this quarter so far",
              ("slipped", "pushed", "delayed"),
              ("Which deals keep slipping?", "Which deals had their close date pushed this quarter?")),
     Analysis("owner_leaderboard", "Rep leaderboard",
@@ -632,6 +632,8 @@ def deals_closing(ask: Ask) -> Outcome:
     deals = run(ask, out, "deals_closing_in_period", start_date=cur.start, end_date=cur.end, segment=ask.segment,
                 owner_id=owner_id, min_amount=min_amount, limit=SUMMARY_LIMIT if filtered else ROW_CAP)
     if filtered:
+        if len(deals) >= SUMMARY_LIMIT:
+            out.notes.append(f"Only the {SUMMARY_LIMIT} biggest matching deals are counted.")
         count = len(deals)
         total = sum(_f(d["amount"]) for d in deals)
         weighted = sum(_f(d["weighted_amount"]) for d in deals)
@@ -1182,25 +1184,30 @@ def slipped_deals(ask: Ask) -> Outcome:
     out = Outcome("slipped_deals", "Slipped deals")
     cur = clip(ask.period or quarter_of(ask.as_of), ask.as_of)
     out.period = cur
-    rows = run(ask, out, "slipped_deals", start_date=cur.start, end_date=cur.end, segment=ask.segment,
-               limit=SUMMARY_LIMIT)
-    amount = sum(_f(r["amount"]) for r in rows)
-    multi = [r for r in rows if int(r["push_count"]) >= 2]
-    s = out.summary = {"slipped_count": len(rows), "slipped_amount": amount, "pushed_twice_count": len(multi),
-                       "pushed_twice_amount": sum(_f(r["amount"]) for r in multi),
-                       "total_days_pushed": sum(int(r["days_pushed"] or 0) for r in rows)}
-    s["avg_days_pushed"] = s["total_days_pushed"] / len(rows) if rows else None
-    out.headline = (f"**{num(len(rows))}** open{_seg_txt(ask)} deals had their close date pushed during {cur.label}, "
-                    f"worth **{money(amount)}**; {num(len(multi))} were pushed two or more times "
-                    f"({money(s['pushed_twice_amount'])}).")
+    rows = run(ask, out, "data_slipped_deals", start_date=cur.start, end_date=cur.end, segment=ask.segment,
+               limit=ROW_CAP)
+    t = rows[0] if rows else {}
+    count = int(t.get("total_deals") or 0)
+    s = out.summary = {"slipped_count": count, "slipped_amount": _f(t.get("total_amount")),
+                       "pushed_twice_count": int(t.get("pushed_twice_deals") or 0),
+                       "pushed_twice_amount": _f(t.get("pushed_twice_amount")),
+                       "total_days_pushed": int(t.get("total_days_pushed") or 0)}
+    s["avg_days_pushed"] = s["total_days_pushed"] / count if count else None
+    out.headline = (f"**{num(count)}** open{_seg_txt(ask)} {'deal' if count == 1 else 'deals'} had the close date "
+                    f"pushed during {cur.label}, worth **{money(s['slipped_amount'])}**; "
+                    f"{num(s['pushed_twice_count'])} were pushed two or more times ({money(s['pushed_twice_amount'])}).")
     if rows:
         r0 = rows[0]
-        out.bullets.append(f"Worst: **{r0['deal_name']}** pushed {_n(r0['push_count'], 'time')} ({_n(r0['days_pushed'], 'day')}), "
-                           f"{money(r0['amount'])}, now closing {_plain(r0['current_close_date'])}.")
+        s["largest_deal"] = {"deal_name": t.get("largest_deal_name"), "amount": _f(t.get("largest_amount"))}
+        out.bullets.append(f"Worst: **{r0['deal_name']}** pushed {_n(r0['push_count'], 'time')} "
+                           f"({_n(r0['days_pushed'], 'day')}), {money(r0['amount'])}, now closing "
+                           f"{_plain(r0['current_close_date'])}.")
         out.bullets.append(f"On average a slipped deal moved {num(s['avg_days_pushed'])} days.")
-        big = max(rows, key=lambda r: _f(r["amount"]))
-        out.bullets.append(f"Biggest slipped deal: {big['deal_name']} ({money(big['amount'])}, {big['stage']}).")
-    out.rows = rows[:ROW_CAP]
+        out.bullets.append(f"Biggest slipped deal: {t.get('largest_deal_name')} ({money(t.get('largest_amount'))}, "
+                           f"{t.get('largest_deal_stage')}).")
+    keep = ("opportunity_id", "deal_name", "account_name", "segment", "owner_name", "stage", "amount", "is_closed",
+            "is_won", "push_count", "days_pushed", "first_close_date", "current_close_date", "last_pushed_at")
+    out.rows = [{k: r.get(k) for k in keep} for r in rows]
     out.columns = [("deal_name", "Deal", "text"), ("stage", "Stage", "text"), ("amount", "Amount", "money"),
                    ("push_count", "Pushes", "num"), ("days_pushed", "Days pushed", "num"),
                    ("current_close_date", "Now closing", "date"), ("owner_name", "Owner", "text")]
