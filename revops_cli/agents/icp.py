@@ -57,7 +57,7 @@ def load_rubric(home: Path | None = None) -> dict[str, Any]:
     rubric: dict[str, Any] = {}
     for p in paths:
         try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+            data = yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigError(f"cannot read the ICP rubric {p}: {str(exc).splitlines()[0]}",
                               "fix the YAML or remove the file") from None

@@ -138,7 +138,7 @@ def _load(files: tuple[tuple[str, int, int], ...]) -> Rubric:
     merged: dict[str, Any] = {}
     for path, _, _ in files:
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+            data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read rubric {path}: {exc}", "check the file") from None
         except yaml.YAMLError as exc:

@@ -311,7 +311,9 @@ class Pattern:
 
             try:
                 # Leading newlines make Jinja's line numbers the file's line numbers.
-                self._template = _env().from_string("\n" * (self.body_line - 1) + self.body)
+                from revops_cli.templates.bytecode import compile_string
+
+                self._template = compile_string(_env(), "\n" * (self.body_line - 1) + self.body)
             except TemplateSyntaxError as exc:
                 raise ConfigError(f"{self.path}:{exc.lineno}: {exc.message}",
                                   "fix the Jinja syntax of the SQL pattern") from None

@@ -38,8 +38,11 @@ def _environment(dirs: tuple[str, ...]):
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
     loaders = [FileSystemLoader(d) for d in dirs] + [PackageLoader("revops_cli", "templates")]
+    from revops_cli.templates.bytecode import loader_cache
+
     env = Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=False, autoescape=False)
+                      lstrip_blocks=True, keep_trailing_newline=False, autoescape=False,
+                      bytecode_cache=loader_cache())
     env.filters.update(money=_money, pct=_pct, signed_pct=_signed_pct, num=_num)
     return env
 
