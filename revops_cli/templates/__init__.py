@@ -11,14 +11,18 @@ from revops_cli.config import Settings
 
 
 def _money(v: Any) -> str:
+    """$2.1M, $800K, $27.8B, -$73K: the way an analyst writes amounts."""
     if v is None:
         return "n/a"
     v = float(v)
-    if abs(v) >= 1_000_000:
-        return f"${v / 1_000_000:,.1f}M".replace(".0M", "M") if abs(v) % 1_000_000 else f"${v / 1_000_000:,.0f}M"
-    if abs(v) >= 1_000:
-        return f"${v / 1_000:,.0f}K"
-    return f"${v:,.0f}"
+    sign, v = ("-" if v < 0 else ""), abs(v)
+    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M")):
+        if v >= size:
+            text = f"{v / size:,.1f}"
+            return f"{sign}${text[:-2] if text.endswith('.0') else text}{suffix}"
+    if v >= 1_000:
+        return f"{sign}${v / 1_000:,.0f}K"
+    return f"{sign}${v:,.0f}"
 
 
 def _pct(v: Any, digits: int = 0) -> str:
