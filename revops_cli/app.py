@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from revops_cli import __version__
+from revops_cli.commands import agents as agents_cmd
 from revops_cli.commands import answers
 from revops_cli.commands import cache as cache_cmd
 from revops_cli.commands import config as config_cmd
@@ -63,6 +64,7 @@ app.add_typer(data_cmd.app, name="data")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(cache_cmd.app, name="cache")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(agents_cmd.app, name="agents")
 app.add_typer(conversations_cmd.app, name="conversations")
 app.command("export-conversations")(conversations_cmd.export_conversations)
 app.command("init")(config_cmd.init)

@@ -39,7 +39,10 @@ DEFAULTS: dict[str, Any] = {
     "cache": {"enabled": True, "ttl_seconds": 3600, "path": None},
     "query": {"row_limit": 10000, "timeout_seconds": 30.0},
     "bedrock": {"region": "us-east-1", "agent_id": None, "agent_alias_id": None,
-                "model_id": "anthropic.claude-3-7-sonnet-20250219-v1:0", "max_turns": 8},
+                "model_id": "anthropic.claude-3-7-sonnet-20250219-v1:0", "max_turns": 8, "max_tokens": 2048,
+                "max_attempts": 4, "retry_mode": "adaptive", "connect_timeout_seconds": 10,
+                "read_timeout_seconds": 300, "aws_profile": None,
+                "agent_names": {}},          # Bedrock agent id or name -> our agent name
     "search": {"provider": "offline", "url": None, "api_key": None},
     "webhooks": {"url": None, "secret": None, "allow_hosts": [], "endpoints": {}},
     "slack": {"bot_token": None, "signing_secret": None, "app_token": None, "api_url": None,
@@ -71,6 +74,9 @@ ENV_ALIASES: dict[str, str] = {
     "REVOPS_BEDROCK_AGENT_ALIAS_ID": "bedrock.agent_alias_id",
     "REVOPS_BEDROCK_MODEL_ID": "bedrock.model_id",
 }
+
+# Settings whose value is a free-form mapping (user keys), not a section of known settings.
+MAPPING_KEYS = frozenset({"tables", "endpoints", "agent_names"})
 
 SECRET_WORDS = ("secret", "token", "password", "api_key", "client_secret")
 
@@ -150,7 +156,7 @@ class Settings:
 def _deep_merge(base: dict, over: dict, origin: str, origins: dict, prefix: str = "") -> dict:
     for k, v in over.items():
         dotted = f"{prefix}{k}"
-        if isinstance(v, dict) and isinstance(base.get(k), dict) and k not in ("tables", "endpoints"):
+        if isinstance(v, dict) and isinstance(base.get(k), dict) and k not in MAPPING_KEYS:
             _deep_merge(base[k], v, origin, origins, dotted + ".")
         else:
             base[k] = copy.deepcopy(v)
@@ -244,7 +250,7 @@ def _validate(data: dict, path: Path, lines: dict[tuple[str, ...], int], prefix:
             hint = f"did you mean {best[0]!r}?" if best and best[1] > 70 else "see `revops init` for the known settings"
             raise ConfigError(f"{where}: unknown setting {'.'.join(key[-2:] if prefix else key)!r}", hint)
         d = defaults[k]
-        if isinstance(d, dict) and k not in ("tables", "endpoints"):
+        if isinstance(d, dict) and k not in MAPPING_KEYS:
             if not isinstance(v, dict):
                 raise ConfigError(f"{where}: {k!r} must be a mapping", "see `revops init`")
             _validate(v, path, lines, key, d)

@@ -30,6 +30,7 @@ class AgentContext:
     trace: Trace
     request: Request
     session: dict[str, Any] = field(default_factory=dict)    # what earlier turns of this session left (last deal, account, ...)
+    memo: dict[Any, Any] = field(default_factory=dict)       # results already fetched in this request
 
     @property
     def as_of(self) -> date:

@@ -33,13 +33,20 @@ def company_from(task: Task) -> str | None:
 
 
 def research(ctx: AgentContext, company: str, agent: str = NAME) -> ResearchResult | None:
-    """Research one company through the configured provider, as a traced tool call."""
+    """Research one company through the configured provider, as a traced tool call.
+
+    Within one request a company is researched once: a chain such as "research X and assess their fit"
+    hands the Lead agent the Web Search agent's result instead of asking the provider twice."""
+    key = ("company_research", company.strip().lower())
+    if key in ctx.memo:
+        return ctx.memo[key]
     provider = provider_from_settings(ctx.settings, ctx.warehouse)
     with ctx.tool(agent, "company_research", {"company": company, "provider": provider.name}) as step:
         result = provider.research(company)
         step.rows = 1 if result else 0
         step.cached = provider.last_cached
         step.detail = (f"found {result.company}" if result else f"nothing found for {company!r}")
+    ctx.memo[key] = result
     return result
 
 

@@ -35,6 +35,7 @@ def show(
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", case_sensitive=False)] = TableFormat.table,
 ) -> None:
     """Print the resolved settings, secrets masked, and where each came from."""
+    from revops_cli.config import MAPPING_KEYS
     from revops_cli.output import echo_json, render_rich_table
 
     s = context.get(ctx).settings
@@ -48,7 +49,7 @@ def show(
     def walk(node, prefix=""):
         for k, v in node.items():
             key = f"{prefix}{k}"
-            if isinstance(v, dict) and v and k not in ("tables", "endpoints"):
+            if isinstance(v, dict) and v and k not in MAPPING_KEYS:
                 walk(v, key + ".")
             else:
                 rows.append((key, "" if v is None else str(v), s.origins.get(key, "default")))

@@ -1,0 +1,110 @@
+"""`revops serve-webhook`, `revops worker` and `revops webhook deliveries list|replay`.
+
+Registered in app.py as:
+    app.command("serve-webhook")(webhook.serve_webhook)
+    app.command("worker")(webhook.worker)
+    app.add_typer(webhook.app, name="webhook")
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from revops_cli.commands import context
+
+app = typer.Typer(help="The webhook API's outbound deliveries.", no_args_is_help=True)
+deliveries_app = typer.Typer(help="Outbound deliveries and their dead-letter list.", no_args_is_help=True)
+app.add_typer(deliveries_app, name="deliveries")
+
+
+def serve_webhook(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8080,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="In-process worker threads.")] = 2,
+    no_workers: Annotated[bool, typer.Option("--no-workers", help="Only accept requests; `revops worker` "
+                                                                  "processes answer them.")] = False,
+    access_log: Annotated[bool, typer.Option("--access-log", help="Log every HTTP request.")] = False,
+) -> None:
+    """Run the async webhook API: POST /webhook queues a question, the answer is delivered signed."""
+    import logging
+
+    import uvicorn
+
+    from revops_cli.integrations.webhook_api import create_app
+
+    settings = context.get(ctx).settings
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    api = create_app(settings, start_workers=not no_workers and workers > 0, workers=workers)
+    uvicorn.run(api, host=host, port=port, access_log=access_log, log_level="info",
+                timeout_graceful_shutdown=int(settings.get("webhooks.shutdown_grace_s", 30)))
+
+
+def worker(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Process what is queued now, then exit.")] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, help="Worker threads.")] = 1,
+) -> None:
+    """Take queued webhook requests, answer them and deliver the answers (until SIGTERM)."""
+    import logging
+    import sys
+
+    from revops_cli.integrations.worker import run_worker
+
+    settings = context.get(ctx).settings
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stats = run_worker(settings, once=once, concurrency=concurrency)
+    print(" ".join(f"{k}={v}" for k, v in stats.to_dict().items()), file=sys.stderr)
+
+
+def _store(ctx: typer.Context):
+    from revops_cli.integrations.queue import Store, queue_path
+
+    return Store(queue_path(context.get(ctx).settings))
+
+
+@deliveries_app.command("list")
+def list_(
+    ctx: typer.Context,
+    failed: Annotated[bool, typer.Option("--failed", help="Only the dead-letter list (failed deliveries).")] = False,
+    limit: Annotated[int, typer.Option("-n", "--limit", help="How many, newest first.")] = 50,
+    fmt: context.TableFormatOpt = context.TableFormat.table,
+) -> None:
+    """List outbound deliveries, newest first."""
+    from revops_cli.integrations.deliveries import list_deliveries
+    from revops_cli.output import TableFormat, echo_json, render_result
+    from revops_cli.warehouse.base import QueryResult
+
+    rows = list_deliveries(_store(ctx), failed=failed, limit=limit)
+    if fmt == TableFormat.json:
+        echo_json(rows)
+        return
+    table = [(r["id"], r["tracking_id"], r["endpoint"], r["status"], r["attempts"], r["last_status"],
+              r["updated_at"][:19].replace("T", " "), (r["error"] or "")[:80]) for r in rows]
+    render_result(QueryResult(columns=["id", "tracking id", "endpoint", "status", "attempts", "http", "updated (UTC)",
+                                       "error"], types=["TEXT"] * 4 + ["INTEGER", "INTEGER", "TEXT", "TEXT"],
+                              rows=table), fmt)
+
+
+@deliveries_app.command("replay")
+def replay(
+    ctx: typer.Context,
+    delivery_id: Annotated[str, typer.Argument(help="Delivery id, tracking id, or a unique prefix.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Send a delivery again (re-enables an endpoint disabled by 410). Exits 7 if it fails again."""
+    from revops_cli.errors import ActionError
+    from revops_cli.integrations.deliveries import replay as do_replay
+    from revops_cli.output import echo_json
+
+    outcome = do_replay(context.get(ctx).settings, _store(ctx), delivery_id)
+    if fmt == "json":
+        echo_json({"delivery_id": outcome.delivery_id, "status": outcome.status, "attempts": outcome.attempts,
+                   "error": outcome.error})
+    elif outcome.status == "delivered":
+        print(f"{outcome.delivery_id}: delivered ({outcome.attempts} attempt{'s' if outcome.attempts != 1 else ''})")
+    if outcome.status != "delivered":
+        raise ActionError(f"{outcome.delivery_id}: delivery failed again: {outcome.error}",
+                          "it stays in `revops webhook deliveries list --failed`")

@@ -1,0 +1,390 @@
+"""`revops serve-webhook`: the async webhook API (FastAPI). Only serve-webhook imports this module.
+
+    POST /webhook                 -> 202 {success, tracking_id, message, queued_at, status: "queued"}
+    GET  /requests/{tracking_id}  -> status (queued | processing | answered | delivered | failed), the answer
+    GET  /healthz, /readyz, /openapi.json
+
+Intake is kept to validation and ONE queue insert: no warehouse work in the request path. The body is
+read with a size limit (64 KiB -> 413), parsed by hand (400 for malformed JSON), validated by a pydantic
+model (422), and queued. Every error is `{"error": {"code", "message", "details"?}}`, and every status a
+route can return is documented in the OpenAPI responses.
+
+Inbound authentication is optional and read from settings:
+- `webhooks.api_keys` (list): `Authorization: Bearer <key>` or `X-API-Key: <key>` on every /webhook and
+  /requests call, else 401;
+- `webhooks.inbound_secret`: Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature)
+  over the raw body (empty for GET), checked by `integrations.webhooks.verify`, else 401.
+Secrets are never logged or echoed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+import uuid
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any, Literal, Optional
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from revops_cli import __version__
+from revops_cli.integrations.queue import Queue, SQLiteQueue, open_queue, utc_now
+from revops_cli.models import AGENTS
+
+log = logging.getLogger("revops.webhook_api")
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_QUERY_CHARS = 4000
+
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+
+class WebhookIn(BaseModel):
+    """A question for RevOps, answered asynchronously."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"example": {
+        "query": "What deals are closing this quarter?", "source_system": "crm_dashboard",
+        "source_process": "quarterly_review", "timestamp": "2025-08-16T10:00:00Z"}})
+
+    query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUERY_CHARS)] = \
+        Field(description="The question, in plain language (at most 4,000 characters).")
+    source_system: Short = Field(description="The calling system, e.g. crm_dashboard.")
+    source_process: Short = Field(description="The calling process, e.g. quarterly_review.")
+    timestamp: datetime = Field(description="When the caller made the request (ISO 8601).")
+    agent: Optional[Literal[AGENTS]] = Field(None, description="Force an agent instead of automatic routing.")
+    session_id: Optional[Short] = Field(None, description="Continue a conversation; a new one is made if absent.")
+    callback: Optional[Short] = Field(None, description="Name of a configured outbound endpoint "
+                                                        "(webhooks.endpoints); default: webhooks.url.")
+
+    @field_validator("query", "source_system", "source_process", "session_id", "callback")
+    @classmethod
+    def _utf8(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None:
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("text is not valid Unicode (lone surrogate)") from None
+        return v
+
+
+class Accepted(BaseModel):
+    success: Literal[True] = True
+    tracking_id: str
+    message: str
+    queued_at: str
+    status: Literal["queued"] = "queued"
+    status_url: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Optional[list[dict[str, Any]]] = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class AnswerOut(BaseModel):
+    response: Optional[str] = None
+    response_plain: Optional[str] = None
+    agent: Optional[str] = None
+    ok: Optional[bool] = None
+    error: Optional[str] = None
+    session_id: Optional[str] = None
+    timestamp: Optional[str] = None
+    duration_ms: Optional[float] = None
+
+
+class DeliveryOut(BaseModel):
+    id: str
+    endpoint: str
+    url: str
+    status: str
+    attempts: int
+    last_status: Optional[int] = None
+    error: Optional[str] = None
+    updated_at: str
+
+
+class RequestStatus(BaseModel):
+    tracking_id: str
+    status: Literal["queued", "processing", "answered", "delivered", "failed"]
+    source_system: Optional[str] = None
+    source_process: Optional[str] = None
+    query: Optional[str] = None
+    session_id: Optional[str] = None
+    queued_at: str
+    updated_at: Optional[str] = None
+    receive_count: int = 0
+    error: Optional[str] = None
+    answer: Optional[AnswerOut] = None
+    delivery: Optional[DeliveryOut] = None
+
+
+class Health(BaseModel):
+    status: str
+    version: Optional[str] = None
+    queue: Optional[str] = None
+    queue_depth: Optional[int] = None
+    workers: Optional[int] = None
+    error: Optional[str] = None
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None):
+        self.status, self.code, self.message, self.details, self.headers = status, code, message, details, headers
+
+
+def _json(status: int, obj: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(obj, separators=(",", ":"), default=str), status_code=status,
+                    media_type="application/json", headers=headers)
+
+
+def _error(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+           headers: dict[str, str] | None = None) -> Response:
+    err: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        err["details"] = details
+    return _json(status, {"error": err}, headers)
+
+
+def _err(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+AUTH_401 = _err("Missing or invalid credentials (API key or Standard Webhooks signature), when configured.")
+
+
+def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """pydantic errors without the input values (they may be large or sensitive)."""
+    return [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in errors[:20]]
+
+
+def _as_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v) for v in value if str(v)]
+
+
+def new_tracking_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_session_id() -> str:
+    return f"webhook_{time.strftime('%Y%m%d', time.gmtime())}_{uuid.uuid4().hex[:8]}"
+
+
+def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, queue: Queue | None = None) -> FastAPI:
+    """The webhook API. `start_workers`: run an in-process worker pool of `workers` threads (lifespan)."""
+    from revops_cli.integrations.webhooks import _norm, endpoint_names
+
+    queue = queue or open_queue(settings)
+    store = queue.store
+    max_body = int(settings.get("webhooks.max_body_bytes", MAX_BODY_BYTES))
+    api_keys = [k.encode() for k in _as_list(settings.get("webhooks.api_keys"))]
+    inbound_secret = settings.get("webhooks.inbound_secret") or None
+    callbacks = endpoint_names(settings)
+    callback_norm = {_norm(n) for n in callbacks}
+    sync_submit = isinstance(queue, SQLiteQueue)
+    state: dict[str, Any] = {"pool": None}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if start_workers and workers > 0:
+            from revops_cli.integrations.worker import WorkerPool
+
+            state["pool"] = WorkerPool(settings, concurrency=workers, queue=queue).start()
+        try:
+            yield
+        finally:
+            pool = state.get("pool")
+            if pool is not None:
+                pool.stop(timeout=float(settings.get("webhooks.shutdown_grace_s", 30)))
+                state["pool"] = None
+
+    app = FastAPI(title="revops webhook API", version=__version__, lifespan=lifespan,
+                  description="Ask RevOps questions programmatically: 202 at once with a tracking id, the answer "
+                              "delivered to a configured endpoint (signed per Standard Webhooks) and readable "
+                              "at GET /requests/{tracking_id}.",
+                  docs_url=None, redoc_url=None)
+    app.state.queue = queue
+    app.state.workers = state
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return _error(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return _error(422, "invalid_request", "the request is not valid", _validation_details(list(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
+                      headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _error(500, "internal_error", f"unexpected {type(exc).__name__}")
+
+    def check_api_key(request: Request) -> None:
+        if not api_keys:
+            return
+        given = request.headers.get("x-api-key")
+        if given is None:
+            auth = request.headers.get("authorization") or ""
+            scheme, _, token = auth.partition(" ")
+            given = token.strip() if scheme.lower() == "bearer" else None
+        if given is not None:
+            g = given.encode("utf-8", "surrogateescape")
+            if any(hmac.compare_digest(g, k) for k in api_keys):
+                return
+        raise ApiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <key> or X-API-Key)",
+                       headers={"WWW-Authenticate": "Bearer"})
+
+    def check_signature(request: Request, body: bytes) -> None:
+        if not inbound_secret:
+            return
+        from revops_cli.integrations.webhooks import verify
+
+        if not verify(inbound_secret, request.headers, body,
+                      tolerance_s=float(settings.get("webhooks.inbound_tolerance_s", 300))):
+            raise ApiError(401, "unauthorized", "a valid Standard Webhooks signature is required "
+                                                "(webhook-id, webhook-timestamp, webhook-signature)")
+
+    async def read_body(request: Request) -> bytes:
+        length = request.headers.get("content-length")
+        if length is not None:
+            try:
+                n = int(length)
+            except ValueError:
+                raise ApiError(400, "invalid_request", "Content-Length is not a number") from None
+            if n > max_body:
+                raise ApiError(413, "payload_too_large", f"the body is larger than {max_body} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_body:
+                raise ApiError(413, "payload_too_large", f"the body is larger than {max_body} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    request_body_schema = WebhookIn.model_json_schema()
+
+    @app.post("/webhook", status_code=202, response_model=Accepted, summary="Queue a question",
+              responses={202: {"model": Accepted, "description": "Queued; the answer follows asynchronously."},
+                         400: _err("The body is not valid JSON."), 401: AUTH_401,
+                         413: _err("The body is larger than 64 KiB."),
+                         422: _err("A field is missing or invalid, an unknown agent, or an unknown callback."),
+                         503: _err("The queue is unavailable; nothing was accepted, retry later.")},
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": request_body_schema}}}})
+    async def post_webhook(request: Request) -> Response:
+        check_api_key(request)
+        raw = await read_body(request)
+        check_signature(request, raw)
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "invalid_json", "the body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise ApiError(422, "invalid_request", "the body must be a JSON object")
+        try:
+            item = WebhookIn.model_validate(data)
+        except ValidationError as exc:
+            raise ApiError(422, "invalid_request", "the request is not valid",
+                           _validation_details(exc.errors())) from None
+        if item.callback is not None and _norm(item.callback) not in callback_norm:
+            raise ApiError(422, "unknown_callback", "unknown callback endpoint" + (
+                f"; configured: {', '.join(callbacks)}" if callbacks else "; none is configured (webhooks.endpoints)"),
+                [{"loc": ["body", "callback"], "msg": "not a configured endpoint", "type": "unknown_callback",
+                  "allowed": callbacks}])
+        tracking_id = new_tracking_id()
+        queued_at = utc_now()
+        body = {"query": item.query, "source_system": item.source_system, "source_process": item.source_process,
+                "timestamp": item.timestamp.isoformat(), "agent": item.agent,
+                "session_id": item.session_id or new_session_id(), "callback": item.callback}
+        try:
+            if sync_submit:
+                queue.submit(tracking_id, body, queued_at)     # one short SQLite INSERT
+            else:
+                from starlette.concurrency import run_in_threadpool
+
+                await run_in_threadpool(queue.submit, tracking_id, body, queued_at)
+        except Exception as exc:
+            log.error("queue unavailable: %s", type(exc).__name__)
+            raise ApiError(503, "queue_unavailable", "the queue is unavailable; the request was not accepted",
+                           headers={"Retry-After": "5"}) from None
+        return _json(202, {"success": True, "tracking_id": tracking_id, "message": "Request queued for processing",
+                           "queued_at": queued_at, "status": "queued", "status_url": f"/requests/{tracking_id}"})
+
+    @app.get("/requests/{tracking_id}", response_model=RequestStatus, summary="Status and answer of a request",
+             responses={401: AUTH_401, 404: _err("No request with this tracking id."),
+                        422: _err("The tracking id is not valid."),
+                        503: _err("The request store is unavailable.")})
+    async def get_request(tracking_id: str, request: Request) -> Response:
+        check_api_key(request)
+        check_signature(request, b"")
+        if len(tracking_id) > 64:
+            raise ApiError(404, "not_found", "no request with this tracking id")
+        try:
+            rec = store.get(tracking_id)
+            delivery = None
+            if rec is not None:
+                row = store.conn.execute("SELECT id, endpoint, url, status, attempts, last_status, error, updated_at "
+                                         "FROM deliveries WHERE tracking_id = ?", (tracking_id,)).fetchone()
+                delivery = dict(row) if row else None
+        except Exception as exc:
+            log.error("request store unavailable: %s", type(exc).__name__)
+            raise ApiError(503, "store_unavailable", "the request store is unavailable") from None
+        if rec is None:
+            raise ApiError(404, "not_found", "no request with this tracking id")
+        body = rec["body"]
+        return _json(200, {"tracking_id": rec["tracking_id"], "status": rec["status"],
+                           "source_system": body.get("source_system"), "source_process": body.get("source_process"),
+                           "query": body.get("query"), "session_id": body.get("session_id"),
+                           "queued_at": rec["queued_at"], "updated_at": rec["updated_at"],
+                           "receive_count": rec["receive_count"], "error": rec["error"], "answer": rec["answer"],
+                           "delivery": delivery})
+
+    @app.get("/healthz", response_model=Health, summary="Liveness")
+    async def healthz() -> Response:
+        return _json(200, {"status": "ok", "version": __version__})
+
+    @app.get("/readyz", response_model=Health, summary="Readiness: the queue answers and workers run",
+             responses={503: {"model": Health, "description": "Not ready: the queue or the workers are down."}})
+    async def readyz() -> Response:
+        kind = "sqlite" if sync_submit else "sqs"
+        try:
+            if sync_submit:
+                depth = queue.depth()
+            else:
+                from starlette.concurrency import run_in_threadpool
+
+                depth = await run_in_threadpool(queue.depth)
+        except Exception as exc:
+            return _json(503, {"status": "unavailable", "queue": kind, "error": f"queue: {type(exc).__name__}"})
+        pool = state.get("pool")
+        alive = sum(1 for t in pool.threads if t.is_alive()) if pool is not None else 0
+        if start_workers and workers > 0 and pool is not None and alive == 0:
+            return _json(503, {"status": "unavailable", "queue": kind, "queue_depth": depth, "workers": 0,
+                               "error": "no worker is running"})
+        return _json(200, {"status": "ready", "queue": kind, "queue_depth": depth, "workers": alive})
+
+    return app

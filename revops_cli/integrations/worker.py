@@ -1,0 +1,234 @@
+"""Webhook workers: take a request from the queue, answer it, store the answer, deliver it.
+
+One job:  receive -> (already delivered or failed? ack, done) -> mark processing -> service.ask ->
+store the answer (status answered) -> deliver to the callback / default endpoint -> delivered | failed
+(the failed ones are in the delivery dead-letter list) -> ack.
+
+Processing is idempotent by tracking id: a redelivered job (a worker died, its visibility timeout
+expired) whose answer is already stored only re-attempts the delivery, with the same `webhook-id`; the
+conversation log replaces the record of a request id rather than adding one. A heartbeat extends the
+message's visibility while a long job runs, so a live worker keeps its job and a dead one releases it.
+
+`run_worker(settings)` runs `concurrency` threads until SIGTERM/SIGINT (when called in the main thread)
+or `stop_event`; a stop lets the job in hand finish. `once=True` drains what is visible and returns.
+
+Test hook: REVOPS_TEST_WORKER_DELAY_S (seconds, read only here) sleeps inside each job between
+"processing" and the answer, so tests can kill a worker mid-job. Leave it unset in production.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from revops_cli.integrations.queue import Message, Queue, Store, open_queue
+
+log = logging.getLogger("revops.worker")
+
+TEST_DELAY_ENV = "REVOPS_TEST_WORKER_DELAY_S"
+
+
+@dataclass
+class WorkerStats:
+    processed: int = 0
+    answered: int = 0
+    delivered: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **counts: int) -> None:
+        with self.lock:
+            for k, n in counts.items():
+                setattr(self, k, getattr(self, k) + n)
+
+    def to_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("processed", "answered", "delivered", "failed", "duplicates", "errors")}
+
+
+class _Heartbeat:
+    """Extends a message's visibility every third of the timeout while its job runs."""
+
+    def __init__(self, queue: Queue, msg: Message):
+        self.queue, self.msg = queue, msg
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="worker-heartbeat", daemon=True)
+
+    def _run(self) -> None:
+        period = max(0.2, self.queue.visibility_timeout / 3)
+        while not self.done.wait(period):
+            try:
+                self.queue.extend(self.msg)
+            except Exception as exc:  # a missed heartbeat only risks a duplicate, which is idempotent
+                log.warning("heartbeat for %s failed: %s", self.msg.tracking_id, type(exc).__name__)
+
+    def __enter__(self) -> "_Heartbeat":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.done.set()
+        self.thread.join(timeout=5)
+
+
+def _test_delay() -> float:
+    try:
+        return float(os.environ.get(TEST_DELAY_ENV) or 0)
+    except ValueError:
+        return 0.0
+
+
+def answer_request(settings: Any, msg: Message, conv_log: Any = "default") -> dict[str, Any]:
+    """Run the service entry for one queued request; returns the stored answer record."""
+    from revops_cli import service
+    from revops_cli.integrations.deliveries import answer_record
+    from revops_cli.models import Request
+
+    body = msg.body
+    request = Request(text=body["query"], agent=body.get("agent"), session_id=body.get("session_id"),
+                      channel="webhook", source_system=body.get("source_system"),
+                      source_process=body.get("source_process"), request_id=msg.tracking_id,
+                      user=body.get("source_system"))
+    answer = service.ask(request, settings, log=conv_log)
+    return answer_record(answer)
+
+
+def process(settings: Any, queue: Queue, msg: Message, *, conv_log: Any = "default",
+            stats: WorkerStats | None = None) -> str:
+    """Process one message; returns the request's final status. Acks unless the process dies first."""
+    from revops_cli.integrations.deliveries import deliver_answer
+
+    stats = stats or WorkerStats()
+    store: Store = queue.store
+    rec = store.get(msg.tracking_id)
+    if rec is None:   # SQS: a message whose record is gone (should not happen): answer from the body alone
+        store.ensure(msg.tracking_id, msg.body, msg.body.get("queued_at") or "")
+        rec = store.get(msg.tracking_id)
+    assert rec is not None
+    if rec["status"] in ("delivered", "failed"):
+        stats.add(processed=1, duplicates=1)
+        queue.ack(msg)
+        return rec["status"]
+    with _Heartbeat(queue, msg):
+        answer = rec["answer"]
+        if answer is None:
+            store.set_status(msg.tracking_id, "processing")
+            delay = _test_delay()
+            if delay:
+                time.sleep(delay)
+            answer = answer_request(settings, msg, conv_log)
+            store.store_answer(msg.tracking_id, answer)
+            stats.add(answered=1)
+        else:
+            stats.add(duplicates=1)
+        outcome = deliver_answer(settings, store, msg.tracking_id, msg.body, answer)
+    status = "answered" if outcome.status == "skipped" else outcome.status
+    stats.add(processed=1, delivered=1 if status == "delivered" else 0, failed=1 if status == "failed" else 0)
+    queue.ack(msg)
+    return status
+
+
+def _loop(settings: Any, queue: Queue, stop: threading.Event, once: bool, stats: WorkerStats,
+          conv_log: Any) -> None:
+    while not stop.is_set():
+        try:
+            msgs = queue.receive(1, wait_s=0 if once else 1.0)
+        except Exception as exc:
+            stats.add(errors=1)
+            log.error("queue receive failed: %s", exc)
+            if once or stop.wait(1.0):
+                return
+            continue
+        if not msgs:
+            if once:
+                return
+            continue
+        for msg in msgs:
+            try:
+                process(settings, queue, msg, conv_log=conv_log, stats=stats)
+            except Exception as exc:   # a bug or an outage: leave the message; it comes back after the timeout
+                stats.add(errors=1)
+                log.exception("job %s failed (%s); it will be retried after the visibility timeout",
+                              msg.tracking_id, type(exc).__name__)
+
+
+class WorkerPool:
+    """`concurrency` worker threads sharing one queue; used by `revops worker` and inside serve-webhook."""
+
+    def __init__(self, settings: Any, *, concurrency: int = 2, queue: Queue | None = None, once: bool = False,
+                 stop_event: threading.Event | None = None):
+        self.settings = settings
+        self.queue = queue or open_queue(settings)
+        self.concurrency = max(1, int(concurrency))
+        self.once = once
+        self.stop_event = stop_event or threading.Event()
+        self.stats = WorkerStats()
+        self.threads: list[threading.Thread] = []
+        self._conv_log: Any = "default"
+
+    def start(self) -> "WorkerPool":
+        from revops_cli.service import open_log
+
+        try:
+            self._conv_log = open_log(self.settings)      # one log shared by the threads (it is thread-safe)
+        except Exception:
+            self._conv_log = "default"
+        for i in range(self.concurrency):
+            t = threading.Thread(target=_loop, name=f"revops-worker-{i}", daemon=True,
+                                 args=(self.settings, self.queue, self.stop_event, self.once, self.stats,
+                                       self._conv_log))
+            t.start()
+            self.threads.append(t)
+        return self
+
+    def join(self, timeout: float | None = None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for t in self.threads:
+            while t.is_alive():
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                t.join(0.2 if left is None else min(0.2, left))
+                if deadline is not None and time.monotonic() >= deadline:
+                    return
+
+    def stop(self, timeout: float = 30) -> None:
+        self.stop_event.set()
+        close = getattr(self.queue, "close", None)
+        if close:
+            close()
+        self.join(timeout)
+        if self._conv_log not in (None, "default"):
+            try:
+                self._conv_log.close()
+            except Exception:
+                pass
+
+
+def run_worker(settings: Any, *, once: bool = False, stop_event: threading.Event | None = None,
+               concurrency: int = 1, queue: Queue | None = None) -> WorkerStats:
+    """Run workers until stopped (SIGTERM/SIGINT in the main thread, or `stop_event`); `once`: drain and return."""
+    pool = WorkerPool(settings, concurrency=concurrency, queue=queue, once=once, stop_event=stop_event)
+    restore: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        def on_signal(signum: int, frame: Any) -> None:
+            log.info("signal %s: finishing the jobs in hand", signum)
+            pool.stop_event.set()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                restore[sig] = signal.signal(sig, on_signal)
+            except (ValueError, OSError):
+                pass
+    try:
+        pool.start()
+        pool.join()
+    finally:
+        pool.stop()
+        for sig, handler in restore.items():
+            signal.signal(sig, handler)
+    return pool.stats
