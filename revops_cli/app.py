@@ -20,6 +20,8 @@ from revops_cli.commands import config as config_cmd
 from revops_cli.commands import conversations as conversations_cmd
 from revops_cli.commands import data as data_cmd
 from revops_cli.commands import demo as demo_cmd
+from revops_cli.commands import report as report_cmd
+from revops_cli.commands import webhook as webhook_cmd
 from revops_cli.commands.context import CliContext
 
 app = typer.Typer(
@@ -62,6 +64,10 @@ app.command("execute")(answers.execute)
 data_cmd.app.command("ask")(answers.data_ask)
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(demo_cmd.app, name="demo")
+app.add_typer(report_cmd.app, name="report")
+app.command("serve-webhook")(webhook_cmd.serve_webhook)
+app.command("worker")(webhook_cmd.worker)
+app.add_typer(webhook_cmd.app, name="webhook")
 app.add_typer(cache_cmd.app, name="cache")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(agents_cmd.app, name="agents")

@@ -44,11 +44,14 @@ DEFAULTS: dict[str, Any] = {
                 "read_timeout_seconds": 300, "aws_profile": None,
                 "agent_names": {}},          # Bedrock agent id or name -> our agent name
     "search": {"provider": "offline", "url": None, "api_key": None},
-    "webhooks": {"url": None, "secret": None, "allow_hosts": [], "endpoints": {}},
+    "webhooks": {"url": None, "secret": None, "allow_hosts": [], "endpoints": {},
+                 "api_keys": [], "inbound_secret": None, "inbound_tolerance_s": 300, "max_body_bytes": 65536,
+                 "attempts": 3, "backoff_s": [0.5, 2, 8], "timeout_s": 5.0, "max_retry_after_s": 60,
+                 "shutdown_grace_s": 30},
     "slack": {"bot_token": None, "signing_secret": None, "app_token": None, "api_url": None,
               "secrets_manager_id": None, "allowed_channels": [], "allowed_users": []},
     "conversations": {"enabled": True, "path": None},
-    "queue": {"kind": "sqlite", "sqs_queue_url": None, "visibility_timeout": 300, "max_receives": 5},
+    "queue": {"kind": "sqlite", "path": None, "sqs_queue_url": None, "visibility_timeout": 300, "max_receives": 5},
 }
 
 # Short environment names for the settings people set most.

@@ -200,6 +200,7 @@ def test_two_processes_write_the_cache_at_once(wh, revops_home):
     assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
     con = duckdb.connect(str(revops_home / "cache.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM entries").fetchone()[0] == 2
+    con.close()
     for i in range(2):
         r = run_process("--offline", "data", "sql", f"SELECT {i} AS n, count(*) AS c FROM opportunities", "-f", "json")
         assert r.code == 0, r.err
@@ -229,3 +230,35 @@ def test_demo_init_rebuilds_and_invalidates_cache(capsys, revops_home, monkeypat
 def test_verbose_shows_traceback(capsys, wh):
     r = run(capsys, "--verbose", "data", "sql", "DROP TABLE accounts")
     assert "Traceback" in r.err and r.code == 4
+
+
+def test_threads_of_one_process_share_the_cache(wh, revops_home):
+    """A server answers on several threads: cache reads and writes from each must not collide."""
+    import threading
+
+    from revops_cli.config import load_settings
+    from revops_cli.warehouse.connect import open_warehouse
+
+    settings = load_settings()
+    errors: list[Exception] = []
+
+    def work(i: int) -> None:
+        try:
+            for j in range(5):
+                w = open_warehouse(settings)
+                with w.cache.batch():
+                    w.query(f"SELECT {i} AS t, {j} AS n, count(*) AS c FROM accounts")
+                    w.query("SELECT count(*) AS c FROM opportunities")
+                w.close()
+        except Exception as exc:      # collected, asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    con = duckdb.connect(str(revops_home / "cache.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM entries").fetchone()[0] == 21
+    con.close()

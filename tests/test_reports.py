@@ -346,7 +346,7 @@ def test_slack_failure_exits_8_and_keeps_the_file(capsys, use_db, monkeypatch, t
         slack.fail_next("files.getUploadURLExternal", "not_in_channel")
         out = tmp_path / "churn.json"
         r = run(capsys, "report", "churn", "--out", str(out), "--post", "slack:#revops", "-q")
-        assert r.code == 8
+        assert r.code == 7
         assert "not_in_channel" in r.err and "invite the bot" in r.err
         assert json.loads(out.read_text())["report"] == "churn"
 
@@ -382,7 +382,7 @@ def test_failing_webhook_exits_8_and_keeps_the_file(capsys, use_db, tmp_path):
         rx.respond_with(400)
         out = tmp_path / "leads.csv"
         r = run(capsys, "report", "leads", "--out", str(out), "--post", "webhook:reports", "--quiet")
-        assert r.code == 8 and "webhook:reports" in r.err
+        assert r.code == 7 and "webhook:reports" in r.err
         assert out.read_text().startswith("section,")
 
 

@@ -102,12 +102,14 @@ def slack_env(settings_for, revops_home, tmp_path):
     """Builds the app around a database: env(db, **extra_env)."""
     stack: list[Any] = []
 
-    def make(db: Path, **env: str) -> Env:
+    def make(db: Path, mode: str = "thread", **env: str) -> Env:
+        """mode: the answer workers, "process" (the default of `revops serve-slack`) or "thread" (quicker to
+        start, and lets a test patch the service)."""
         fake = SlackAPIFake(token=BOT_TOKEN, bot_user_id=BOT_USER,
                             users=[{"id": USER, "name": "sarah", "email": "sarah.johnson@firebolt.io"}]).start()
         stack.append(fake.stop)
         settings = settings_for(db, REVOPS_SLACK_BOT_TOKEN=BOT_TOKEN, REVOPS_SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                                REVOPS_SLACK__API_URL=fake.base_url, **env)
+                                REVOPS_SLACK__API_URL=fake.base_url, REVOPS_SLACK__WORKER_MODE=mode, **env)
         app = slack_app.create_http_app(settings)
         client = TestClient(app)
         client.__enter__()
@@ -137,7 +139,7 @@ def ixis_name(db: Path) -> str:
 
 # --------------------------------------------------------------------------------------------- the flow
 def test_mention_is_acked_then_answered_in_its_thread_and_follow_up_keeps_the_deal(demo_db, slack_env):
-    env = slack_env(demo_db)
+    env = slack_env(demo_db, mode="process")
     first = mention("what is the status of the IXIS deal?")
     ts = first["event"]["ts"]
     r = env.post_event(first)
@@ -176,7 +178,7 @@ def test_mention_is_acked_then_answered_in_its_thread_and_follow_up_keeps_the_de
 
 
 def test_a_retry_is_acked_and_not_answered_twice(demo_db, slack_env, caplog):
-    env = slack_env(demo_db)
+    env = slack_env(demo_db, mode="process")
     payload = mention("what is the status of the IXIS deal?")
     assert env.post_event(payload).status_code == 200
     with caplog.at_level(logging.INFO, logger="revops.slack"):
@@ -232,6 +234,16 @@ def test_slash_command_acks_ephemeral_then_answers_in_channel(demo_db, slack_env
 
 
 # --------------------------------------------------------------------------------------------- actions
+def eventually(check: Any, timeout: float = WAIT) -> bool:
+    """Poll until `check()` is true (the timeout only bounds a failing test; nothing is timed)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return bool(check())
+
+
 def stored(env: Env, pid: str) -> dict[str, Any]:
     state = slack_app.SlackState(env.home / "slack.db")
     try:
@@ -249,7 +261,7 @@ def _pending_message(env: Env, thread_ts: str) -> dict[str, Any]:
 
 
 def test_write_actions_wait_for_confirm_and_run_once(demo_db, slack_env):
-    env = slack_env(demo_db)
+    env = slack_env(demo_db, mode="process")
     ev = mention("update the IXIS deal stage to Closed Won")
     ts = ev["event"]["ts"]
     env.post_event(ev)
@@ -272,7 +284,7 @@ def test_write_actions_wait_for_confirm_and_run_once(demo_db, slack_env):
 
     r = env.click("revops_confirm", pid, message=msg)
     assert r.status_code == 200
-    assert env.fake.wait_for_calls("chat.update", 3, WAIT)     # buttons settled + outcome replaces placeholder
+    assert eventually(lambda: any("1 of 1 action done" in env.text_of(m) for m in env.thread(ts)))
     env.click("revops_confirm", pid, message=msg)              # a double click
     assert env.fake.wait_for_calls("chat.postEphemeral", 2, WAIT)
     env.bot.close()
@@ -307,12 +319,15 @@ def test_cancel_and_reply_confirmation(demo_db, slack_env):
     # Asked again, then confirmed by a reply in the thread instead of the button.
     env.post_event(mention("update the IXIS deal stage to Closed Won", thread_ts=ts))
     assert env.fake.wait_for_calls("chat.update", 3, WAIT)
+    again = [m for m in env.thread(ts) if m["ts"] != msg["ts"] and any(b.get("type") == "actions" for b in m["blocks"] or [])]
+    pid2 = next(b for b in again[-1]["blocks"] if b["type"] == "actions")["elements"][0]["value"]
+    assert pid2 != pid and eventually(lambda: stored(env, pid2)["message_ts"])
     env.post_event(mention("confirm", thread_ts=ts))
-    env.fake.wait_for_calls("chat.update", 5, WAIT)
+    assert eventually(lambda: any("1 of 1 action done" in env.text_of(m) for m in env.thread(ts)))
     env.bot.close()
-    for c in env.fake.calls:
-        print(c.method, {k: v for k, v in c.args.items() if k != "blocks"})
-    assert any("1 of 1 action done" in env.text_of(m) for m in env.thread(ts))
+    assert stored(env, pid2)["status"] == "done"
+    settled = next(m for m in env.fake.messages if m["ts"] == again[-1]["ts"])
+    assert not any(b["type"] == "actions" for b in settled["blocks"]) and "Confirmed by" in env.text_of(settled)
 
 
 # --------------------------------------------------------------------------------------------- robustness
@@ -377,6 +392,33 @@ def test_unexpected_exception_says_sorry_and_logs_one_line(no_warehouse, slack_e
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name == "revops.slack"]
     assert len(errors) == 1 and "RuntimeError: kaboom" in errors[0].getMessage()
     assert BOT_TOKEN not in caplog.text
+
+
+def test_shutdown_tells_askers_whose_questions_never_started(no_warehouse, slack_env, monkeypatch):
+    import threading
+
+    from revops_cli import service
+    from revops_cli.models import Answer
+
+    release = threading.Event()
+
+    def slow(request: Any, *a: Any, **k: Any) -> Answer:
+        release.wait(WAIT)
+        return Answer(agent="data", text="**Done**")
+
+    monkeypatch.setattr(service, "ask", slow)
+    env = slack_env(no_warehouse, REVOPS_SLACK__WORKERS="1")
+    for _ in range(3):
+        env.post_event(mention("pipeline by stage"))
+    assert env.fake.wait_for_calls("chat.postMessage", 3, WAIT)
+    assert eventually(lambda: env.bot.answers_in_flight == 3)
+    closing = threading.Thread(target=env.bot.close)
+    closing.start()
+    assert env.fake.wait_for_calls("chat.update", 2, WAIT)     # the two queued ones: told to ask again
+    release.set()
+    closing.join(WAIT)
+    texts = sorted(env.text_of(m) for m in env.fake.messages)
+    assert texts[0].startswith("*Done*") and texts[1:] == [slack_app.RESTART_TEXT, slack_app.RESTART_TEXT]
 
 
 def test_slack_api_failure_while_answering_is_logged(demo_db, slack_env, caplog):

@@ -182,6 +182,7 @@ def test_no_endpoint_configured_leaves_the_answer_to_be_pulled(monkeypatch, fake
 
 
 def test_deliveries_cli_list_and_replay(monkeypatch, rx, fake_answers, capsys):
+    monkeypatch.setenv("REVOPS_WEBHOOKS__BACKOFF_S", "0.05,0.1")     # the CLI loads its own settings
     s = make_settings(monkeypatch, rx.url)
     q = open_queue(s)
     [tid] = enqueue(q)

@@ -6,7 +6,7 @@ its commands to `run`; a user report called `list` or `run` is reached with `rev
 Cron-friendly: no prompts; no colour or progress unless on a terminal; `--quiet` prints nothing on success
 (errors still go to stderr); `--as-of` pins the date. The report goes to stdout unless `--out` or `--post`
 take it. Exit codes: 0 ok; the data error's own code (2 usage, 3 config, 5 warehouse, 6 offline miss, ...);
-8 when the report was produced (and `--out` written) but a `--post` delivery failed.
+7 when the report was produced (and `--out` written) but a `--post` delivery failed.
 """
 
 from __future__ import annotations

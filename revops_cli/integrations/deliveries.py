@@ -21,6 +21,7 @@ webhooks.secret, webhooks.endpoints.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -132,7 +133,7 @@ def is_disabled(store: Store, endpoint_name: str | None) -> dict[str, Any] | Non
 
 def _record(store: Store, tracking_id: str, endpoint_name: str, url: str, payload: dict[str, Any],
             status: str, attempts: int, last_status: int | None, error: str | None) -> str:
-    did = "dlv_" + tracking_id.replace("-", "")[:16]
+    did = "dlv_" + hashlib.sha256(tracking_id.encode()).hexdigest()[:16]
     now = utc_now()
     store.conn.execute(
         "INSERT INTO deliveries (id, tracking_id, endpoint, url, msg_id, payload, status, attempts, last_status, "

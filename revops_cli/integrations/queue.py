@@ -43,7 +43,7 @@ BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
-    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq            INTEGER PRIMARY KEY,
     tracking_id    TEXT NOT NULL UNIQUE,
     body           TEXT NOT NULL,
     status         TEXT NOT NULL DEFAULT 'queued',

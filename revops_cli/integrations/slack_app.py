@@ -46,7 +46,8 @@ log = logging.getLogger("revops.slack")
 
 DEFAULT_API_URL = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
-DEFAULT_WORKERS = 4
+DEFAULT_WORKERS = 2             # answers computed at once (worker processes by default)
+WORKER_NICENESS = 10            # answer processes yield the CPU to the process that acks
 PENDING_TTL_S = 24 * 3600        # a confirmation button older than this no longer runs anything
 SEEN_TTL_S = 24 * 3600           # event ids are remembered this long (Slack retries within minutes)
 
@@ -54,6 +55,7 @@ ACK_TEXT = ":hourglass_flowing_sand: On it: pulling the numbers now. I'll answer
 SLASH_ACK_TEXT = "Got it, working on it. The answer will appear in this channel."
 SORRY_TEXT = ("Sorry, something went wrong on my side and I couldn't finish that answer. "
               "It's logged; please try again in a minute.")
+RESTART_TEXT = "Sorry, I was restarted before I could answer this one. Please ask again."
 HELP_TEXT = ("Ask me about deals, leads, pipeline or revenue, e.g. "
              "_@RevBot what is the status of the IXIS deal?_ Follow-ups in the same thread keep the context.")
 CONFIRM_HINT = "Press *Confirm* below to"
@@ -251,6 +253,111 @@ def _list_setting(value: Any) -> set[str]:
     return {str(v).strip().lstrip("#") for v in value if str(v).strip()}
 
 
+class Answerer:
+    """Answers jobs: `service.ask`, then the answer posted to Slack. Runs in the bot's process (thread mode)
+    or in each worker process (process mode), with its own Web API client, state and conversation log."""
+
+    def __init__(self, settings: Any, client: Any, state: SlackState, log_: Any):
+        self.settings, self.client, self.state, self.log = settings, client, state, log_
+
+    # -- Web API helpers -----------------------------------------------------
+    def post(self, channel: str, text: str, *, thread_ts: str | None = None,
+             blocks: list[dict[str, Any]] | None = None) -> str | None:
+        kwargs: dict[str, Any] = {"channel": channel, "text": text or " "}
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        if blocks:
+            kwargs["blocks"] = blocks
+        return self.client.chat_postMessage(**kwargs).get("ts")
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None) -> None:
+        self.client.chat_update(channel=channel, ts=ts, text=text or " ", blocks=blocks or [])
+
+    def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+        try:
+            kwargs: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+            if thread_ts:
+                kwargs["thread_ts"] = thread_ts
+            self.client.chat_postEphemeral(**kwargs)
+        except Exception as exc:
+            log.warning("slack: could not send an ephemeral note in %s: %s", channel, _one_line(exc))
+
+    def answer(self, job: Job, respond: Any = None) -> None:
+        """Ask the service and post the answer (or a polite failure) where the job says."""
+        from revops_cli import service
+        from revops_cli.models import Request
+
+        try:
+            request = Request(text=job.text, channel="slack", user=job.user, session_id=job.session_id,
+                              source_system="slack", source_process=job.source, confirm=job.confirm,
+                              params=dict(job.params))
+            answer = service.ask(request, self.settings, log=self.log)
+        except Exception as exc:
+            self.sorry(job.channel, job.thread_ts, job.placeholder_ts, exc, f"{job.source} from {job.user}",
+                       respond=respond)
+            if job.pending_id:
+                self.state.finish(job.pending_id, "failed")
+            return
+        try:
+            self._deliver(job, request, answer, respond)
+        except Exception as exc:
+            self.sorry(job.channel, job.thread_ts, job.placeholder_ts, exc, f"posting the answer to {job.user}",
+                       respond=respond)
+        if job.pending_id:
+            self.state.finish(job.pending_id, "done" if answer.ok else "failed")
+
+    def _deliver(self, job: Job, request: Any, answer: Any, respond: Any = None) -> None:
+        if answer.ok:
+            markdown = answer.text
+        else:
+            markdown = f"Sorry, I couldn't answer that: {answer.error or 'no answer'}."
+            log.info("slack: %s from %s in %s: %s", job.source, job.user, job.channel, answer.error)
+        about = f"{(answer.agent or 'revops').replace('_', ' ')} · {answer.duration_ms / 1000:.1f} s"
+        footer = [fmt.context_block(about + (f" · `{answer.request_id}`" if answer.request_id else ""))]
+        pid = None
+        if answer.ok and answer.pending_actions and not job.confirm:
+            pid = new_id("pa_")
+            self.state.add_pending(pid, user=job.user, channel=job.channel, thread_ts=job.thread_ts,
+                                   session_id=job.session_id, actions=answer.pending_actions,
+                                   request={"text": request.text, "params": request.params,
+                                            "request_id": request.request_id})
+            markdown = re.sub(r"Re-run with --yes to", CONFIRM_HINT.replace("*", "**"), markdown)
+            footer.append(confirm_buttons(pid, len(answer.pending_actions)))
+        messages = fmt.render_messages(markdown, header=job.header, footer=footer)
+        if respond is not None:
+            for m in messages:
+                respond(text=m["text"], blocks=m["blocks"], response_type="in_channel", replace_original=False)
+            return
+        last_ts = None
+        for i, m in enumerate(messages):
+            if i == 0 and job.placeholder_ts:
+                try:
+                    self.update(job.channel, job.placeholder_ts, m["text"], m["blocks"])
+                    last_ts = job.placeholder_ts
+                    continue
+                except Exception as exc:      # the placeholder was deleted: post instead
+                    log.info("slack: could not replace the placeholder (%s); posting", _one_line(exc))
+            last_ts = self.post(job.channel, m["text"], thread_ts=job.thread_ts, blocks=m["blocks"])
+        if pid:
+            self.state.set_message(pid, last_ts)
+
+    def sorry(self, channel: str | None, thread_ts: str | None, placeholder_ts: str | None, exc: BaseException,
+               what: str, respond: Any = None) -> None:
+        log.error("slack: %s in %s failed: %s", what, channel, _one_line(exc))
+        log.debug("slack: traceback", exc_info=exc)
+        if not channel:
+            return
+        try:
+            if respond is not None:
+                respond(text=SORRY_TEXT, response_type="ephemeral", replace_original=False)
+            elif placeholder_ts:
+                self.update(channel, placeholder_ts, SORRY_TEXT, [fmt._section(SORRY_TEXT)])
+            else:
+                self.post(channel, SORRY_TEXT, thread_ts=thread_ts)
+        except Exception as exc2:
+            log.error("slack: could not tell %s about the failure either: %s", channel, _one_line(exc2))
+
+
 class SlackBot:
     """The Bolt app plus what it needs: the Web API client, the state file, the answer workers."""
 
@@ -279,12 +386,30 @@ class SlackBot:
         from revops_cli.service import open_log
 
         self.log = open_log(settings)
-        workers = int(settings.get("slack.workers", DEFAULT_WORKERS) or DEFAULT_WORKERS)
-        self.listener_pool = ThreadPoolExecutor(max_workers=max(4, workers), thread_name_prefix="slack-lazy")
-        self.answer_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-answer")
+        self.answerer = Answerer(settings, self.client, self.state, self.log)
+        workers = max(1, int(settings.get("slack.workers", DEFAULT_WORKERS) or DEFAULT_WORKERS))
+        self.worker_mode = str(settings.get("slack.worker_mode", "process") or "process").lower()
+        if self.worker_mode not in ("process", "thread"):
+            raise ConfigError(f"slack.worker_mode {self.worker_mode!r} is not process or thread",
+                              "process (default: answers never slow the acks down) or thread")
+        self.listener_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-lazy")
+        if self.worker_mode == "process":
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            level = logging.getLogger().getEffectiveLevel()
+            self.answer_pool: Any = ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init,
+                initargs=(settings, self.credentials.bot_token, self.client.base_url, level,
+                          sorted(_redactor.secrets)))
+            for _ in range(workers):                  # start the workers now, not with the first question
+                self.answer_pool.submit(_worker_ping)
+        else:
+            self.answer_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-answer")
         self._in_flight = 0
         self._closed = False
-        self._in_flight_lock = threading.Lock()
+        self._queued: dict[Any, Job] = {}
+        self._in_flight_lock = threading.RLock()
         self.app = App(
             client=self.client,                # carries the bot token
 
@@ -331,7 +456,25 @@ class SlackBot:
         if self._closed:
             return
         self._closed = True
+        log.info("slack: stopping (%d answer(s) in flight)", self._in_flight)
         self.listener_pool.shutdown(wait=True)
+        # Answers already running finish; queued ones are dropped and their askers told to ask again.
+        self.answer_pool.shutdown(wait=False, cancel_futures=True)
+        with self._in_flight_lock:
+            dropped = [job for fut, job in self._queued.items() if fut.cancelled()]
+            self._queued.clear()
+        if dropped:
+            log.warning("slack: shutting down with %d question(s) not started; telling their askers", len(dropped))
+        for job in dropped:
+            try:
+                if job.placeholder_ts:
+                    self.update(job.channel, job.placeholder_ts, RESTART_TEXT, [fmt._section(RESTART_TEXT)])
+                else:
+                    self.post(job.channel, RESTART_TEXT, thread_ts=job.thread_ts)
+            except Exception as exc:
+                log.warning("slack: could not tell %s: %s", job.channel, _one_line(exc))
+            if job.pending_id:
+                self.state.finish(job.pending_id, "failed")
         self.answer_pool.shutdown(wait=True)
         self.state.close()
         if self.log is not None:
@@ -394,27 +537,18 @@ class SlackBot:
                 return "Sorry, I'm not enabled in this channel. Ask your RevOps admin to add it to my allowed channels."
         return None
 
-    # -- Web API helpers (lazy threads and workers) -----------------------------------------------------
-    def post(self, channel: str, text: str, *, thread_ts: str | None = None,
-             blocks: list[dict[str, Any]] | None = None) -> str | None:
-        kwargs: dict[str, Any] = {"channel": channel, "text": text or " "}
-        if thread_ts:
-            kwargs["thread_ts"] = thread_ts
-        if blocks:
-            kwargs["blocks"] = blocks
-        return self.client.chat_postMessage(**kwargs).get("ts")
+    # -- Web API (delegated) ---------------------------------------------------------------------------
+    def post(self, *a: Any, **k: Any) -> str | None:
+        return self.answerer.post(*a, **k)
 
-    def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None) -> None:
-        self.client.chat_update(channel=channel, ts=ts, text=text or " ", blocks=blocks or [])
+    def update(self, *a: Any, **k: Any) -> None:
+        self.answerer.update(*a, **k)
 
-    def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
-        try:
-            kwargs: dict[str, Any] = {"channel": channel, "user": user, "text": text}
-            if thread_ts:
-                kwargs["thread_ts"] = thread_ts
-            self.client.chat_postEphemeral(**kwargs)
-        except Exception as exc:
-            log.warning("slack: could not send an ephemeral note in %s: %s", channel, _one_line(exc))
+    def ephemeral(self, *a: Any, **k: Any) -> None:
+        self.answerer.ephemeral(*a, **k)
+
+    def _sorry(self, *a: Any, **k: Any) -> None:
+        self.answerer.sorry(*a, **k)
 
     # -- events -----------------------------------------------------------------------------------------
     def _on_mention(self, event: dict[str, Any]) -> None:
@@ -551,92 +685,85 @@ class SlackBot:
         self._settle(pending, f"Cancelled by <@{user}>.", message)
         self.post(pending["channel"], "Cancelled: nothing was run.", thread_ts=pending["thread_ts"])
 
-    # -- answering (worker threads) ---------------------------------------------------------------------
+    # -- answering (worker processes or threads) -------------------------------------------------------
     def submit(self, job: Job, respond: Any = None) -> None:
+        """Queue a job for the answer workers. `respond` (a response_url, not picklable) runs in a thread."""
         with self._in_flight_lock:
             self._in_flight += 1
-        self.answer_pool.submit(self._answer, job, respond)
-
-    def _answer(self, job: Job, respond: Any = None) -> None:
-        from revops_cli import service
-        from revops_cli.models import Request
-
-        try:
-            try:
-                request = Request(text=job.text, channel="slack", user=job.user, session_id=job.session_id,
-                                  source_system="slack", source_process=job.source, confirm=job.confirm,
-                                  params=dict(job.params))
-                answer = service.ask(request, self.settings, log=self.log)
-            except Exception as exc:
-                self._sorry(job.channel, job.thread_ts, job.placeholder_ts, exc, f"{job.source} from {job.user}",
-                            respond=respond)
-                if job.pending_id:
-                    self.state.finish(job.pending_id, "failed")
-                return
-            try:
-                self._deliver(job, request, answer, respond)
-            except Exception as exc:
-                self._sorry(job.channel, job.thread_ts, job.placeholder_ts, exc, f"posting the answer to {job.user}",
-                            respond=respond)
-            if job.pending_id:
-                self.state.finish(job.pending_id, "done" if answer.ok else "failed")
-        finally:
-            with self._in_flight_lock:
-                self._in_flight -= 1
-
-    def _deliver(self, job: Job, request: Any, answer: Any, respond: Any = None) -> None:
-        if answer.ok:
-            markdown = answer.text
-        else:
-            markdown = f"Sorry, I couldn't answer that: {answer.error or 'no answer'}."
-            log.info("slack: %s from %s in %s: %s", job.source, job.user, job.channel, answer.error)
-        footer = [fmt.context_block(f"{answer.agent.replace('_', ' ')} · {answer.duration_ms / 1000:.1f} s · "
-                                    f"`{answer.request_id}`")]
-        pid = None
-        if answer.ok and answer.pending_actions and not job.confirm:
-            pid = new_id("pa_")
-            self.state.add_pending(pid, user=job.user, channel=job.channel, thread_ts=job.thread_ts,
-                                   session_id=job.session_id, actions=answer.pending_actions,
-                                   request={"text": request.text, "params": request.params,
-                                            "request_id": request.request_id})
-            markdown = re.sub(r"Re-run with --yes to", CONFIRM_HINT.replace("*", "**"), markdown)
-            footer.append(confirm_buttons(pid, len(answer.pending_actions)))
-        messages = fmt.render_messages(markdown, header=job.header, footer=footer)
-        if respond is not None:
-            for m in messages:
-                respond(text=m["text"], blocks=m["blocks"], response_type="in_channel", replace_original=False)
-            return
-        last_ts = None
-        for i, m in enumerate(messages):
-            if i == 0 and job.placeholder_ts:
-                try:
-                    self.update(job.channel, job.placeholder_ts, m["text"], m["blocks"])
-                    last_ts = job.placeholder_ts
-                    continue
-                except Exception as exc:      # the placeholder was deleted: post instead
-                    log.info("slack: could not replace the placeholder (%s); posting", _one_line(exc))
-            last_ts = self.post(job.channel, m["text"], thread_ts=job.thread_ts, blocks=m["blocks"])
-        if pid:
-            self.state.set_message(pid, last_ts)
-
-    def _sorry(self, channel: str | None, thread_ts: str | None, placeholder_ts: str | None, exc: BaseException,
-               what: str, respond: Any = None) -> None:
-        log.error("slack: %s in %s failed: %s", what, channel, _one_line(exc))
-        log.debug("slack: traceback", exc_info=exc)
-        if not channel:
-            return
-        try:
-            if respond is not None:
-                respond(text=SORRY_TEXT, response_type="ephemeral", replace_original=False)
-            elif placeholder_ts:
-                self.update(channel, placeholder_ts, SORRY_TEXT, [fmt._section(SORRY_TEXT)])
+            if respond is not None or self.worker_mode == "thread":
+                fut = (self.listener_pool if respond is not None and self.worker_mode == "process"
+                       else self.answer_pool).submit(self.answerer.answer, job, respond)
             else:
-                self.post(channel, SORRY_TEXT, thread_ts=thread_ts)
-        except Exception as exc2:
-            log.error("slack: could not tell %s about the failure either: %s", channel, _one_line(exc2))
+                fut = self.answer_pool.submit(_worker_answer, job)
+            self._queued[fut] = job
+            fut.add_done_callback(self._done)
+
+    def _done(self, fut: Any) -> None:
+        if fut.cancelled():          # close() tells the asker
+            return
+        with self._in_flight_lock:
+            self._in_flight -= 1
+            job = self._queued.pop(fut, None)
+        if fut.exception() is not None:     # a worker process died, for instance
+            log.error("slack: an answer worker failed: %s", _one_line(fut.exception()))
+            if job is not None:
+                self._sorry(job.channel, job.thread_ts, job.placeholder_ts, fut.exception(), "an answer worker")
 
     def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("slack: unhandled error for a %s request: %s", (body or {}).get("type", "?"), _one_line(error))
+
+
+# ---------------------------------------------------------------------------------------- worker processes
+_WORKER: Answerer | None = None
+
+
+def _worker_init(settings: Any, bot_token: str, api_url: str, log_level: int, secrets: list[str]) -> None:
+    """In each answer process: logging (redacted), a Web API client, the state file, the conversation log."""
+    global _WORKER
+    import os
+
+    from slack_sdk import WebClient
+
+    try:
+        os.nice(WORKER_NICENESS)     # answers are background work: the acks get the CPU first
+    except (AttributeError, OSError):
+        pass
+    _die_with_parent()
+
+    from revops_cli.service import open_log
+
+    root = logging.getLogger()
+    root.setLevel(log_level)
+    if not root.handlers:
+        root.addHandler(redacting_handler(log_level))
+    install_log_redaction(*secrets)
+    settings.data.setdefault("slack", {})
+    state = SlackState(Path(settings.get("slack.state_path") or settings.home / "slack.db"))
+    _WORKER = Answerer(settings, WebClient(token=bot_token, base_url=api_url, timeout=30), state, open_log(settings))
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this worker when the bot's process dies, even by SIGKILL (no orphaned workers)."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker_ping() -> bool:
+    return _WORKER is not None
+
+
+def _worker_answer(job: Job) -> None:
+    assert _WORKER is not None, "answer worker not initialised"
+    _WORKER.answer(job)
 
 
 def confirm_buttons(pid: str, n: int) -> dict[str, Any]:

@@ -33,7 +33,7 @@ MAX_TABLE_ROWS = 200          # rows shown per table; the rest are counted
 _FENCE = re.compile(r"^\s*```")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?=\S)([^*_]|\*(?!\*)|_(?!_))+?(?<=\S)\1\s*$")
-_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 _QUOTE = re.compile(r"^(\s*)>\s?(.*)$")
@@ -140,7 +140,7 @@ def markdown_to_lines(markdown: str, *, max_code_width: int = 56) -> list[tuple[
                 i += 1
             i += 1
             continue
-        if "|" in line and i + 1 < len(lines) and _TABLE_SEP.match(lines[i + 1]) and _cells(line):
+        if "|" in line and i + 1 < len(lines) and "|" in lines[i + 1] and _TABLE_SEP.match(lines[i + 1]):
             header = _cells(line)
             rows = []
             i += 2

@@ -276,6 +276,10 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
                 raise ApiError(400, "invalid_request", "Content-Length is not a number") from None
             if n > max_body:
                 raise ApiError(413, "payload_too_large", f"the body is larger than {max_body} bytes")
+            body = await request.body()          # bounded by the Content-Length just checked
+            if len(body) <= max_body:
+                return body
+            raise ApiError(413, "payload_too_large", f"the body is larger than {max_body} bytes")
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
@@ -300,16 +304,14 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
         raw = await read_body(request)
         check_signature(request, raw)
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, "invalid_json", "the body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise ApiError(422, "invalid_request", "the body must be a JSON object")
-        try:
-            item = WebhookIn.model_validate(data)
+            item = WebhookIn.model_validate_json(raw)     # parse and validate in one pass (pydantic-core)
         except ValidationError as exc:
-            raise ApiError(422, "invalid_request", "the request is not valid",
-                           _validation_details(exc.errors())) from None
+            errors = exc.errors()
+            if any(e.get("type") == "json_invalid" for e in errors):
+                raise ApiError(400, "invalid_json", "the body is not valid JSON") from None
+            if any(e.get("type") == "model_type" and not e.get("loc") for e in errors):
+                raise ApiError(422, "invalid_request", "the body must be a JSON object") from None
+            raise ApiError(422, "invalid_request", "the request is not valid", _validation_details(errors)) from None
         if item.callback is not None and _norm(item.callback) not in callback_norm:
             raise ApiError(422, "unknown_callback", "unknown callback endpoint" + (
                 f"; configured: {', '.join(callbacks)}" if callbacks else "; none is configured (webhooks.endpoints)"),

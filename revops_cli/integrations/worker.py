@@ -32,6 +32,11 @@ log = logging.getLogger("revops.worker")
 
 TEST_DELAY_ENV = "REVOPS_TEST_WORKER_DELAY_S"
 
+# One answer at a time per process: answering is CPU-bound (the GIL gains nothing from threads), and the
+# result cache's DuckDB file cannot be open read-only and read-write by two threads of one process at once.
+# Threads still overlap the I/O-bound part, delivery; run more `revops worker` processes to answer in parallel.
+_ASK_LOCK = threading.Lock()
+
 
 @dataclass
 class WorkerStats:
@@ -95,7 +100,8 @@ def answer_request(settings: Any, msg: Message, conv_log: Any = "default") -> di
                       channel="webhook", source_system=body.get("source_system"),
                       source_process=body.get("source_process"), request_id=msg.tracking_id,
                       user=body.get("source_system"))
-    answer = service.ask(request, settings, log=conv_log)
+    with _ASK_LOCK:
+        answer = service.ask(request, settings, log=conv_log)
     return answer_record(answer)
 
 

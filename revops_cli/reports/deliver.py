@@ -12,7 +12,7 @@ endpoint - `webhooks.endpoints.NAME` in revops.yaml, under the SSRF guard and `w
      "charts": [{"name", "title", "filename", "content_type": "image/png", "base64"}]}
 
 Targets are checked before the report runs (`check_target`: syntax, token, endpoint name), so a typo fails
-at once with exit 2 or 3; a failure while delivering raises `DeliveryError` (exit 8).
+at once with exit 2 or 3; a failure while delivering raises `DeliveryError` (exit 7).
 """
 
 from __future__ import annotations
@@ -28,11 +28,9 @@ from revops_cli.reports.engine import Report
 SLACK_TEXT_LIMIT = 3500
 
 
-class DeliveryError(RevopsError):
-    """The report was produced (and any --out file written) but could not be delivered."""
-
-    exit_code = 8
-    http_status = 502
+class DeliveryError(ActionError):
+    """The report was produced (and any --out file written) but could not be delivered (exit 7, like any
+    failed action; exit 5 and the others mean no report was produced)."""
 
 
 @dataclass
@@ -95,7 +93,7 @@ def summary_text(report: Report, *, slack: bool = False, bullets: int = 3) -> st
 
 
 def deliver(report: Report, target: Target, settings: Any) -> dict[str, Any]:
-    """Post the report; returns what the destination answered. Raises DeliveryError (exit 8)."""
+    """Post the report; returns what the destination answered. Raises DeliveryError (exit 7)."""
     try:
         if target.kind == "slack":
             return post_slack(report, target.name, settings)

@@ -4,9 +4,11 @@ Key = sha256 of (namespace, warehouse identity, SQL text, parameters). Online, a
 `cache.ttl_seconds` is reused; `--refresh` skips the cache; `--offline` answers only from it.
 
 Several revops processes may share one cache file, and DuckDB allows one writer process per file, so no
-connection is ever held: reads open the file read-only for a moment, writes are buffered in memory and
-flushed in one short read-write transaction (at the end of a request), and a process that meets another's
-lock retries with backoff.
+connection is held for long: a request opens the file once for its reads, writes are buffered in memory
+and flushed in one short transaction at its end, and a process that meets another's lock retries with
+backoff. Within a process the file is always opened the same way (read-write): DuckDB refuses a
+read-only and a read-write connection to one file in one process, and threads of a server would
+otherwise collide.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +42,9 @@ CREATE TABLE IF NOT EXISTS entries (
 """
 
 LOCK_WAIT_S = 20.0
+# Threads of one process share one DuckDB instance of the file; its writes (schema, inserts, deletes)
+# are serialised here, as concurrent transactions on one table would conflict.
+_WRITE_LOCK = threading.RLock()
 
 
 def cache_key(namespace: str, source: str, sql: str, params: Sequence[Any] | None) -> str:
@@ -112,16 +118,17 @@ class ResultCache:
 
     # -- connections ---------------------------------------------------------------------------
     @contextmanager
-    def _open(self, read_only: bool) -> Iterator[Any]:
+    def _open(self, read_only: bool = False) -> Iterator[Any]:
+        """A connection to the cache file. `read_only` says what the caller does; the file is opened
+        read-write either way (see the module docstring)."""
         import duckdb
 
         deadline = time.monotonic() + LOCK_WAIT_S
         delay = 0.005
         while True:
             try:
-                if not read_only:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = duckdb.connect(str(self.path), read_only=read_only)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = duckdb.connect(str(self.path))
                 break
             except duckdb.Error as exc:
                 if not _is_lock_error(exc) or time.monotonic() > deadline:
@@ -130,7 +137,7 @@ class ResultCache:
                 time.sleep(delay + random.random() * delay)
                 delay = min(delay * 2, 0.2)
         try:
-            if not read_only:
+            with _WRITE_LOCK:
                 conn.execute(SCHEMA)
             yield conn
         finally:
@@ -239,7 +246,7 @@ class ResultCache:
             return
         self._close_reader()
         pending, self._pending = self._pending, {}
-        with self._open(read_only=False) as conn:
+        with self._open(read_only=False) as conn, _WRITE_LOCK:
             conn.execute("BEGIN")
             conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                              [[e.key, e.namespace, e.source, e.sql, e.params, e.payload, e.row_count, e.created_at]
@@ -258,7 +265,7 @@ class ResultCache:
             where.append("created_at < ?")
             args.append(datetime.now(timezone.utc).replace(tzinfo=None).timestamp() - older_than_s)
             where[-1] = "epoch(created_at) < ?"
-        with self._open(read_only=False) as conn:
+        with self._open(read_only=False) as conn, _WRITE_LOCK:
             n = conn.execute("SELECT count(*) FROM entries" + (" WHERE " + " AND ".join(where) if where else ""),
                              args).fetchone()[0]
             conn.execute("DELETE FROM entries" + (" WHERE " + " AND ".join(where) if where else ""), args)
