@@ -83,7 +83,7 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     Analysis("declining_engagement", "Customers with declining engagement",
              "Customers whose usage fell (last N days vs the N before), with the ARR at risk, renewals due soon "
              "and accounts without a recent call.",
-             ("data_declining_engagement",), "last 30 days vs the 30 before",
+             ("declining_usage",), "last 30 days vs the 30 before",
              ("declining", "churn", "drop in usage", "disengaged", "at-risk customers"),
              ("Which customers show declining engagement patterns?", "Which customers are at risk of churning?")),
     Analysis("competitor_mentions", "Competitor mentions in sales calls",
@@ -111,7 +111,7 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
              ("Win rate by segment this year", "Which reps have the best win rate?")),
     Analysis("slipped_deals", "Slipped deals",
              "Open deals whose close date was pushed out during a period, with pushes and days pushed.",
-             ("data_slipped_deals",), "this quarter so far",
+             ("slipped_deals",), "this quarter so far",
              ("slipped", "pushed", "delayed"),
              ("Which deals keep slipping?", "Which deals had their close date pushed this quarter?")),
     Analysis("owner_leaderboard", "Rep leaderboard",
@@ -126,7 +126,7 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
              ("New leads by source last month", "Which lead sources convert best?")),
     Analysis("expansion", "Expansion opportunities",
              "Customers with rising usage or active users and no open expansion deal, with ARR and spend headroom.",
-             ("data_expansion_candidates",), "last 30 days vs the 30 before",
+             ("expansion_signals",), "last 30 days vs the 30 before",
              ("expansion", "upsell", "cross-sell", "usage growth", "headroom"),
              ("Identify top expansion opportunities based on usage trends",
               "Show upsell opportunities in Mid-Market")),
@@ -768,7 +768,7 @@ def declining_engagement(ask: Ask) -> Outcome:
     out = Outcome("declining_engagement", "Customers with declining engagement")
     n, end, recent, prior = _usage_window(ask)
     out.period, out.compare_period = recent, prior
-    rows = run(ask, out, "data_declining_engagement", as_of=end, window_days=n, segment=ask.segment, limit=ROW_CAP)
+    rows = run(ask, out, "declining_usage", as_of=end, window_days=n, segment=ask.segment, limit=ROW_CAP)
     t = rows[0] if rows else {}
     count = int(t.get("total_accounts") or 0)
     arr_at_risk = _f(t.get("total_arr"))
@@ -825,7 +825,7 @@ def expansion(ask: Ask) -> Outcome:
     out = Outcome("expansion", "Expansion opportunities")
     n, end, recent, prior = _usage_window(ask)
     out.period, out.compare_period = recent, prior
-    rows = run(ask, out, "data_expansion_candidates", as_of=end, window_days=n, segment=ask.segment, limit=ROW_CAP)
+    rows = run(ask, out, "expansion_signals", as_of=end, window_days=n, segment=ask.segment, limit=ROW_CAP)
     t = rows[0] if rows else {}
     count = int(t.get("total_accounts") or 0)
     arr, headroom = _f(t.get("total_arr")), _f(t.get("total_headroom"))
@@ -1184,7 +1184,7 @@ def slipped_deals(ask: Ask) -> Outcome:
     out = Outcome("slipped_deals", "Slipped deals")
     cur = clip(ask.period or quarter_of(ask.as_of), ask.as_of)
     out.period = cur
-    rows = run(ask, out, "data_slipped_deals", start_date=cur.start, end_date=cur.end, segment=ask.segment,
+    rows = run(ask, out, "slipped_deals", start_date=cur.start, end_date=cur.end, segment=ask.segment,
                limit=ROW_CAP)
     t = rows[0] if rows else {}
     count = int(t.get("total_deals") or 0)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -401,7 +402,7 @@ class SlackBot:
             self.answer_pool: Any = ProcessPoolExecutor(
                 max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init,
                 initargs=(settings, self.credentials.bot_token, self.client.base_url, level,
-                          sorted(_redactor.secrets)))
+                          sorted(_redactor.secrets), os.getpid()))
             for _ in range(workers):                  # start the workers now, not with the first question
                 self.answer_pool.submit(_worker_ping)
         else:
@@ -459,12 +460,12 @@ class SlackBot:
         log.info("slack: stopping (%d answer(s) in flight)", self._in_flight)
         self.listener_pool.shutdown(wait=True)
         # Answers already running finish; queued ones are dropped and their askers told to ask again.
-        self.answer_pool.shutdown(wait=False, cancel_futures=True)
+        self.answer_pool.shutdown(wait=True, cancel_futures=True)
         with self._in_flight_lock:
             dropped = [job for fut, job in self._queued.items() if fut.cancelled()]
             self._queued.clear()
         if dropped:
-            log.warning("slack: shutting down with %d question(s) not started; telling their askers", len(dropped))
+            log.warning("slack: stopped with %d question(s) not started; telling their askers", len(dropped))
         for job in dropped:
             try:
                 if job.placeholder_ts:
@@ -475,7 +476,6 @@ class SlackBot:
                 log.warning("slack: could not tell %s: %s", job.channel, _one_line(exc))
             if job.pending_id:
                 self.state.finish(job.pending_id, "failed")
-        self.answer_pool.shutdown(wait=True)
         self.state.close()
         if self.log is not None:
             self.log.close()
@@ -717,18 +717,17 @@ class SlackBot:
 _WORKER: Answerer | None = None
 
 
-def _worker_init(settings: Any, bot_token: str, api_url: str, log_level: int, secrets: list[str]) -> None:
+def _worker_init(settings: Any, bot_token: str, api_url: str, log_level: int, secrets: list[str],
+                 parent_pid: int) -> None:
     """In each answer process: logging (redacted), a Web API client, the state file, the conversation log."""
     global _WORKER
-    import os
-
     from slack_sdk import WebClient
 
     try:
         os.nice(WORKER_NICENESS)     # answers are background work: the acks get the CPU first
     except (AttributeError, OSError):
         pass
-    _die_with_parent()
+    _die_with_parent(parent_pid)
 
     from revops_cli.service import open_log
 
@@ -742,19 +741,15 @@ def _worker_init(settings: Any, bot_token: str, api_url: str, log_level: int, se
     _WORKER = Answerer(settings, WebClient(token=bot_token, base_url=api_url, timeout=30), state, open_log(settings))
 
 
-def _die_with_parent() -> None:
-    """Linux: SIGTERM this worker when the bot's process dies, even by SIGKILL (no orphaned workers)."""
-    import sys
+def _die_with_parent(parent_pid: int) -> None:
+    """Exit this worker when the bot's process is gone, even if it was killed with no chance to stop us."""
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(0)
 
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    threading.Thread(target=watch, name="slack-worker-watchdog", daemon=True).start()
 
 
 def _worker_ping() -> bool:

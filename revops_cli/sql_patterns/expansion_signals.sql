@@ -1,15 +1,15 @@
 /*
 name: expansion_signals
-description: Customers with rising usage or active users (last N days vs the N before) and no open Expansion deal - with plan, ARR and spend headroom.
+description: Customers whose engine hours or average active users grew at least X% (last N days vs the N before) and who have no open Expansion deal - growth, plan, ARR and spend headroom, fastest growth first. Every row also carries the totals over all candidates (count, ARR, positive headroom, per segment), so a short list still gives complete figures.
 params:
   as_of: {type: date, required: true, example: 2026-11-24, description: Today}
   window_days: {type: int, default: 30, description: Length of each usage window in days}
-  min_growth_pct: {type: float, default: 10, description: "Minimum growth of engine hours or average active users, in %"}
+  min_growth_pct: {type: float, default: 10, description: Minimum growth in % of engine hours or average active users}
   segment: {type: str, default: null, choices: [SMB, Mid-Market, Enterprise]}
   limit: {type: int, default: 50}
 examples:
-  - Which customers are ready for an expansion conversation?
-  - Show upsell opportunities in Mid-Market
+  - Identify top expansion opportunities based on usage trends
+  - Which Mid-Market customers should we upsell?
 */
 {% set split = as_of - days(window_days) %}
 WITH usage_cmp AS (
@@ -37,40 +37,62 @@ open_expansion AS (
     WHERE o.type = 'Expansion' AND NOT o.is_closed
     GROUP BY o.account_id
 ),
+candidates AS (
+    SELECT g.*, a.name AS account_name, a.segment, a.owner_id, a.csm_id, a.potential_spend
+    FROM growth g
+    JOIN {{ table('accounts') }} a ON a.account_id = g.account_id
+    LEFT JOIN open_expansion x ON x.account_id = g.account_id
+    WHERE a.account_type = 'customer'
+      AND x.open_expansion_count IS NULL
+      AND (g.engine_hours_growth_pct >= {{ p('min_growth_pct') }} OR g.active_users_growth_pct >= {{ p('min_growth_pct') }})
+{% if segment %}
+      AND a.segment = {{ p('segment') }}
+{% endif %}
+),
 last_bill AS (
-    SELECT b.account_id, b.month, b.revenue, b.plan,
+    SELECT b.account_id, b.revenue, b.plan,
            ROW_NUMBER() OVER (PARTITION BY b.account_id ORDER BY b.month DESC) AS rn
     FROM {{ table('billing_monthly') }} b
+    JOIN candidates c ON c.account_id = b.account_id
     WHERE b.month <= {{ p('as_of') }}
+),
+joined AS (
+    SELECT
+        c.account_id,
+        c.account_name,
+        c.segment,
+        ae.name AS owner_name,
+        csm.name AS csm_name,
+        c.recent_engine_hours,
+        c.prior_engine_hours,
+        c.engine_hours_growth_pct,
+        c.recent_avg_active_users,
+        c.prior_avg_active_users,
+        c.active_users_growth_pct,
+        c.recent_peak_active_users,
+        lb.plan,
+        12 * lb.revenue AS arr,
+        c.potential_spend,
+        c.potential_spend - COALESCE(12 * lb.revenue, 0) AS spend_headroom
+    FROM candidates c
+    LEFT JOIN last_bill lb ON lb.account_id = c.account_id AND lb.rn = 1
+    LEFT JOIN {{ table('users') }} ae ON ae.user_id = c.owner_id
+    LEFT JOIN {{ table('users') }} csm ON csm.user_id = c.csm_id
 )
 SELECT
-    a.account_id,
-    a.name AS account_name,
-    a.segment,
-    ae.name AS owner_name,
-    csm.name AS csm_name,
-    g.recent_engine_hours,
-    g.prior_engine_hours,
-    g.engine_hours_growth_pct,
-    g.recent_avg_active_users,
-    g.prior_avg_active_users,
-    g.active_users_growth_pct,
-    g.recent_peak_active_users,
-    lb.plan,
-    12 * lb.revenue AS arr,
-    a.potential_spend,
-    a.potential_spend - COALESCE(12 * lb.revenue, 0) AS spend_headroom
-FROM growth g
-JOIN {{ table('accounts') }} a ON a.account_id = g.account_id
-LEFT JOIN open_expansion x ON x.account_id = a.account_id
-LEFT JOIN last_bill lb ON lb.account_id = a.account_id AND lb.rn = 1
-LEFT JOIN {{ table('users') }} ae ON ae.user_id = a.owner_id
-LEFT JOIN {{ table('users') }} csm ON csm.user_id = a.csm_id
-WHERE a.account_type = 'customer'
-  AND x.open_expansion_count IS NULL
-  AND (g.engine_hours_growth_pct >= {{ p('min_growth_pct') }} OR g.active_users_growth_pct >= {{ p('min_growth_pct') }})
-{% if segment %}
-  AND a.segment = {{ p('segment') }}
-{% endif %}
-ORDER BY g.engine_hours_growth_pct DESC NULLS LAST, a.account_id
+    j.*,
+    COUNT(*) OVER () AS total_accounts,
+    SUM(COALESCE(j.arr, 0)) OVER () AS total_arr,
+    MAX(j.spend_headroom) OVER () AS largest_headroom,
+    FIRST_VALUE(j.account_name) OVER (ORDER BY COALESCE(j.spend_headroom, 0) DESC, j.account_id
+                                      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS largest_headroom_account,
+    SUM(CASE WHEN j.spend_headroom > 0 THEN j.spend_headroom ELSE 0 END) OVER () AS total_headroom,
+    SUM(CASE WHEN j.segment = 'SMB' THEN 1 ELSE 0 END) OVER () AS smb_accounts,
+    SUM(CASE WHEN j.segment = 'SMB' AND j.spend_headroom > 0 THEN j.spend_headroom ELSE 0 END) OVER () AS smb_headroom,
+    SUM(CASE WHEN j.segment = 'Mid-Market' THEN 1 ELSE 0 END) OVER () AS mid_market_accounts,
+    SUM(CASE WHEN j.segment = 'Mid-Market' AND j.spend_headroom > 0 THEN j.spend_headroom ELSE 0 END) OVER () AS mid_market_headroom,
+    SUM(CASE WHEN j.segment = 'Enterprise' THEN 1 ELSE 0 END) OVER () AS enterprise_accounts,
+    SUM(CASE WHEN j.segment = 'Enterprise' AND j.spend_headroom > 0 THEN j.spend_headroom ELSE 0 END) OVER () AS enterprise_headroom
+FROM joined j
+ORDER BY j.engine_hours_growth_pct DESC NULLS LAST, j.account_id
 LIMIT {{ limit }}
