@@ -21,6 +21,7 @@ from revops_cli.commands import conversations as conversations_cmd
 from revops_cli.commands import data as data_cmd
 from revops_cli.commands import demo as demo_cmd
 from revops_cli.commands import report as report_cmd
+from revops_cli.commands import slack as slack_cmd
 from revops_cli.commands import webhook as webhook_cmd
 from revops_cli.commands.context import CliContext
 
@@ -67,6 +68,7 @@ app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(report_cmd.app, name="report")
 app.command("serve-webhook")(webhook_cmd.serve_webhook)
 app.command("worker")(webhook_cmd.worker)
+app.command("serve-slack")(slack_cmd.serve_slack)
 app.add_typer(webhook_cmd.app, name="webhook")
 app.add_typer(cache_cmd.app, name="cache")
 app.add_typer(config_cmd.app, name="config")

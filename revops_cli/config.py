@@ -49,7 +49,8 @@ DEFAULTS: dict[str, Any] = {
                  "attempts": 3, "backoff_s": [0.5, 2, 8], "timeout_s": 5.0, "max_retry_after_s": 60,
                  "shutdown_grace_s": 30},
     "slack": {"bot_token": None, "signing_secret": None, "app_token": None, "api_url": None,
-              "secrets_manager_id": None, "allowed_channels": [], "allowed_users": []},
+              "secrets_manager_id": None, "allowed_channels": [], "allowed_users": [],
+              "workers": 2, "worker_mode": "process", "command": "revops", "state_path": None},
     "conversations": {"enabled": True, "path": None},
     "queue": {"kind": "sqlite", "path": None, "sqs_queue_url": None, "visibility_timeout": 300, "max_receives": 5},
 }

@@ -47,6 +47,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from revops_cli.agents.periods import Period, month_of, quarter, quarter_of
+from revops_cli.models import jsonable
 from revops_cli.templates import _money as money, _num as num, _pct as pct, _signed_pct as signed_pct
 
 AGENT = "data"
@@ -386,20 +387,6 @@ class Outcome:
     sources: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _plain(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return float(v)
-    if isinstance(v, datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    return v
-
-
 def _f(v: Any) -> float:
     return 0.0 if v is None else float(v)
 
@@ -422,10 +409,10 @@ def run(ask: Ask, out: Outcome, pattern: str, key: str | None = None, **values: 
     result = ask.ctx.run_pattern(AGENT, pattern, **given)
     rows = [{k: (float(v) if isinstance(v, Decimal) else v) for k, v in r.items()} for r in result.records()]
     slot = key or pattern
-    out.results[slot] = {"pattern": pattern, "params": _plain(typed), "row_count": len(rows),
-                         "truncated": result.truncated, "rows": _plain(rows[:ROW_CAP])}
+    out.results[slot] = {"pattern": pattern, "params": jsonable(typed), "row_count": len(rows),
+                         "truncated": result.truncated, "rows": jsonable(rows[:ROW_CAP])}
     if not out.params:
-        out.params = _plain(typed)
+        out.params = jsonable(typed)
     if not any(s.get("pattern") == pattern for s in out.sources):
         out.sources.append({"type": "sql_pattern", "pattern": pattern, "description": pat.description})
     return rows
@@ -534,22 +521,22 @@ def revenue_trend(ask: Ask) -> Outcome:
     if rows:
         best = max(rows, key=lambda r: _f(r["revenue"]))
         first, last = rows[0], rows[-1]
-        s.update(first_month=_plain(first["month"]), first_month_revenue=_f(first["revenue"]),
-                 last_month=_plain(last["month"]), last_month_revenue=_f(last["revenue"]),
+        s.update(first_month=jsonable(first["month"]), first_month_revenue=_f(first["revenue"]),
+                 last_month=jsonable(last["month"]), last_month_revenue=_f(last["revenue"]),
                  change_over_period_pct=_change_pct(last["revenue"], first["revenue"]),
-                 best_month=_plain(best["month"]), best_month_revenue=_f(best["revenue"]),
+                 best_month=jsonable(best["month"]), best_month_revenue=_f(best["revenue"]),
                  last_mom_change_pct=last.get("mom_change_pct"))
         out.headline = (f"Revenue{_seg_txt(ask)} over {cur.label}: **{money(total)}** across {len(rows)} months, "
                         f"{signed_pct(s['yoy_change_pct'])} against the same months a year earlier "
                         f"({money(prev_total)}).")
-        out.bullets.append(f"From {money(first['revenue'])} in {_plain(first['month'])[:7]} to "
-                           f"{money(last['revenue'])} in {_plain(last['month'])[:7]} "
+        out.bullets.append(f"From {money(first['revenue'])} in {jsonable(first['month'])[:7]} to "
+                           f"{money(last['revenue'])} in {jsonable(last['month'])[:7]} "
                            f"({signed_pct(s['change_over_period_pct'])}).")
-        out.bullets.append(f"Best month: {_plain(best['month'])[:7]} at {money(best['revenue'])}.")
+        out.bullets.append(f"Best month: {jsonable(best['month'])[:7]} at {money(best['revenue'])}.")
         if last.get("mom_change_pct") is not None:
             out.bullets.append(f"Latest month vs the one before: {signed_pct(last['mom_change_pct'])}; "
                                f"{num(last['paying_accounts'])} paying accounts.")
-        if last["month"] and _plain(last["month"]) >= ask.as_of.replace(day=1).isoformat():
+        if last["month"] and jsonable(last["month"]) >= ask.as_of.replace(day=1).isoformat():
             out.notes.append("The latest month may still be incomplete.")
     else:
         out.headline = f"No billed revenue in {_pname(cur)}."
@@ -676,7 +663,7 @@ def deals_closing(ask: Ask) -> Outcome:
         s["largest_deal"] = {"opportunity_id": d0["opportunity_id"], "deal_name": d0["deal_name"],
                              "amount": _f(d0["amount"]), "stage": d0["stage"]}
         out.bullets.append(f"Biggest: **{d0['deal_name']}** ({money(d0['amount'])}, {d0['stage']}, "
-                           f"{d0['probability']}%, closes {_plain(d0['close_date'])}).")
+                           f"{d0['probability']}%, closes {jsonable(d0['close_date'])}).")
         out.bullets.append(f"The top 5 deals are {money(top5)}, {pct(s['top5_share_pct'])} of the total.")
     out.bullets.append(f"Commit: {money(commit)} ({pct(_ratio_pct(commit, total))} of the amount).")
     if by_stage:
@@ -947,11 +934,11 @@ def _last_call_competitors(ask: Ask, out: Outcome, account_key: str, account: di
     started = call["started_at"]
     day = started.date() if isinstance(started, datetime) else started
     out.period = Period(f"last call with {call['account_name']}", day, day, "days")
-    out.summary = {"call_id": call["call_id"], "call_date": _plain(started)[:10], "call_title": call.get("title"),
+    out.summary = {"call_id": call["call_id"], "call_date": jsonable(started)[:10], "call_title": call.get("title"),
                    "account_name": call["account_name"],
                    "competitors_mentioned": [r["competitor"] for r in found],
                    "mentions": {r["competitor"]: r["mentions"] for r in found}, "competitors_checked": comps}
-    when = _plain(started)[:10]
+    when = jsonable(started)[:10]
     if found:
         names = ", ".join(f"**{r['competitor']}** ({r['mentions']}x)" for r in found)
         out.headline = (f"Our last call with {call['account_name']} ({call.get('title') or call['call_id']}, "
@@ -1201,7 +1188,7 @@ def slipped_deals(ask: Ask) -> Outcome:
         s["largest_deal"] = {"deal_name": t.get("largest_deal_name"), "amount": _f(t.get("largest_amount"))}
         out.bullets.append(f"Worst: **{r0['deal_name']}** pushed {_n(r0['push_count'], 'time')} "
                            f"({_n(r0['days_pushed'], 'day')}), {money(r0['amount'])}, now closing "
-                           f"{_plain(r0['current_close_date'])}.")
+                           f"{jsonable(r0['current_close_date'])}.")
         out.bullets.append(f"On average a slipped deal moved {num(s['avg_days_pushed'])} days.")
         out.bullets.append(f"Biggest slipped deal: {t.get('largest_deal_name')} ({money(t.get('largest_amount'))}, "
                            f"{t.get('largest_deal_stage')}).")

@@ -18,14 +18,13 @@ only. A question it cannot map gets a list of what it can answer.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from revops_cli.agents import analyses as A
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.periods import parse_period
-from revops_cli.models import Answer
-from revops_cli.templates import _money, _num, _pct, _signed_pct
+from revops_cli.models import Answer, jsonable
+from revops_cli.templates import format_value
 
 ANALYSES = A.ANALYSES
 choose_analysis = A.choose_analysis
@@ -54,30 +53,6 @@ def capabilities(settings=None) -> list[dict[str, Any]]:
     return out
 
 
-def _cell(v: Any, fmt: str) -> str:
-    if v is None:
-        return ""
-    if fmt == "money":
-        return _money(v)
-    if fmt == "pct":
-        return _pct(v)
-    if fmt == "pct1":
-        return _pct(v, 1)
-    if fmt == "signed_pct":
-        return _signed_pct(v)
-    if fmt == "num":
-        return _num(v)
-    if fmt == "ratio":
-        return f"{float(v):.1f}x"
-    if fmt == "month":
-        return (v.isoformat() if isinstance(v, date) else str(v))[:7]
-    if fmt == "date":
-        if isinstance(v, datetime):
-            return v.date().isoformat()
-        return v.isoformat() if isinstance(v, date) else str(v)[:10]
-    return " ".join(str(v).replace("|", "/").split())
-
-
 def _section(out: A.Outcome) -> dict[str, Any]:
     shown = out.rows[:A.TABLE_ROWS]
     period_label = None
@@ -91,7 +66,7 @@ def _section(out: A.Outcome) -> dict[str, Any]:
         "headline": out.headline,
         "bullets": out.bullets[:5],
         "table": {"headers": [c[1] for c in out.columns],
-                  "rows": [[_cell(r.get(k), fmt) for k, _, fmt in out.columns] for r in shown],
+                  "rows": [[format_value(r.get(k), fmt) for k, _, fmt in out.columns] for r in shown],
                   "more": max(len(out.rows) - len(shown), 0)},
         "notes": out.notes,
     }
@@ -103,8 +78,8 @@ def _data(out: A.Outcome) -> dict[str, Any]:
         "period": out.period.to_dict() if out.period else None,
         "compare_period": out.compare_period.to_dict() if out.compare_period else None,
         "params": out.params,
-        "summary": A._plain(out.summary),
-        "rows": A._plain(out.rows[:A.ROW_CAP]),
+        "summary": jsonable(out.summary),
+        "rows": jsonable(out.rows[:A.ROW_CAP]),
         "results": out.results,
     }
 

@@ -42,29 +42,17 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Any
 
 from revops_cli.agents import meddpicc
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.errors import NotFoundError, UsageError
-from revops_cli.models import Answer
+from revops_cli.models import Answer, jsonable
 
 NAME = "deal_analysis"
 RISK_INTENTS = frozenset({"deal_risks"})
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-
-
-def _plain(v: Any) -> Any:
-    """JSON-able: dates as ISO strings, Decimals as floats."""
-    if isinstance(v, datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, Decimal):
-        return float(v)
-    return v
 
 
 def _day(v: Any) -> date | None:
@@ -86,7 +74,7 @@ def _call_ev(line: meddpicc.Line, rubric: meddpicc.Rubric, **extra: Any) -> dict
 
 
 def _crm_ev(field_name: str, value: Any, sentence: str | None = None) -> dict[str, Any]:
-    return {"source": "crm", "field": field_name, "value": _plain(value), "call_id": None, "call_date": None,
+    return {"source": "crm", "field": field_name, "value": jsonable(value), "call_id": None, "call_date": None,
             "sentence": sentence}
 
 
@@ -132,9 +120,9 @@ class DealAnalysisAgent:
             "opportunities": opportunities,
             "probability": probability,
             "facts": facts,
-            "stage_history": [{k: _plain(v) for k, v in h.items()} for h in history],
-            "calls": [{"call_id": c.get("call_id"), "started_at": _plain(c.get("started_at")),
-                       "date": _plain(_day(c.get("started_at"))), "title": c.get("title"),
+            "stage_history": [{k: jsonable(v) for k, v in h.items()} for h in history],
+            "calls": [{"call_id": c.get("call_id"), "started_at": jsonable(c.get("started_at")),
+                       "date": jsonable(_day(c.get("started_at"))), "title": c.get("title"),
                        "duration_minutes": c.get("duration_minutes"), "participants": c.get("participants")}
                       for c in calls],
         }
@@ -186,16 +174,16 @@ class DealAnalysisAgent:
                     customers.append(p)
         first_close = _day(pushes[0]["old_close_date"]) if pushes else None
         return {
-            "close_date": _plain(close),
+            "close_date": jsonable(close),
             "close_quarter": _quarter(close),
             "days_to_close": (close - as_of).days if close else None,
             "push_count": len(pushes),
             "days_pushed": sum((_day(h["new_close_date"]) - _day(h["old_close_date"])).days for h in pushes),
-            "first_close_date": _plain(first_close),
-            "stage_entered": _plain(entered),
+            "first_close_date": jsonable(first_close),
+            "stage_entered": jsonable(entered),
             "days_in_stage": (as_of - entered).days if entered else None,
-            "last_activity_date": _plain(last_crm),
-            "last_call_date": _plain(last_call),
+            "last_activity_date": jsonable(last_crm),
+            "last_call_date": jsonable(last_call),
             "days_since_activity": (as_of - last_any).days if last_any else None,
             "call_count": len(lines),
             "customer_contacts": customers,
@@ -207,10 +195,10 @@ class DealAnalysisAgent:
                 "owner_team", "stage", "amount", "probability", "close_date", "segment", "region", "industry",
                 "forecast_category", "created_date", "is_closed", "is_won", "last_activity_date", "competitors",
                 "next_step", "lead_source", "account_type")
-        out = {k: _plain(d.get(k)) for k in keys}
+        out = {k: jsonable(d.get(k)) for k in keys}
         out["name"] = d.get("deal_name")
         out["type"] = d.get("deal_type")
-        out["weighted_amount"] = _plain(d.get("weighted_amount"))
+        out["weighted_amount"] = jsonable(d.get("weighted_amount"))
         out["close_quarter"] = facts["close_quarter"]
         out["days_to_close"] = facts["days_to_close"]
         return out
@@ -308,7 +296,7 @@ class DealAnalysisAgent:
                 f"No activity for {idle} days (last CRM activity {facts['last_activity_date'] or 'none'}, "
                 f"last call {facts['last_call_date'] or 'none'})",
                 [_crm_ev("last_activity_date", facts["last_activity_date"])]
-                + ([{"source": "call", "call_id": last.call_id, "call_date": _plain(last.call_date),
+                + ([{"source": "call", "call_id": last.call_id, "call_date": jsonable(last.call_date),
                      "sentence": None}] if last else []),
                 f"nothing has happened for {idle} days", days=idle)
 
@@ -345,7 +333,7 @@ class DealAnalysisAgent:
             who = facts["customer_contacts"][0] if facts["customer_contacts"] else "nobody"
             add("single_threaded", "engagement", "medium",
                 f"Single-threaded: {who} is the only customer contact on {len(lines)} call(s)",
-                [{"source": "call", "call_id": c.call_id, "call_date": _plain(c.call_date), "sentence": None}
+                [{"source": "call", "call_id": c.call_id, "call_date": jsonable(c.call_date), "sentence": None}
                  for c in lines[:3]], "the deal is single-threaded")
 
         risks.sort(key=lambda r: _SEVERITY_ORDER.get(r["severity"], 9))

@@ -21,12 +21,12 @@ import dataclasses
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 from typing import Any, Callable
 
 from revops_cli.config import Settings
 from revops_cli.errors import ConfigError, RevopsError, UsageError
+from revops_cli.models import jsonable
 
 SCHEMA_VERSION = 1
 MAX_TABLE_ROWS = 15        # rows shown in markdown / HTML / text tables (JSON and CSV keep up to 50)
@@ -249,21 +249,6 @@ def with_as_of(settings: Settings, as_of: date | str | None) -> Settings:
 # Helpers
 # ----------------------------------------------------------------------------------------------------------
 
-def plain(v: Any) -> Any:
-    """JSON-able and stable: Decimal -> float, dates -> ISO text."""
-    if isinstance(v, Decimal):
-        return float(v)
-    if isinstance(v, datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, (list, tuple)):
-        return [plain(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): plain(x) for k, x in v.items()}
-    return v
-
-
 def num(v: Any) -> float:
     try:
         return 0.0 if v is None else float(v)
@@ -447,7 +432,7 @@ class _Runner:
             return Section(key=sd.key, heading=sd.heading or sd.key, source=source, error=err)
         data = answer.data or {}
         summary, md_headers, md_rows = summary_from_markdown(answer.text)
-        rows = [plain(r) for r in (data.get("rows") or [])]
+        rows = [jsonable(r) for r in (data.get("rows") or [])]
         if not rows and md_headers:     # an agent without structured rows: its markdown table, as text
             keys = [_slug(h).replace("-", "_") or f"col{i}" for i, h in enumerate(md_headers)]
             rows = [dict(zip(keys, r)) for r in md_rows]
@@ -455,7 +440,7 @@ class _Runner:
         else:
             columns = resolve_columns(sd.columns, rows) if sd.columns else infer_columns(rows, limit=8)
         heading = sd.heading or _heading_from_markdown(answer.text) or sd.question
-        return Section(key=sd.key, heading=heading, summary=summary, figures=plain(data.get("summary") or {}),
+        return Section(key=sd.key, heading=heading, summary=summary, figures=jsonable(data.get("summary") or {}),
                        columns=columns, rows=rows[:sd.max_rows], row_count=len(rows),
                        period=data.get("period"), source=source)
 
@@ -485,8 +470,8 @@ class _Runner:
         step.rows, step.cached = len(result.rows), result.cached
         step.duration_ms = (time.perf_counter() - started) * 1000
         trace.add(step)
-        rows = [plain(r) for r in result.records()]
-        typed_plain = plain(typed)
+        rows = [jsonable(r) for r in result.records()]
+        typed_plain = jsonable(typed)
         period = None
         if typed_plain.get("start_date") and typed_plain.get("end_date"):
             period = {"label": f"{typed_plain['start_date']} to {typed_plain['end_date']}",
@@ -538,7 +523,7 @@ class _Runner:
         from revops_cli.warehouse.queries import run_pattern
 
         _, _, result = run_pattern(self.warehouse, self.settings, name, values)
-        return [plain(r) for r in result.records()]
+        return [jsonable(r) for r in result.records()]
 
 
 def _heading_from_markdown(text: str) -> str | None:

@@ -22,39 +22,12 @@ from functools import lru_cache
 from typing import Any
 
 from revops_cli.errors import UsageError
-from revops_cli.reports.engine import MAX_TABLE_ROWS, Chart, Column, Report, Section
-from revops_cli.templates import _money, _num, _pct, _signed_pct
+from revops_cli.reports.engine import MAX_TABLE_ROWS, Chart, Report, Section
+from revops_cli.templates import _money, _num, _pct, _signed_pct, format_value
 
 FORMATS = ("markdown", "html", "json", "csv", "text")
 EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".json": "json",
               ".csv": "csv", ".txt": "text"}
-
-
-def fmt_cell(v: Any, fmt: str) -> str:
-    if v is None or v == "":
-        return ""
-    try:
-        if fmt == "money":
-            return _money(v)
-        if fmt == "pct":
-            return _pct(v)
-        if fmt == "pct1":
-            return _pct(v, 1)
-        if fmt == "signed_pct":
-            return _signed_pct(v)
-        if fmt == "num":
-            return _num(v)
-        if fmt == "ratio":
-            return f"{float(v):.1f}x"
-    except (TypeError, ValueError):
-        return str(v)
-    if fmt == "month":
-        return str(v)[:7]
-    if fmt == "date":
-        return str(v)[:10]
-    if isinstance(v, float):
-        return f"{v:,.2f}" if abs(v) >= 1000 else f"{v:.4g}"
-    return " ".join(str(v).split())
 
 
 def period_label(p: dict[str, Any] | None) -> str | None:
@@ -71,7 +44,7 @@ def table(section: Section, limit: int | None = MAX_TABLE_ROWS) -> dict[str, Any
     rows = section.rows if limit is None else section.rows[:limit]
     return {"headers": [c.header for c in section.columns],
             "align": ["left" if c.fmt in ("text", "date", "month") else "right" for c in section.columns],
-            "rows": [[fmt_cell(r.get(c.key), c.fmt) for c in section.columns] for r in rows],
+            "rows": [[format_value(r.get(c.key), c.fmt) for c in section.columns] for r in rows],
             "more": max(section.row_count - len(rows), 0)}
 
 

@@ -37,6 +37,35 @@ def _num(v: Any) -> str:
     return "n/a" if v is None else f"{v:,.0f}" if isinstance(v, (int, float)) else str(v)
 
 
+def format_value(v: Any, kind: str = "") -> str:
+    """One table cell, formatted by its column's kind: money, pct, pct1, signed_pct, num, ratio, month,
+    date; anything else as plain text on one line (pipes turned into slashes, for markdown tables)."""
+    if v is None or v == "":
+        return ""
+    try:
+        if kind == "money":
+            return _money(v)
+        if kind == "pct":
+            return _pct(v)
+        if kind == "pct1":
+            return _pct(v, 1)
+        if kind == "signed_pct":
+            return _signed_pct(v)
+        if kind == "num":
+            return _num(v)
+        if kind == "ratio":
+            return f"{float(v):.1f}x"
+    except (TypeError, ValueError):
+        return str(v)
+    if kind == "month":
+        return str(v)[:7]
+    if kind == "date":
+        return str(v)[:10]
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) >= 1000 else f"{v:.4g}"
+    return " ".join(str(v).replace("|", "/").split())
+
+
 @lru_cache(maxsize=4)
 def _environment(dirs: tuple[str, ...]):
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
