@@ -144,9 +144,11 @@ def test_queue_failure_is_503_and_nothing_accepted(monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(app.state.queue, "submit", broken)
+    monkeypatch.setattr(app.state.queue, "submit_many", broken)      # intake commits in groups
     with TestClient(app) as c:
         r = c.post("/webhook", json=GOOD)
         assert r.status_code == 503 and r.json()["error"]["code"] == "queue_unavailable"
+    assert app.state.queue.depth() == 0
 
 
 # -- schemathesis over /openapi.json ---------------------------------------------------------------------
@@ -260,3 +262,28 @@ def test_end_to_end_on_loopback(demo_db, settings_for):
     assert {f["source_system"] for f in full} == {"crm_dashboard"}
     assert {f["source_process"] for f in full} == {"e2e"}
     assert sorted(f["request_id"] for f in full) == sorted(ids)
+
+
+def test_concurrent_posts_are_all_stored_by_group_commit(monkeypatch):
+    """Many requests in flight at once: each 202 names a row that is really in the queue."""
+    import asyncio
+
+    import httpx
+
+    s = settings(monkeypatch)
+    app = create_app(s, start_workers=False)
+
+    async def burst():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://revops") as c:
+            return await asyncio.gather(*[c.post("/webhook", json=GOOD) for _ in range(40)])
+
+    async def main():
+        async with app.router.lifespan_context(app):
+            return await burst()
+
+    replies = asyncio.run(main())
+    assert all(r.status_code == 202 for r in replies)
+    ids = {r.json()["tracking_id"] for r in replies}
+    assert len(ids) == 40
+    assert all(app.state.queue.store.get(t) is not None for t in ids)

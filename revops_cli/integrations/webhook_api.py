@@ -31,7 +31,7 @@ from typing import Annotated, Any, Literal, Optional
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from revops_cli import __version__
@@ -62,16 +62,7 @@ class WebhookIn(BaseModel):
     session_id: Optional[Short] = Field(None, description="Continue a conversation; a new one is made if absent.")
     callback: Optional[Short] = Field(None, description="Name of a configured outbound endpoint "
                                                         "(webhooks.endpoints); default: webhooks.url.")
-
-    @field_validator("query", "source_system", "source_process", "session_id", "callback")
-    @classmethod
-    def _utf8(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None:
-            try:
-                v.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError("text is not valid Unicode (lone surrogate)") from None
-        return v
+    # A lone surrogate ("\ud800") is refused by pydantic-core's JSON parser itself: 400 invalid_json.
 
 
 class Accepted(BaseModel):
@@ -179,6 +170,46 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value if str(v)]
 
 
+class GroupCommit:
+    """Requests read in the same turn of the event loop are stored in one SQLite transaction, at most
+    GROUP of them at a time (bigger groups raise tail latency more than they add throughput).
+
+    Each caller gets its answer only after its own row is committed, so a 202 always means stored."""
+
+    GROUP = 8
+
+    def __init__(self, queue: Any):
+        self.queue = queue
+        self.pending: list[tuple[str, dict[str, Any], str, Any]] = []
+
+    async def submit(self, tracking_id: str, body: dict[str, Any], queued_at: str) -> None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        if not self.pending:
+            loop.call_soon(self._flush)
+        self.pending.append((tracking_id, body, queued_at, done))
+        if len(self.pending) >= self.GROUP:
+            self._flush()
+        await done
+
+    def _flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        try:
+            self.queue.submit_many([(t, b, q) for t, b, q, _ in batch])
+        except Exception as exc:      # every caller of the group learns it was not stored
+            for *_, done in batch:
+                if not done.done():
+                    done.set_exception(exc)
+            return
+        for *_, done in batch:
+            if not done.done():
+                done.set_result(None)
+
+
 def new_tracking_id() -> str:
     return str(uuid.uuid4())
 
@@ -199,6 +230,7 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
     callbacks = endpoint_names(settings)
     callback_norm = {_norm(n) for n in callbacks}
     sync_submit = isinstance(queue, SQLiteQueue)
+    group = GroupCommit(queue)
     state: dict[str, Any] = {"pool": None}
 
     @asynccontextmanager
@@ -324,7 +356,7 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
                 "session_id": item.session_id or new_session_id(), "callback": item.callback}
         try:
             if sync_submit:
-                queue.submit(tracking_id, body, queued_at)     # one short SQLite INSERT
+                await group.submit(tracking_id, body, queued_at)     # SQLite, one transaction per loop turn
             else:
                 from starlette.concurrency import run_in_threadpool
 
