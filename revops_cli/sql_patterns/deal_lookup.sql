@@ -9,6 +9,14 @@ examples:
   - What is the status of the IXIS deal?
   - Find the DataCorp opportunity
 */
+-- Each table is filtered before any join: at a million deals, joining first and filtering the joined
+-- rows costs several times more.
+WITH hits AS (
+    SELECT o.opportunity_id FROM {{ table('opportunities') }} o WHERE LOWER(o.name) LIKE {{ like('name') }}
+    UNION
+    SELECT o.opportunity_id FROM {{ table('opportunities') }} o
+    WHERE o.account_id IN (SELECT a.account_id FROM {{ table('accounts') }} a WHERE LOWER(a.name) LIKE {{ like('name') }})
+)
 SELECT
     o.opportunity_id,
     o.name,
@@ -25,12 +33,12 @@ SELECT
     o.is_closed,
     o.is_won,
     o.last_activity_date
-FROM {{ table('opportunities') }} o
+FROM hits h
+JOIN {{ table('opportunities') }} o ON o.opportunity_id = h.opportunity_id
 JOIN {{ table('accounts') }} a ON a.account_id = o.account_id
 LEFT JOIN {{ table('users') }} u ON u.user_id = o.owner_id
-WHERE (LOWER(o.name) LIKE {{ like('name') }} OR LOWER(a.name) LIKE {{ like('name') }})
 {% if not include_closed %}
-  AND NOT o.is_closed
+WHERE NOT o.is_closed
 {% endif %}
 ORDER BY CASE WHEN o.is_closed THEN 1 ELSE 0 END, o.amount DESC NULLS LAST, o.opportunity_id
 LIMIT {{ limit }}
