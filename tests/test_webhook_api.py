@@ -144,7 +144,6 @@ def test_queue_failure_is_503_and_nothing_accepted(monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(app.state.queue, "submit", broken)
-    monkeypatch.setattr(app.state.queue, "submit_many", broken)      # intake commits in groups
     with TestClient(app) as c:
         r = c.post("/webhook", json=GOOD)
         assert r.status_code == 503 and r.json()["error"]["code"] == "queue_unavailable"
@@ -264,7 +263,7 @@ def test_end_to_end_on_loopback(demo_db, settings_for):
     assert sorted(f["request_id"] for f in full) == sorted(ids)
 
 
-def test_concurrent_posts_are_all_stored_by_group_commit(monkeypatch):
+def test_concurrent_posts_are_all_stored(monkeypatch):
     """Many requests in flight at once: each 202 names a row that is really in the queue."""
     import asyncio
 

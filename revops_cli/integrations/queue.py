@@ -176,12 +176,6 @@ class Store:
                           (tracking_id, json.dumps(body, separators=(",", ":")),
                            queued_at, 1 if in_queue else 0))
 
-    def insert_many(self, items: list[tuple[str, dict[str, Any], str]]) -> None:
-        """Several new requests in one transaction (group commit): all are stored, or none."""
-        with self.tx() as conn:
-            conn.executemany("INSERT INTO requests (tracking_id, body, queued_at, in_queue) VALUES (?, ?, ?, 1)",
-                             [(t, json.dumps(b, separators=(",", ":")), q) for t, b, q in items])
-
     def ensure(self, tracking_id: str, body: dict[str, Any], queued_at: str) -> None:
         """Record a request seen first by a worker (SQS on another machine): no-op when known."""
         self.conn.execute("INSERT OR IGNORE INTO requests (tracking_id, body, queued_at, in_queue) VALUES (?, ?, ?, 0)",
@@ -278,11 +272,6 @@ class SQLiteQueue:
         self.store.insert(tracking_id, body, queued_at)
         with self._wake:
             self._wake.notify()
-
-    def submit_many(self, items: list[tuple[str, dict[str, Any], str]]) -> None:
-        self.store.insert_many(items)
-        with self._wake:
-            self._wake.notify_all()
 
     def _claim(self, max_messages: int) -> list[Message]:
         now = time.time()
