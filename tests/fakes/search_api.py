@@ -16,8 +16,13 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+try:
+    from fakes.loopback import LoopbackServer
+except ImportError:       # imported as tests.fakes.*
+    from tests.fakes.loopback import LoopbackServer
 
 CANNED: dict[str, dict[str, Any]] = {
     "northwind analytics": {
@@ -53,7 +58,7 @@ class SearchRequest:
     json: Any
 
 
-class SearchAPIFake:
+class SearchAPIFake(LoopbackServer):
     def __init__(self, api_key: str = "tvly-test-key", companies: dict[str, dict[str, Any]] | None = None,
                  path: str = "/search"):
         self.api_key = api_key
@@ -62,7 +67,6 @@ class SearchAPIFake:
         self._lock = threading.Lock()
         self._requests: list[SearchRequest] = []
         self._failures: list[int] = []
-        self._server: ThreadingHTTPServer | None = None
 
     @property
     def requests(self) -> list[SearchRequest]:
@@ -132,20 +136,6 @@ class SearchAPIFake:
                     return
                 self._reply(200, fake.answer(body["query"]))
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="search-api-fake",
-                         daemon=True).start()
+        self.serve(Handler, "search-api-fake")
         return self
 
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "SearchAPIFake":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()

@@ -29,9 +29,14 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+try:
+    from fakes.loopback import LoopbackServer
+except ImportError:       # imported as tests.fakes.*
+    from tests.fakes.loopback import LoopbackServer
 
 
 @dataclass
@@ -43,7 +48,7 @@ class SlackCall:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class SlackAPIFake:
+class SlackAPIFake(LoopbackServer):
     def __init__(self, token: str = "xoxb-test-token", *, users: list[dict[str, Any]] | None = None,
                  channels: dict[str, str] | None = None, strict_channels: bool = False,
                  team: str = "Acme", team_id: str = "T0001", bot_user_id: str = "UBOT0001"):
@@ -60,7 +65,6 @@ class SlackAPIFake:
         self._failures: dict[str, list[tuple[str, int, float | None]]] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
 
     # -- inspection ------------------------------------------------------------------------------------
     @property
@@ -156,23 +160,8 @@ class SlackAPIFake:
 
             do_GET = do_POST = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-api-fake",
-                         daemon=True).start()
+        self.serve(Handler, "slack-api-fake")
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "SlackAPIFake":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     # -- the API ---------------------------------------------------------------------------------------
     def _new_ts(self) -> str:

@@ -17,10 +17,15 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from revops_cli.integrations.webhooks import verify
+
+try:
+    from fakes.loopback import LoopbackServer
+except ImportError:       # imported as tests.fakes.*
+    from tests.fakes.loopback import LoopbackServer
 
 
 @dataclass
@@ -40,7 +45,7 @@ class ReceivedWebhook:
             return None
 
 
-class WebhookReceiver:
+class WebhookReceiver(LoopbackServer):
     def __init__(self, secret: str | None = None, *, path: str = "/hook", reject_bad_signatures: bool = False):
         self.secret = secret
         self.path = path
@@ -51,8 +56,6 @@ class WebhookReceiver:
         self._failures: list[tuple[int, str | None]] = []
         self._status = 200
         self._location: tuple[int, str] | None = None
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- control ---------------------------------------------------------------------------------------
     def fail_next(self, n: int, status: int = 503, retry_after: float | str | None = None) -> None:
@@ -136,21 +139,6 @@ class WebhookReceiver:
 
             do_POST = do_PUT = do_GET = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="webhook-receiver", daemon=True)
-        self._thread.start()
+        self.serve(Handler, "webhook-receiver")
         return self
 
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "WebhookReceiver":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
