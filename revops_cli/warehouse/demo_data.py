@@ -1082,13 +1082,27 @@ def _targets(con, ctx: _Ctx) -> None:
         FROM billing_monthly b JOIN accounts a USING (account_id) GROUP BY ALL
     ), last_full AS (
         SELECT segment, revenue FROM rev WHERE qs = (SELECT quarter_start FROM tq WHERE k = -1 LIMIT 1)
+    ), cur AS (
+        -- the current quarter's number is set so that won + commit lands close to it, with a gap to close
+        SELECT a.segment,
+               sum(CASE WHEN o.is_won THEN o.amount ELSE 0 END)
+             + sum(CASE WHEN NOT o.is_closed AND o.forecast_category = 'Commit' THEN o.amount ELSE 0 END)
+             + 0.1 * sum(CASE WHEN NOT o.is_closed THEN o.amount * o.probability / 100.0 ELSE 0 END) AS expected
+        FROM opportunities o JOIN accounts a USING (account_id)
+        WHERE o.close_date BETWEEN (SELECT quarter_start FROM tq WHERE k = 0 LIMIT 1)
+                               AND (SELECT quarter_end FROM tq WHERE k = 0 LIMIT 1)
+        GROUP BY a.segment
     )
     SELECT tq.quarter, tq.quarter_start, tq.quarter_end, tq.segment,
-        round(coalesce(won.avg_q, 100000) * (0.85 + 0.03 * (tq.k + 8)) * (0.9 + 0.25 * rnd(tq.k, tq.segment)) / 1000) * 1000.0,
+        round(CASE WHEN tq.k = 0 AND coalesce(cur.expected, 0) > 0
+                   THEN cur.expected * (0.92 + 0.16 * rnd(tq.k, tq.segment))
+                   ELSE coalesce(won.avg_q, 100000) * (0.85 + 0.03 * (tq.k + 8)) * (0.9 + 0.25 * rnd(tq.k, tq.segment))
+              END / 1000) * 1000.0,
         round(CASE WHEN tq.k < 0 THEN coalesce(rev.revenue, 0) * (0.93 + 0.12 * rnd(tq.k, tq.segment || 'r'))
                    ELSE coalesce(lf.revenue, 0) * (1.04 + 0.04 * (tq.k + 1)) END / 1000) * 1000.0
     FROM tq LEFT JOIN won USING (segment) LEFT JOIN rev ON rev.segment = tq.segment AND rev.qs = tq.quarter_start
     LEFT JOIN last_full lf ON lf.segment = tq.segment
+    LEFT JOIN cur ON cur.segment = tq.segment
     """)
 
 
