@@ -6,7 +6,7 @@ This machine is shared and noisy, so every whole-process figure is a median of i
     python bench/run.py [--quick] [--skip-large]
 
 --quick uses fewer repetitions; --skip-large skips the scale-1000 warehouse (≈1M opportunities), which is
-generated once into bench/scratch/ and reused while its (scale, seed, as-of) stay the same.
+generated once into bench/scratch/ and reused while its scale, seed, as-of and generator stay the same.
 """
 
 from __future__ import annotations
@@ -60,8 +60,12 @@ def time_call(fn, runs: int) -> float:
 def warehouse(scale: float, seed: int = 42) -> Path:
     from revops_cli.warehouse.demo_data import generate
 
+    import hashlib
+
     SCRATCH.mkdir(parents=True, exist_ok=True)
-    path = SCRATCH / f"demo-s{scale:g}-seed{seed}-{AS_OF}.duckdb"
+    generator = (ROOT / "revops_cli" / "warehouse" / "demo_data.py").read_bytes()
+    version = hashlib.sha256(generator).hexdigest()[:8]      # a changed generator means a new warehouse
+    path = SCRATCH / f"demo-s{scale:g}-seed{seed}-{AS_OF}-{version}.duckdb"
     if not path.exists():
         t = time.perf_counter()
         generate(path, scale=scale, seed=seed, as_of=AS_OF)
