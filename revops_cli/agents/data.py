@@ -1,7 +1,7 @@
 """The Data agent: answers general RevOps questions across the business from the SQL pattern catalogue.
 
 It picks one analysis (two when the question plainly asks for both) with the keyword rules in
-`analyses.py`, fills the patterns' parameters from the question and the resolved entities, runs them, and
+`analyses/choosing.py`, fills the patterns' parameters from the question and the resolved entities, runs them, and
 writes a short analyst's read of the result - headline, 3-5 bullets, the table - from the pattern results
 only. A question it cannot map gets a list of what it can answer.
 

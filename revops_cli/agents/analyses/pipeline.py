@@ -1,0 +1,244 @@
+"""Pipeline analyses: open pipeline by quarter and stage, deals closing in a period, risk factors across
+those deals, and slipped deals."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from revops_cli.agents.analyses.question import ahead, clip, find_min_amount
+from revops_cli.agents.analyses.running import (
+    Ask, Outcome, ROW_CAP, SUMMARY_LIMIT, as_float, count_of, ratio_pct, run, segment_words
+)
+from revops_cli.agents.periods import Period, quarter_of
+from revops_cli.models import jsonable
+from revops_cli.templates import _money as money, _num as num, _pct as pct
+
+
+def _stage_mix(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    mix: dict[str, dict[str, float]] = {}
+    for r in rows:
+        m = mix.setdefault(r["stage"], {"deal_count": 0, "total_amount": 0.0, "weighted_amount": 0.0,
+                                        "probability": as_float(r.get("stage_probability"))})
+        m["deal_count"] += int(r["deal_count"] or 0)
+        m["total_amount"] += as_float(r["total_amount"])
+        m["weighted_amount"] += as_float(r["weighted_amount"])
+    return mix
+
+
+def pipeline(ask: Ask) -> Outcome:
+    out = Outcome("pipeline", "Open pipeline")
+    if ask.period:
+        cur = ahead(ask) or ask.period
+    elif re.search(r"\bby quarter|\bquarters\b|\bquarterly\b", ask.low):
+        first = quarter_of(ask.as_of)
+        last = first
+        for _ in range(3):
+            last = quarter_of(last.end + timedelta(days=1))
+        cur = Period(f"{first.label} to {last.label}", first.start, last.end, "quarters")
+    else:
+        cur = quarter_of(ask.as_of)
+    out.period = cur
+    rows = run(ask, out, "pipeline_by_quarter_and_stage", start_date=cur.start, end_date=cur.end, segment=ask.segment)
+    seg_rows = run(ask, out, "weighted_pipeline", start_date=cur.start, end_date=cur.end, group_by="segment",
+                   segment=ask.segment)
+    mix = _stage_mix(rows)
+    total = sum(m["total_amount"] for m in mix.values())
+    weighted = sum(m["weighted_amount"] for m in mix.values())
+    count = sum(int(m["deal_count"]) for m in mix.values())
+    late = {k: v for k, v in mix.items() if v["probability"] >= 60}
+    s = out.summary = {
+        "deal_count": count, "open_amount": total, "weighted_amount": weighted,
+        "by_stage": {k: {"deal_count": int(v["deal_count"]), "amount": v["total_amount"],
+                         "weighted_amount": v["weighted_amount"], "share_pct": ratio_pct(v["total_amount"], total)}
+                     for k, v in mix.items()},
+        "late_stage_amount": sum(v["total_amount"] for v in late.values()),
+        "late_stage_share_pct": ratio_pct(sum(v["total_amount"] for v in late.values()), total),
+        "commit_amount": sum(as_float(r["commit_amount"]) for r in seg_rows),
+        "by_segment": {r["segment"]: {"deal_count": int(r["deal_count"]), "open_amount": as_float(r["open_amount"]),
+                                      "weighted_amount": as_float(r["weighted_amount"])} for r in seg_rows},
+    }
+    out.headline = (f"Open pipeline{segment_words(ask)} closing in {cur.label}: **{money(total)}** across "
+                    f"{num(count)} deals, {money(weighted)} weighted ({pct(ratio_pct(weighted, total))} of the total).")
+    if mix:
+        big = max(mix, key=lambda k: mix[k]["total_amount"])
+        s["largest_stage"] = big
+        out.bullets.append(f"Largest stage: **{big}** with {money(mix[big]['total_amount'])} "
+                           f"({pct(s['by_stage'][big]['share_pct'])}, {count_of(mix[big]['deal_count'], 'deal')}).")
+        out.bullets.append(f"Late stage (60%+ probability): {money(s['late_stage_amount'])}, "
+                           f"{pct(s['late_stage_share_pct'])} of the pipeline.")
+    if s["by_segment"] and not ask.segment:
+        top = max(s["by_segment"], key=lambda k: s["by_segment"][k]["open_amount"])
+        out.bullets.append(f"**{top}** holds the most: {money(s['by_segment'][top]['open_amount'])} "
+                           f"({money(s['by_segment'][top]['weighted_amount'])} weighted).")
+    out.bullets.append(f"Commit: {money(s['commit_amount'])}.")
+    out.rows = rows
+    out.columns = [("close_quarter", "Quarter", "text"), ("stage", "Stage", "text"), ("deal_count", "Deals", "num"),
+                   ("total_amount", "Amount", "money"), ("weighted_amount", "Weighted", "money")]
+    return out
+
+
+def deals_closing(ask: Ask) -> Outcome:
+    out = Outcome("deals_closing", "Deals closing")
+    cur = ahead(ask) or quarter_of(ask.as_of)
+    out.period = cur
+    min_amount = find_min_amount(ask.text)
+    owner_id = ask.params.get("owner_id")
+    filtered = min_amount is not None or owner_id is not None
+    deals = run(ask, out, "deals_closing_in_period", start_date=cur.start, end_date=cur.end, segment=ask.segment,
+                owner_id=owner_id, min_amount=min_amount, limit=SUMMARY_LIMIT if filtered else ROW_CAP)
+    if filtered:
+        if len(deals) >= SUMMARY_LIMIT:
+            out.notes.append(f"Only the {SUMMARY_LIMIT} biggest matching deals are counted.")
+        count = len(deals)
+        total = sum(as_float(d["amount"]) for d in deals)
+        weighted = sum(as_float(d["weighted_amount"]) for d in deals)
+        commit = sum(as_float(d["amount"]) for d in deals if d["forecast_category"] == "Commit")
+        by_seg: dict[str, dict[str, Any]] = {}
+        for d in deals:
+            b = by_seg.setdefault(d["segment"] or "Unknown", {"deal_count": 0, "open_amount": 0.0, "weighted_amount": 0.0})
+            b["deal_count"] += 1
+            b["open_amount"] += as_float(d["amount"])
+            b["weighted_amount"] += as_float(d["weighted_amount"])
+        by_stage: dict[str, dict[str, Any]] = {}
+        for d in deals:
+            b = by_stage.setdefault(d["stage"], {"deal_count": 0, "amount": 0.0})
+            b["deal_count"] += 1
+            b["amount"] += as_float(d["amount"])
+    else:
+        seg_rows = run(ask, out, "weighted_pipeline", start_date=cur.start, end_date=cur.end, group_by="segment",
+                       segment=ask.segment)
+        stage_rows = run(ask, out, "pipeline_by_quarter_and_stage", start_date=cur.start, end_date=cur.end,
+                         segment=ask.segment)
+        count = sum(int(r["deal_count"]) for r in seg_rows)
+        total = sum(as_float(r["open_amount"]) for r in seg_rows)
+        weighted = sum(as_float(r["weighted_amount"]) for r in seg_rows)
+        commit = sum(as_float(r["commit_amount"]) for r in seg_rows)
+        by_seg = {r["segment"]: {"deal_count": int(r["deal_count"]), "open_amount": as_float(r["open_amount"]),
+                                 "weighted_amount": as_float(r["weighted_amount"])} for r in seg_rows}
+        by_stage = {k: {"deal_count": int(v["deal_count"]), "amount": v["total_amount"]}
+                    for k, v in _stage_mix(stage_rows).items()}
+    top5 = sum(as_float(d["amount"]) for d in deals[:5])
+    s = out.summary = {"deal_count": count, "total_amount": total, "weighted_amount": weighted,
+                       "commit_amount": commit, "top5_amount": top5, "top5_share_pct": ratio_pct(top5, total),
+                       "by_segment": by_seg, "by_stage": by_stage}
+    if min_amount is not None:
+        s["min_amount"] = min_amount
+    what = f"open{segment_words(ask)} deals" + (f" of at least {money(min_amount)}" if min_amount is not None else "")
+    out.headline = (f"**{num(count)}** {what} are set to close in {cur.label}, worth **{money(total)}** "
+                    f"({money(weighted)} probability-weighted).")
+    if deals:
+        d0 = deals[0]
+        s["largest_deal"] = {"opportunity_id": d0["opportunity_id"], "deal_name": d0["deal_name"],
+                             "amount": as_float(d0["amount"]), "stage": d0["stage"]}
+        out.bullets.append(f"Biggest: **{d0['deal_name']}** ({money(d0['amount'])}, {d0['stage']}, "
+                           f"{d0['probability']}%, closes {jsonable(d0['close_date'])}).")
+        out.bullets.append(f"The top 5 deals are {money(top5)}, {pct(s['top5_share_pct'])} of the total.")
+    out.bullets.append(f"Commit: {money(commit)} ({pct(ratio_pct(commit, total))} of the amount).")
+    if by_stage:
+        big = max(by_stage, key=lambda k: by_stage[k]["amount"])
+        out.bullets.append(f"Most money sits in **{big}**: {money(by_stage[big]['amount'])} across "
+                           f"{count_of(by_stage[big]['deal_count'], 'deal')}.")
+    if len(by_seg) > 1:
+        parts = ", ".join(f"{k} {money(v['open_amount'])}" for k, v in
+                          sorted(by_seg.items(), key=lambda kv: -kv[1]["open_amount"]))
+        out.bullets.append(f"By segment: {parts}.")
+    out.rows = deals[:ROW_CAP]
+    out.columns = [("deal_name", "Deal", "text"), ("segment", "Segment", "text"), ("stage", "Stage", "text"),
+                   ("amount", "Amount", "money"), ("probability", "Prob.", "pct"),
+                   ("close_date", "Close", "date"), ("owner_name", "Owner", "text")]
+    return out
+
+
+RISK_FACTORS: dict[str, str] = {
+    "no_economic_buyer": "No economic buyer at a late stage",
+    "pushed": "Close date pushed 2+ times",
+    "stale": "No activity for 21+ days",
+    "competitor": "Competitor in the deal",
+    "past_due": "Close date already passed",
+}
+
+
+def deal_risk_factors(ask: Ask) -> Outcome:
+    out = Outcome("deal_risk_factors", "Risk factors in the deals closing")
+    cur = ahead(ask) or quarter_of(ask.as_of)
+    out.period = cur
+    rows = run(ask, out, "data_deal_risk_factors", start_date=cur.start, end_date=cur.end, as_of=ask.as_of,
+               segment=ask.segment, per_factor=3)
+    summary_row = rows[0] if rows else {}
+    top = [r for r in rows if r.get("factor")]
+    open_count = int(summary_row.get("open_deal_count") or 0)
+    open_amount = as_float(summary_row.get("open_amount"))
+    factors = {}
+    for key, label in RISK_FACTORS.items():
+        factors[key] = {"label": label, "deal_count": int(summary_row.get(f"{key}_count") or 0),
+                        "amount": as_float(summary_row.get(f"{key}_amount")),
+                        "share_of_amount_pct": ratio_pct(summary_row.get(f"{key}_amount"), open_amount),
+                        "top_deals": [{"opportunity_id": r["opportunity_id"], "deal_name": r["deal_name"],
+                                       "amount": as_float(r["amount"]), "stage": r["stage"]}
+                                      for r in top if r["factor"] == key]}
+    s = out.summary = {"open_deal_count": open_count, "open_amount": open_amount,
+                       "at_risk_count": int(summary_row.get("at_risk_count") or 0),
+                       "at_risk_amount": as_float(summary_row.get("at_risk_amount")),
+                       "multi_risk_count": int(summary_row.get("multi_risk_count") or 0),
+                       "multi_risk_amount": as_float(summary_row.get("multi_risk_amount")),
+                       "factors": factors}
+    s["at_risk_share_pct"] = ratio_pct(s["at_risk_amount"], open_amount)
+    ranked = sorted(factors, key=lambda k: (-factors[k]["amount"], k))
+    s["top_factor"] = ranked[0] if open_count and factors[ranked[0]]["deal_count"] else None
+    out.headline = (f"Of **{num(open_count)}** open{segment_words(ask)} deals closing in {cur.label} "
+                    f"({money(open_amount)}), **{num(s['at_risk_count'])}** show at least one risk factor "
+                    f"({money(s['at_risk_amount'])}, {pct(s['at_risk_share_pct'])} of the amount); "
+                    f"{num(s['multi_risk_count'])} show two or more ({money(s['multi_risk_amount'])}).")
+    for k in ranked:
+        f = factors[k]
+        if not f["deal_count"]:
+            continue
+        biggest = ", ".join(f"{d['deal_name']} ({money(d['amount'])})" for d in f["top_deals"])
+        out.bullets.append(f"**{f['label']}**: {count_of(f['deal_count'], 'deal')}, {money(f['amount'])} "
+                           f"({pct(f['share_of_amount_pct'])}) - biggest: {biggest}.")
+    deal_cols = ("factor", "factor_rank", "opportunity_id", "deal_name", "account_name", "segment", "owner_name",
+                 "stage", "amount", "probability", "close_date", "last_activity_date", "days_since_activity",
+                 "push_count", "economic_buyer_status", "competitors")
+    out.rows = [{**{k: r.get(k) for k in deal_cols}, "factor_label": RISK_FACTORS.get(r["factor"], r["factor"])}
+                for r in top][:ROW_CAP]
+    out.columns = [("factor_label", "Risk factor", "text"), ("deal_name", "Deal", "text"),
+                   ("stage", "Stage", "text"), ("amount", "Amount", "money"), ("close_date", "Close", "date"),
+                   ("days_since_activity", "Days idle", "num"), ("push_count", "Pushes", "num"),
+                   ("owner_name", "Owner", "text")]
+    return out
+
+
+def slipped_deals(ask: Ask) -> Outcome:
+    out = Outcome("slipped_deals", "Slipped deals")
+    cur = clip(ask.period or quarter_of(ask.as_of), ask.as_of)
+    out.period = cur
+    rows = run(ask, out, "slipped_deals", start_date=cur.start, end_date=cur.end, segment=ask.segment,
+               limit=ROW_CAP)
+    t = rows[0] if rows else {}
+    count = int(t.get("total_deals") or 0)
+    s = out.summary = {"slipped_count": count, "slipped_amount": as_float(t.get("total_amount")),
+                       "pushed_twice_count": int(t.get("pushed_twice_deals") or 0),
+                       "pushed_twice_amount": as_float(t.get("pushed_twice_amount")),
+                       "total_days_pushed": int(t.get("total_days_pushed") or 0)}
+    s["avg_days_pushed"] = s["total_days_pushed"] / count if count else None
+    out.headline = (f"**{num(count)}** open{segment_words(ask)} {'deal' if count == 1 else 'deals'} had the close date "
+                    f"pushed during {cur.label}, worth **{money(s['slipped_amount'])}**; "
+                    f"{num(s['pushed_twice_count'])} were pushed two or more times ({money(s['pushed_twice_amount'])}).")
+    if rows:
+        r0 = rows[0]
+        s["largest_deal"] = {"deal_name": t.get("largest_deal_name"), "amount": as_float(t.get("largest_amount"))}
+        out.bullets.append(f"Worst: **{r0['deal_name']}** pushed {count_of(r0['push_count'], 'time')} "
+                           f"({count_of(r0['days_pushed'], 'day')}), {money(r0['amount'])}, now closing "
+                           f"{jsonable(r0['current_close_date'])}.")
+        out.bullets.append(f"On average a slipped deal moved {num(s['avg_days_pushed'])} days.")
+        out.bullets.append(f"Biggest slipped deal: {t.get('largest_deal_name')} ({money(t.get('largest_amount'))}, "
+                           f"{t.get('largest_deal_stage')}).")
+    keep = ("opportunity_id", "deal_name", "account_name", "segment", "owner_name", "stage", "amount", "is_closed",
+            "is_won", "push_count", "days_pushed", "first_close_date", "current_close_date", "last_pushed_at")
+    out.rows = [{k: r.get(k) for k in keep} for r in rows]
+    out.columns = [("deal_name", "Deal", "text"), ("stage", "Stage", "text"), ("amount", "Amount", "money"),
+                   ("push_count", "Pushes", "num"), ("days_pushed", "Days pushed", "num"),
+                   ("current_close_date", "Now closing", "date"), ("owner_name", "Owner", "text")]
+    return out

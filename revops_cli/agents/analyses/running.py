@@ -1,0 +1,99 @@
+"""Running an analysis: the request as the analyses see it (`Ask`), what they hand back (`Outcome`),
+`run` (one SQL pattern, its parameters, rows and source recorded), and small number and wording helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from revops_cli.agents.periods import Period
+from revops_cli.models import jsonable
+from revops_cli.templates import _num as num
+
+AGENT = "data"
+ROW_CAP = 50            # rows kept in Answer.data["rows"]
+TABLE_ROWS = 15         # rows shown in the markdown table
+SUMMARY_LIMIT = 5000    # rows fetched when a summary needs every matching row, not just the top
+
+
+@dataclass
+class Ask:
+    ctx: Any                      # AgentContext
+    text: str
+    period: Period | None         # named by the question (or the manager), else None
+    segment: str | None
+    region: str | None
+    account: dict[str, Any] | None
+    params: dict[str, Any] = field(default_factory=dict)   # explicit inputs (task.params)
+
+    @property
+    def as_of(self) -> date:
+        return self.ctx.as_of
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+
+@dataclass
+class Outcome:
+    analysis: str
+    title: str
+    period: Period | None = None
+    compare_period: Period | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    columns: list[tuple[str, str, str]] = field(default_factory=list)   # (key, header, format)
+    headline: str = ""
+    bullets: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+
+def as_float(v: Any) -> float:
+    return 0.0 if v is None else float(v)
+
+
+def ratio_pct(part: Any, whole: Any) -> float | None:
+    return None if not whole else 100.0 * as_float(part) / as_float(whole)
+
+
+def change_pct(cur: Any, prev: Any) -> float | None:
+    return None if not prev else 100.0 * (as_float(cur) - as_float(prev)) / as_float(prev)
+
+
+def run(ask: Ask, out: Outcome, pattern: str, key: str | None = None, **values: Any) -> list[dict[str, Any]]:
+    """Run a pattern with the values it declares (None values dropped); record params, rows and source."""
+    from revops_cli.warehouse.queries import pattern_catalog
+
+    pat = pattern_catalog(ask.ctx.settings).get(pattern)
+    given = {k: v for k, v in values.items() if k in pat.params and v is not None}
+    typed = pat.coerce(given)
+    result = ask.ctx.run_pattern(AGENT, pattern, **given)
+    rows = [{k: (float(v) if isinstance(v, Decimal) else v) for k, v in r.items()} for r in result.records()]
+    slot = key or pattern
+    out.results[slot] = {"pattern": pattern, "params": jsonable(typed), "row_count": len(rows),
+                         "truncated": result.truncated, "rows": jsonable(rows[:ROW_CAP])}
+    if not out.params:
+        out.params = jsonable(typed)
+    if not any(s.get("pattern") == pattern for s in out.sources):
+        out.sources.append({"type": "sql_pattern", "pattern": pattern, "description": pat.description})
+    return rows
+
+
+def count_of(count: Any, word: str, plural: str | None = None) -> str:
+    """'1 deal', '3 deals', '1,204 accounts'."""
+    n = int(count or 0)
+    return f"{num(n)} {word if n == 1 else (plural or word + 's')}"
+
+
+def period_name(p: Period) -> str:
+    return f"{p.label} ({p.start.isoformat()} to {p.end.isoformat()})"
+
+
+def segment_words(ask: Ask) -> str:
+    return f" {ask.segment}" if ask.segment else ""
