@@ -12,11 +12,14 @@ class RevopsError(Exception):
 
     exit_code = 1
     http_status = 400
+    retryable = False      # a passing failure (a service unreachable or busy): asking again later may succeed
 
-    def __init__(self, message: str, hint: str | None = None):
+    def __init__(self, message: str, hint: str | None = None, *, retryable: bool | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        if retryable is not None:
+            self.retryable = retryable
 
     def one_line(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message

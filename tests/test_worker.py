@@ -14,7 +14,7 @@ import pytest
 from fakes.webhook_receiver import WebhookReceiver
 from revops_cli.integrations import worker as worker_mod
 from revops_cli.integrations.deliveries import list_deliveries
-from revops_cli.integrations.queue import SQLiteQueue, Store, open_queue, queue_path
+from revops_cli.integrations.queue import open_queue
 from revops_cli.integrations.worker import process, run_worker
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -32,7 +32,7 @@ def fake_answers(monkeypatch):
     """Answer without a warehouse: these tests are about the queue and the delivery."""
     calls: list[str] = []
 
-    def answer(settings, msg, conv_log="default"):
+    def answer(settings, msg, conv_log="default", **kw):
         calls.append(msg.tracking_id)
         return {"response": f"**Answer** to {msg.body['query']}", "response_plain": f"Answer to {msg.body['query']}",
                 "agent": "data", "ok": True, "error": None, "session_id": msg.body.get("session_id"),
@@ -258,6 +258,74 @@ def test_sigkill_mid_job_loses_no_request(demo_db, revops_home, rx, tmp_path, mo
         assert all(r.verified for r in rx.requests)
         ixis = next(r.json for r in rx.delivered if r.json["tracking_id"] == ids[1])
         assert "IXIS" in ixis["ai_response"]["response"]
+
+
+# -- passing failures: retried with a delay, not delivered as failures -----------------------------------
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _firebolt_env(url: str) -> dict[str, str]:
+    return {"REVOPS_WAREHOUSE": "firebolt", "REVOPS_FIREBOLT_URL": url, "REVOPS_FIREBOLT_DATABASE": "revops"}
+
+
+def test_an_unreachable_warehouse_is_retried_then_the_error_is_delivered(demo_db, settings_for, rx):
+    s = settings_for(demo_db, REVOPS_WEBHOOK_URL=rx.url, REVOPS_WEBHOOK_SECRET=SECRET,
+                     REVOPS_WEBHOOK_ALLOW_HOSTS="127.0.0.1", REVOPS_QUEUE__MAX_RECEIVES="3",
+                     REVOPS_QUEUE__RETRY_DELAY_S="0", **_firebolt_env(f"http://127.0.0.1:{_closed_port()}"))
+    q = open_queue(s)
+    [tid] = enqueue(q, 1, query="what is the status of the IXIS deal?")
+    stats = run_worker(s, once=True, queue=q)
+    assert (stats.retried, stats.answered, stats.delivered) == (2, 1, 1)        # attempts 1, 2 retried; 3 delivers
+    [d] = rx.delivered                                                            # the caller hears back once
+    assert d.json["tracking_id"] == tid and "cannot reach Firebolt" in d.json["ai_response"]["response"]
+    rec = q.store.get(tid)
+    assert rec["status"] == "delivered" and rec["receive_count"] == 3 and rec["answer"]["ok"] is False
+
+
+def test_a_request_survives_a_warehouse_outage(demo_db, settings_for, rx, tmp_path):
+    import shutil
+
+    from fakes.firebolt_core import FireboltCoreFake
+
+    down = settings_for(demo_db, REVOPS_WEBHOOK_URL=rx.url, REVOPS_WEBHOOK_SECRET=SECRET,
+                        REVOPS_WEBHOOK_ALLOW_HOSTS="127.0.0.1", REVOPS_QUEUE__RETRY_DELAY_S="0",
+                        **_firebolt_env(f"http://127.0.0.1:{_closed_port()}"))
+    q = open_queue(down)
+    [tid] = enqueue(q, 1, query="what is the status of the IXIS deal?")
+    [msg] = q.receive(1)
+    assert process(down, q, msg) == "queued"
+    rec = q.store.get(tid)
+    assert rec["status"] == "queued" and "cannot reach Firebolt" in rec["error"] and rx.requests == []
+    served = tmp_path / "firebolt-side.duckdb"
+    shutil.copy(demo_db, served)
+    with FireboltCoreFake(served, database="revops") as url:                      # the warehouse is back
+        from revops_cli.config import load_settings
+
+        os.environ["REVOPS_FIREBOLT_URL"] = url                                    # restored by monkeypatch
+        up = load_settings()
+        [msg] = q.receive(1)
+        assert msg.receive_count == 2
+        assert process(up, q, msg) == "delivered"
+    [d] = rx.delivered
+    assert d.verified and d.json["tracking_id"] == tid
+    assert q.store.get(tid)["answer"]["ok"] is True and "IXIS" in d.json["ai_response"]["response"]
+
+
+def test_an_error_asking_again_cannot_fix_is_delivered_at_once(demo_db, settings_for, rx):
+    s = settings_for(demo_db, REVOPS_WEBHOOK_URL=rx.url, REVOPS_WEBHOOK_SECRET=SECRET,
+                     REVOPS_WEBHOOK_ALLOW_HOSTS="127.0.0.1", REVOPS_QUEUE__RETRY_DELAY_S="0")
+    q = open_queue(s)
+    [tid] = enqueue(q, 1, query="run this SQL: DELETE FROM opportunities")
+    stats = run_worker(s, once=True, queue=q)
+    assert (stats.retried, stats.delivered) == (0, 1)
+    rec = q.store.get(tid)
+    assert rec["status"] == "delivered" and rec["receive_count"] == 1
 
 
 # -- Amazon SQS: enqueue through the API, a worker consumes ---------------------------------------------

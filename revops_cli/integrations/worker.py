@@ -4,6 +4,11 @@ One job:  receive -> (already delivered or failed? ack, done) -> mark processing
 store the answer (status answered) -> deliver to the callback / default endpoint -> delivered | failed
 (the failed ones are in the delivery dead-letter list) -> ack.
 
+A passing failure (the warehouse or Bedrock unreachable, throttled or timing out: an answer whose error
+is `retryable`) is not delivered: the job goes back on the queue with a growing delay
+(`queue.retry_delay_s`, doubled per attempt, capped by the visibility timeout) and status "queued". Its
+last allowed attempt (`queue.max_receives`) delivers the error answer, so the caller always hears back.
+
 Processing is idempotent by tracking id: a redelivered job (a worker died, its visibility timeout
 expired) whose answer is already stored only re-attempts the delivery, with the same `webhook-id`; the
 conversation log replaces the record of a request id rather than adding one. A heartbeat extends the
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import signal
 import threading
 import time
@@ -45,6 +51,7 @@ class WorkerStats:
     delivered: int = 0
     failed: int = 0
     duplicates: int = 0
+    retried: int = 0
     errors: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -54,7 +61,7 @@ class WorkerStats:
                 setattr(self, k, getattr(self, k) + n)
 
     def to_dict(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in ("processed", "answered", "delivered", "failed", "duplicates", "errors")}
+        return {k: getattr(self, k) for k in ("processed", "answered", "delivered", "failed", "duplicates", "retried", "errors")}
 
 
 class _Heartbeat:
@@ -89,8 +96,22 @@ def _test_delay() -> float:
         return 0.0
 
 
-def answer_request(settings: Any, msg: Message, conv_log: Any = "default") -> dict[str, Any]:
-    """Run the service entry for one queued request; returns the stored answer record."""
+class RetryLater(Exception):
+    """The answer failed for a passing reason and this was not the job's last allowed attempt."""
+
+
+def retry_delay(settings: Any, attempt: int, cap: float) -> float:
+    """Seconds before a job that failed for a passing reason is tried again: doubling, jittered, capped."""
+    base = float(settings.get("queue.retry_delay_s", 10) or 0)
+    delay = min(cap, base * 2 ** max(0, attempt - 1))
+    return delay * random.uniform(0.8, 1.0)
+
+
+def answer_request(settings: Any, msg: Message, conv_log: Any = "default", *,
+                   last_attempt: bool = True) -> dict[str, Any]:
+    """Run the service entry for one queued request; returns the stored answer record.
+
+    Raises RetryLater instead when the answer failed for a passing reason and `last_attempt` is false."""
     from revops_cli import service
     from revops_cli.integrations.deliveries import answer_record
     from revops_cli.models import Request
@@ -102,6 +123,9 @@ def answer_request(settings: Any, msg: Message, conv_log: Any = "default") -> di
                       user=body.get("source_system"))
     with _ASK_LOCK:
         answer = service.ask(request, settings, log=conv_log)
+    error = (answer.data or {}).get("error") or {}
+    if not answer.ok and error.get("retryable") and not last_attempt:
+        raise RetryLater(answer.error or error.get("message") or "a passing failure")
     return answer_record(answer)
 
 
@@ -121,6 +145,7 @@ def process(settings: Any, queue: Queue, msg: Message, *, conv_log: Any = "defau
         stats.add(processed=1, duplicates=1)
         queue.ack(msg)
         return rec["status"]
+    retry: RetryLater | None = None
     with _Heartbeat(queue, msg):
         answer = rec["answer"]
         if answer is None:
@@ -128,12 +153,25 @@ def process(settings: Any, queue: Queue, msg: Message, *, conv_log: Any = "defau
             delay = _test_delay()
             if delay:
                 time.sleep(delay)
-            answer = answer_request(settings, msg, conv_log)
-            store.store_answer(msg.tracking_id, answer)
-            stats.add(answered=1)
+            try:
+                answer = answer_request(settings, msg, conv_log,
+                                        last_attempt=msg.receive_count >= queue.max_receives)
+                store.store_answer(msg.tracking_id, answer)
+                stats.add(answered=1)
+            except RetryLater as exc:
+                retry = exc
         else:
             stats.add(duplicates=1)
-        outcome = deliver_answer(settings, store, msg.tracking_id, msg.body, answer)
+        if retry is None:
+            outcome = deliver_answer(settings, store, msg.tracking_id, msg.body, answer)
+    if retry is not None:      # after the heartbeat stopped, so it cannot undo the delay
+        wait = retry_delay(settings, msg.receive_count, queue.visibility_timeout)
+        store.set_status(msg.tracking_id, "queued", error=str(retry))
+        queue.release(msg, wait)
+        stats.add(processed=1, retried=1)
+        log.warning("job %s failed for a passing reason (%s); retrying in %.0f s (attempt %d of %d)",
+                    msg.tracking_id, retry, wait, msg.receive_count, queue.max_receives)
+        return "queued"
     status = "answered" if outcome.status == "skipped" else outcome.status
     stats.add(processed=1, delivered=1 if status == "delivered" else 0, failed=1 if status == "failed" else 0)
     queue.ack(msg)

@@ -715,7 +715,7 @@ def _companies_sql(ctx: _Ctx, first: int, last: int) -> str:
 
 def _bulk(con, ctx: _Ctx, n_named_acc: int, n_named_opp: int, n_named_con: int, n_named_lead: int) -> None:
     a = ctx.as_of
-    A, QS, QE, NQS, HS = _lit(a), _lit(ctx.q_start), _lit(ctx.q_end), _lit(ctx.nq_start), _lit(ctx.hist_start)
+    A, NQS, HS = _lit(a), _lit(ctx.nq_start), _lit(ctx.hist_start)
     days_left = (ctx.q_end - a).days
     nq_len = (ctx.nq_end - ctx.nq_start).days + 1
     n_acc = max(ctx.n_accounts, n_named_acc + 20)
@@ -989,7 +989,7 @@ def _bulk(con, ctx: _Ctx, n_named_acc: int, n_named_opp: int, n_named_con: int, 
     """)
 
     # customer profiles: usage trend and revenue level per billed account
-    con.execute(f"""
+    con.execute("""
     CREATE TEMP TABLE acct_profile AS
     WITH b AS (
         SELECT account_id, segment, account_type, customer_since, churned_date, potential_spend,

@@ -35,7 +35,7 @@ class DuckDBWarehouse:
                                             config={"enable_external_access": False})
             except duckdb.Error as exc:
                 raise WarehouseError(f"cannot open {self.path}: {str(exc).splitlines()[0]}",
-                                     "is another program writing to it? try again") from None
+                                     "is another program writing to it? try again", retryable=True) from None
         return self._conn
 
     def query(self, sql: str, params: Sequence[Any] | None = None, *,

@@ -148,13 +148,14 @@ class FireboltWarehouse:
         if isinstance(exc, httpx.ConnectError):
             reason = "connection refused" if "refused" in detail.lower() else detail
             return WarehouseError(f"cannot reach Firebolt at {self.where}: {reason}",
-                                  "is Firebolt running and the URL/account right? check warehouse.url or warehouse.account")
+                                  "is Firebolt running and the URL/account right? check warehouse.url or warehouse.account",
+                                  retryable=True)
         if isinstance(exc, (httpx.TimeoutException, fe.QueryTimeoutError)):
             return WarehouseError(f"Firebolt {doing} timed out ({self.where})",
-                                  "narrow the question or raise query.timeout_seconds")
+                                  "narrow the question or raise query.timeout_seconds", retryable=True)
         if isinstance(exc, httpx.HTTPError):
             return WarehouseError(f"cannot reach Firebolt at {self.where}: {detail}",
-                                  "check the network and warehouse.url / warehouse.account")
+                                  "check the network and warehouse.url / warehouse.account", retryable=True)
         if isinstance(exc, (fe.AuthenticationError, fe.AuthorizationError)):
             return WarehouseError(f"Firebolt rejected the credentials ({self.where})",
                                   "check warehouse.client_id / warehouse.client_secret "
@@ -166,7 +167,8 @@ class FireboltWarehouse:
             return WarehouseError(f"Firebolt configuration error: {detail}", "check the warehouse settings")
         if isinstance(exc, (fe.EngineNotRunningError, fe.EngineNotFoundError)):
             return WarehouseError(f"Firebolt engine problem: {detail}",
-                                  "start the engine or check warehouse.engine (REVOPS_FIREBOLT_ENGINE)")
+                                  "start the engine or check warehouse.engine (REVOPS_FIREBOLT_ENGINE)",
+                                  retryable=isinstance(exc, fe.EngineNotRunningError))
         if isinstance(exc, (fe.FireboltDatabaseError, fe.DatabaseNotFoundError)):
             return WarehouseError(f"Firebolt database problem: {detail}",
                                   "check warehouse.database (REVOPS_FIREBOLT_DATABASE)")

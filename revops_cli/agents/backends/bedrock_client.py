@@ -51,6 +51,7 @@ class BedrockThrottledError(BedrockError):
     """Bedrock throttled the request. `sdk_retried`: botocore's retries already gave up on it."""
 
     http_status = 503
+    retryable = True
 
     def __init__(self, message: str, hint: str | None = None, *, sdk_retried: bool = False):
         super().__init__(message, hint)
@@ -61,6 +62,7 @@ class BedrockTimeoutError(BedrockError):
     """The call timed out, or the regional endpoint could not be reached."""
 
     http_status = 504
+    retryable = True
 
 
 class BedrockCredentialsError(ConfigError):
@@ -269,9 +271,9 @@ def _client_error(exc: Any, reg: str, what: str, target: str, sdk_retried: bool)
     if code in ("modelnotreadyexception", "modeltimeoutexception", "serviceunavailableexception",
                 "internalserverexception", "badgatewayexception", "dependencyfailedexception",
                 "modelerrorexception"):
-        return BedrockError(f"{what} failed on the AWS side ({msg})", "retry in a moment")
+        return BedrockError(f"{what} failed on the AWS side ({msg})", "retry in a moment", retryable=True)
     if code == "conflictexception":
-        return BedrockError(f"{what} is busy with this session ({msg})", "retry, or start a new session")
+        return BedrockError(f"{what} is busy with this session ({msg})", "retry, or start a new session", retryable=True)
     return BedrockError(f"{what} failed: {code or type(exc).__name__} ({msg})", "re-run with --verbose for details")
 
 
