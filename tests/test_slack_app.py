@@ -22,8 +22,12 @@ from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
 from fakes.slack_api import SlackAPIFake  # noqa: E402
 from revops_cli.errors import ConfigError  # noqa: E402
-from revops_cli.integrations import slack_app  # noqa: E402
-from revops_cli.integrations.slack_format import block_text  # noqa: E402
+from revops_cli.integrations.slack.bot import SlackBot  # noqa: E402
+from revops_cli.integrations.slack.format import block_text  # noqa: E402
+from revops_cli.integrations.slack.redaction import RedactingFilter  # noqa: E402
+from revops_cli.integrations.slack.serve import create_bolt_app, create_http_app, run_socket_mode  # noqa: E402
+from revops_cli.integrations.slack.state import SlackState  # noqa: E402
+from revops_cli.integrations.slack.texts import RESTART_TEXT, SORRY_TEXT  # noqa: E402
 
 BOT_TOKEN = "xoxb-test-4242424242-abcdefghijklmnop"
 SIGNING_SECRET = "test-signing-secret-7f3a9c2e51b04d68"
@@ -110,7 +114,7 @@ def slack_env(settings_for, revops_home, tmp_path):
         stack.append(fake.stop)
         settings = settings_for(db, REVOPS_SLACK_BOT_TOKEN=BOT_TOKEN, REVOPS_SLACK_SIGNING_SECRET=SIGNING_SECRET,
                                 REVOPS_SLACK__API_URL=fake.base_url, REVOPS_SLACK__WORKER_MODE=mode, **env)
-        app = slack_app.create_http_app(settings)
+        app = create_http_app(settings)
         client = TestClient(app)
         client.__enter__()
         stack.append(lambda: client.__exit__(None, None, None))
@@ -192,8 +196,8 @@ def test_a_retry_is_acked_and_not_answered_twice(demo_db, slack_env, caplog):
 
 
 def test_dedupe_is_shared_by_processes_through_sqlite(tmp_path):
-    a = slack_app.SlackState(tmp_path / "slack.db")
-    b = slack_app.SlackState(tmp_path / "slack.db")       # another process behind the same URL
+    a = SlackState(tmp_path / "slack.db")
+    b = SlackState(tmp_path / "slack.db")       # another process behind the same URL
     try:
         assert a.first_time("event:Ev1") is True
         assert a.first_time("event:Ev1") is False         # the LRU
@@ -245,7 +249,7 @@ def eventually(check: Any, timeout: float = WAIT) -> bool:
 
 
 def stored(env: Env, pid: str) -> dict[str, Any]:
-    state = slack_app.SlackState(env.home / "slack.db")
+    state = SlackState(env.home / "slack.db")
     try:
         return state.get(pid)
     finally:
@@ -388,7 +392,7 @@ def test_unexpected_exception_says_sorry_and_logs_one_line(no_warehouse, slack_e
         assert env.fake.wait_for_calls("chat.update", 1, WAIT)
         env.bot.close()
     msg = env.thread(ev["event"]["ts"])[0]
-    assert env.text_of(msg) == slack_app.SORRY_TEXT and "Traceback" not in msg["text"]
+    assert env.text_of(msg) == SORRY_TEXT and "Traceback" not in msg["text"]
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name == "revops.slack"]
     assert len(errors) == 1 and "RuntimeError: kaboom" in errors[0].getMessage()
     assert BOT_TOKEN not in caplog.text
@@ -418,7 +422,7 @@ def test_shutdown_tells_askers_whose_questions_never_started(no_warehouse, slack
     closing.join(WAIT)
     assert len(env.fake.calls_to("chat.update")) == 3         # ...the two queued ones are told to ask again
     texts = sorted(env.text_of(m) for m in env.fake.messages)
-    assert texts[0].startswith("*Done*") and texts[1:] == [slack_app.RESTART_TEXT, slack_app.RESTART_TEXT]
+    assert texts[0].startswith("*Done*") and texts[1:] == [RESTART_TEXT, RESTART_TEXT]
 
 
 def test_slack_api_failure_while_answering_is_logged(demo_db, slack_env, caplog):
@@ -467,7 +471,7 @@ def test_tokens_never_reach_logs_or_files(demo_db, slack_env, caplog, tmp_path):
     for p in files:
         data = p.read_bytes()
         assert BOT_TOKEN.encode() not in data and SIGNING_SECRET.encode() not in data, p
-    assert slack_app.SlackBot.__name__ and "xoxb" not in repr(env.bot.credentials)
+    assert SlackBot.__name__ and "xoxb" not in repr(env.bot.credentials)
 
 
 def test_create_bolt_app_with_an_injected_client(no_warehouse, settings_for):
@@ -476,7 +480,7 @@ def test_create_bolt_app_with_an_injected_client(no_warehouse, settings_for):
     with SlackAPIFake(token=BOT_TOKEN, bot_user_id=BOT_USER) as fake:
         settings = settings_for(no_warehouse, REVOPS_SLACK_BOT_TOKEN=BOT_TOKEN,
                                 REVOPS_SLACK_SIGNING_SECRET=SIGNING_SECRET)
-        app = slack_app.create_bolt_app(settings, client=WebClient(token=BOT_TOKEN, base_url=fake.base_url))
+        app = create_bolt_app(settings, client=WebClient(token=BOT_TOKEN, base_url=fake.base_url))
         try:
             assert app.revops_bot.bot_user_id == BOT_USER and app.client.base_url == fake.base_url
         finally:
@@ -486,11 +490,11 @@ def test_create_bolt_app_with_an_injected_client(no_warehouse, settings_for):
 def test_missing_credentials_name_the_environment_variables(no_warehouse, settings_for):
     settings = settings_for(no_warehouse)
     with pytest.raises(ConfigError) as e:
-        slack_app.create_http_app(settings)
+        create_http_app(settings)
     assert "REVOPS_SLACK_BOT_TOKEN" in e.value.message and "REVOPS_SLACK_SIGNING_SECRET" in e.value.message
     settings = settings_for(no_warehouse, REVOPS_SLACK_BOT_TOKEN=BOT_TOKEN)
     with pytest.raises(ConfigError) as e:
-        slack_app.run_socket_mode(settings)
+        run_socket_mode(settings)
     assert "REVOPS_SLACK_APP_TOKEN" in e.value.message
 
 
@@ -499,7 +503,7 @@ def test_bad_token_is_a_config_error(no_warehouse, settings_for):
         settings = settings_for(no_warehouse, REVOPS_SLACK_BOT_TOKEN=BOT_TOKEN,
                                 REVOPS_SLACK_SIGNING_SECRET=SIGNING_SECRET, REVOPS_SLACK__API_URL=fake.base_url)
         with pytest.raises(ConfigError) as e:
-            slack_app.create_http_app(settings)
+            create_http_app(settings)
     assert "invalid_auth" in e.value.message and BOT_TOKEN not in e.value.one_line()
 
 
@@ -508,7 +512,7 @@ def test_secrets_manager_supplies_what_config_lacks(no_warehouse, settings_for, 
     moto = pytest.importorskip("moto")
     import boto3
 
-    from revops_cli.integrations.slack_secrets import load_credentials
+    from revops_cli.integrations.slack.credentials import load_credentials
 
     for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                  "AWS_DEFAULT_REGION": "us-east-1"}.items():
@@ -538,7 +542,7 @@ def test_secrets_manager_supplies_what_config_lacks(no_warehouse, settings_for, 
 
 
 def test_log_redaction_filter():
-    f = slack_app.RedactingFilter()
+    f = RedactingFilter()
     f.add(SIGNING_SECRET)
     rec = logging.LogRecord("x", logging.INFO, __file__, 1, "token %s secret %s", (BOT_TOKEN, SIGNING_SECRET), None)
     f.filter(rec)

@@ -24,7 +24,8 @@ def serve_slack(
     """
     import logging
 
-    from revops_cli.integrations.slack_app import redacting_handler, run_socket_mode, serve_http
+    from revops_cli.integrations.slack.redaction import redacting_handler
+    from revops_cli.integrations.slack.serve import run_socket_mode, serve_http
 
     cli = context.get(ctx)
     level = logging.DEBUG if cli.verbose else logging.INFO
