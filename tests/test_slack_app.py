@@ -418,6 +418,8 @@ def test_shutdown_tells_askers_whose_questions_never_started(no_warehouse, slack
     assert eventually(lambda: env.bot.answers_in_flight == 3)
     closing = threading.Thread(target=env.bot.close)
     closing.start()
+    # release the running one only once close() has dropped the two queued ones (else a worker may take one)
+    assert eventually(lambda: sum(f.cancelled() for f in list(env.bot._queued)) == 2)
     release.set()                                             # the running one finishes...
     closing.join(WAIT)
     assert len(env.fake.calls_to("chat.update")) == 3         # ...the two queued ones are told to ask again

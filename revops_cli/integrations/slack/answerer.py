@@ -141,7 +141,7 @@ class Answerer:
             if respond is not None:
                 respond(text=SORRY_TEXT, response_type="ephemeral", replace_original=False)
             elif placeholder_ts:
-                self.update(channel, placeholder_ts, SORRY_TEXT, [fmt._section(SORRY_TEXT)])
+                self.update(channel, placeholder_ts, SORRY_TEXT, [fmt.section(SORRY_TEXT)])
             else:
                 self.post(channel, SORRY_TEXT, thread_ts=thread_ts)
         except Exception as exc2:

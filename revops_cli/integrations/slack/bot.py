@@ -160,7 +160,7 @@ class SlackBot:
         for job in dropped:
             try:
                 if job.placeholder_ts:
-                    self.update(job.channel, job.placeholder_ts, RESTART_TEXT, [fmt._section(RESTART_TEXT)])
+                    self.update(job.channel, job.placeholder_ts, RESTART_TEXT, [fmt.section(RESTART_TEXT)])
                 else:
                     self.post(job.channel, RESTART_TEXT, thread_ts=job.thread_ts)
             except Exception as exc:
@@ -288,7 +288,7 @@ class SlackBot:
         header = [fmt.context_block(f"<@{user}> asked: _{fmt.escape(text)[:2900]}_")]
         try:
             ts = self.post(channel, f"<@{user}> asked: {fmt.escape(text)}\n{ACK_TEXT}",
-                           blocks=header + [fmt._section(ACK_TEXT)])
+                           blocks=header + [fmt.section(ACK_TEXT)])
         except Exception as exc:
             # Not a member of that channel (or a DM with someone else): answer through the response_url.
             log.info("slack: cannot post in %s (%s); answering %s through the response_url", channel,
@@ -329,7 +329,7 @@ class SlackBot:
         blocks = message.get("blocks")
         kept = [b for b in (blocks or []) if b.get("block_id") != "revops_confirm"]
         if not blocks:
-            kept = [fmt._section(f"{len(pending['actions'])} action(s) were waiting for a confirmation.")]
+            kept = [fmt.section(f"{len(pending['actions'])} action(s) were waiting for a confirmation.")]
         try:
             self.update(pending["channel"], ts, note, kept + [fmt.context_block(note)])
         except Exception as exc:

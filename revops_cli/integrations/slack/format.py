@@ -203,7 +203,7 @@ def _split_long(text: str, limit: int) -> list[str]:
     return pieces
 
 
-def _section(text: str) -> dict[str, Any]:
+def section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
@@ -223,7 +223,7 @@ def markdown_to_blocks(markdown: str, *, max_code_width: int = 56,
             buf.pop()
         text = render(buf)
         if text.strip():
-            blocks.append(_section(text))
+            blocks.append(section(text))
         buf.clear()
 
     for kind, text in markdown_to_lines(markdown, max_code_width=max_code_width):
@@ -295,7 +295,7 @@ def render_messages(markdown: str, *, header: list[dict[str, Any]] | None = None
     header, footer = list(header or []), list(footer or [])
     body = markdown_to_blocks(markdown, max_code_width=max_code_width)
     if not body and not header and not footer:
-        body = [_section("_(no answer text)_")]
+        body = [section("_(no answer text)_")]
     messages = pack_messages(header + body, max_blocks=max_blocks, max_chars=max_chars) if header or body else []
     if footer:
         foot_chars = sum(len(block_text(b)) for b in footer)
