@@ -171,7 +171,7 @@ def test_offline_miss_names_what_is_missing(capsys, wh):
 
 def test_offline_never_opens_the_warehouse(capsys, wh, monkeypatch, tmp_path):
     args = ("data", "sql", "SELECT count(*) AS n FROM accounts", "-f", "json")
-    first = run(capsys, *args)
+    assert run(capsys, *args).code == 0                 # online: answered and cached
     monkeypatch.setenv("REVOPS_DUCKDB_PATH", str(tmp_path / "gone.duckdb"))   # the cache key names the old file...
     monkeypatch.setenv("REVOPS_CACHE__PATH", str(tmp_path / "revops-home" / "cache.duckdb"))
     r = run(capsys, "--offline", *args)

@@ -3,7 +3,7 @@ and give what DuckDB gives."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import pytest

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from revops_cli.integrations.queue import SQLiteQueue, SQSQueue, Store, create_sqs_queues, open_queue, queue_path
+from revops_cli.integrations.webhook_server.queue import SQLiteQueue, SQSQueue, Store, create_sqs_queues, open_queue, queue_path
 
 BODY = {"query": "What deals are closing this quarter?", "source_system": "crm", "source_process": "qr",
         "timestamp": "2025-08-16T10:00:00+00:00", "agent": None, "session_id": "webhook_x", "callback": None}

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from fakes.webhook_receiver import WebhookReceiver  # noqa: E402
 from revops_cli.integrations import webhooks as wh  # noqa: E402
-from revops_cli.integrations.webhook_api import create_app  # noqa: E402
+from revops_cli.integrations.webhook_server.api import create_app  # noqa: E402
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 GOOD = {"query": "What deals are closing this quarter?", "source_system": "crm_dashboard",

@@ -33,7 +33,7 @@ def serve_webhook(
 
     import uvicorn
 
-    from revops_cli.integrations.webhook_api import create_app
+    from revops_cli.integrations.webhook_server.api import create_app
 
     settings = context.get(ctx).settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -51,7 +51,7 @@ def worker(
     import logging
     import sys
 
-    from revops_cli.integrations.worker import run_worker
+    from revops_cli.integrations.webhook_server.worker import run_worker
 
     settings = context.get(ctx).settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -60,7 +60,7 @@ def worker(
 
 
 def _store(ctx: typer.Context):
-    from revops_cli.integrations.queue import Store, queue_path
+    from revops_cli.integrations.webhook_server.queue import Store, queue_path
 
     return Store(queue_path(context.get(ctx).settings))
 
@@ -73,7 +73,7 @@ def list_(
     fmt: context.TableFormatOpt = context.TableFormat.table,
 ) -> None:
     """List outbound deliveries, newest first."""
-    from revops_cli.integrations.deliveries import list_deliveries
+    from revops_cli.integrations.webhook_server.deliveries import list_deliveries
     from revops_cli.output import TableFormat, echo_json, render_result
     from revops_cli.warehouse.base import QueryResult
 
@@ -96,7 +96,7 @@ def replay(
 ) -> None:
     """Send a delivery again (re-enables an endpoint disabled by 410). Exits 7 if it fails again."""
     from revops_cli.errors import ActionError
-    from revops_cli.integrations.deliveries import replay as do_replay
+    from revops_cli.integrations.webhook_server.deliveries import replay as do_replay
     from revops_cli.output import echo_json
 
     outcome = do_replay(context.get(ctx).settings, _store(ctx), delivery_id)

@@ -7,6 +7,9 @@
 - `slack_client` posting to Slack through slack_sdk, with one-line errors and no token in them.
 - `outbox`       where CRM updates asked of the Execution agent are recorded (Firebolt writable table,
                  or a local DuckDB outbox next to the demo warehouse).
+- `webhook_server/`  `revops serve-webhook` and `revops worker`: intake API, durable queue, workers,
+                 deliveries (see its package docstring for the flow of a request).
+- `slack/`       @RevBot, `revops serve-slack`: the Bolt app, acks, threaded answers, confirmations.
 
 Nothing here ever takes a destination from what a user typed: webhook URLs come only from settings.
 """

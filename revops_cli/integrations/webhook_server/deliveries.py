@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from revops_cli.errors import NotFoundError, UsageError
-from revops_cli.integrations.queue import Store, utc_now
+from revops_cli.integrations.webhook_server.queue import Store, utc_now
 
 DEFAULT_ENDPOINT = "default"
 

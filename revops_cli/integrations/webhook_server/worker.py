@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from revops_cli.integrations.queue import Message, Queue, Store, open_queue
+from revops_cli.integrations.webhook_server.queue import Message, Queue, Store, open_queue
 
 log = logging.getLogger("revops.worker")
 
@@ -113,7 +113,7 @@ def answer_request(settings: Any, msg: Message, conv_log: Any = "default", *,
 
     Raises RetryLater instead when the answer failed for a passing reason and `last_attempt` is false."""
     from revops_cli import service
-    from revops_cli.integrations.deliveries import answer_record
+    from revops_cli.integrations.webhook_server.deliveries import answer_record
     from revops_cli.models import Request
 
     body = msg.body
@@ -132,7 +132,7 @@ def answer_request(settings: Any, msg: Message, conv_log: Any = "default", *,
 def process(settings: Any, queue: Queue, msg: Message, *, conv_log: Any = "default",
             stats: WorkerStats | None = None) -> str:
     """Process one message; returns the request's final status. Acks unless the process dies first."""
-    from revops_cli.integrations.deliveries import deliver_answer
+    from revops_cli.integrations.webhook_server.deliveries import deliver_answer
 
     stats = stats or WorkerStats()
     store: Store = queue.store

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from revops_cli import __version__
-from revops_cli.integrations.queue import Queue, SQLiteQueue, open_queue, utc_now
+from revops_cli.integrations.webhook_server.queue import Queue, SQLiteQueue, open_queue, utc_now
 from revops_cli.models import AGENTS
 
 log = logging.getLogger("revops.webhook_api")
@@ -220,7 +220,7 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if start_workers and workers > 0:
-            from revops_cli.integrations.worker import WorkerPool
+            from revops_cli.integrations.webhook_server.worker import WorkerPool
 
             state["pool"] = WorkerPool(settings, concurrency=workers, queue=queue).start()
         try:
