@@ -257,6 +257,37 @@ def test_failure_trace_without_text_is_an_error(capsys, agents_env):
     assert err[0]["name"] == "bedrock_failure_500" and err[0]["agent"] == "manager" and not err[0]["ok"]
 
 
+@pytest.mark.parametrize("argv", [
+    ("execute", "send", "the", "AE", "a", "note", "about", "the", "risks"),
+    ("ask", "trigger", "the", "crm", "webhook", "for", "IXIS"),
+])
+def test_actions_are_not_sent_to_the_deployed_agents_without_yes(capsys, agents_env, argv):
+    fake = fb.FakeAgentsClient()
+    bc.set_client_factory(fb.factory(agents=fake))
+    r = run(capsys, *argv, "--backend", "bedrock-agents", "-f", "json")
+    assert r.code == 0, r.err
+    out = r.json()
+    assert fake.calls == []                                     # nothing reached Bedrock
+    text = " ".join(argv[1:])
+    assert out["agent"] == "execution" and out["data"]["dry_run"] is True
+    assert [a["payload"]["text"] for a in out["pending_actions"]] == [text] and "--yes" in out["answer"]
+
+    r = run(capsys, *argv, "--backend", "bedrock-agents", "--yes", "-f", "json")
+    assert r.code == 0, r.err
+    assert [c["input_text"] for c in fake.calls] == [text]      # confirmed: sent once, as typed
+    assert r.json()["pending_actions"] == []
+
+
+def test_questions_go_to_the_deployed_agents_without_yes(capsys, agents_env):
+    fake = fb.FakeAgentsClient()
+    bc.set_client_factory(fb.factory(agents=fake))
+    for argv in (("data", "ask", "pipeline", "by", "stage"), ("search", "DataCorp")):
+        r = run(capsys, *argv, "--backend", "bedrock-agents", "-f", "json")
+        assert r.code == 0, r.err
+        assert r.json()["data"]["backend"] == "bedrock-agents"
+    assert len(fake.calls) == 2
+
+
 def test_throttling_gives_up_after_max_attempts(capsys, agents_env, monkeypatch):
     monkeypatch.setenv("REVOPS_BEDROCK__MAX_ATTEMPTS", "3")
     errors = [bc.BedrockThrottledError("Bedrock is throttling InvokeAgent", "wait") for _ in range(5)]

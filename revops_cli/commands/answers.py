@@ -125,13 +125,14 @@ def search(
     fmt: AnswerFormatOpt = AnswerFormat.text,
     session: SessionOpt = None,
     cont: ContinueOpt = False,
+    backend: BackendOpt = None,
     offline: OfflineOpt = False,
     refresh: RefreshOpt = False,
 ) -> None:
     """Company research: firmographics, tech stack, news."""
     name = " ".join(company)
     run_request(ctx, f"Research {name}", agent="web_search", params={"company": name}, fmt=fmt, offline=offline,
-                refresh=refresh, session=session, cont=cont)
+                refresh=refresh, session=session, cont=cont, backend=backend)
 
 
 def execute(
@@ -141,9 +142,11 @@ def execute(
     fmt: AnswerFormatOpt = AnswerFormat.text,
     session: SessionOpt = None,
     cont: ContinueOpt = False,
+    backend: BackendOpt = None,
 ) -> None:
     """Webhooks, CRM updates and Slack notes. A dry run unless --yes."""
-    run_request(ctx, " ".join(action), agent="execution", fmt=fmt, session=session, cont=cont, confirm=yes)
+    run_request(ctx, " ".join(action), agent="execution", fmt=fmt, session=session, cont=cont, confirm=yes,
+                backend=backend)
 
 
 def data_ask(
@@ -152,9 +155,10 @@ def data_ask(
     fmt: AnswerFormatOpt = AnswerFormat.text,
     session: SessionOpt = None,
     cont: ContinueOpt = False,
+    backend: BackendOpt = None,
     offline: OfflineOpt = False,
     refresh: RefreshOpt = False,
 ) -> None:
     """Ask the Data agent: revenue, pipeline, churn, expansion, competitors, leads, forecast."""
     run_request(ctx, " ".join(question), agent="data", fmt=fmt, offline=offline, refresh=refresh, session=session,
-                cont=cont)
+                cont=cont, backend=backend)
