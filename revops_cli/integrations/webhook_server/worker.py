@@ -61,7 +61,8 @@ class WorkerStats:
                 setattr(self, k, getattr(self, k) + n)
 
     def to_dict(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in ("processed", "answered", "delivered", "failed", "duplicates", "retried", "errors")}
+        return {k: getattr(self, k)
+                for k in ("processed", "answered", "delivered", "failed", "duplicates", "retried", "errors")}
 
 
 class _Heartbeat:
