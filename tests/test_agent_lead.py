@@ -293,6 +293,21 @@ def test_missing_data_lowers_confidence(demo_db, settings_for, tmp_path):
     assert any("Employee count" in r and "unknown" in r for r in firmo["reasons"])
 
 
+def test_research_without_a_tech_stack_gives_medium_confidence(demo_db, make_ctx):
+    """The demo's research has gaps on some lead-only companies; pick such a lead by SQL."""
+    found = rows(demo_db, """
+        SELECT l.* FROM leads l JOIN company_research r ON lower(r.company_name) = lower(l.company)
+        WHERE r.tech_stack IS NULL AND r.employees IS NOT NULL AND l.title IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM accounts a WHERE lower(a.name) = lower(l.company))
+        ORDER BY l.lead_id LIMIT 1""")
+    assert found, "the demo leaves some lead-only companies' tech stack unresearched"
+    icp = assess(make_ctx(), found[0]).data["icp"]
+    reasons = " | ".join(icp["confidence_reasons"])
+    assert icp["confidence"] == "Medium" and "no tech stack" in reasons and "employee count" not in reasons
+    techno = next(c for c in icp["criteria"] if c["name"] == "technographics")
+    assert any("unknown" in r for r in techno["reasons"])
+
+
 def test_complete_data_is_high_confidence_and_contact_is_not(demo_db, make_ctx):
     from revops_cli.agents.base import Task
     from revops_cli.agents.lead import LeadAnalysisAgent

@@ -242,8 +242,20 @@ def test_leads_and_research(con):
     assert {r[0] for r in con.execute("SELECT DISTINCT source FROM leads").fetchall()} == set(demo_data.LEAD_SOURCES)
     lo = one(con, "SELECT min(created_date) FROM leads")[0]
     assert (AS_OF - lo).days > 300
-    assert one(con, "SELECT count(*) FROM company_research WHERE employee_range IS NULL OR description IS NULL "
-                    "OR tech_stack IS NULL OR headquarters IS NULL OR recent_news IS NULL")[0] == 0
+    assert one(con, "SELECT count(*) FROM company_research WHERE description IS NULL OR headquarters IS NULL "
+                    "OR recent_news IS NULL OR (employees IS NULL) <> (employee_range IS NULL)")[0] == 0
+    # research on every account's company is complete; on lead-only companies it has gaps, as enrichment does
+    assert one(con, "SELECT count(*) FROM company_research r SEMI JOIN accounts a ON a.name = r.company_name "
+                    "WHERE r.employees IS NULL OR r.tech_stack IS NULL")[0] == 0
+    no_stack, no_heads = one(con, "SELECT count(*) FILTER (WHERE tech_stack IS NULL), count(*) FILTER (WHERE employees "
+                                  "IS NULL) FROM company_research r ANTI JOIN accounts a ON a.name = r.company_name")
+    n_research = one(con, "SELECT count(*) FROM company_research")[0]
+    assert 0 < no_stack < 0.1 * n_research and 0 < no_heads < 0.1 * n_research
+    # a few leads come without a title (and so without seniority and department), never the named ones
+    untitled = one(con, "SELECT count(*) FROM leads WHERE title IS NULL")[0]
+    assert 0 < untitled < 0.1 * one(con, "SELECT count(*) FROM leads")[0]
+    assert one(con, "SELECT count(*) FROM leads WHERE title IS NULL AND (seniority IS NOT NULL OR department IS NOT "
+                    "NULL OR name = 'John Smith')")[0] == 0
     assert one(con, "SELECT count(*) FROM company_research r ANTI JOIN accounts a ON a.name = r.company_name")[0] > 50
 
 

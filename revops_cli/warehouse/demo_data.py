@@ -23,6 +23,10 @@ Users and calls grow sublinearly: users ~ 40*sqrt(s), calls ~ 300*s for s <= 1 a
 (calls go to a sample weighted towards open late-stage deals, plus ~10% lead discovery calls).
 Above scale 100 usage covers 90 days instead of 180 to keep the file small and generation fast.
 
+Gaps, as real CRMs and enrichment have them: about 4% of generated leads have no title (nor seniority or
+department); on lead-only companies research misses the tech stack for ~12% and the head count for
+~8% (the lead then has none either). Accounts' research and the named examples are complete.
+
 Named examples (same for every seed): IXIS Technologies / "IXIS - Snowflake Cost Replacement"
 (Negotiate, $2.1M, owner Sarah Johnson, CFO approval slipping, legal review, +$500K use cases),
 DataCorp (customer, "DataCorp Expansion") and lead John Smith (VP of Data Engineering, DataCorp),
@@ -183,7 +187,7 @@ def employee_range(n: int | None) -> str | None:
 
 
 def _employee_range_sql(col: str) -> str:
-    return (f"CASE WHEN {col} < 50 THEN '1-50' WHEN {col} < 200 THEN '50-200' WHEN {col} <= 500 THEN '200-500' "
+    return (f"CASE WHEN {col} IS NULL THEN NULL WHEN {col} < 50 THEN '1-50' WHEN {col} < 200 THEN '50-200' WHEN {col} <= 500 THEN '200-500' "
             f"WHEN {col} < 1000 THEN '500-1000' WHEN {col} < 5000 THEN '1000-5000' "
             f"WHEN {col} < 10000 THEN '5000-10000' ELSE '10000+' END")
 
@@ -977,8 +981,14 @@ def _bulk(con, ctx: _Ctx, n_named_acc: int, n_named_opp: int, n_named_con: int, 
         FROM c
     )
     SELECT 'LEAD-' || lpad(({n_named_lead} + i)::VARCHAR, 6, '0'), first_name, last_name, first_name || ' ' || last_name,
-        {titles}[ti], {sens}[ti], {depts}[ti], lower(first_name) || '.' || lower(last_name) || '@' || domain,
-        company, domain, industry, employees, region, pick({src}, i, 'src'), status, dplus({A}, -age),
+        -- forms and lists are incomplete: a few leads come without a title, and a lead-only company whose
+        -- head count research could not find has none on the lead either
+        CASE WHEN rnd(i, 'notitle') < 0.04 THEN NULL ELSE {titles}[ti] END,
+        CASE WHEN rnd(i, 'notitle') < 0.04 THEN NULL ELSE {sens}[ti] END,
+        CASE WHEN rnd(i, 'notitle') < 0.04 THEN NULL ELSE {depts}[ti] END,
+        lower(first_name) || '.' || lower(last_name) || '@' || domain,
+        company, domain, industry,
+        CASE WHEN co_idx > {n_acc} AND rnd(co_idx, 'noemp') < 0.08 THEN NULL ELSE employees END, region, pick({src}, i, 'src'), status, dplus({A}, -age),
         sdr.ids[1 + rint(i, 'sdr', len(sdr.ids))],
         round(eng * (3 + rint(i, 'eo', 12)))::INTEGER, round(eng * rint(i, 'ec', 5))::INTEGER,
         round(eng * (1 + rint(i, 'ev', 10)))::INTEGER, round(eng * rint(i, 'ed', 3))::INTEGER,
@@ -1052,13 +1062,19 @@ def _bulk(con, ctx: _Ctx, n_named_acc: int, n_named_opp: int, n_named_con: int, 
     FROM b
     """)
 
-    # company research: every account's company and every lead-only company
+    # company research: every account's company and every lead-only company. Research on small lead-only
+    # companies has gaps, as real enrichment does: some head counts and tech stacks were not found.
     con.execute(f"""
     INSERT INTO company_research
-    SELECT name, domain, industry, employees, {_employee_range_sql('employees')}, funding_stage, total_funding,
-        headquarters, founded_year, tech_stack, description, recent_news, 'https://www.' || domain || '/about',
-        dplus({A}, -rint(idx, 'upd', 90))
-    FROM companies
+    WITH r AS (
+        SELECT *, CASE WHEN idx > {n_acc} AND rnd(idx, 'noemp') < 0.08 THEN NULL ELSE employees END AS known_employees
+        FROM companies
+    )
+    SELECT name, domain, industry, known_employees, {_employee_range_sql('known_employees')}, funding_stage,
+        total_funding, headquarters, founded_year,
+        CASE WHEN idx > {n_acc} AND rnd(idx, 'nostack') < 0.12 THEN NULL ELSE tech_stack END,
+        description, recent_news, 'https://www.' || domain || '/about', dplus({A}, -rint(idx, 'upd', 90))
+    FROM r
     """)
 
 
