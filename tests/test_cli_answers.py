@@ -98,6 +98,21 @@ def test_actions_are_a_dry_run_without_yes(capsys, wh, monkeypatch):
     assert "xoxb-test-token" not in (Path.cwd() / "revops-home" / "conversations.db").read_bytes().decode("latin-1")
 
 
+def test_a_confirmed_action_that_fails_exits_non_zero_with_one_line(capsys, wh, monkeypatch):
+    monkeypatch.delenv("REVOPS_SLACK_BOT_TOKEN", raising=False)
+    assert run(capsys, "deal", "IXIS", "--session", "s2").code == 0
+    r = run(capsys, "execute", "send the AE a note about the risks", "--session", "s2", "--yes")
+    assert r.code == 3                                                   # a missing setting: configuration
+    assert r.err.splitlines()[0].startswith("Error: 1 of 1 action(s) failed: no Slack bot token")
+    assert "Traceback" not in r.err
+    with WebhookReceiver() as gone:
+        gone.respond_with(410)
+        monkeypatch.setenv("REVOPS_WEBHOOK_URL", gone.url)
+        monkeypatch.setenv("REVOPS_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
+        r = run(capsys, "execute", "trigger the webhook for the IXIS deal", "--yes", "-f", "json")
+    assert r.code == 7 and r.json()["data"]["error"]["exit_code"] == 7  # the receiver refused it: action failed
+
+
 def test_a_url_in_the_text_is_never_called(capsys, wh, tmp_path):
     with WebhookReceiver() as configured, WebhookReceiver() as stranger:
         (tmp_path / "revops.yaml").write_text(

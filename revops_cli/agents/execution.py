@@ -172,6 +172,10 @@ class ExecutionAgent:
         if failed:
             answer.ok = False
             answer.error = f"{len(failed)} of {len(public)} action(s) failed: {failed[0]['error']}"
+            # exit code: 3 when every failure is a missing or wrong setting (no token...), else 7
+            codes = {a.get("_exit_code") for a in actions if a.get("status") == "failed"}
+            answer.data["error"] = {"kind": "ActionError", "message": answer.error, "hint": None,
+                                    "exit_code": 3 if codes == {3} else 7}
         return answer
 
 
@@ -497,6 +501,7 @@ class Runner:
             action["status"] = "done"
         except RevopsError as exc:
             action["status"], action["error"] = "failed", exc.one_line()
+            action["_exit_code"] = exc.exit_code      # internal: _public() leaves it out
 
     def _run_slack(self, action: dict[str, Any]) -> None:
         payload = action["payload"]
