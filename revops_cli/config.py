@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "webhooks": {"url": None, "secret": None, "allow_hosts": [], "endpoints": {},
                  "api_keys": [], "inbound_secret": None, "inbound_tolerance_s": 300, "max_body_bytes": 65536,
                  "attempts": 3, "backoff_s": [0.5, 2, 8], "timeout_s": 5.0, "max_retry_after_s": 60,
+                 "redeliver_after_s": [60, 600, 3600, 10800],
                  "shutdown_grace_s": 30},
     "slack": {"bot_token": None, "signing_secret": None, "app_token": None, "api_url": None,
               "secrets_manager_id": None, "allowed_channels": [], "allowed_users": [],

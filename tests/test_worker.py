@@ -183,7 +183,7 @@ def test_no_endpoint_configured_leaves_the_answer_to_be_pulled(monkeypatch, fake
 
 def test_deliveries_cli_list_and_replay(monkeypatch, rx, fake_answers, capsys):
     monkeypatch.setenv("REVOPS_WEBHOOKS__BACKOFF_S", "0.05,0.1")     # the CLI loads its own settings
-    s = make_settings(monkeypatch, rx.url)
+    s = make_settings(monkeypatch, rx.url, redeliver_after_s=[])    # no later rounds: a dead letter at once
     q = open_queue(s)
     [tid] = enqueue(q)
     rx.respond_with(500)
@@ -199,6 +199,45 @@ def test_deliveries_cli_list_and_replay(monkeypatch, rx, fake_answers, capsys):
     assert res.code == 0 and "delivered" in res.out
     assert cli(capsys, "webhook", "deliveries", "list", "--failed", "-f", "json").json() == []
     assert cli(capsys, "webhook", "deliveries", "replay", "nope").code == 2
+
+
+def test_a_receiver_down_for_a_while_gets_the_answer_in_a_later_round(monkeypatch, rx, fake_answers, capsys):
+    s = make_settings(monkeypatch, rx.url, redeliver_after_s=[0, 0, 0])   # rounds at once, so the test is quick
+    q = open_queue(s)
+    [tid] = enqueue(q)
+    rx.fail_next(6, 503)                               # down for two whole rounds of 3 attempts
+    [msg] = q.receive(1)
+    assert process(s, q, msg) == "answered"            # round 1 failed: not a dead letter, back on the queue
+    [row] = list_deliveries(q.store)
+    assert (row["status"], q.store.get(tid)["status"]) == ("retrying", "answered")
+    assert list_deliveries(q.store, failed=True) == []
+    stats = run_worker(s, once=True, queue=q)          # round 2 fails too, round 3 gets through
+    assert (stats.redeliveries, stats.delivered) == (1, 1)
+    assert [r.status for r in rx.requests] == [503] * 6 + [200]
+    assert len({r.headers["webhook-id"] for r in rx.requests}) == 1 and all(r.verified for r in rx.requests)
+    assert fake_answers == [tid]                       # answered once, delivered in the third round
+    [row] = list_deliveries(q.store)
+    assert (row["status"], row["attempts"], q.store.get(tid)["status"]) == ("delivered", 7, "delivered")
+
+
+def test_later_rounds_end_in_the_dead_letter_list(monkeypatch, rx, fake_answers):
+    s = make_settings(monkeypatch, rx.url, redeliver_after_s=[0])          # one later round
+    q = open_queue(s)
+    [tid] = enqueue(q)
+    rx.respond_with(500)
+    stats = run_worker(s, once=True, queue=q)
+    assert (stats.redeliveries, stats.failed) == (1, 1) and len(rx.requests) == 6
+    [row] = list_deliveries(q.store, failed=True)
+    assert row["tracking_id"] == tid and q.store.get(tid)["status"] == "failed"
+
+
+def test_a_refused_delivery_is_not_retried_later(monkeypatch, rx, fake_answers):
+    s = make_settings(monkeypatch, rx.url, redeliver_after_s=[0, 0])
+    q = open_queue(s)
+    enqueue(q)
+    rx.respond_with(400)                               # the receiver rejects the payload: asking again won't help
+    stats = run_worker(s, once=True, queue=q)
+    assert (stats.redeliveries, stats.failed, len(rx.requests)) == (0, 1, 1)
 
 
 # -- a worker killed with SIGKILL mid-job loses nothing -------------------------------------------------

@@ -260,6 +260,7 @@ class DeliveryResult:
     attempts: int = 0
     error: str | None = None           # one line, no secret, URL redacted
     disabled: bool = False             # the receiver answered 410 Gone: stop sending to it
+    retryable: bool = False            # failed only after the retries: trying again later may succeed
     msg_id: str | None = None
     waits: list[float] = field(default_factory=list)   # the pauses taken between attempts, seconds
 
@@ -345,6 +346,7 @@ def deliver(url: str, payload: Any, *, secret: str | None, allow_hosts: Iterable
                         return result
                     wait = _retry_after(resp.headers.get("retry-after"), max_retry_after_s)
             if attempt >= attempts:
+                result.retryable = True      # unreachable, timed out or 408/425/429/5xx on every attempt
                 break
             if wait is None:
                 base = float(backoff_s[min(attempt - 1, len(backoff_s) - 1)]) if backoff_s else 0.0

@@ -99,7 +99,7 @@ class DeliveryOut(BaseModel):
     id: str
     endpoint: str
     url: str
-    status: str
+    status: Literal["delivered", "retrying", "failed"] = Field(description="retrying: a later round is due")
     attempts: int
     last_status: Optional[int] = None
     error: Optional[str] = None

@@ -123,6 +123,7 @@ class Outcome:
     error: str | None = None
     attempts: int = 0
     delivery_id: str | None = None
+    retryable: bool = False   # failed for a passing reason: the worker may redeliver later
 
 
 def is_disabled(store: Store, endpoint_name: str | None) -> dict[str, Any] | None:
@@ -165,7 +166,7 @@ def _send(settings: Any, store: Store, tracking_id: str, endpoint_name: str | No
     status = "delivered" if result.ok else "failed"
     did = _record(store, tracking_id, key, url, payload, status, result.attempts, result.status, result.error)
     store.set_status(tracking_id, status, error=result.error)
-    return Outcome(status, result.error, result.attempts, did)
+    return Outcome(status, result.error, result.attempts, did, retryable=result.retryable)
 
 
 def deliver_answer(settings: Any, store: Store, tracking_id: str, body: dict[str, Any],
@@ -190,6 +191,25 @@ def deliver_answer(settings: Any, store: Store, tracking_id: str, body: dict[str
         return Outcome("failed", error, 0, did)
     payload = outbound_payload(tracking_id, body, answer, url)
     return _send(settings, store, tracking_id, name, payload, url, secret)
+
+
+def redeliver_after(settings: Any) -> list[float]:
+    """The pauses before the worker's later delivery rounds (`webhooks.redeliver_after_s`); [] turns them off."""
+    v = settings.get("webhooks.redeliver_after_s", [60, 600, 3600, 10800])
+    if isinstance(v, str):
+        v = [x for x in v.replace(";", ",").split(",") if x.strip()]
+    try:
+        return [float(x) for x in (v or [])]
+    except (TypeError, ValueError):
+        raise UsageError(f"webhooks.redeliver_after_s {v!r} is not a list of seconds",
+                         "e.g. [60, 600, 3600, 10800]") from None
+
+
+def defer(store: Store, tracking_id: str, error: str | None) -> None:
+    """A failed round that will be tried again: the delivery is `retrying`, the request stays `answered`."""
+    store.conn.execute("UPDATE deliveries SET status = 'retrying', updated_at = ? WHERE tracking_id = ?",
+                       (utc_now(), tracking_id))
+    store.set_status(tracking_id, "answered", error=error)
 
 
 def list_deliveries(store: Store, *, failed: bool = False, limit: int | None = 100) -> list[dict[str, Any]]:

@@ -9,6 +9,12 @@ is `retryable`) is not delivered: the job goes back on the queue with a growing 
 (`queue.retry_delay_s`, doubled per attempt, capped by the visibility timeout) and status "queued". Its
 last allowed attempt (`queue.max_receives`) delivers the error answer, so the caller always hears back.
 
+A delivery that fails for a passing reason (the receiver unreachable, timing out, or answering 408, 425,
+429 or 5xx on every attempt of a round) is not a dead letter yet: the message goes back on the queue for
+another round after `webhooks.redeliver_after_s` (60 s, 10 min, 1 h, 3 h), within `queue.max_receives`
+receives; meanwhile the request is "answered" and its delivery "retrying". So a receiver down for hours
+still gets the answer, and no worker sleeps waiting for it.
+
 Processing is idempotent by tracking id: a redelivered job (a worker died, its visibility timeout
 expired) whose answer is already stored only re-attempts the delivery, with the same `webhook-id`; the
 conversation log replaces the record of a request id rather than adding one. A heartbeat extends the
@@ -52,6 +58,7 @@ class WorkerStats:
     failed: int = 0
     duplicates: int = 0
     retried: int = 0
+    redeliveries: int = 0
     errors: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -62,7 +69,8 @@ class WorkerStats:
 
     def to_dict(self) -> dict[str, int]:
         return {k: getattr(self, k)
-                for k in ("processed", "answered", "delivered", "failed", "duplicates", "retried", "errors")}
+                for k in ("processed", "answered", "delivered", "failed", "duplicates", "retried", "redeliveries",
+                          "errors")}
 
 
 class _Heartbeat:
@@ -133,7 +141,7 @@ def answer_request(settings: Any, msg: Message, conv_log: Any = "default", *,
 def process(settings: Any, queue: Queue, msg: Message, *, conv_log: Any = "default",
             stats: WorkerStats | None = None) -> str:
     """Process one message; returns the request's final status. Acks unless the process dies first."""
-    from revops_cli.integrations.webhook_server.deliveries import deliver_answer
+    from revops_cli.integrations.webhook_server.deliveries import defer, deliver_answer
 
     stats = stats or WorkerStats()
     store: Store = queue.store
@@ -173,10 +181,31 @@ def process(settings: Any, queue: Queue, msg: Message, *, conv_log: Any = "defau
         log.warning("job %s failed for a passing reason (%s); retrying in %.0f s (attempt %d of %d)",
                     msg.tracking_id, retry, wait, msg.receive_count, queue.max_receives)
         return "queued"
+    if outcome.status == "failed" and outcome.retryable:
+        later = redelivery_delay(settings, queue, msg)
+        if later is not None:      # the receiver may be down for hours: another round later, not a dead letter
+            defer(store, msg.tracking_id, outcome.error)
+            queue.release(msg, later)
+            stats.add(processed=1, redeliveries=1)
+            log.warning("delivery of %s failed (%s); next round in %.0f s (receive %d of %d)",
+                        msg.tracking_id, outcome.error, later, msg.receive_count, queue.max_receives)
+            return "answered"
     status = "answered" if outcome.status == "skipped" else outcome.status
     stats.add(processed=1, delivered=1 if status == "delivered" else 0, failed=1 if status == "failed" else 0)
     queue.ack(msg)
     return status
+
+
+def redelivery_delay(settings: Any, queue: Queue, msg: Message) -> float | None:
+    """Seconds until the next delivery round of a message, or None when its rounds are used up: one round per
+    entry of `webhooks.redeliver_after_s`, within `queue.max_receives` receives in all."""
+    from revops_cli.integrations.webhook_server.deliveries import redeliver_after
+
+    schedule = redeliver_after(settings)
+    done = msg.receive_count - 1
+    if done >= len(schedule) or msg.receive_count >= queue.max_receives:
+        return None
+    return min(schedule[done], 12 * 3600)       # SQS caps a message's visibility at 12 hours
 
 
 def _loop(settings: Any, queue: Queue, stop: threading.Event, once: bool, stats: WorkerStats,
