@@ -53,7 +53,7 @@ DEFAULTS: dict[str, Any] = {
               "secrets_manager_id": None, "allowed_channels": [], "allowed_users": [],
               "workers": 2, "worker_mode": "process", "command": "revops", "state_path": None},
     "conversations": {"enabled": True, "path": None},
-    "queue": {"kind": "sqlite", "path": None, "sqs_queue_url": None, "visibility_timeout": 300, "max_receives": 5,
+    "queue": {"kind": "sqlite", "path": None, "sqs_queue_url": None, "sqs_status_queue_url": None, "visibility_timeout": 300, "max_receives": 5,
               "retry_delay_s": 10},
 }
 

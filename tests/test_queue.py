@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from revops_cli.integrations.webhook_server.queue import SQLiteQueue, SQSQueue, Store, create_sqs_queues, open_queue, queue_path
+from revops_cli.integrations.webhook_server.queue import (
+    SQLiteQueue, SQSQueue, Store, create_sqs_queues, open_queue, queue_path)
 
 BODY = {"query": "What deals are closing this quarter?", "source_system": "crm", "source_process": "qr",
         "timestamp": "2025-08-16T10:00:00+00:00", "agent": None, "session_id": "webhook_x", "callback": None}
@@ -159,3 +160,18 @@ def test_sqs_send_failure_accepts_nothing(aws, store):
     with pytest.raises(Exception):
         q.submit("t1", BODY, "x")
     assert store.get("t1") is None
+
+
+def test_a_snapshot_from_another_store_applies_only_when_newer(tmp_path):
+    api, worker = Store(tmp_path / "api.db"), Store(tmp_path / "worker.db")
+    body = {"query": "q", "source_system": "crm"}
+    api.insert("t1", body, "2026-11-24T00:00:00.000000Z", in_queue=False)
+    worker.ensure("t1", body, "2026-11-24T00:00:00.000000Z")
+    worker.set_status("t1", "processing")
+    early = worker.snapshot("t1")
+    worker.store_answer("t1", {"response": "**Answer**", "ok": True})
+    late = worker.snapshot("t1")
+    assert api.apply_snapshot(late) and api.get("t1")["answer"] == {"response": "**Answer**", "ok": True}
+    assert not api.apply_snapshot(early)                  # arrives late, out of order: ignored
+    assert api.get("t1")["status"] == "answered"
+    assert not api.apply_snapshot({**late, "tracking_id": "unknown"})   # not a request of this host

@@ -399,3 +399,45 @@ def test_sqs_backend_api_to_worker(demo_db, settings_for, monkeypatch, rx):
             assert stats.delivered == 2
             assert {r.json["tracking_id"] for r in rx.delivered} == set(ids)
             assert all(client.get(f"/requests/{t}").json()["status"] == "delivered" for t in ids)
+
+
+@pytest.mark.parametrize("demo_db", [42], indirect=True)
+def test_sqs_worker_on_another_machine_reports_back_to_the_api_host(demo_db, settings_for, monkeypatch, rx,
+                                                                    tmp_path):
+    """The API host and the worker each have their own store (two machines); the worker's snapshots reach
+    the API host through its status queue, so GET /requests there shows the answer and the delivery."""
+    moto = pytest.importorskip("moto")
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from revops_cli.integrations.webhook_server.api import create_app
+    from revops_cli.integrations.webhook_server.queue import (
+        SQSQueue, Store, StatusListener, create_sqs_queues, create_sqs_status_queue)
+
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(k, v)
+    with moto.mock_aws():
+        url, _ = create_sqs_queues("revops-webhook", max_receives=3)
+        status_url = create_sqs_status_queue("revops-webhook")
+        s = settings_for(demo_db, REVOPS_QUEUE__KIND="sqs", REVOPS_QUEUE__SQS_QUEUE_URL=url,
+                         REVOPS_QUEUE__SQS_STATUS_QUEUE_URL=status_url, REVOPS_WEBHOOK_URL=rx.url,
+                         REVOPS_WEBHOOK_SECRET=SECRET, REVOPS_WEBHOOK_ALLOW_HOSTS="127.0.0.1")
+        app = create_app(s, start_workers=False)
+        with TestClient(app) as client:
+            listener = app.state.workers["status_listener"]
+            assert isinstance(listener, StatusListener)
+            r = client.post("/webhook", json={"query": "what is the status of the IXIS deal?", "source_system": "crm",
+                                              "source_process": "qbr", "timestamp": "2025-08-16T10:00:00Z"})
+            tid = r.json()["tracking_id"]
+            elsewhere = SQSQueue(Store(tmp_path / "worker-machine.db"), url)      # no status_queue_url of its own
+            stats = run_worker(s, once=True, queue=elsewhere)
+            assert stats.delivered == 1 and elsewhere.store.get(tid)["status"] == "delivered"
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and client.get(f"/requests/{tid}").json()["status"] != "delivered":
+                time.sleep(0.05)
+            seen = client.get(f"/requests/{tid}").json()
+            assert seen["status"] == "delivered" and "IXIS" in seen["answer"]["response"]
+            assert seen["delivery"]["status"] == "delivered" and seen["delivery"]["attempts"] == 1
+            assert [r.json["tracking_id"] for r in rx.delivered] == [tid]
+            assert listener.applied >= 2                       # "processing", then "delivered"

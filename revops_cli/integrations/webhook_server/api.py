@@ -215,7 +215,7 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
     callbacks = endpoint_names(settings)
     callback_norm = {_norm(n) for n in callbacks}
     sync_submit = isinstance(queue, SQLiteQueue)
-    state: dict[str, Any] = {"pool": None}
+    state: dict[str, Any] = {"pool": None, "status_listener": None}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -223,6 +223,10 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
             from revops_cli.integrations.webhook_server.worker import WorkerPool
 
             state["pool"] = WorkerPool(settings, concurrency=workers, queue=queue).start()
+        if getattr(queue, "status_queue_url", None):     # SQS with workers elsewhere: hear where requests are
+            from revops_cli.integrations.webhook_server.queue import StatusListener
+
+            state["status_listener"] = StatusListener(queue).start()
         try:
             yield
         finally:
@@ -230,6 +234,10 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
             if pool is not None:
                 pool.stop(timeout=float(settings.get("webhooks.shutdown_grace_s", 30)))
                 state["pool"] = None
+            listener = state.get("status_listener")
+            if listener is not None:
+                listener.stop()
+                state["status_listener"] = None
 
     app = FastAPI(title="revops webhook API", version=__version__, lifespan=lifespan,
                   description="Ask RevOps questions programmatically: 202 at once with a tracking id, the answer "

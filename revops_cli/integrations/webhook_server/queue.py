@@ -9,7 +9,11 @@ Two backends with the same SQS semantics, behind the `Queue` protocol:
 - `SQSQueue` (`queue.kind: sqs`, `queue.sqs_queue_url`): Amazon SQS (boto3, imported lazily), so workers
   on any number of machines share the work; the queue's redrive policy moves a message that was received
   too often to its dead-letter queue (`create_sqs_queues()` makes both). Status and answers are kept in
-  the local SQLite store of the process that writes them.
+  the local SQLite store of the process that writes them. With workers on other machines, give the API
+  host a status queue (`queue.sqs_status_queue_url`, `create_sqs_status_queue()`): its address travels in
+  each message as `reply_to`, workers send a snapshot of the request (status, answer, delivery) there at
+  each step, and the API's `StatusListener` applies them to its store, so `GET /requests/{id}` on the API
+  host shows work done anywhere. Each API host has its own status queue.
 
 Semantics (both backends):
 - `receive()` hides a message for `visibility_timeout` seconds and increments its receive count; a worker
@@ -27,6 +31,7 @@ The delivery dead-letter list (`deliveries` table) lives in the same file: see d
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import sqlite3
@@ -37,6 +42,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from revops_cli.errors import ConfigError
+
+log = logging.getLogger("revops.queue")
 
 STATUSES = ("queued", "processing", "answered", "delivered", "failed")
 BUSY_TIMEOUT_MS = 15_000
@@ -98,6 +105,7 @@ class Message:
     body: dict[str, Any]
     receipt: str
     receive_count: int
+    reply_to: str | None = None      # SQS: the API host's status queue
 
 
 def queue_path(settings: Any) -> Path:
@@ -220,6 +228,36 @@ class Store:
         rows = self.conn.execute("SELECT * FROM dead_letters ORDER BY moved_at").fetchall()
         return [dict(r) for r in rows]
 
+    # -- snapshots: a request's state, sent from a worker's store to the API host's ---------------------
+    def snapshot(self, tracking_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT tracking_id, status, updated_at, receive_count, answer, error FROM requests "
+                                "WHERE tracking_id = ?", (tracking_id,)).fetchone()
+        if row is None:
+            return None
+        snap = dict(row)
+        d = self.conn.execute("SELECT * FROM deliveries WHERE tracking_id = ?", (tracking_id,)).fetchone()
+        snap["delivery"] = dict(d) if d else None
+        return snap
+
+    def apply_snapshot(self, snap: dict[str, Any]) -> bool:
+        """Take a worker's snapshot unless this store already has a newer state; True when applied."""
+        with self.tx() as conn:
+            cur = conn.execute("SELECT updated_at FROM requests WHERE tracking_id = ?",
+                               (snap["tracking_id"],)).fetchone()
+            if cur is None or (cur["updated_at"] or "") > (snap.get("updated_at") or ""):
+                return False
+            conn.execute("UPDATE requests SET status = ?, updated_at = ?, receive_count = max(receive_count, ?), "
+                         "answer = coalesce(?, answer), error = ? WHERE tracking_id = ?",
+                         (snap["status"], snap["updated_at"], int(snap.get("receive_count") or 0), snap.get("answer"),
+                          snap.get("error"), snap["tracking_id"]))
+            d = snap.get("delivery")
+            if d:
+                cols = ("id", "tracking_id", "endpoint", "url", "msg_id", "payload", "status", "attempts",
+                        "last_status", "error", "created_at", "updated_at")
+                conn.execute(f"INSERT OR REPLACE INTO deliveries ({', '.join(cols)}) "
+                             f"VALUES ({', '.join('?' * len(cols))})", [d.get(c) for c in cols])
+        return True
+
 
 class _Tx:
     def __init__(self, conn: sqlite3.Connection):
@@ -250,6 +288,9 @@ class Queue(Protocol):
     def extend(self, msg: Message, seconds: float | None = None) -> None: ...
 
     def release(self, msg: Message, delay_s: float = 0.0) -> None: ...
+
+    def publish_status(self, msg: Message) -> None:
+        """Tell the API host where the request stands (SQS with a status queue; a no-op otherwise)."""
 
     def depth(self) -> int: ...
 
@@ -325,6 +366,9 @@ class SQLiteQueue:
         self.store.conn.execute("UPDATE requests SET visible_at = ? WHERE tracking_id = ? AND receipt = ?",
                                 (time.time() + delay_s, msg.tracking_id, msg.receipt))
 
+    def publish_status(self, msg: Message) -> None:
+        pass                           # the API reads the same file
+
     def depth(self) -> int:
         return self.store.conn.execute("SELECT count(*) FROM requests WHERE in_queue = 1").fetchone()[0]
 
@@ -370,9 +414,10 @@ class SQSQueue:
     """Amazon SQS. The message body carries the whole request, so a worker anywhere can process it."""
 
     def __init__(self, store: Store, queue_url: str, *, visibility_timeout: float = 300, max_receives: int = 5,
-                 client: Any = None):
+                 client: Any = None, status_queue_url: str | None = None):
         self.store = store
         self.queue_url = queue_url
+        self.status_queue_url = status_queue_url
         self.visibility_timeout = float(visibility_timeout)
         self.max_receives = int(max_receives)      # enforced by the queue's redrive policy
         self._client = client
@@ -388,8 +433,10 @@ class SQSQueue:
     def submit(self, tracking_id: str, body: dict[str, Any], queued_at: str) -> None:
         self.store.insert(tracking_id, body, queued_at, in_queue=False)
         try:
-            self.client.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(
-                {"tracking_id": tracking_id, "queued_at": queued_at, "body": body}, ensure_ascii=False))
+            message = {"tracking_id": tracking_id, "queued_at": queued_at, "body": body}
+            if self.status_queue_url:
+                message["reply_to"] = self.status_queue_url
+            self.client.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(message, ensure_ascii=False))
         except Exception:
             self.store.delete(tracking_id)      # not accepted: the client gets a 503, nothing half-done
             raise
@@ -404,7 +451,7 @@ class SQSQueue:
             data = json.loads(m["Body"])
             self.store.ensure(data["tracking_id"], data["body"], data.get("queued_at") or utc_now())
             count = int((m.get("Attributes") or {}).get("ApproximateReceiveCount", 1))
-            out.append(Message(data["tracking_id"], data["body"], m["ReceiptHandle"], count))
+            out.append(Message(data["tracking_id"], data["body"], m["ReceiptHandle"], count, data.get("reply_to")))
         return out
 
     def ack(self, msg: Message) -> bool:
@@ -418,6 +465,17 @@ class SQSQueue:
 
     def release(self, msg: Message, delay_s: float = 0.0) -> None:
         self.extend(msg, delay_s)
+
+    def publish_status(self, msg: Message) -> None:
+        if not msg.reply_to:
+            return
+        snap = self.store.snapshot(msg.tracking_id)
+        if snap is None:
+            return
+        try:
+            self.client.send_message(QueueUrl=msg.reply_to, MessageBody=json.dumps(snap, ensure_ascii=False))
+        except Exception as exc:   # the work itself is done and delivered; only the API host's view lags
+            log.warning("status of %s not sent to the API host: %s", msg.tracking_id, type(exc).__name__)
 
     def depth(self) -> int:
         attrs = self.client.get_queue_attributes(QueueUrl=self.queue_url,
@@ -441,6 +499,54 @@ def open_queue(settings: Any, store: Store | None = None) -> Queue:
         if not url:
             raise ConfigError("queue.kind is sqs but no queue URL is set", "set queue.sqs_queue_url "
                               "(REVOPS_QUEUE__SQS_QUEUE_URL)")
-        return SQSQueue(store, str(url), visibility_timeout=vt, max_receives=max_receives)
+        return SQSQueue(store, str(url), visibility_timeout=vt, max_receives=max_receives,
+                        status_queue_url=settings.get("queue.sqs_status_queue_url") or None)
     raise ConfigError(f"unknown queue.kind {kind!r}", "use sqlite or sqs")
 
+
+
+def create_sqs_status_queue(name: str, *, region: str | None = None) -> str:
+    """Create `name-status`, the API host's status queue; returns its URL. Idempotent."""
+    return sqs_client(region=region).create_queue(QueueName=f"{name}-status")["QueueUrl"]
+
+
+class StatusListener:
+    """On the API host: applies the snapshots workers send to the status queue to the local store."""
+
+    def __init__(self, queue: SQSQueue, *, wait_s: float = 1.0):
+        assert queue.status_queue_url
+        self.queue, self.wait_s = queue, wait_s
+        self.stop_event = threading.Event()
+        self.applied = 0
+        self.thread = threading.Thread(target=self._run, name="revops-status-listener", daemon=True)
+
+    def start(self) -> "StatusListener":
+        self.thread.start()
+        return self
+
+    def drain(self) -> int:
+        """Apply what is waiting now; returns how many snapshots were read."""
+        q = self.queue
+        resp = q.client.receive_message(QueueUrl=q.status_queue_url, MaxNumberOfMessages=10,
+                                        WaitTimeSeconds=int(self.wait_s))
+        msgs = resp.get("Messages", [])
+        for m in msgs:
+            try:
+                if q.store.apply_snapshot(json.loads(m["Body"])):
+                    self.applied += 1
+            except (ValueError, KeyError, TypeError) as exc:
+                log.warning("ignored a malformed status message: %s", type(exc).__name__)
+            q.client.delete_message(QueueUrl=q.status_queue_url, ReceiptHandle=m["ReceiptHandle"])
+        return len(msgs)
+
+    def _run(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                self.drain()
+            except Exception as exc:
+                log.error("status queue receive failed: %s", type(exc).__name__)
+                self.stop_event.wait(1.0)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout)

@@ -140,7 +140,16 @@ def answer_request(settings: Any, msg: Message, conv_log: Any = "default", *,
 
 def process(settings: Any, queue: Queue, msg: Message, *, conv_log: Any = "default",
             stats: WorkerStats | None = None) -> str:
-    """Process one message; returns the request's final status. Acks unless the process dies first."""
+    """Process one message; returns the request's final status. Acks unless the process dies first.
+    Where the request ended up is published to the API host (SQS with a status queue)."""
+    try:
+        return _process(settings, queue, msg, conv_log=conv_log, stats=stats)
+    finally:
+        queue.publish_status(msg)
+
+
+def _process(settings: Any, queue: Queue, msg: Message, *, conv_log: Any = "default",
+             stats: WorkerStats | None = None) -> str:
     from revops_cli.integrations.webhook_server.deliveries import defer, deliver_answer
 
     stats = stats or WorkerStats()
@@ -159,6 +168,7 @@ def process(settings: Any, queue: Queue, msg: Message, *, conv_log: Any = "defau
         answer = rec["answer"]
         if answer is None:
             store.set_status(msg.tracking_id, "processing")
+            queue.publish_status(msg)
             delay = _test_delay()
             if delay:
                 time.sleep(delay)
