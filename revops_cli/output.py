@@ -124,6 +124,45 @@ def render_rich_table(columns: list[str], rows: Iterable[Iterable[Any]], *, titl
     console().print(table)
 
 
+class MarkdownStream:
+    """Shows an answer while a backend streams it (bedrock-agents): rich Live markdown in a terminal.
+
+    Call it with each piece of text; `None` discards what was shown (a retried call starts over). Only for a
+    terminal: in a pipe or cron nothing streams and the finished answer prints once, as always."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self._live: Any = None
+
+    def __call__(self, piece: str | None) -> None:
+        from rich.markdown import Markdown
+
+        self.text = "" if piece is None else self.text + piece
+        if self._live is None:
+            if not self.text:
+                return
+            from rich.live import Live
+
+            self._live = Live(Markdown(self.text), console=console(), refresh_per_second=8, transient=False)
+            self._live.start()
+        else:
+            self._live.update(Markdown(self.text))
+
+    @property
+    def shown(self) -> bool:
+        return self._live is not None and bool(self.text)
+
+    def finish(self, final_text: str | None) -> None:
+        """Show the final answer (the streamed text, tidied by the backend) and stop; a no-op if nothing streamed."""
+        if self._live is None:
+            return
+        from rich.markdown import Markdown
+
+        if final_text is not None:
+            self._live.update(Markdown(final_text))
+        self._live.stop()
+
+
 def render_markdown(text: str) -> None:
     """Markdown answers: rich rendering in a terminal, the markdown itself in a pipe."""
     if stdout_is_tty():

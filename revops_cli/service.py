@@ -9,7 +9,7 @@ back as an Answer with ok=False and a one-line error (and the CLI exits non-zero
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 from revops_cli.config import Settings, load_settings
 from revops_cli.errors import RevopsError
@@ -41,8 +41,9 @@ def open_log(settings: Settings):
 
 
 def ask(request: Request, settings: Settings | None = None, *, mode: str = "online", warehouse: Any = None,
-        log: Any = "default") -> Answer:
-    """Answer one request. `mode`: online | refresh | offline (result cache only)."""
+        log: Any = "default", on_text: Callable[[str | None], None] | None = None) -> Answer:
+    """Answer one request. `mode`: online | refresh | offline (result cache only). `on_text`: called with
+    each piece of answer text as a streaming backend (bedrock-agents) receives it; None = start over."""
     settings = settings or load_settings()
     started = time.perf_counter()
     started_wall = time.time()
@@ -58,7 +59,7 @@ def ask(request: Request, settings: Settings | None = None, *, mode: str = "onli
 
             warehouse = open_warehouse(settings, mode=mode)
         session = session_context(log, request.session_id)
-        answer = _run_backend(backend, request, settings, warehouse, trace, session)
+        answer = _run_backend(backend, request, settings, warehouse, trace, session, on_text)
     except RevopsError as exc:
         answer = Answer(agent="manager", text=f"**Sorry:** {exc.message}." + (f" {exc.hint}." if exc.hint else ""),
                         trace=trace, ok=False, error=exc.one_line(),
@@ -86,10 +87,11 @@ def _error_step(exc: RevopsError):
 
 
 def _run_backend(backend: str, request: Request, settings: Settings, warehouse: Any, trace: Trace,
-                 session: dict[str, Any]) -> Answer:
+                 session: dict[str, Any], on_text: Callable[[str | None], None] | None = None) -> Answer:
     from revops_cli.agents.base import AgentContext
 
-    ctx = AgentContext(settings=settings, warehouse=warehouse, trace=trace, request=request, session=session)
+    ctx = AgentContext(settings=settings, warehouse=warehouse, trace=trace, request=request, session=session,
+                       on_text=on_text)
     if backend == "local":
         from revops_cli.agents.manager import Manager
 

@@ -436,3 +436,59 @@ def test_backend_modules_import_without_boto3():
             "print('boto3' in sys.modules, 'botocore' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert out.strip() == "False False"
+
+
+# ---------------------------------------------------------------------------------------------- streaming
+
+def _since_last_reset(pieces: list) -> str:
+    last = max(i for i, p in enumerate(pieces) if p is None)
+    return "".join(pieces[last + 1:])
+
+
+def test_the_completion_streams_piece_by_piece_and_a_retry_starts_over(agents_env, demo_db, settings_for):
+    from revops_cli import service
+    from revops_cli.models import Request
+
+    calls = []
+
+    def handler(request, **kw):
+        calls.append(1)
+        events = fb.encode_events(fb.deal_ixis_events(chunks=3))
+        if len(calls) == 1:     # the first stream breaks off after two of the three answer chunks
+            return fb.stream_response(request, events[:-1] + [fb.exception_frame("throttlingException", "slow")])
+        return fb.stream_response(request, events)
+
+    use_real(handler)
+    pieces: list = []
+    settings = settings_for(demo_db, **AGENT_ENV)
+    answer = service.ask(Request(text="What is the status of the IXIS deal?", backend="bedrock-agents"), settings,
+                         log=None, on_text=pieces.append)
+    assert answer.ok and len(calls) == 2
+    shown = [p for p in pieces if p]
+    assert len(shown) >= 5                                   # 2 pieces of the broken stream, 3 of the retry
+    assert pieces.count(None) == 2                           # each attempt starts from an empty screen
+    assert _since_last_reset(pieces).strip() == fb.ANSWER == answer.text.strip()
+
+
+def test_cli_shows_the_stream_in_a_terminal_and_prints_it_once(capsys, agents_env, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from revops_cli import output
+    from revops_cli.commands import answers
+
+    screen = io.StringIO()
+    monkeypatch.setattr(answers, "stdout_is_tty", lambda: True)
+    monkeypatch.setattr(output, "console", lambda stderr=False: Console(file=screen, force_terminal=True, width=100))
+    rendered: list = []
+    monkeypatch.setattr(answers, "render_answer", lambda answer, fmt: rendered.append(answer))
+    bc.set_client_factory(fb.factory(agents=fb.FakeAgentsClient()))
+    r = run(capsys, "deal", "IXIS", "--backend", "bedrock-agents")
+    assert r.code == 0, r.err
+    assert rendered == []                                    # streamed: not printed a second time
+    first_line = fb.ANSWER.splitlines()[0].strip("*# ")
+    assert first_line.split()[0] in screen.getvalue()
+    monkeypatch.setattr(answers, "stdout_is_tty", lambda: False)
+    r = run(capsys, "deal", "IXIS", "--backend", "bedrock-agents")   # a pipe: no stream, one print at the end
+    assert r.code == 0 and len(rendered) == 1

@@ -6,7 +6,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterator, Protocol
+from typing import Any, Callable, Iterator, Optional, Protocol
 
 from revops_cli.config import Settings
 from revops_cli.models import Answer, Request, Step, Trace
@@ -31,6 +31,8 @@ class AgentContext:
     request: Request
     session: dict[str, Any] = field(default_factory=dict)    # what earlier turns of this session left (last deal, account, ...)
     memo: dict[Any, Any] = field(default_factory=dict)       # results already fetched in this request
+    on_text: Optional[Callable[[Optional[str]], None]] = None  # streaming backends: each piece of answer text
+                                                               # as it arrives; None = drop it, a retry restarts
 
     @property
     def as_of(self) -> date:

@@ -12,7 +12,7 @@ import typer
 
 from revops_cli.commands import context
 from revops_cli.commands.context import AnswerFormatOpt, OfflineOpt, RefreshOpt
-from revops_cli.output import AnswerFormat
+from revops_cli.output import AnswerFormat, MarkdownStream, stdout_is_tty
 
 SessionOpt = Annotated[Optional[str], typer.Option("--session", "-s", help="Keep context across questions under this name.")]
 ContinueOpt = Annotated[bool, typer.Option("--continue", "-c", help="Continue the last CLI session.")]
@@ -43,8 +43,19 @@ def run_request(ctx: typer.Context, text: str, *, agent: str | None = None, para
         user = None
     request = Request(text=text, agent=agent, params=params or {}, session_id=session_id, channel="cli",
                       user=user, confirm=confirm, backend=backend)
-    answer = service.ask(request, settings, mode=cli.mode(offline, refresh), log=log)
-    render_answer(answer, fmt)
+    # In a terminal, a streaming backend (bedrock-agents) shows the answer as it arrives.
+    stream = MarkdownStream() if fmt == AnswerFormat.text and stdout_is_tty() else None
+    try:
+        answer = service.ask(request, settings, mode=cli.mode(offline, refresh), log=log, on_text=stream)
+    except BaseException:
+        if stream is not None:
+            stream.finish(None)
+        raise
+    streamed = stream is not None and stream.shown
+    if streamed:
+        stream.finish(answer.text if answer.ok else None)
+    if not (streamed and answer.ok):
+        render_answer(answer, fmt)
     if not answer.ok:
         raise typer.Exit(int((answer.data.get("error") or {}).get("exit_code") or 1))
 

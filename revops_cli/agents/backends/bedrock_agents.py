@@ -352,7 +352,10 @@ def _collect(events: Iterable[dict[str, Any]], tr: TraceTranslator, ctx: AgentCo
         if "chunk" in event:
             chunk = event["chunk"] or {}
             data = chunk.get("bytes") or b""
-            parts.append(decoder.decode(data if isinstance(data, bytes) else str(data).encode()))
+            piece = decoder.decode(data if isinstance(data, bytes) else str(data).encode())
+            parts.append(piece)
+            if piece and ctx.on_text is not None:
+                ctx.on_text(piece)
             for cit in ((chunk.get("attribution") or {}).get("citations") or []):
                 for ref in cit.get("retrievedReferences") or []:
                     tr._source(ref)
@@ -389,6 +392,8 @@ def run(ctx: AgentContext) -> Answer:
     def once() -> tuple[str, TraceTranslator]:
         mark = len(ctx.trace.steps)
         tr = TraceTranslator(ctx)
+        if ctx.on_text is not None:
+            ctx.on_text(None)           # a retried attempt streams its answer afresh
         try:
             events = client.invoke_agent(agent_id=str(agent_id), agent_alias_id=str(alias_id), session_id=session_id,
                                          input_text=request.text, enable_trace=True)
