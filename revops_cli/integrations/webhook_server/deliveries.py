@@ -98,14 +98,19 @@ def _endpoint_key(name: str | None) -> str:
     return name or DEFAULT_ENDPOINT
 
 
-def _backoff(settings: Any) -> list[float]:
-    v = settings.get("webhooks.backoff_s", [0.5, 2, 8])
+def _seconds(settings: Any, key: str, default: list[float]) -> list[float]:
+    """A list of seconds from settings: a YAML list, or "1, 2.5, 10" from the environment."""
+    v = settings.get(key, default)
     if isinstance(v, str):
         v = [x for x in v.replace(";", ",").split(",") if x.strip()]
     try:
-        return [float(x) for x in v]
+        return [float(x) for x in (v or [])]
     except (TypeError, ValueError):
-        raise UsageError(f"webhooks.backoff_s {v!r} is not a list of seconds", "e.g. [0.5, 2, 8]") from None
+        raise UsageError(f"{key} {v!r} is not a list of seconds", f"e.g. {default}") from None
+
+
+def _backoff(settings: Any) -> list[float]:
+    return _seconds(settings, "webhooks.backoff_s", [0.5, 2, 8])
 
 
 def delivery_options(settings: Any) -> dict[str, Any]:
@@ -195,14 +200,7 @@ def deliver_answer(settings: Any, store: Store, tracking_id: str, body: dict[str
 
 def redeliver_after(settings: Any) -> list[float]:
     """The pauses before the worker's later delivery rounds (`webhooks.redeliver_after_s`); [] turns them off."""
-    v = settings.get("webhooks.redeliver_after_s", [60, 600, 3600, 10800])
-    if isinstance(v, str):
-        v = [x for x in v.replace(";", ",").split(",") if x.strip()]
-    try:
-        return [float(x) for x in (v or [])]
-    except (TypeError, ValueError):
-        raise UsageError(f"webhooks.redeliver_after_s {v!r} is not a list of seconds",
-                         "e.g. [60, 600, 3600, 10800]") from None
+    return _seconds(settings, "webhooks.redeliver_after_s", [60, 600, 3600, 10800])
 
 
 def defer(store: Store, tracking_id: str, error: str | None) -> None:
