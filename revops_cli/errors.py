@@ -24,6 +24,10 @@ class RevopsError(Exception):
     def one_line(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
+    def to_dict(self) -> dict:
+        """The error as answers and reports carry it in their data (`{"error": ...}`)."""
+        return {"kind": type(self).__name__, "message": self.message, "hint": self.hint, "exit_code": self.exit_code}
+
 
 class UsageError(RevopsError):
     """Bad arguments: unknown names, missing or mistyped parameters."""

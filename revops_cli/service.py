@@ -63,8 +63,7 @@ def ask(request: Request, settings: Settings | None = None, *, mode: str = "onli
     except RevopsError as exc:
         answer = Answer(agent="manager", text=f"**Sorry:** {exc.message}." + (f" {exc.hint}." if exc.hint else ""),
                         trace=trace, ok=False, error=exc.one_line(),
-                        data={"error": {"kind": type(exc).__name__, "message": exc.message, "hint": exc.hint,
-                                        "exit_code": exc.exit_code, "retryable": exc.retryable}})
+                        data={"error": {**exc.to_dict(), "retryable": exc.retryable}})
         trace.add(_error_step(exc))
     finally:
         if own_warehouse and warehouse is not None:

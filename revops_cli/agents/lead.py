@@ -20,6 +20,7 @@ from revops_cli.agents import icp
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.errors import NotFoundError, UsageError
 from revops_cli.models import Answer
+from revops_cli.warehouse.firmographics import employee_range
 
 AGENT = "lead_analysis"
 STATUSES = ("New", "Working", "MQL", "SQL", "Disqualified", "Converted")
@@ -108,7 +109,7 @@ def company_profile(name: str | None, lead: dict | None, research: dict | None, 
     if out["tech_stack"] is None:
         out["tech_stack"] = []
     emp = out["employees"]
-    out["employee_range"] = research.get("employee_range") or _employee_range(emp)
+    out["employee_range"] = research.get("employee_range") or employee_range(emp)
     out["domain"] = lead.get("company_domain") or research.get("domain") or account.get("domain")
     out["headquarters"] = research.get("headquarters")
     out["description"] = research.get("description")
@@ -120,16 +121,6 @@ def company_profile(name: str | None, lead: dict | None, research: dict | None, 
     out["segment"] = account.get("segment") or account.get("account_segment")
     out["account_owner"] = account.get("owner_name")
     return out
-
-
-def _employee_range(n: Any) -> str | None:
-    if n is None:
-        return None
-    for hi, label in ((50, "1-50"), (200, "50-200"), (500, "200-500"), (1000, "500-1000"), (5000, "1000-5000"),
-                      (10000, "5000-10000")):
-        if n < hi or (hi == 500 and n == 500):
-            return label
-    return "10000+"
 
 
 def _engagement_from(row: dict) -> dict[str, Any]:

@@ -372,7 +372,7 @@ def run_report(defn: ReportDef, settings: Settings, *, as_of: date | str | None 
                 break
     except RevopsError as exc:          # opening the warehouse, say
         report.status = exc.exit_code
-        report.sections.append(Section(key="error", heading="Error", error=_error_dict(exc)))
+        report.sections.append(Section(key="error", heading="Error", error=exc.to_dict()))
     finally:
         if own_warehouse and warehouse is not None:
             warehouse.close()
@@ -384,10 +384,6 @@ def run_report(defn: ReportDef, settings: Settings, *, as_of: date | str | None 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "report"
-
-
-def _error_dict(exc: RevopsError) -> dict[str, Any]:
-    return {"kind": type(exc).__name__, "message": exc.message, "hint": exc.hint, "exit_code": exc.exit_code}
 
 
 class _Runner:
@@ -407,7 +403,7 @@ class _Runner:
             if section.error is None and sd.chart is not None:
                 section.chart = self._chart(sd, section)
         except RevopsError as exc:
-            return Section(key=sd.key, heading=sd.heading or sd.key, error=_error_dict(exc),
+            return Section(key=sd.key, heading=sd.heading or sd.key, error=exc.to_dict(),
                            source={"kind": "question" if sd.question else "pattern",
                                    "question": sd.question, "pattern": sd.pattern})
         return section
@@ -464,7 +460,7 @@ class _Runner:
             step.duration_ms = (time.perf_counter() - started) * 1000
             trace.add(step)
             self._record(request, Answer(agent="data", text=f"**Sorry:** {exc.message}.", trace=trace, ok=False,
-                                         error=exc.one_line(), data={"error": _error_dict(exc)},
+                                         error=exc.one_line(), data={"error": exc.to_dict()},
                                          started_at=wall, duration_ms=step.duration_ms))
             raise
         step.rows, step.cached = len(result.rows), result.cached

@@ -45,6 +45,8 @@ import random
 from pathlib import Path
 from typing import Any
 
+from revops_cli.warehouse.firmographics import employee_range, employee_range_sql
+
 VENDOR = "Firebolt"                 # the selling company in transcripts and participant lists
 VENDOR_DOMAIN = "firebolt.io"
 
@@ -173,23 +175,6 @@ _HQ = {
 
 _NAMED_ACCOUNTS = ("IXIS Technologies", "DataCorp", "TechCorp", "Acme Corp", "Microsoft", "TechFlow",
                    "Enterprise Solutions")
-
-
-def employee_range(n: int | None) -> str | None:
-    """The firmographic size bucket for a head count, e.g. 350 -> '200-500'."""
-    if n is None:
-        return None
-    for hi, label in ((50, "1-50"), (200, "50-200"), (500, "200-500"), (1000, "500-1000"), (5000, "1000-5000"),
-                      (10000, "5000-10000")):
-        if n < hi or (hi == 500 and n == 500):
-            return label
-    return "10000+"
-
-
-def _employee_range_sql(col: str) -> str:
-    return (f"CASE WHEN {col} IS NULL THEN NULL WHEN {col} < 50 THEN '1-50' WHEN {col} < 200 THEN '50-200' WHEN {col} <= 500 THEN '200-500' "
-            f"WHEN {col} < 1000 THEN '500-1000' WHEN {col} < 5000 THEN '1000-5000' "
-            f"WHEN {col} < 10000 THEN '5000-10000' ELSE '10000+' END")
 
 
 # ---------------------------------------------------------------------------------------------- dates
@@ -1070,7 +1055,7 @@ def _bulk(con, ctx: _Ctx, n_named_acc: int, n_named_opp: int, n_named_con: int, 
         SELECT *, CASE WHEN idx > {n_acc} AND rnd(idx, 'noemp') < 0.08 THEN NULL ELSE employees END AS known_employees
         FROM companies
     )
-    SELECT name, domain, industry, known_employees, {_employee_range_sql('known_employees')}, funding_stage,
+    SELECT name, domain, industry, known_employees, {employee_range_sql('known_employees')}, funding_stage,
         total_funding, headquarters, founded_year,
         CASE WHEN idx > {n_acc} AND rnd(idx, 'nostack') < 0.12 THEN NULL ELSE tech_stack END,
         description, recent_news, 'https://www.' || domain || '/about', dplus({A}, -rint(idx, 'upd', 90))
