@@ -221,6 +221,12 @@ class DealAnalysisAgent:
 
         last = lines[0] if lines else None
 
+        def said_in_last_call(signal: str) -> list[meddpicc.Line]:
+            rx = rubric.signals.get(signal)
+            if last is None or rx is None:
+                return []
+            return [ln for ln in last.lines if meddpicc.is_statement(ln, rubric) and rx.search(ln.words)]
+
         # The close date has passed.
         days_to_close = facts["days_to_close"]
         if days_to_close is not None and days_to_close < 0:
@@ -230,14 +236,12 @@ class DealAnalysisAgent:
                 f"the close date passed {-days_to_close} days ago")
 
         # Budget or approval slipping, in the last call.
-        rx = rubric.signals.get("budget_slip")
-        if last is not None and rx is not None:
-            hits = [ln for ln in last.lines if meddpicc.is_statement(ln, rubric) and rx.search(ln.words)]
-            if hits:
-                add("budget_slipping", "business", "high" if late else "medium",
-                    "Budget or approval timing slipping in the last call",
-                    [_call_ev(ln, rubric) for ln in hits[:2]],
-                    "budget approval is slipping, per the last call")
+        hits = said_in_last_call("budget_slip")
+        if hits:
+            add("budget_slipping", "business", "high" if late else "medium",
+                "Budget or approval timing slipping in the last call",
+                [_call_ev(ln, rubric) for ln in hits[:2]],
+                "budget approval is slipping, per the last call")
 
         # Stage gates.
         gated = set()
@@ -318,13 +322,11 @@ class DealAnalysisAgent:
                 self._element_evidence(pp), "the paper process has not started", element="paper_process")
 
         # Technical concerns in the last call.
-        rx = rubric.signals.get("technical_concern")
-        if last is not None and rx is not None:
-            hits = [ln for ln in last.lines if meddpicc.is_statement(ln, rubric) and rx.search(ln.words)]
-            if hits:
-                add("technical_concern", "technical", "high" if late else "medium",
-                    "Technical concern raised in the last call",
-                    [_call_ev(ln, rubric) for ln in hits[:2]], "a technical concern is open")
+        hits = said_in_last_call("technical_concern")
+        if hits:
+            add("technical_concern", "technical", "high" if late else "medium",
+                "Technical concern raised in the last call",
+                [_call_ev(ln, rubric) for ln in hits[:2]], "a technical concern is open")
 
         # Single-threaded / no calls.
         if not lines:
