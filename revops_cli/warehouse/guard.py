@@ -18,7 +18,8 @@ from sqlglot.tokens import TokenType
 
 from revops_cli.errors import RefusedSQLError
 
-__all__ = ["check_read_only", "limit_rows", "LIMIT_ALIAS"]
+__all__ = ["check_read_only", "limit_rows", "catalog_view", "LIMIT_ALIAS", "ALLOWED_TABLE_FUNCTIONS",
+           "ALLOWED_CATALOG_VIEWS"]
 
 LIMIT_ALIAS = "revops_q"
 
@@ -53,14 +54,24 @@ postgres_scan postgres_scan_pushdown postgres_query postgres_execute postgres_at
 sqlite_scan sqlite_attach sqlite_query mysql_scan mysql_query mysql_execute mysql_attach
 arrow_scan scan_arrow_ipc query query_table getenv current_setting set_config
 pg_read_file pg_read_binary_file pg_ls_dir pg_stat_file pg_file_write pg_sleep lo_import lo_export
-dblink dblink_exec load_extension which_secret duckdb_secrets
+dblink dblink_exec load_extension which_secret duckdb_secrets write_log
 """.split())
 _FORBIDDEN_PREFIXES = ("read_", "http", "parquet_", "iceberg_", "delta_", "postgres_", "mysql_",
                        "sqlite_", "pg_read", "pg_ls", "pg_file", "dblink", "lo_", "duckdb_secret")
 _FORBIDDEN_SUFFIXES = ("_scan",)
 
-# Table functions (FROM f(...)) that only generate values and may appear in FROM.
-_ALLOWED_TABLE_FUNCS = frozenset({"generate_series", "range", "unnest", "generate_subscripts"})
+# Table functions (FROM f(...)) that only generate values and may appear in FROM: the reviewed allow
+# list. Every other table function (DuckDB's full list is enumerated by
+# tests/security/test_security_guard_catalog.py on the pinned version) is refused.
+ALLOWED_TABLE_FUNCTIONS = frozenset({"generate_series", "range", "unnest", "generate_subscripts"})
+
+# Catalogue views: DuckDB's system views (duckdb_databases, pragma_database_list, sqlite_master, …),
+# pg_catalog (pg_settings, …) and information_schema show settings, file paths, attached databases and
+# other schemas. Refused, except the two information_schema views that describe tables and columns.
+ALLOWED_CATALOG_VIEWS = frozenset({("information_schema", "tables"), ("information_schema", "columns")})
+_CATALOG_SCHEMAS = frozenset({"information_schema", "pg_catalog"})
+_CATALOG_PREFIXES = ("duckdb_", "pragma_", "pg_", "sqlite_")
+_CATALOG_NAMES = frozenset({"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"})
 
 # A table "name" that is really a file path or URL: DuckDB reads `FROM 'x.csv'` / `FROM "x.csv"`.
 _PATHLIKE = re.compile(r"[/\\:*?~]|\.[A-Za-z0-9]{1,10}$")
@@ -143,6 +154,19 @@ def _forbidden_func(name: str) -> bool:
             or name.endswith(_FORBIDDEN_SUFFIXES))
 
 
+def catalog_view(table: exp.Table) -> str | None:
+    """The name of the system catalogue view a table reference reads, or None for an ordinary table."""
+    name = str(table.name or "").lower()
+    schema = str(table.db or "").lower()
+    if not name:
+        return None
+    if (schema, name) in ALLOWED_CATALOG_VIEWS:
+        return None
+    if schema in _CATALOG_SCHEMAS or name in _CATALOG_NAMES or name.startswith(_CATALOG_PREFIXES):
+        return f"{schema}.{name}" if schema else name
+    return None
+
+
 def _statement_word(sql: str, tokens: list) -> str:
     return (tokens[0].text.upper() if tokens else sql.strip().split(None, 1)[0].upper()) if sql.strip() else ""
 
@@ -183,9 +207,15 @@ def check_read_only(sql: str) -> str:
                 if _forbidden_func(name):
                     raise _refuse(f"function {name}() reads outside the warehouse",
                                   "query warehouse tables only; files, URLs, settings and other databases are off limits")
-                if name not in _ALLOWED_TABLE_FUNCS:
+                if name.split(".")[-1] not in ALLOWED_TABLE_FUNCTIONS:
                     raise _refuse(f"table function {name}() in FROM",
                                   "query warehouse tables only (generate_series/range/unnest are allowed)")
+            else:
+                view = catalog_view(node)
+                if view:
+                    raise _refuse(f"catalogue view {view} shows settings, paths or other databases",
+                                  "query warehouse tables only (information_schema.tables and "
+                                  "information_schema.columns describe them)")
             for part in node.parts:
                 if isinstance(part, exp.Identifier) and part.quoted and _PATHLIKE.search(part.name):
                     raise _refuse(f"string or path {part.name!r} used as a table name (DuckDB would read that file)",
