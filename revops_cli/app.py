@@ -54,6 +54,9 @@ def root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
 ) -> None:
+    from revops_cli.redaction import install_log_redaction
+
+    install_log_redaction()          # every log line of every command is redacted (redaction.py)
     ctx.obj = CliContext(profile=profile, verbose=verbose, offline=offline, refresh=refresh, as_of=as_of)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from revops_cli.errors import ConfigError
+from revops_cli.redaction import is_secret_key, mask, redact_text
 
 CONFIG_FILENAME = "revops.yaml"
 
@@ -84,23 +85,10 @@ ENV_ALIASES: dict[str, str] = {
 # Settings whose value is a free-form mapping (user keys), not a section of known settings.
 MAPPING_KEYS = frozenset({"tables", "endpoints", "agent_names"})
 
-SECRET_WORDS = ("secret", "token", "password", "api_key", "client_secret")
 
 
 def user_home() -> Path:
     return Path(os.environ.get("REVOPS_HOME") or Path.home() / ".revops").expanduser()
-
-
-def is_secret_key(key: str) -> bool:
-    k = key.lower()
-    return any(w in k for w in SECRET_WORDS)
-
-
-def mask(value: Any) -> Any:
-    if value in (None, "", [], {}):
-        return value
-    s = str(value)
-    return "****" + s[-4:] if len(s) > 12 else "****"
 
 
 @dataclass
@@ -155,7 +143,11 @@ class Settings:
         def walk(node: Any, key: str = "") -> Any:
             if isinstance(node, dict):
                 return {k: walk(v, k) for k, v in node.items()}
-            return mask(node) if is_secret_key(key) else node
+            if is_secret_key(key):
+                return mask(node)
+            if isinstance(node, list):
+                return [redact_text(v) for v in node]
+            return redact_text(node)     # e.g. a password inside a URL setting
         return walk(self.data)
 
 

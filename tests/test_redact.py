@@ -9,7 +9,7 @@ import pytest
 
 from revops_cli.conversations.export import export_conversations
 from revops_cli.conversations.log import ConversationLog
-from revops_cli.conversations.redact import might_need_redaction, redact, redact_obj
+from revops_cli.redaction import might_need_redaction, redact, redact_obj
 from revops_cli.models import Answer, Request, Step, Trace
 
 SYSTEM_PROMPT = ("You are the RevOps manager agent. Route every question to exactly one collaborator, "

@@ -24,7 +24,7 @@ from fakes.slack_api import SlackAPIFake  # noqa: E402
 from revops_cli.errors import ConfigError  # noqa: E402
 from revops_cli.integrations.slack.bot import SlackBot  # noqa: E402
 from revops_cli.integrations.slack.format import block_text  # noqa: E402
-from revops_cli.integrations.slack.redaction import RedactingFilter  # noqa: E402
+from revops_cli.redaction import RedactingFilter  # noqa: E402
 from revops_cli.integrations.slack.serve import create_bolt_app, create_http_app, run_socket_mode  # noqa: E402
 from revops_cli.integrations.slack.state import SlackState  # noqa: E402
 from revops_cli.integrations.slack.texts import RESTART_TEXT, SORRY_TEXT  # noqa: E402

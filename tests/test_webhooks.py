@@ -113,9 +113,11 @@ def test_guard_refuses_when_any_resolved_address_is_internal():
     assert dest.host_header() == "hooks.example.com"
 
 
-def test_redact_url_hides_path_and_query():
-    assert wh.redact_url("https://hooks.slack.com/services/T1/B2/SECRET?x=1") == "https://hooks.slack.com/…"
-    assert "SECRET" not in wh.redact_url("https://hooks.slack.com/services/SECRET")
+def test_url_location_hides_path_and_query():
+    from revops_cli.redaction import url_location
+
+    assert url_location("https://hooks.slack.com/services/T1/B2/SECRET?x=1") == "https://hooks.slack.com/…"
+    assert "SECRET" not in url_location("https://hooks.slack.com/services/SECRET")
 
 
 # -- delivery -------------------------------------------------------------------------------------------

@@ -376,7 +376,8 @@ class Planner:
 
     # -- webhook ---------------------------------------------------------------------------------
     def _webhook(self, clause: str, quotes: list[str], had_url: bool) -> dict[str, Any] | None:
-        from revops_cli.integrations.webhooks import endpoint, endpoint_names, redact_url
+        from revops_cli.integrations.webhooks import endpoint, endpoint_names
+        from revops_cli.redaction import url_location
 
         name = None
         for rx in (_WEBHOOK_NAME_BEFORE, _WEBHOOK_NAME_AFTER):
@@ -403,7 +404,7 @@ class Planner:
             data.setdefault("opportunity", self.opportunity)
         payload = {"event": "revops.action.webhook", "endpoint": label, "request_id": self.ctx.request.request_id,
                    "text": text or _restore(clause, quotes).strip(), "data": data}
-        return {"kind": "webhook", "target": f"{label} ({redact_url(url)})", "payload": payload,
+        return {"kind": "webhook", "target": f"{label} ({url_location(url)})", "payload": payload,
                 "status": "pending", "_endpoint": name}
 
     # -- CRM -------------------------------------------------------------------------------------
@@ -517,11 +518,12 @@ class Runner:
             step.detail = f"posted to {channel}"
 
     def _run_webhook(self, action: dict[str, Any]) -> None:
-        from revops_cli.integrations.webhooks import deliver, endpoint, redact_url
+        from revops_cli.integrations.webhooks import deliver, endpoint
+        from revops_cli.redaction import url_location
 
         url, secret = endpoint(self.ctx.settings, action.get("_endpoint"))
         with self.ctx.tool(NAME, "webhook", {"endpoint": action["payload"]["endpoint"],
-                                            "destination": redact_url(url)}) as step:
+                                            "destination": url_location(url)}) as step:
             result = deliver(url, action["payload"], secret=secret,
                              allow_hosts=self.ctx.settings.get("webhooks.allow_hosts") or [])
             action["result"] = {"status": result.status, "attempts": result.attempts, "msg_id": result.msg_id}

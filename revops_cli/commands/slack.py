@@ -24,7 +24,7 @@ def serve_slack(
     """
     import logging
 
-    from revops_cli.integrations.slack.redaction import redacting_handler
+    from revops_cli.redaction import redacting_handler
     from revops_cli.integrations.slack.serve import run_socket_mode, serve_http
 
     cli = context.get(ctx)

@@ -35,8 +35,11 @@ def serve_webhook(
 
     from revops_cli.integrations.webhook_server.api import create_app
 
+    from revops_cli.redaction import install_log_redaction, secret_values
+
     settings = context.get(ctx).settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_redaction(*secret_values(settings.data))    # uvicorn's access line included (redaction.py)
     api = create_app(settings, start_workers=not no_workers and workers > 0, workers=workers)
     uvicorn.run(api, host=host, port=port, access_log=access_log, log_level="info",
                 timeout_graceful_shutdown=int(settings.get("webhooks.shutdown_grace_s", 30)))
@@ -53,8 +56,11 @@ def worker(
 
     from revops_cli.integrations.webhook_server.worker import run_worker
 
+    from revops_cli.redaction import install_log_redaction, secret_values
+
     settings = context.get(ctx).settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_redaction(*secret_values(settings.data))
     stats = run_worker(settings, once=once, concurrency=concurrency)
     print(" ".join(f"{k}={v}" for k, v in stats.to_dict().items()), file=sys.stderr)
 

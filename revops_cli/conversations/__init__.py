@@ -6,5 +6,5 @@
 - `export.export_conversations()` — `YYYY/MM/DD/<timestamp>_<id>/conversation.json + metadata.json`
   to a folder or `s3://bucket/prefix`; idempotent; validated by the JSON Schemas in `schemas/`.
 - `quality.assess()` — a documented 0–1 quality score; below the threshold a conversation is flagged.
-- `redact.redact()` / `redact_obj()` — secrets and system prompts never reach the log or an export.
+- secrets and system prompts never reach the log or an export: `revops_cli/redaction.py` (the one redaction layer).
 """

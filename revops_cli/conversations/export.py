@@ -49,7 +49,8 @@ from typing import Any, Iterable
 
 from revops_cli import __version__
 from revops_cli.conversations.quality import DEFAULT_THRESHOLD, assess
-from revops_cli.conversations.redact import might_need_redaction, redact, redact_obj
+from revops_cli.private_files import open_private, private_dir
+from revops_cli.redaction import might_need_redaction, redact, redact_obj
 from revops_cli.errors import ActionError, ConfigError, NotFoundError, UsageError
 
 FORMAT_VERSION = "1.0"
@@ -379,7 +380,7 @@ class _FolderSink:
     def __init__(self, root: str):
         self.root = os.path.abspath(os.path.expanduser(root[len("file://"):] if root.startswith("file://") else root))
         try:
-            os.makedirs(self.root, exist_ok=True)
+            private_dir(self.root)           # folders revops makes are 0700 (an existing one is left as it is)
         except OSError as exc:
             raise ConfigError(f"cannot create export folder {self.root}: {exc.strerror}",
                               "choose a folder you can write to") from None
@@ -408,15 +409,15 @@ class _FolderSink:
         try:
             day = rel[:10]                   # YYYY/MM/DD, made once per export
             if day not in self._days:
-                os.makedirs(os.path.join(self.root, day), exist_ok=True)
+                private_dir(os.path.join(self.root, day))
                 self._days.add(day)
             try:
-                os.mkdir(d)
+                os.mkdir(d, 0o700)
             except FileExistsError:
                 pass
-            with open(os.path.join(d, "metadata.json"), "wb") as f:
+            with open_private(os.path.join(d, "metadata.json")) as f:      # 0600
                 f.write(meta)
-            with open(os.path.join(d, "conversation.json"), "wb") as f:
+            with open_private(os.path.join(d, "conversation.json")) as f:
                 f.write(conv)
             self.written += 1
         except OSError as exc:

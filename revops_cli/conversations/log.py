@@ -2,7 +2,7 @@
 
 Several processes write at once (the CLI, the Slack app, webhook workers): the file is in WAL mode, every
 write is one short `BEGIN IMMEDIATE` transaction, and `busy_timeout` makes a writer wait for another
-instead of failing. Readers never block writers. Secrets and system prompts are redacted (redact.py)
+instead of failing. Readers never block writers. Secrets and system prompts are redacted (revops_cli/redaction.py)
 before anything is stored; only the counts of what was redacted are kept.
 
 Times are stored as fixed-width ISO 8601 UTC strings (`2025-08-03T03:25:49.123456Z`), so they sort and
@@ -13,7 +13,6 @@ epoch number; `since` is inclusive, `until` exclusive.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -24,7 +23,8 @@ from typing import Any, Iterator
 
 from revops_cli.conversations import migrations
 from revops_cli.conversations.quality import assess
-from revops_cli.conversations.redact import redact, redact_obj
+from revops_cli.private_files import secure_sqlite
+from revops_cli.redaction import redact, redact_obj
 from revops_cli.errors import NotFoundError, UsageError
 from revops_cli.models import Answer, Request, new_id
 
@@ -74,15 +74,10 @@ class ConversationLog:
 
     def __init__(self, path: Path):
         self.path = Path(path).expanduser()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        new = not self.path.exists()
+        secure_sqlite(self.path)                 # 0600 in a 0700 folder, -wal/-shm too (private_files.py)
         self._lock = threading.RLock()
         self._conn = self._connect()
-        if new:
-            try:
-                os.chmod(self.path, 0o600)       # queries and answers are business data
-            except OSError:
-                pass
+        secure_sqlite(self.path)
         with self._lock:
             migrations.migrate(self._conn)
 

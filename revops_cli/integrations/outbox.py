@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from revops_cli.errors import ActionError, ConfigError, UsageError
+from revops_cli.private_files import private_dir, secure_duckdb
 
 OBJECT_TYPES = ("opportunity", "account", "lead")
 COLUMNS = ("update_id", "created_at", "object_type", "object_id", "field", "new_value", "note", "requested_by",
@@ -77,8 +78,10 @@ def _open_outbox(path: Path, read_only: bool = False) -> Iterator[Any]:
     while True:
         try:
             if not read_only:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(path.parent)
             conn = duckdb.connect(str(path), read_only=read_only)
+            if not read_only:
+                secure_duckdb(path)
             break
         except duckdb.Error as exc:
             text = str(exc).lower()

@@ -72,9 +72,11 @@ class SlackNotifier:
     def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None,
              thread_ts: str | None = None) -> dict[str, Any]:
         """chat.postMessage; returns Slack's answer (`channel`, `ts`, `message`)."""
-        kwargs: dict[str, Any] = {"channel": channel, "text": text}
+        from revops_cli.redaction import redact_text, redact_value
+
+        kwargs: dict[str, Any] = {"channel": channel, "text": redact_text(text)}
         if blocks:
-            kwargs["blocks"] = blocks
+            kwargs["blocks"] = redact_value(blocks)
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
         return self._call("chat.postMessage", self.client.chat_postMessage, **kwargs)

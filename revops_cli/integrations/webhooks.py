@@ -39,6 +39,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from revops_cli.errors import ActionError, ConfigError, UsageError
+from revops_cli.redaction import url_location
 
 SIGNATURE_VERSION = "v1"
 SECRET_PREFIX = "whsec_"
@@ -122,20 +123,6 @@ def new_msg_id() -> str:
 
 # -- the SSRF guard -------------------------------------------------------------------------------------
 
-def redact_url(url: str) -> str:
-    """scheme://host[:port]/… : enough to say where, never a token kept in the path or query."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or "?"
-        if ":" in host:
-            host = f"[{host}]"
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "<invalid URL>"
-    tail = "/…" if (parts.path not in ("", "/") or parts.query) else ""
-    return f"{parts.scheme}://{host}{port}{tail}"
-
-
 def _forbidden_reason(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
@@ -206,7 +193,7 @@ class ResolveError(ActionError):
 def resolve_destination(url: str, allow_hosts: Iterable[str] = (),
                         resolver: Callable[..., Any] = socket.getaddrinfo) -> Destination:
     """Check a destination and return its resolved, checked addresses. Raises DestinationRefused."""
-    shown = redact_url(url)
+    shown = url_location(url)
     try:
         parts = urlsplit(str(url).strip())
         port = parts.port
@@ -301,7 +288,7 @@ def deliver(url: str, payload: Any, *, secret: str | None, allow_hosts: Iterable
 
     body = encode_body(payload)
     msg_id = msg_id or new_msg_id()
-    shown = redact_url(url)
+    shown = url_location(url)
     result = DeliveryResult(ok=False, msg_id=msg_id)
     own_client = client is None
     if own_client:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from revops_cli.errors import RevopsError
+from revops_cli.private_files import private_dir, secure_duckdb
 from revops_cli.warehouse.base import QueryResult
 
 SCHEMA = """
@@ -127,8 +128,9 @@ class ResultCache:
         delay = 0.005
         while True:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(self.path.parent)
                 conn = duckdb.connect(str(self.path))
+                secure_duckdb(self.path)         # 0600 (private_files.py)
                 break
             except duckdb.Error as exc:
                 if not _is_lock_error(exc) or time.monotonic() > deadline:

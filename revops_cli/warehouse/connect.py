@@ -93,9 +93,9 @@ def warehouse_identity(settings: Settings) -> tuple[str, str]:
         url = settings.get("warehouse.url")
         db = settings.get("warehouse.database") or ""
         if url:
-            from revops_cli.warehouse.firebolt import _redact_url
+            from revops_cli.redaction import url_without_credentials
 
-            return kind, f"firebolt-core:{_redact_url(url.rstrip('/'))}/{db}"
+            return kind, f"firebolt-core:{url_without_credentials(url.rstrip('/'))}/{db}"
         return kind, f"firebolt:{settings.get('warehouse.account') or ''}/{db}/{settings.get('warehouse.engine') or ''}"
     raise ConfigError(f"unknown warehouse kind {kind!r}", "use 'duckdb' or 'firebolt' in warehouse.kind")
 

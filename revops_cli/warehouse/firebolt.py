@@ -14,9 +14,9 @@ import time
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Sequence
-from urllib.parse import urlsplit, urlunsplit
 
 from revops_cli.errors import ConfigError, RefusedSQLError, WarehouseError
+from revops_cli.redaction import url_without_credentials
 from revops_cli.warehouse.base import QueryResult
 
 _SETTING_ENV = {
@@ -31,17 +31,6 @@ _SETTING_ENV = {
 
 def _name(setting: str) -> str:
     return f"{setting} ({_SETTING_ENV[setting]})"
-
-
-def _redact_url(url: str) -> str:
-    """The URL without any user:password@ part, for identities and messages."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        parts = parts._replace(netloc=host)
-    return urlunsplit(parts)
 
 
 def python_type_name(type_code: Any) -> str:
@@ -96,8 +85,8 @@ class FireboltWarehouse:
         self._client_secret = client_secret
         self.writable_table = writable_table
         if self.url:
-            self.identity = f"firebolt-core:{_redact_url(self.url)}/{database or ''}"
-            self.where = _redact_url(self.url)
+            self.identity = f"firebolt-core:{url_without_credentials(self.url)}/{database or ''}"
+            self.where = url_without_credentials(self.url)
         else:
             self.identity = f"firebolt:{account or ''}/{database or ''}/{engine or ''}"
             self.where = f"account {account!r}" + (f", engine {engine!r}" if engine else "")
@@ -135,8 +124,8 @@ class FireboltWarehouse:
         for secret in (self._client_secret,):
             if secret:
                 text = text.replace(str(secret), "****")
-        if self.url and self.url != _redact_url(self.url):
-            text = text.replace(self.url, _redact_url(self.url))
+        if self.url and self.url != url_without_credentials(self.url):
+            text = text.replace(self.url, url_without_credentials(self.url))
         return text
 
     def _error(self, exc: BaseException, doing: str) -> WarehouseError:

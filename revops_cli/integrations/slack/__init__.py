@@ -12,7 +12,6 @@ The modules:
 - `state.py`: `SlackState`, the SQLite file of seen event ids and pending confirmations;
 - `format.py`: markdown answers -> Slack mrkdwn and Block Kit, within Slack's limits;
 - `credentials.py`: the bot token, signing secret and app token (settings, environment, Secrets Manager);
-- `redaction.py`: the log filter that keeps those out of every log record;
 - `texts.py`: what the bot says on its own (placeholder, help, sorry, ...).
 
 The flow of a mention:
@@ -33,7 +32,8 @@ The flow of a mention:
 
 Errors never end in silence: an answer with ok=False becomes a polite message with the one-line error and
 hint; an unexpected exception becomes "Sorry, something went wrong on my side" in the thread and one log
-line. Tokens and the signing secret are redacted from every log record the process emits (redaction.py).
+line. Tokens and the signing secret are redacted from every log record the process emits, and every post and
+update (the `/revops` repost included) is redacted before it is sent (revops_cli/redaction.py).
 
 slack_bolt, slack_sdk, fastapi and uvicorn are imported inside the functions of this package that need
 them, and boto3 only when a Secrets Manager secret is configured: nothing else in the CLI pays for them,

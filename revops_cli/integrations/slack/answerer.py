@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from revops_cli.integrations.slack import format as fmt
-from revops_cli.integrations.slack.redaction import one_line
+from revops_cli.redaction import one_line, redact_text, redact_value
 from revops_cli.integrations.slack.state import SlackState
 from revops_cli.integrations.slack.texts import CONFIRM_HINT, SORRY_TEXT
 from revops_cli.models import new_id
@@ -53,19 +53,19 @@ class Answerer:
     # -- Web API helpers -----------------------------------------------------
     def post(self, channel: str, text: str, *, thread_ts: str | None = None,
              blocks: list[dict[str, Any]] | None = None) -> str | None:
-        kwargs: dict[str, Any] = {"channel": channel, "text": text or " "}
+        kwargs: dict[str, Any] = {"channel": channel, "text": redact_text(text or " ")}   # every post, the repost too
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
         if blocks:
-            kwargs["blocks"] = blocks
+            kwargs["blocks"] = redact_value(blocks)
         return self.client.chat_postMessage(**kwargs).get("ts")
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None) -> None:
-        self.client.chat_update(channel=channel, ts=ts, text=text or " ", blocks=blocks or [])
+        self.client.chat_update(channel=channel, ts=ts, text=redact_text(text or " "), blocks=redact_value(blocks or []))
 
     def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
         try:
-            kwargs: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+            kwargs: dict[str, Any] = {"channel": channel, "user": user, "text": redact_text(text)}
             if thread_ts:
                 kwargs["thread_ts"] = thread_ts
             self.client.chat_postEphemeral(**kwargs)
@@ -116,7 +116,7 @@ class Answerer:
         messages = fmt.render_messages(markdown, header=job.header, footer=footer)
         if respond is not None:
             for m in messages:
-                respond(text=m["text"], blocks=m["blocks"], response_type="in_channel", replace_original=False)
+                respond(text=redact_text(m["text"]), blocks=redact_value(m["blocks"]), response_type="in_channel", replace_original=False)
             return
         last_ts = None
         for i, m in enumerate(messages):

@@ -25,7 +25,7 @@ from revops_cli.integrations.slack import format as fmt
 from revops_cli.integrations.slack import workers as worker_processes
 from revops_cli.integrations.slack.answerer import Answerer, Job
 from revops_cli.integrations.slack.credentials import SlackCredentials, load_credentials
-from revops_cli.integrations.slack.redaction import install_log_redaction, one_line, redactor
+from revops_cli.redaction import install_log_redaction, one_line, redactor
 from revops_cli.integrations.slack.state import SlackState
 from revops_cli.integrations.slack.texts import ACK_TEXT, HELP_TEXT, RESTART_TEXT, SLASH_ACK_TEXT
 from revops_cli.models import new_id

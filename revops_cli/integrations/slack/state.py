@@ -16,6 +16,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from revops_cli.private_files import secure_sqlite
+
 log = logging.getLogger("revops.slack")
 
 SEEN_TTL_S = 24 * 3600           # event ids are remembered this long (Slack retries within minutes)
@@ -29,16 +31,10 @@ class SlackState:
 
     def __init__(self, path: Path, lru_size: int = 20000):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        new = not self.path.exists()
+        secure_sqlite(self.path)         # pending actions and who asked: 0600 in a 0700 folder
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, timeout=15, isolation_level=None, check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
-        if new:
-            try:
-                self.path.chmod(0o600)
-            except OSError:
-                pass
         with self._lock:
             self._conn.execute("PRAGMA busy_timeout = 15000")
             self._conn.execute("PRAGMA journal_mode = WAL")

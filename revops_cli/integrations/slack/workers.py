@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from revops_cli.integrations.slack.answerer import Answerer, Job
-from revops_cli.integrations.slack.redaction import install_log_redaction, redacting_handler
+from revops_cli.redaction import install_log_redaction, redacting_handler
 from revops_cli.integrations.slack.state import SlackState
 
 WORKER_NICENESS = 10            # answer processes yield the CPU to the process that acks

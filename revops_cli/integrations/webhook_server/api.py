@@ -37,6 +37,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from revops_cli import __version__
 from revops_cli.integrations.webhook_server.queue import Queue, SQLiteQueue, open_queue, utc_now
 from revops_cli.models import AGENTS
+from revops_cli.redaction import redact_value
 
 log = logging.getLogger("revops.webhook_api")
 
@@ -346,6 +347,7 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
         body = {"query": item.query, "source_system": item.source_system, "source_process": item.source_process,
                 "timestamp": item.timestamp.isoformat(), "agent": item.agent,
                 "session_id": item.session_id or new_session_id(), "callback": item.callback}
+        body = redact_value(body)      # only the redacted question is ever stored or sent (redaction.py)
         try:
             if sync_submit:
                 queue.submit(tracking_id, body, queued_at)     # one short SQLite INSERT
@@ -383,6 +385,7 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
             raise ApiError(503, "store_unavailable", "the request store is unavailable") from None
         if rec is None:
             raise ApiError(404, "not_found", "no request with this tracking id")
+        rec, delivery = redact_value(rec), redact_value(delivery)    # rows written before redaction existed
         body = rec["body"]
         return _json(200, {"tracking_id": rec["tracking_id"], "status": rec["status"],
                            "source_system": body.get("source_system"), "source_process": body.get("source_process"),

@@ -26,29 +26,16 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from revops_cli.errors import NotFoundError, UsageError
 from revops_cli.integrations.webhook_server.queue import Store, utc_now
+from revops_cli.redaction import redact_value, url_without_query
 
 DEFAULT_ENDPOINT = "default"
 
 
 def msg_id_for(tracking_id: str) -> str:
     return f"msg_{tracking_id}"
-
-
-def shown_url(url: str) -> str:
-    """The URL without user info, query or fragment: what goes into payloads and the delivery list."""
-    try:
-        p = urlsplit(url)
-        host = p.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        netloc = host + (f":{p.port}" if p.port else "")
-        return urlunsplit((p.scheme, netloc, p.path, "", ""))
-    except ValueError:
-        return "<invalid URL>"
 
 
 _MD = [
@@ -75,14 +62,16 @@ def markdown_to_plain(text: str) -> str:
 
 
 def answer_record(answer: Any) -> dict[str, Any]:
-    """What the store keeps of an Answer (and GET /requests shows)."""
-    return {"response": answer.text, "response_plain": markdown_to_plain(answer.text), "agent": answer.agent,
-            "ok": bool(answer.ok), "error": answer.error, "session_id": answer.session_id, "timestamp": utc_now()[:19] + "Z",
-            "duration_ms": round(float(answer.duration_ms or 0), 2)}
+    """What the store keeps of an Answer (and GET /requests shows), redacted (redaction.py)."""
+    return redact_value({
+        "response": answer.text, "response_plain": markdown_to_plain(answer.text), "agent": answer.agent,
+        "ok": bool(answer.ok), "error": answer.error, "session_id": answer.session_id,
+        "timestamp": utc_now()[:19] + "Z", "duration_ms": round(float(answer.duration_ms or 0), 2)})
 
 
 def outbound_payload(tracking_id: str, body: dict[str, Any], answer: dict[str, Any], url: str) -> dict[str, Any]:
-    return {
+    """The reference payload; redacted (the body and answer already are, except rows stored before)."""
+    return redact_value({
         "tracking_id": tracking_id,
         "source_system": body.get("source_system"),
         "source_process": body.get("source_process"),
@@ -90,8 +79,8 @@ def outbound_payload(tracking_id: str, body: dict[str, Any], answer: dict[str, A
         "ai_response": {"response": answer.get("response"), "response_plain": answer.get("response_plain"),
                         "session_id": answer.get("session_id") or body.get("session_id"),
                         "timestamp": answer.get("timestamp")},
-        "webhook_metadata": {"delivered_at": utc_now()[:19] + "Z", "webhook_url": shown_url(url)},
-    }
+        "webhook_metadata": {"delivered_at": utc_now()[:19] + "Z", "webhook_url": url_without_query(url)},
+    })
 
 
 def _endpoint_key(name: str | None) -> str:
@@ -147,7 +136,7 @@ def _record(store: Store, tracking_id: str, endpoint_name: str, url: str, payloa
         "ON CONFLICT(tracking_id) DO UPDATE SET endpoint=excluded.endpoint, url=excluded.url, "
         "payload=excluded.payload, status=excluded.status, attempts=deliveries.attempts + excluded.attempts, "
         "last_status=excluded.last_status, error=excluded.error, updated_at=excluded.updated_at",
-        (did, tracking_id, endpoint_name, shown_url(url), msg_id_for(tracking_id),
+        (did, tracking_id, endpoint_name, url_without_query(url), msg_id_for(tracking_id),
          json.dumps(payload, ensure_ascii=False, default=str), status, attempts, last_status, error, now, now))
     return store.conn.execute("SELECT id FROM deliveries WHERE tracking_id = ?", (tracking_id,)).fetchone()[0]
 
@@ -245,6 +234,6 @@ def replay(settings: Any, store: Store, ident: str, **overrides: Any) -> Outcome
     url, secret = endpoint(settings, name)
     store.conn.execute("DELETE FROM disabled_endpoints WHERE endpoint = ?", (rec["endpoint"],))
     payload = rec["payload"]
-    payload.setdefault("webhook_metadata", {})["webhook_url"] = shown_url(url)
+    payload.setdefault("webhook_metadata", {})["webhook_url"] = url_without_query(url)
     payload["webhook_metadata"]["delivered_at"] = utc_now()[:19] + "Z"
     return _send(settings, store, rec["tracking_id"], name, payload, url, secret, **overrides)

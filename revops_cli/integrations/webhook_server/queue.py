@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from revops_cli.errors import ConfigError
+from revops_cli.private_files import secure_sqlite
+from revops_cli.redaction import redact_text, redact_value
 
 log = logging.getLogger("revops.queue")
 
@@ -115,8 +117,7 @@ def queue_path(settings: Any) -> Path:
 
 def connect(path: Path) -> sqlite3.Connection:
     """A WAL connection with a busy timeout; autocommit (explicit BEGIN IMMEDIATE for multi-statement writes)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new = not path.exists()
+    secure_sqlite(path)       # questions and answers are business data: 0600 (and so its -wal/-shm) in 0700
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -135,11 +136,7 @@ def connect(path: Path) -> sqlite3.Connection:
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
     conn.execute("PRAGMA synchronous = NORMAL")
-    if new:
-        try:
-            os.chmod(path, 0o600)     # questions and answers are business data
-        except OSError:
-            pass
+    secure_sqlite(path)
     return conn
 
 
@@ -180,12 +177,14 @@ class Store:
 
     # -- requests ------------------------------------------------------------------------------------
     def insert(self, tracking_id: str, body: dict[str, Any], queued_at: str, *, in_queue: bool = True) -> None:
+        body = redact_value(body)      # a no-op for the API's (already redacted) bodies
         self.conn.execute("INSERT INTO requests (tracking_id, body, queued_at, in_queue) VALUES (?, ?, ?, ?)",
                           (tracking_id, json.dumps(body, separators=(",", ":")),
                            queued_at, 1 if in_queue else 0))
 
     def ensure(self, tracking_id: str, body: dict[str, Any], queued_at: str) -> None:
         """Record a request seen first by a worker (SQS on another machine): no-op when known."""
+        body = redact_value(body)
         self.conn.execute("INSERT OR IGNORE INTO requests (tracking_id, body, queued_at, in_queue) VALUES (?, ?, ?, 0)",
                           (tracking_id, json.dumps(body, separators=(",", ":")), queued_at))
 
@@ -206,7 +205,7 @@ class Store:
                    only_from: tuple[str, ...] | None = None) -> None:
         assert status in STATUSES
         sql = "UPDATE requests SET status = ?, updated_at = ?, error = ? WHERE tracking_id = ?"
-        args: list[Any] = [status, utc_now(), error, tracking_id]
+        args: list[Any] = [status, utc_now(), redact_text(error), tracking_id]
         if only_from:
             sql += f" AND status IN ({','.join('?' * len(only_from))})"
             args += list(only_from)
@@ -215,7 +214,7 @@ class Store:
     def store_answer(self, tracking_id: str, answer: dict[str, Any]) -> None:
         self.conn.execute("UPDATE requests SET answer = ?, status = 'answered', updated_at = ?, error = NULL "
                           "WHERE tracking_id = ?",
-                          (json.dumps(answer, ensure_ascii=False, default=str), utc_now(), tracking_id))
+                          (json.dumps(redact_value(answer), ensure_ascii=False, default=str), utc_now(), tracking_id))
 
     def counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT status, count(*) AS n FROM requests GROUP BY status").fetchall()
@@ -241,6 +240,7 @@ class Store:
 
     def apply_snapshot(self, snap: dict[str, Any]) -> bool:
         """Take a worker's snapshot unless this store already has a newer state; True when applied."""
+        snap = redact_value(snap)
         with self.tx() as conn:
             cur = conn.execute("SELECT updated_at FROM requests WHERE tracking_id = ?",
                                (snap["tracking_id"],)).fetchone()
@@ -431,6 +431,7 @@ class SQSQueue:
             return self._client
 
     def submit(self, tracking_id: str, body: dict[str, Any], queued_at: str) -> None:
+        body = redact_value(body)      # the message body is stored by SQS: never a raw secret
         self.store.insert(tracking_id, body, queued_at, in_queue=False)
         try:
             message = {"tracking_id": tracking_id, "queued_at": queued_at, "body": body}
