@@ -4,8 +4,8 @@ Every writer uses these: the conversation log, the webhook queue and status stor
 cache, the CRM outbox, conversation exports, pending actions and key files.
 
 - `private_dir(path)` creates a folder (and its missing parents) 0700; an existing folder is tightened to
-  0700 only with `tighten=True` (the revops home and the folders revops owns, never a folder the user named
-  for an export);
+  0700 only with `tighten=True` (the revops home, `REVOPS_HOME`, is; a folder the user named for an export
+  or a database path is not);
 - `private_file(path)` chmods an existing file to 0600;
 - `create_private(path)` creates an empty file 0600 if it does not exist (before SQLite or DuckDB opens it);
 - `open_private(path, "wb")` opens a file for writing, created 0600 (exports, key files);
@@ -55,7 +55,7 @@ def private_file(path: Path | str) -> None:
 def create_private(path: Path | str) -> Path:
     """Create `path` empty with mode 0600 if it does not exist (its folder 0700 if missing); tighten it if it does."""
     p = Path(path).expanduser()
-    private_dir(p.parent)
+    private_dir(p.parent, tighten=is_revops_home(p.parent))
     try:
         fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         os.close(fd)
@@ -95,6 +95,16 @@ def secure_duckdb(path: Path | str) -> None:
     for f in (p, p.with_name(p.name + ".wal")):
         if f.exists():
             _chmod(f, FILE_MODE)
+
+
+def is_revops_home(path: Path | str) -> bool:
+    """True for the revops user dir (`REVOPS_HOME`, default ~/.revops): revops owns it, so it is tightened."""
+    from revops_cli.config import user_home
+
+    try:
+        return Path(path).expanduser().resolve() == user_home().resolve()
+    except OSError:
+        return False
 
 
 def _chmod(path: Path, mode: int) -> None:

@@ -190,8 +190,8 @@ class Pattern:
 
 
 _B64_40 = r"(?P<val>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
-_CARD = (r"(?<![\w/+-])(?<!\d[.,])(?:[2-6]\d{12,18}|[2-6]\d{3}(?P<sep>[ -])\d{4}(?P=sep)\d{4}(?P=sep)\d{1,4}"
-         r"(?:(?P=sep)\d{1,3})?|3\d{3}(?P<sep2>[ -])\d{6}(?P=sep2)\d{4,5})(?![\w/+-]|[.,]\d)")
+_CARD = (r"(?<![A-Za-z0-9/+-])(?<!\d[.,])(?:[2-6]\d{12,18}|[2-6]\d{3}(?P<sep>[ -])\d{4}(?P=sep)\d{4}(?P=sep)\d{1,4}"
+         r"(?:(?P=sep)\d{1,3})?|3\d{3}(?P<sep2>[ -])\d{6}(?P=sep2)\d{4,5})(?![A-Za-z0-9/+-]|[.,]\d)")
 
 # The pattern table. Order matters: earlier rows win (a later row never matches inside a marker).
 PATTERNS: tuple[Pattern, ...] = (
@@ -213,17 +213,17 @@ PATTERNS: tuple[Pattern, ...] = (
                        r"x-goog-signature|password|passwd|pwd|secret|client_secret|code|auth)=(?P<val>[^&\s#\"'<>]{4,})"),
             _sub_group("val", "url_token")),
     Pattern("aws_access_key", ("akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa", "abia", "acca"),
-            re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}\b"),
+            re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
             _sub_all("aws_access_key")),
     Pattern("slack_token", ("xox", "xapp-"),
-            re.compile(r"\b(?:xoxe\.)?(?:xox[abprse]|xapp)-[A-Za-z0-9-]{6,}"), _sub_all("slack_token")),
-    Pattern("webhook_secret", ("whsec_",), re.compile(r"\bwhsec_[A-Za-z0-9+/=_-]{8,}"), _sub_all("webhook_secret")),
+            re.compile(r"(?<![A-Za-z0-9])(?:xoxe\.)?(?:xox[abprse]|xapp)-[A-Za-z0-9-]{6,}"), _sub_all("slack_token")),
+    Pattern("webhook_secret", ("whsec_",), re.compile(r"(?<![A-Za-z0-9])whsec_[A-Za-z0-9+/=_-]{8,}"), _sub_all("webhook_secret")),
     Pattern("github_token", ("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"),
-            re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"), _sub_all("github_token")),
+            re.compile(r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"), _sub_all("github_token")),
     Pattern("stripe_key", ("sk_live_", "rk_live_", "sk_test_", "rk_test_"),
-            re.compile(r"\b[sr]k_(?:live|test)_[A-Za-z0-9]{10,}"), _sub_all("stripe_key")),
-    Pattern("api_key", ("sk-",), re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}"), _sub_all("api_key")),
-    Pattern("jwt", ("eyj",), re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+            re.compile(r"(?<![A-Za-z0-9])[sr]k_(?:live|test)_[A-Za-z0-9]{10,}"), _sub_all("stripe_key")),
+    Pattern("api_key", ("sk-",), re.compile(r"(?<![A-Za-z0-9])sk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}"), _sub_all("api_key")),
+    Pattern("jwt", ("eyj",), re.compile(r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
             _sub_all("jwt")),
     Pattern("bearer_token", ("bearer",), re.compile(r"(?i)\bBearer\s+(?P<tok>[A-Za-z0-9._~+/=-]{8,})"),
             _sub_group("tok", "bearer_token")),
