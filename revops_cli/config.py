@@ -35,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
         "writable_table": "crm_outbox",   # where the Execution agent records CRM updates
     },
     "tables": {},                    # canonical name -> real table name
-    "backend": "local",              # local | bedrock-agents | bedrock
+    "backend": "local",              # local | bedrock-agents | bedrock | openai
     "as_of": None,                   # the analysis date ("today"); default: the real today
     "cache": {"enabled": True, "ttl_seconds": 3600, "path": None},
     "query": {"row_limit": 10000, "timeout_seconds": 30.0},
@@ -44,6 +44,10 @@ DEFAULTS: dict[str, Any] = {
                 "max_attempts": 4, "retry_mode": "adaptive", "connect_timeout_seconds": 10,
                 "read_timeout_seconds": 300, "aws_profile": None,
                 "agent_names": {}},          # Bedrock agent id or name -> our agent name
+    "openai": {"base_url": "https://api.openai.com/v1", "model": None, "api_key": None,
+               "timeout_seconds": 180.0, "max_attempts": 3, "max_tokens": 2048, "temperature": 0.0,
+               "stream": False},
+    "llm": {"max_tool_calls": 16, "max_total_tokens": 200000},   # per question, bedrock and openai backends
     "search": {"provider": "offline", "url": None, "api_key": None},
     "webhooks": {"url": None, "secret": None, "allow_hosts": [], "endpoints": {},
                  "api_keys": [], "inbound_secret": None, "inbound_tolerance_s": 300, "max_body_bytes": 65536,
@@ -80,6 +84,9 @@ ENV_ALIASES: dict[str, str] = {
     "REVOPS_BEDROCK_AGENT_ID": "bedrock.agent_id",
     "REVOPS_BEDROCK_AGENT_ALIAS_ID": "bedrock.agent_alias_id",
     "REVOPS_BEDROCK_MODEL_ID": "bedrock.model_id",
+    "REVOPS_OPENAI_BASE_URL": "openai.base_url",
+    "REVOPS_OPENAI_MODEL": "openai.model",
+    "REVOPS_OPENAI_API_KEY": "openai.api_key",
 }
 
 # Settings whose value is a free-form mapping (user keys), not a section of known settings.
@@ -321,7 +328,7 @@ tables: {}
 #   opportunities: sfdc_opportunity
 #   calls: gong_calls
 
-backend: local                 # local | bedrock-agents | bedrock
+backend: local                 # local | bedrock-agents | bedrock | openai (docs/llm-backends.md)
 # as_of: 2026-11-24            # pin "today" for reproducible answers
 
 cache:
@@ -337,6 +344,20 @@ query:
 #   agent_id: PVWGKOWSOT
 #   agent_alias_id: TSTALIASID
 #   model_id: anthropic.claude-3-7-sonnet-20250219-v1:0
+
+# --backend openai: any OpenAI-compatible Chat Completions server (OpenAI, Ollama, vLLM, llama.cpp, LM Studio).
+# openai:
+#   base_url: http://localhost:11434/v1   # Ollama; OpenAI: https://api.openai.com/v1 (the default)
+#   model: qwen2.5:7b                     # a model that supports tool calling
+#   api_key: set REVOPS_OPENAI_API_KEY instead (none needed for local servers)
+#   timeout_seconds: 180
+#   max_tokens: 2048                      # per reply; 0 = not sent (OpenAI's reasoning models)
+#   stream: false                         # true: the answer appears as it is written
+
+# The budget of one question for the model-driven backends (bedrock, openai); 0 = no limit.
+# llm:
+#   max_tool_calls: 16
+#   max_total_tokens: 200000
 
 search:
   provider: offline            # offline (company_research table) | http

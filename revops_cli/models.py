@@ -47,7 +47,7 @@ class Request:
     source_process: str | None = None
     params: dict[str, Any] = field(default_factory=dict)   # explicit inputs: {"name": "IXIS"}, {"company": ...}
     confirm: bool = False             # actions run only when True (--yes, a Slack button, ...)
-    backend: str | None = None        # local | bedrock-agents | bedrock; None = config
+    backend: str | None = None        # local | bedrock-agents | bedrock | openai; None = config
     request_id: str = field(default_factory=lambda: new_id("req_"))
 
 

@@ -274,7 +274,8 @@ _SECRET_KEY_WORDS = ("secret", "token", "password", "passwd", "passphrase", "api
                      "client_secret", "private_key", "authorization", "credential")
 _SECRET_KEY_EXACT = ("pwd", "pass", "auth")
 _NOT_SECRET_KEYS = ("max_tokens", "input_tokens", "output_tokens", "total_tokens", "tokens", "token_count",
-                    "token_usage", "secret_name", "secrets_manager_id")
+                    "token_usage", "secret_name", "secrets_manager_id",
+                    "max_total_tokens", "prompt_tokens", "completion_tokens")      # counts (llm.*, OpenAI usage)
 
 # Texts with none of these words (and no long run of digits or a 40-character word) cannot match any row.
 _LONG_RUN = re.compile(r"\d[\d -]{11,}\d|[A-Za-z0-9/+]{40}")

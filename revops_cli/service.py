@@ -1,7 +1,8 @@
 """The one entry every channel calls: `ask(request) -> Answer`.
 
 CLI commands, cron reports, the Slack bot and the webhook workers all build a `Request` and call this.
-It picks the backend (local orchestrator, deployed Bedrock agents, or a Bedrock model driving our tools),
+It picks the backend (local orchestrator, deployed Bedrock agents, or a model on Bedrock or an
+OpenAI-compatible server driving our tools),
 restores the session's context, answers, and writes the conversation log. Failures the user can fix come
 back as an Answer with ok=False and a one-line error (and the CLI exits non-zero).
 """
@@ -43,7 +44,7 @@ def open_log(settings: Settings):
 def ask(request: Request, settings: Settings | None = None, *, mode: str = "online", warehouse: Any = None,
         log: Any = "default", on_text: Callable[[str | None], None] | None = None) -> Answer:
     """Answer one request. `mode`: online | refresh | offline (result cache only). `on_text`: called with
-    each piece of answer text as a streaming backend (bedrock-agents) receives it; None = start over."""
+    each piece of answer text as a streaming backend (bedrock-agents, openai with openai.stream) receives it; None = start over."""
     settings = settings or load_settings()
     started = time.perf_counter()
     started_wall = time.time()
@@ -99,10 +100,10 @@ def _run_backend(backend: str, request: Request, settings: Settings, warehouse: 
             with cache.batch():
                 return Manager().handle(ctx, request.text, request.agent, request.params)
         return Manager().handle(ctx, request.text, request.agent, request.params)
-    if backend in ("bedrock-agents", "bedrock"):
-        from revops_cli.agents.backends import run as run_bedrock
+    if backend in ("bedrock-agents", "bedrock", "openai"):
+        from revops_cli.agents.backends import run as run_llm
 
-        return run_bedrock(backend, ctx)
+        return run_llm(backend, ctx)
     from revops_cli.errors import ConfigError
 
-    raise ConfigError(f"unknown backend {backend!r}", "use local, bedrock-agents or bedrock")
+    raise ConfigError(f"unknown backend {backend!r}", "use local, bedrock-agents, bedrock or openai")

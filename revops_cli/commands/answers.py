@@ -17,7 +17,7 @@ from revops_cli.output import AnswerFormat, MarkdownStream, stdout_is_tty
 SessionOpt = Annotated[Optional[str], typer.Option("--session", "-s", help="Keep context across questions under this name.")]
 ContinueOpt = Annotated[bool, typer.Option("--continue", "-c", help="Continue the last CLI session.")]
 BackendOpt = Annotated[Optional[str], typer.Option("--backend", "-b",
-                                                   help="local (default), bedrock-agents, or bedrock.")]
+                                                   help="local (default), bedrock-agents, bedrock, or openai.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Run the actions; without it they are a dry run.")]
 
 
@@ -43,7 +43,7 @@ def run_request(ctx: typer.Context, text: str, *, agent: str | None = None, para
         user = None
     request = Request(text=text, agent=agent, params=params or {}, session_id=session_id, channel="cli",
                       user=user, confirm=confirm, backend=backend)
-    # In a terminal, a streaming backend (bedrock-agents) shows the answer as it arrives.
+    # In a terminal, a streaming backend (bedrock-agents, openai with openai.stream) shows the answer as it arrives.
     stream = MarkdownStream() if fmt == AnswerFormat.text and stdout_is_tty() else None
     try:
         answer = service.ask(request, settings, mode=cli.mode(offline, refresh), log=log, on_text=stream)

@@ -71,7 +71,11 @@ def show(
              f"- **When:** {rec['started_at']} ({rec.get('duration_ms') or 0:.0f} ms)",
              f"- **Channel:** {rec['channel']}  **User:** {rec.get('user') or '-'}  **Session:** {rec.get('session_id') or '-'}",
              f"- **Agent:** {rec.get('agent')}  **Backend:** {rec.get('backend')}  **Status:** {'ok' if rec.get('ok') else 'error: ' + str(rec.get('error'))}",
-             f"- **Question:** {rec.get('query')}", "", "## Steps", ""]
+             f"- **Question:** {rec.get('query')}"]
+    usage = usage_line(rec.get("steps") or [])
+    if usage:
+        lines.append(f"- **Model usage:** {usage}")
+    lines += ["", "## Steps", ""]
     for i, s in enumerate(rec.get("steps") or [], 1):
         extra = []
         if s.get("sql_pattern"):
@@ -86,6 +90,19 @@ def show(
                      f"{s.get('detail') or ''}{status}")
     lines += ["", "## Answer", "", str(rec.get("response") or "")]
     render_markdown("\n".join(lines))
+
+
+def usage_line(steps: list[dict]) -> str | None:
+    """What a model-driven backend (bedrock, openai) spent, from the trace's `usage` step."""
+    step = next((s for s in reversed(steps) if s.get("kind") == "note" and s.get("name") == "usage"), None)
+    if step is None:
+        return None
+    p = step.get("params") or {}
+    line = (f"{p.get('turns', 0)} model turns, {p.get('tool_calls', 0)} tool calls, "
+            f"{p.get('input_tokens', 0)} prompt / {p.get('output_tokens', 0)} completion tokens")
+    limits = [f"{p[k]} {label}" for k, label in (("max_tool_calls", "tool calls"), ("max_total_tokens", "tokens"))
+              if p.get(k)]
+    return line + (f" (budget: {', '.join(limits)})" if limits else "")
 
 
 def export_conversations(
