@@ -178,6 +178,29 @@ def _phrase_repl(m: re.Match) -> tuple[str, str]:
     return whole[: start - s0] + MARK.format(kind) + whole[end - s0:], kind
 
 
+class LazyRegex:
+    """A regular expression compiled on first use: importing this module (config does, for every command)
+    stays cheap; the table is compiled the first time something is redacted."""
+
+    __slots__ = ("source", "flags", "_compiled")
+
+    def __init__(self, source: str, flags: int = 0):
+        self.source, self.flags = source, flags
+        self._compiled: re.Pattern | None = None
+
+    @property
+    def compiled(self) -> re.Pattern:
+        if self._compiled is None:
+            self._compiled = re.compile(self.source, self.flags)
+        return self._compiled
+
+    def search(self, text: str) -> re.Match | None:
+        return self.compiled.search(text)
+
+    def sub(self, repl: Any, text: str) -> str:
+        return self.compiled.sub(repl, text)
+
+
 @dataclass(frozen=True)
 class Pattern:
     """One row of the pattern table: the kind it reports, a few lower-case words one of which must be in the
@@ -185,7 +208,7 @@ class Pattern:
 
     kind: str
     triggers: tuple[str, ...] | None
-    regex: re.Pattern
+    regex: "LazyRegex"
     replace: Replacement
 
 
@@ -196,67 +219,67 @@ _CARD = (r"(?<![A-Za-z0-9/+-])(?<!\d[.,])(?:[2-6]\d{12,18}|[2-6]\d{3}(?P<sep>[ -
 # The pattern table. Order matters: earlier rows win (a later row never matches inside a marker).
 PATTERNS: tuple[Pattern, ...] = (
     Pattern("private_key", ("private key",),
-            re.compile(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)", re.S),
+            LazyRegex(r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)", re.S),
             _sub_all("private_key")),
     Pattern("system_prompt", ("<instructions", "<system"),
-            re.compile(r"<(instructions|system|system_prompt)>.*?(?:</\1>|\Z)", re.S | re.I), _sub_all("system_prompt")),
+            LazyRegex(r"<(instructions|system|system_prompt)>.*?(?:</\1>|\Z)", re.S | re.I), _sub_all("system_prompt")),
     Pattern("slack_webhook_url", ("hooks.slack.com",),
-            re.compile(r"https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+"),
+            LazyRegex(r"https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+"),
             _sub_all("slack_webhook_url")),
     # scheme://user:pass@host -> scheme://user:[REDACTED:password]@host
-    Pattern("password", ("://",), re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:(?P<pw>[^\s@/]+)@"),
+    Pattern("password", ("://",), LazyRegex(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]+:(?P<pw>[^\s@/]+)@"),
             _sub_group("pw", "password")),
     # Token-like query parameters: ?token=…, &X-Amz-Signature=…, ?sig=…
     Pattern("url_token", ("=",),
-            re.compile(r"(?i)[?&;](?P<key>access_token|refresh_token|id_token|token|auth_token|api_key|apikey|"
+            LazyRegex(r"(?i)[?&;](?P<key>access_token|refresh_token|id_token|token|auth_token|api_key|apikey|"
                        r"api-key|key|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|"
                        r"x-goog-signature|password|passwd|pwd|secret|client_secret|code|auth)=(?P<val>[^&\s#\"'<>]{4,})"),
             _sub_group("val", "url_token")),
     Pattern("aws_access_key", ("akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa", "abia", "acca"),
-            re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+            LazyRegex(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
             _sub_all("aws_access_key")),
     Pattern("slack_token", ("xox", "xapp-"),
-            re.compile(r"(?<![A-Za-z0-9])(?:xoxe\.)?(?:xox[abprse]|xapp)-[A-Za-z0-9-]{6,}"), _sub_all("slack_token")),
-    Pattern("webhook_secret", ("whsec_",), re.compile(r"(?<![A-Za-z0-9])whsec_[A-Za-z0-9+/=_-]{8,}"), _sub_all("webhook_secret")),
+            LazyRegex(r"(?<![A-Za-z0-9])(?:xoxe\.)?(?:xox[abprse]|xapp)-[A-Za-z0-9-]{6,}"), _sub_all("slack_token")),
+    Pattern("webhook_secret", ("whsec_",), LazyRegex(r"(?<![A-Za-z0-9])whsec_[A-Za-z0-9+/=_-]{8,}"), _sub_all("webhook_secret")),
     Pattern("github_token", ("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"),
-            re.compile(r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"), _sub_all("github_token")),
+            LazyRegex(r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"), _sub_all("github_token")),
     Pattern("stripe_key", ("sk_live_", "rk_live_", "sk_test_", "rk_test_"),
-            re.compile(r"(?<![A-Za-z0-9])[sr]k_(?:live|test)_[A-Za-z0-9]{10,}"), _sub_all("stripe_key")),
-    Pattern("api_key", ("sk-",), re.compile(r"(?<![A-Za-z0-9])sk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}"), _sub_all("api_key")),
-    Pattern("jwt", ("eyj",), re.compile(r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+            LazyRegex(r"(?<![A-Za-z0-9])[sr]k_(?:live|test)_[A-Za-z0-9]{10,}"), _sub_all("stripe_key")),
+    Pattern("api_key", ("sk-",), LazyRegex(r"(?<![A-Za-z0-9])sk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}"), _sub_all("api_key")),
+    Pattern("jwt", ("eyj",), LazyRegex(r"(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
             _sub_all("jwt")),
-    Pattern("bearer_token", ("bearer",), re.compile(r"(?i)\bBearer\s+(?P<tok>[A-Za-z0-9._~+/=-]{8,})"),
+    Pattern("bearer_token", ("bearer",), LazyRegex(r"(?i)\bBearer\s+(?P<tok>[A-Za-z0-9._~+/=-]{8,})"),
             _sub_group("tok", "bearer_token")),
     Pattern("basic_auth", ("basic",),
-            re.compile(r"(?i)\bAuthorization[\"']?\s*[:=]\s*[\"']?Basic\s+(?P<tok>[A-Za-z0-9+/=]{8,})"),
+            LazyRegex(r"(?i)\bAuthorization[\"']?\s*[:=]\s*[\"']?Basic\s+(?P<tok>[A-Za-z0-9+/=]{8,})"),
             _sub_group("tok", "basic_auth")),
     Pattern("bearer_token", ("authorization",),
-            re.compile(r"(?i)\bAuthorization[\"']?\s*[:=]\s*[\"']?(?:[A-Za-z0-9-]+\s+)?(?P<tok>[^\s\"',;]{8,})"),
+            LazyRegex(r"(?i)\bAuthorization[\"']?\s*[:=]\s*[\"']?(?:[A-Za-z0-9-]+\s+)?(?P<tok>[^\s\"',;]{8,})"),
             _sub_group("tok", "bearer_token")),
     # An AWS secret access key after its name, as code or prose: "aws_secret_access_key=…",
     # "aws secret is …", "secret access key = …", "my AWS secret key: …".
     Pattern("aws_secret_key", ("secret",),
-            re.compile(r"(?i)\b(?:aws[\s_-]*)?secret(?:[\s_-]*access)?(?:[\s_-]*key)?(?:[\s_-]*id)?[\"']?"
+            LazyRegex(r"(?i)\b(?:aws[\s_-]*)?secret(?:[\s_-]*access)?(?:[\s_-]*key)?(?:[\s_-]*id)?[\"']?"
                        r"(?:\s+(?:is|was)\b\s*:?|\s*[:=])\s*[\"']?" + _B64_40),
             _sub_group("val", "aws_secret_key")),
     # key=value / key: value where the key names a secret (client_secret=..., "api_key": "...").
     Pattern("secret", ("secret", "token", "passw", "pwd", "api_key", "api-key", "apikey", "passphrase"),
-            re.compile(r"(?i)\b(?P<key>[a-z0-9_.-]*(?:secret|token|passwd|password|passphrase|pwd|api[_-]?key|apikey))"
+            LazyRegex(r"(?i)\b(?P<key>[a-z0-9_.-]*(?:secret|token|passwd|password|passphrase|pwd|api[_-]?key|apikey))"
                        r"[\"']?\s*[:=]\s*[\"']?(?P<val>" + _SECRET_VALUE + r"{6,})"),
             _sub_group("val", lambda m: kind_for_key(m.group("key")))),
     # Prose: "my password is hunter2", "pwd: x", "the api key is abc123…", "token was …".
     Pattern("password", ("pass", "pwd", "secret", "token", "api key", "api-key", "apikey", "access key"),
-            re.compile(r"(?i)\b(?P<pkey>pass(?:word|wd|phrase|code)|pwd|secret(?:\s+key)?|api[\s_-]?key|"
+            LazyRegex(r"(?i)\b(?P<pkey>pass(?:word|wd|phrase|code)|pwd|secret(?:\s+key)?|api[\s_-]?key|"
                        r"(?:access\s+)?token|access\s+key)"
                        r"(?P<sep>\s+(?:is|was)\b\s*:?|\s*[:=])\s*[\"'`]?"
                        r"(?P<val>[^\s\"'`<>]{2,}[^\s\"'`<>.,;:!?)\]])"),
             _phrase_repl),
     # Any other 40-character base64 value with upper, lower case and a digit: an AWS secret without a name.
     Pattern("aws_secret_key", None,
-            re.compile(r"(?<![A-Za-z0-9/+_-])(?P<val>(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}[A-Z])"
+            LazyRegex(r"(?<![A-Za-z0-9/+_-])(?P<val>(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}[A-Z])"
                        r"(?=[A-Za-z0-9/+]{0,39}[0-9])[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=_-])"),
             _sub_group("val", "aws_secret_key")),
-    Pattern("card_number", None, re.compile(_CARD), _sub_all("card_number", _is_card)),
+    Pattern("card_number", None, LazyRegex(_CARD), _sub_all("card_number", _is_card)),
 )
 
 _PROMPT_START = re.compile(r"^\s*(?:you are|you're|as an ai|system prompt|system:)", re.I)

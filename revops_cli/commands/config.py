@@ -24,8 +24,11 @@ def init(
     target = (user_home() if user else Path.cwd()) / CONFIG_FILENAME
     if target.exists() and not force:
         raise UsageError(f"{target} already exists", "use --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(INIT_TEMPLATE, encoding="utf-8")
+    from revops_cli.private_files import open_private, private_dir
+
+    private_dir(target.parent, tighten=user)     # settings may hold secrets: 0600 (and 0700 for the user dir)
+    with open_private(target, "w") as f:
+        f.write(INIT_TEMPLATE)
     print(f"wrote {target}")
 
 

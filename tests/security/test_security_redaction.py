@@ -309,42 +309,58 @@ def test_sqs_message_bodies_hold_no_secret(demo_db, settings_for, monkeypatch):
 
 
 # ------------------------------------------------------------------------------------------------ Slack
+def _slack_command(http, signing: str, fields: dict[str, str]):
+    from urllib.parse import urlencode
+
+    from slack_sdk.signature import SignatureVerifier
+
+    body = urlencode(fields)
+    ts = str(int(time.time()))
+    sig = SignatureVerifier(signing).generate_signature(timestamp=ts, body=body)
+    return http.post("/slack/events", content=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig})
+
+
 @pytest.mark.parametrize("demo_db", [42], indirect=True)
-def test_slack_posts_and_the_revops_repost_hold_no_secret(demo_db, settings_for, revops_home):
+@pytest.mark.parametrize("member", [True, False], ids=["repost-in-channel", "response-url"])
+def test_slack_posts_and_the_revops_repost_hold_no_secret(demo_db, settings_for, revops_home, member):
+    """/revops reposts the question in the channel (chat.postMessage, then chat.update with the answer); where
+    the bot is not a member it answers through the response_url instead. Neither may carry a secret."""
     from fastapi.testclient import TestClient
 
     from fakes.slack_api import SlackAPIFake
+    from fakes.webhook_receiver import WebhookReceiver
     from revops_cli.integrations.slack.serve import create_http_app
-    from slack_sdk.signature import SignatureVerifier
-    from urllib.parse import urlencode
 
     token = "xoxb-" + _pick(string.digits, 12) + "-" + _pick(ALNUM, 24)
     signing = _pick("0123456789abcdef", 32)
-    fake = SlackAPIFake(token=token, bot_user_id="UBOT0001").start()
+    fake = SlackAPIFake(token=token, bot_user_id="UBOT0001", strict_channels=not member).start()
+    kinds = sorted(PLANTED)
     try:
-        s = settings_for(demo_db, REVOPS_SLACK_BOT_TOKEN=token, REVOPS_SLACK_SIGNING_SECRET=signing,
-                         REVOPS_SLACK__API_URL=fake.base_url, REVOPS_SLACK__WORKER_MODE="thread")
-        with TestClient(create_http_app(s)) as http:
-            def send(fields: dict[str, str]):
-                body = urlencode(fields)
-                ts = str(int(time.time()))
-                sig = SignatureVerifier(signing).generate_signature(timestamp=ts, body=body)
-                return http.post("/slack/events", content=body, headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig})
-
-            kinds = sorted(PLANTED)
-            for i, kind in enumerate(kinds):
-                r = send({"command": "/revops", "text": question(kind), "user_id": "U0SARAH01", "user_name": "sarah",
-                          "channel_id": "C0DEALDESK", "channel_name": "deal-desk", "team_id": "T0001",
-                          "response_url": fake.root_url + f"respond/{i}", "trigger_id": f"1.2.{i}"})
-                assert r.status_code == 200
-                assert_clean(r.text, "the /revops ack")
-            assert fake.wait_for_calls("chat.update", len(kinds), 120)
-        reposts = fake.calls_to("chat.postMessage")
-        assert len(reposts) >= len(kinds) and all("asked" in c.args.get("text", "") for c in reposts[:len(kinds)])
-        for c in fake.calls:
-            assert_clean(json.dumps(c.args), f"Slack {c.method}")
+        with WebhookReceiver(path="/respond") as responses:
+            s = settings_for(demo_db, REVOPS_SLACK_BOT_TOKEN=token, REVOPS_SLACK_SIGNING_SECRET=signing,
+                             REVOPS_SLACK__API_URL=fake.base_url, REVOPS_SLACK__WORKER_MODE="thread")
+            with TestClient(create_http_app(s)) as http:
+                for i, kind in enumerate(kinds):
+                    r = _slack_command(http, signing, {
+                        "command": "/revops", "text": question(kind), "user_id": "U0SARAH01", "user_name": "sarah",
+                        "channel_id": "C0DEALDESK", "channel_name": "deal-desk", "team_id": "T0001",
+                        "response_url": responses.url, "trigger_id": f"1.2.{i}"})
+                    assert r.status_code == 200
+                    assert_clean(r.text, "the /revops ack")
+                if member:
+                    assert fake.wait_for_calls("chat.update", len(kinds), 120)
+                else:
+                    assert responses.wait_for(len(kinds), 120)
+            sent = [json.dumps(c.args) for c in fake.calls] + [r.body.decode() for r in responses.requests]
+        if member:
+            reposts = fake.calls_to("chat.postMessage")
+            assert len(reposts) == len(kinds) and all("asked" in c.args.get("text", "") for c in reposts)
+        else:
+            assert len(responses.requests) == len(kinds) and all(b'asked' in r.body for r in responses.requests)
+        assert sum("[REDACTED:" in blob for blob in sent) >= len(kinds)
+        for blob in sent:
+            assert_clean(blob, "a Slack post")
         assert_private(revops_home / "slack.db", Path(f"{revops_home / 'slack.db'}-wal"))
     finally:
         fake.stop()
