@@ -183,3 +183,22 @@ def test_missing_model_id(capsys, bedrock_env, monkeypatch):
     monkeypatch.setenv("REVOPS_BEDROCK_MODEL_ID", "")
     r = run(capsys, "ask", "Q4 revenue?", "--backend", "bedrock")
     assert r.code == 3 and r.err.splitlines()[0] == "Error: bedrock.model_id not set for the bedrock backend"
+
+
+def test_question_budget_is_shared_with_the_openai_backend(capsys, bedrock_env, monkeypatch):
+    """The loop is model_loop.py's for both backends: llm.max_tool_calls stops a Bedrock model too."""
+    monkeypatch.setenv("REVOPS_LLM__MAX_TOOL_CALLS", "2")
+    fake = fb.FakeConverseClient([
+        fb.converse_response([fb.tool_use("a", "run_sql", {"sql": "SELECT 1 AS one"})], "tool_use"),
+        fb.converse_response([fb.tool_use("b", "run_sql", {"sql": "SELECT 2 AS two"}),
+                              fb.tool_use("c", "run_sql", {"sql": "SELECT 3 AS three"})], "tool_use"),
+    ])
+    bc.set_client_factory(fb.factory(converse=fake))
+    r = run(capsys, "ask", "count things", "--backend", "bedrock", "-f", "json")
+    assert r.code == 8 and len(fake.calls) == 2
+    out = r.json()
+    assert out["error"].startswith("the model hit the question's budget of 2 tool calls (llm.max_tool_calls)")
+    ran = [s["params"]["sql"] for s in out["trace"] if s["kind"] == "tool" and s["name"] == "run_sql"]
+    assert ran == ["SELECT 1 AS one"]                 # the turn that would pass the budget runs none of its calls
+    usage = next(s for s in out["trace"] if s["name"] == "usage")
+    assert usage["params"]["turns"] == 2 and usage["params"]["tool_calls"] == 1

@@ -336,3 +336,24 @@ def test_init_and_config_show_know_openai(capsys, revops_home, tmp_path):
     (tmp_path / "revops.yaml").write_text("openai:\n  api_key: sk-file-key-0123456789\n")
     r = run(capsys, "config", "show", "-f", "json")
     assert r.json()["settings"]["openai"]["api_key"] == "****6789" and "sk-file-key" not in r.out
+
+
+def test_streamed_answer_reaches_the_channel_as_it_arrives(openai_env):
+    from revops_cli import service
+    from revops_cli.config import load_settings
+    from revops_cli.models import Request
+
+    pieces: list[str | None] = []
+    with ChatCompletionsFake([reply("Looking it up.", tool_calls=[tool_call("a", "run_sql", {"sql": "SELECT 1 AS one"})]),
+                              reply("**One** is one, from the warehouse.")]) as api:
+        openai_env(api, REVOPS_OPENAI__STREAM="true")
+        answer = service.ask(Request(text="what is one?", backend="openai"), load_settings(), on_text=pieces.append)
+        assert api.requests[0].json["stream"] is True
+        assert api.requests[0].json["stream_options"] == {"include_usage": True}
+    assert answer.ok, answer.error
+    # the tool turn's preamble is shown, then withdrawn (None); the answer then arrives in several pieces
+    cut = pieces.index(None)
+    assert "".join(pieces[:cut]) == "Looking it up."
+    assert "".join(pieces[cut + 1:]) == "**One** is one, from the warehouse." and len(pieces) - cut - 1 > 1
+    assert answer.text == "**One** is one, from the warehouse.\n"
+    assert answer.data["usage"] == {"prompt_tokens": 200, "completion_tokens": 40, "total_tokens": 240}
