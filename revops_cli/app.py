@@ -1,6 +1,6 @@
 """The `revops` command: global options, command registration, and one-line errors.
 
-Heavy libraries (duckdb, boto3, fastapi, slack) are imported inside the commands that need them,
+Heavy libraries (duckdb, boto3, fastapi, slack, mcp) are imported inside the commands that need them,
 so `revops --help` stays fast.
 """
 
@@ -20,6 +20,7 @@ from revops_cli.commands import config as config_cmd
 from revops_cli.commands import conversations as conversations_cmd
 from revops_cli.commands import data as data_cmd
 from revops_cli.commands import demo as demo_cmd
+from revops_cli.commands import mcp as mcp_cmd
 from revops_cli.commands import report as report_cmd
 from revops_cli.commands import slack as slack_cmd
 from revops_cli.commands import webhook as webhook_cmd
@@ -72,6 +73,7 @@ app.add_typer(report_cmd.app, name="report")
 app.command("serve-webhook")(webhook_cmd.serve_webhook)
 app.command("worker")(webhook_cmd.worker)
 app.command("serve-slack")(slack_cmd.serve_slack)
+app.command("serve-mcp")(mcp_cmd.serve_mcp)
 app.add_typer(webhook_cmd.app, name="webhook")
 app.add_typer(cache_cmd.app, name="cache")
 app.add_typer(config_cmd.app, name="config")

@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
               "secrets_manager_id": None, "allowed_channels": [], "allowed_users": [],
               "workers": 2, "worker_mode": "process", "command": "revops", "state_path": None},
     "conversations": {"enabled": True, "path": None},
+    "mcp": {"host": "127.0.0.1", "port": 8765, "path": "/mcp",   # `revops serve-mcp --http` (docs/mcp.md)
+            "token": None,                 # bearer token; required when --host is not a loopback address
+            "recent_conversations": 20},   # how many the revops://conversations/recent resource lists
     "queue": {"kind": "sqlite", "path": None, "sqs_queue_url": None, "sqs_status_queue_url": None, "visibility_timeout": 300, "max_receives": 5,
               "retry_delay_s": 10},
 }
@@ -81,6 +84,7 @@ ENV_ALIASES: dict[str, str] = {
     "REVOPS_SLACK_SIGNING_SECRET": "slack.signing_secret",
     "REVOPS_SLACK_APP_TOKEN": "slack.app_token",
     "REVOPS_SEARCH_API_KEY": "search.api_key",
+    "REVOPS_MCP_TOKEN": "mcp.token",
     "REVOPS_BEDROCK_AGENT_ID": "bedrock.agent_id",
     "REVOPS_BEDROCK_AGENT_ALIAS_ID": "bedrock.agent_alias_id",
     "REVOPS_BEDROCK_MODEL_ID": "bedrock.model_id",
@@ -373,6 +377,13 @@ webhooks:
 
 conversations:
   enabled: true                # log every answer to <home>/conversations.db
+
+mcp:                           # `revops serve-mcp` for Claude Desktop, Cursor, ... (docs/mcp.md)
+  host: 127.0.0.1              # --http only; beyond loopback a bearer token is required
+  port: 8765
+  path: /mcp
+  # token: set REVOPS_MCP_TOKEN instead   # clients send Authorization: Bearer <token>
+  recent_conversations: 20     # listed by the revops://conversations/recent resource
 
 profiles:
   prod:

@@ -42,9 +42,12 @@ def open_log(settings: Settings):
 
 
 def ask(request: Request, settings: Settings | None = None, *, mode: str = "online", warehouse: Any = None,
-        log: Any = "default", on_text: Callable[[str | None], None] | None = None) -> Answer:
+        log: Any = "default", on_text: Callable[[str | None], None] | None = None,
+        handler: Callable[[Any], Answer] | None = None) -> Answer:
     """Answer one request. `mode`: online | refresh | offline (result cache only). `on_text`: called with
-    each piece of answer text as a streaming backend (bedrock-agents, openai with openai.stream) receives it; None = start over."""
+    each piece of answer text as a streaming backend (bedrock-agents, openai with openai.stream) receives it; None = start over.
+    `handler`: a channel's direct tool call (the MCP server's run_pattern and query_sql), called with the
+    AgentContext in place of the backend: same warehouse, cache, trace, errors and conversation log."""
     settings = settings or load_settings()
     started = time.perf_counter()
     started_wall = time.time()
@@ -60,7 +63,7 @@ def ask(request: Request, settings: Settings | None = None, *, mode: str = "onli
 
             warehouse = open_warehouse(settings, mode=mode)
         session = session_context(log, request.session_id)
-        answer = _run_backend(backend, request, settings, warehouse, trace, session, on_text)
+        answer = _run_backend(backend, request, settings, warehouse, trace, session, on_text, handler)
     except RevopsError as exc:
         answer = Answer(agent="manager", text=f"**Sorry:** {exc.message}." + (f" {exc.hint}." if exc.hint else ""),
                         trace=trace, ok=False, error=exc.one_line(),
@@ -87,11 +90,18 @@ def _error_step(exc: RevopsError):
 
 
 def _run_backend(backend: str, request: Request, settings: Settings, warehouse: Any, trace: Trace,
-                 session: dict[str, Any], on_text: Callable[[str | None], None] | None = None) -> Answer:
+                 session: dict[str, Any], on_text: Callable[[str | None], None] | None = None,
+                 handler: Callable[[Any], Answer] | None = None) -> Answer:
     from revops_cli.agents.base import AgentContext
 
     ctx = AgentContext(settings=settings, warehouse=warehouse, trace=trace, request=request, session=session,
                        on_text=on_text)
+    if handler is not None:
+        cache = getattr(warehouse, "cache", None)
+        if cache is not None:
+            with cache.batch():
+                return handler(ctx)
+        return handler(ctx)
     if backend == "local":
         from revops_cli.agents.manager import Manager
 

@@ -30,7 +30,7 @@ def test_help_imports_no_heavy_libraries():
     code = ("import sys; from revops_cli.app import main\n"
             "try: main(['--help'])\nexcept SystemExit: pass\n"
             "heavy = [m for m in ('duckdb', 'boto3', 'botocore', 'fastapi', 'slack_sdk', 'slack_bolt', 'sqlglot', "
-            "'firebolt', 'pydantic', 'openai', 'httpx2') if m in sys.modules]\n"
+            "'firebolt', 'pydantic', 'openai', 'httpx2', 'mcp', 'mcp_types', 'starlette', 'uvicorn') if m in sys.modules]\n"
             "print(heavy, file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stderr.strip().endswith("[]"), proc.stderr

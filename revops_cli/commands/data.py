@@ -37,10 +37,7 @@ def patterns(ctx: typer.Context, fmt: TableFormatOpt = TableFormat.table) -> Non
         params = ", ".join(f"{n}{'' if prm.required else '?'}:{prm.type}" for n, prm in p.params.items())
         rows.append((p.name, params, p.description))
     if fmt == TableFormat.json:
-        echo_json([{"name": p.name, "description": p.description, "examples": p.examples,
-                    "params": {n: {"type": prm.type, "required": prm.required, "default": prm.default,
-                                   "description": prm.description} for n, prm in p.params.items()},
-                    "path": str(p.path)} for p in catalog])
+        echo_json([p.to_dict() for p in catalog])
     elif fmt == TableFormat.markdown:
         print(markdown_table(["pattern", "parameters", "description"], rows))
     elif fmt == TableFormat.csv:

@@ -265,6 +265,16 @@ class Pattern:
     def builtin(self) -> bool:
         return self.path.parent == PACKAGE_DIR
 
+    def to_dict(self) -> dict[str, Any]:
+        """The pattern as `revops data patterns -f json` and the MCP list_patterns tool show it."""
+        from revops_cli.models import jsonable
+
+        return {"name": self.name, "description": self.description, "examples": list(self.examples),
+                "params": {n: {"type": p.type, "required": p.required, "default": jsonable(p.default),
+                               "description": p.description, "choices": p.choices,
+                               "example": jsonable(p.example)} for n, p in self.params.items()},
+                "path": str(self.path)}
+
     def params_hint(self) -> str:
         if not self.params:
             return f"pattern {self.name} takes no parameters"
