@@ -182,8 +182,10 @@ def main() -> None:
         ("webhook", lambda m: m.run(args.quick)),
         ("slack", lambda m: m.run(args.quick)),
         ("reports_scale_1000", lambda m: m.run(args.quick, warehouse(1000 if not args.skip_large else 1))),
+        ("mcp", lambda m: m.run(args.quick, small, home)),
     ):
-        module = {"webhook": "webhook_load", "slack": "slack_ack", "reports_scale_1000": "reports"}[name]
+        module = {"webhook": "webhook_load", "slack": "slack_ack", "reports_scale_1000": "reports",
+                  "mcp": "mcp_server"}[name]
         try:
             results[name] = call(__import__(module))
             print(f"{name}: {json.dumps(results[name], default=str)[:600]}")
