@@ -164,6 +164,21 @@ def test_tool_errors_go_back_to_the_model(capsys, openai_env):
     assert failed == [("run_sql_pattern", "data"), ("run_sql", "data"), ("deal_analysis", "deal_analysis")]
 
 
+def test_servers_that_bend_the_format(capsys, openai_env):
+    """Arguments sent as an object, a tool call without an id, `stop` as the finish reason of a tool turn."""
+    call = {"type": "function", "function": {"name": "run_sql", "arguments": {"sql": "SELECT 7 AS seven"}}}
+    with ChatCompletionsFake([reply(tool_calls=[call], finish_reason="stop"), reply("Seven.")]) as api:
+        openai_env(api)
+        r = run(capsys, "ask", "what is seven?", "--backend", "openai", "-f", "json")
+        assert r.code == 0, r.err
+        sent = api.requests[1].json["messages"]
+        result = api.tool_messages(1)[0]
+    assistant = sent[2]
+    assert assistant["tool_calls"][0]["id"] == result["tool_call_id"] == "call_1_1"
+    assert json.loads(assistant["tool_calls"][0]["function"]["arguments"]) == {"sql": "SELECT 7 AS seven"}
+    assert result["content"]["rows"] == [{"seven": 7}]
+
+
 def test_actions_are_only_proposed(capsys, openai_env, monkeypatch):
     from fakes.webhook_receiver import WebhookReceiver
 

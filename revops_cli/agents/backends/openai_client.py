@@ -19,6 +19,7 @@ refuses to start without one.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -161,13 +162,20 @@ def _usage(usage: Any) -> dict[str, int]:
     return {k: v for k, v in raw.items() if isinstance(v, int) and not isinstance(v, bool)}
 
 
+def _arguments(value: Any) -> str:
+    """A tool call's arguments as JSON text; some local servers send an object where the API has a string."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def _read_completion(response: Any) -> ChatReply:
     choices = getattr(response, "choices", None) or []
     if not choices:
         raise OpenAIBackendError("the server sent a completion with no choices", "check openai.base_url and the model")
     choice = choices[0]
     message = choice.message
-    calls = [{"id": tc.id or "", "name": tc.function.name or "", "arguments": tc.function.arguments or ""}
+    calls = [{"id": tc.id or "", "name": tc.function.name or "", "arguments": _arguments(tc.function.arguments)}
              for tc in (message.tool_calls or []) if getattr(tc, "function", None) is not None]
     return ChatReply(content=message.content or "", tool_calls=calls, finish_reason=choice.finish_reason,
                      usage=_usage(response.usage))
@@ -196,7 +204,7 @@ def _read_stream(stream: Any, on_text: Callable[[str | None], None] | None) -> C
                     if tc.function is not None:
                         if tc.function.name:
                             entry["name"] = tc.function.name
-                        entry["arguments"] += tc.function.arguments or ""
+                        entry["arguments"] += _arguments(tc.function.arguments)
                 finish = choice.finish_reason or finish
     finally:
         close = getattr(stream, "close", None)
