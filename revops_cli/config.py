@@ -61,6 +61,10 @@ DEFAULTS: dict[str, Any] = {
     "mcp": {"host": "127.0.0.1", "port": 8765, "path": "/mcp",   # `revops serve-mcp --http` (docs/mcp.md)
             "token": None,                 # bearer token; required when --host is not a loopback address
             "recent_conversations": 20},   # how many the revops://conversations/recent resource lists
+    "actions": {"pending_ttl_seconds": 3600.0,   # how long a dry run can be confirmed
+                "approvers": [],               # who may confirm others' dry runs: "U0123" (on the asker's channel)
+                                               # or "channel:user", e.g. "slack:U0123", "cli:alice"
+                "path": None},                 # the pending-action store; default <home>/actions.db
     "queue": {"kind": "sqlite", "path": None, "sqs_queue_url": None, "sqs_status_queue_url": None, "visibility_timeout": 300, "max_receives": 5,
               "retry_delay_s": 10},
 }
@@ -384,6 +388,10 @@ mcp:                           # `revops serve-mcp` for Claude Desktop, Cursor, 
   path: /mcp
   # token: set REVOPS_MCP_TOKEN instead   # clients send Authorization: Bearer <token>
   recent_conversations: 20     # listed by the revops://conversations/recent resource
+
+actions:                       # dry runs wait in <home>/actions.db for a confirmation of exactly what was shown
+  pending_ttl_seconds: 3600    # after this, a dry run can no longer be confirmed
+  approvers: []                # who may confirm others' dry runs: U0123 (on the asker's channel) or slack:U0123
 
 profiles:
   prod:

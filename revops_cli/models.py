@@ -46,7 +46,9 @@ class Request:
     source_system: str | None = None
     source_process: str | None = None
     params: dict[str, Any] = field(default_factory=dict)   # explicit inputs: {"name": "IXIS"}, {"company": ...}
-    confirm: bool = False             # actions run only when True (--yes, a Slack button, ...)
+    confirm: bool = False             # plan and run in one go (`--yes`); without it actions are a dry run
+    confirm_action_id: str | None = None   # run the actions stored by the dry run `act_…` exactly as stored
+                                           # (no planning, no session); see actions/pending.py
     backend: str | None = None        # local | bedrock-agents | bedrock | openai; None = config
     request_id: str = field(default_factory=lambda: new_id("req_"))
 

@@ -1,6 +1,9 @@
 """The one entry every channel calls: `ask(request) -> Answer`.
 
 CLI commands, cron reports, the Slack bot and the webhook workers all build a `Request` and call this.
+A dry run (an answer with pending actions) is stored in the pending-action store (actions/pending.py) and
+its id returned in `answer.data["pending_action_id"]`; a request with `confirm_action_id` runs those stored
+actions exactly as stored, without any backend, session or planning (`confirm_stored`).
 It picks the backend (local orchestrator, deployed Bedrock agents, or a model on Bedrock or an
 OpenAI-compatible server driving our tools),
 restores the session's context, answers, and writes the conversation log. Failures the user can fix come
@@ -13,7 +16,7 @@ import time
 from typing import Any, Callable
 
 from revops_cli.config import Settings, load_settings
-from revops_cli.errors import RevopsError
+from revops_cli.errors import ConfigError, RevopsError
 from revops_cli.models import Answer, Request, Trace
 
 SESSION_KEYS = ("opportunity", "account", "person", "company")
@@ -62,8 +65,13 @@ def ask(request: Request, settings: Settings | None = None, *, mode: str = "onli
             from revops_cli.warehouse.connect import open_warehouse
 
             warehouse = open_warehouse(settings, mode=mode)
-        session = session_context(log, request.session_id)
-        answer = _run_backend(backend, request, settings, warehouse, trace, session, on_text, handler)
+        if request.confirm_action_id:
+            answer = confirm_stored(request, settings, warehouse, trace, on_text)
+        else:
+            session = session_context(log, request.session_id)
+            answer = _run_backend(backend, request, settings, warehouse, trace, session, on_text, handler)
+            if answer.ok and answer.pending_actions and not request.confirm:
+                hold(answer, request, settings)
     except RevopsError as exc:
         answer = Answer(agent="manager", text=f"**Sorry:** {exc.message}." + (f" {exc.hint}." if exc.hint else ""),
                         trace=trace, ok=False, error=exc.one_line(),
@@ -79,6 +87,81 @@ def ask(request: Request, settings: Settings | None = None, *, mode: str = "onli
     answer.duration_ms = (time.perf_counter() - started) * 1000
     if log is not None:
         log.record(request, answer, backend=backend)
+    return answer
+
+
+RERUN_PHRASE = "Re-run with --yes to"          # what the dry-run templates say, made exact per channel below
+CONFIRM_PHRASES = {
+    "cli": "Confirm with `revops execute --confirm {id}` (before {expires}) to",
+    "slack": "Press **Confirm** below (before {expires}) to",
+    "webhook": 'Confirm by sending `{{"confirm_action_id": "{id}"}}` to POST /webhook as the same caller '
+               "(before {expires}) to",
+    "*": "Confirm `{id}` (before {expires}) to",
+}
+
+
+def hold(answer: Answer, request: Request, settings: Settings) -> None:
+    """A dry run: store its actions exactly as shown (actions/pending.py) and give the answer their id.
+    Each pending action gains `payload_hash`; `data` gains `pending_action_id` and `pending_action_expires_at`."""
+    from revops_cli.actions.pending import PendingStore, normalised, payload_hash, ttl_of
+
+    from revops_cli.redaction import redact_text, redact_value
+
+    for action in answer.pending_actions:
+        # Stored and hashed redacted: the store holds no secret, and the Slack client redacts what it sends
+        # the same way, so what runs is byte for byte what is stored.
+        action["payload"] = normalised(redact_value(action.get("payload")))
+        action["payload_hash"] = payload_hash(action["payload"])
+    import sqlite3
+
+    try:
+        store = PendingStore.from_settings(settings)
+    except (sqlite3.Error, OSError) as exc:
+        raise ConfigError(f"cannot store the dry run: {exc}", "check that REVOPS_HOME is writable") from None
+    with store:
+        record = store.add(answer.pending_actions, channel=request.channel, user=request.user,
+                           session_id=request.session_id, request_id=request.request_id, text=redact_text(request.text),
+                           ttl_s=ttl_of(settings))
+    answer.data["pending_action_id"] = record.id
+    answer.data["pending_action_expires_at"] = record.expires_at_iso
+    how = CONFIRM_PHRASES.get(request.channel, CONFIRM_PHRASES["*"]).format(id=record.id,
+                                                                           expires=record.expires_at_iso)
+    if RERUN_PHRASE in answer.text:
+        answer.text = answer.text.replace(RERUN_PHRASE, how)
+    else:
+        answer.text = answer.text.rstrip("\n") + f"\n\n{how} run the {len(record.actions)} action(s) shown.\n"
+    for action in answer.data.get("actions") or []:          # the same actions, as `data` shows them
+        match = next((p for p in answer.pending_actions if p.get("kind") == action.get("kind")
+                      and p.get("target") == action.get("target")), None)
+        if match is not None and action is not match:
+            action["payload"], action["payload_hash"] = match["payload"], match["payload_hash"]
+    answer.trace.note(answer.agent, f"dry run stored as {record.id} ({len(record.actions)} action(s), "
+                                    f"confirmable by {record.asker} until {record.expires_at_iso})")
+
+
+def confirm_stored(request: Request, settings: Settings, warehouse: Any, trace: Trace,
+                   on_text: Callable[[str | None], None] | None = None) -> Answer:
+    """`request.confirm_action_id`: claim the stored dry run (exists, not expired, not run, asked by this
+    channel+user or an approver) and run its actions as stored; no backend, no session, no planning."""
+    from revops_cli.actions.pending import PendingStore, approvers_of
+    from revops_cli.agents.base import AgentContext
+    from revops_cli.agents.execution import run_stored
+
+    with PendingStore.from_settings(settings) as store:
+        record = store.claim(request.confirm_action_id or "", channel=request.channel, user=request.user,
+                             approvers=approvers_of(settings))
+        if not request.session_id:
+            request.session_id = record.session_id       # the confirmation joins the dry run's conversation
+        ctx = AgentContext(settings=settings, warehouse=warehouse, trace=trace, request=request, session={},
+                           on_text=on_text)
+        try:
+            answer = run_stored(ctx, record)
+        except BaseException:
+            store.finish(record.id, "failed")
+            raise
+        store.finish(record.id, "done" if answer.ok else "failed",
+                     [{k: a.get(k) for k in ("kind", "target", "payload_hash", "status", "error", "result")}
+                      for a in answer.data.get("actions") or []])
     return answer
 
 
@@ -114,6 +197,4 @@ def _run_backend(backend: str, request: Request, settings: Settings, warehouse: 
         from revops_cli.agents.backends import run as run_llm
 
         return run_llm(backend, ctx)
-    from revops_cli.errors import ConfigError
-
     raise ConfigError(f"unknown backend {backend!r}", "use local, bedrock-agents, bedrock or openai")

@@ -270,11 +270,22 @@ def test_actions_are_not_sent_to_the_deployed_agents_without_yes(capsys, agents_
     assert fake.calls == []                                     # nothing reached Bedrock
     text = " ".join(argv[1:])
     assert out["agent"] == "execution" and out["data"]["dry_run"] is True
-    assert [a["payload"]["text"] for a in out["pending_actions"]] == [text] and "--yes" in out["answer"]
+    assert [a["payload"]["text"] for a in out["pending_actions"]] == [text]
+    pid = out["data"]["pending_action_id"]
+    assert f"revops execute --confirm {pid}" in out["answer"]      # the exact command that confirms it
 
+    # Confirmed by id: the stored request is sent once, as typed; no backend plans it again.
+    r = run(capsys, "execute", "--confirm", pid, "-f", "json")
+    assert r.code == 0, r.err
+    assert [c["input_text"] for c in fake.calls] == [text]
+    assert r.json()["data"]["confirmed_action_id"] == pid and r.json()["pending_actions"] == []
+    assert run(capsys, "execute", "--confirm", pid).code == 2           # once only
+    assert len(fake.calls) == 1
+
+    # --yes plans and runs in one go: what was typed is sent.
     r = run(capsys, *argv, "--backend", "bedrock-agents", "--yes", "-f", "json")
     assert r.code == 0, r.err
-    assert [c["input_text"] for c in fake.calls] == [text]      # confirmed: sent once, as typed
+    assert [c["input_text"] for c in fake.calls] == [text, text]
     assert r.json()["pending_actions"] == []
 
 

@@ -35,7 +35,8 @@ def test_inline_markup():
     assert f.inline("**bold** and __bold__") == "*bold* and *bold*"
     assert f.inline("an *italic* word") == "an _italic_ word"
     assert f.inline("~~gone~~") == "~gone~"
-    assert f.inline("see [the docs](https://example.com/a?b=1&c=2)") == "see <https://example.com/a?b=1&c=2|the docs>"
+    # A markdown link keeps its address visible: answers carry data, and data must not hide a link behind words.
+    assert f.inline("see [the docs](https://example.com/a?b=1&c=2)") == "see the docs (<https://example.com/a?b=1&c=2>)"
     assert f.inline("R&D <b> 3 > 2") == "R&amp;D &lt;b&gt; 3 &gt; 2"
     assert f.inline("keep `**code**` as is") == "keep `**code**` as is"
     assert f.inline("**Risk (business, high):** text") == "*Risk (business, high):* text"

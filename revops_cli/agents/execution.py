@@ -10,8 +10,10 @@ notify the AE" is two):
      A URL typed in the request is never called: the answer says it was ignored.
   3. "update / set / log / change / move  … next step | stage | amount | close date | forecast category | note  … to …"
      -> a CRM update of the deal in context, recorded in the outbox (see integrations/outbox.py).
-Every action is described first (Answer.pending_actions: kind, target, payload, status "pending") and runs
-only when `request.confirm` is True (`--yes`, a Slack button); each run is a traced tool call.
+Every action is described first (Answer.pending_actions: kind, target, payload, status "pending"); the
+service stores that dry run (actions/pending.py) and a confirmation of its id runs the stored actions
+through `run_stored`, exactly as shown, without planning again. `request.confirm` (`--yes`) plans and
+runs in one go. Each run is a traced tool call. Slack notes escape the data they carry (`slack_note`).
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ _CHANNEL = re.compile(r"(?<![\w&/])#([A-Za-z0-9][\w.-]*)")
 _HANDLE = re.compile(r"(?<![\w.])@([A-Za-z][\w.-]*)")
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 
-RUN_VERBS = {"slack": "send the Slack message", "webhook": "call the webhook", "crm_update": "record the CRM update"}
+RUN_VERBS = {"slack": "send the Slack message", "webhook": "call the webhook", "crm_update": "record the CRM update",
+             "bedrock_agents": "send the request to the deployed Bedrock agents"}
 CAPABILITIES = [
     "send a Slack message: \"notify the AE about the risks\", \"post to #deal-desk: 'IXIS moved to Negotiate'\"",
     "trigger a configured webhook: \"trigger the crm_alerts webhook with the deal summary\"",
@@ -141,12 +144,27 @@ def parse_date(text: str) -> date:
     raise UsageError(f"cannot read a date from {text!r}", "write it as YYYY-MM-DD, e.g. 2026-12-15")
 
 
+def slack_note(message: str, deal: str | None, who: str | None) -> str:
+    """The text of a Slack note: our bold header, the message, our footer. Everything that comes from data
+    (the message, the deal name, the user) is escaped for Slack (`format.escape`): no mention, link or
+    markup in a deal name or a warehouse text can reach Slack live."""
+    from revops_cli.integrations.slack.format import escape
+
+    header = f"*From revops*{' about ' + escape(deal) if deal else ''}"
+    footer = f"_(sent via revops{' for ' + escape(who) if who else ''})_"
+    text = f"{header}\n{escape(message)}\n{footer}"
+    if len(text) > SLACK_TEXT_LIMIT:
+        text = re.sub(r"&[a-z]{0,3}$", "", text[:SLACK_TEXT_LIMIT - 1]) + "…"
+    return text
+
+
 # -- the agent -----------------------------------------------------------------------------------------
 
 class ExecutionAgent:
     name = NAME
 
     def handle(self, ctx: AgentContext, task: Task) -> Answer:
+        """Plan the actions the request names; run them at once only with `request.confirm` (`--yes`)."""
         plan = Planner(ctx, task).plan()
         confirm = bool(ctx.request.confirm)
         actions = plan["actions"]
@@ -156,27 +174,58 @@ class ExecutionAgent:
                 runner.run(action)
         elif actions:
             ctx.trace.note(NAME, f"dry run: {len(actions)} action(s) described, none run (confirm to run them)")
-        public = [_public(a) for a in actions]
-        failed = [a for a in public if a["status"] == "failed"]
-        text = ctx.render("execution.md.j2", actions=public, confirm=confirm, notes=plan["notes"],
-                          ignored_urls=plan["ignored_urls"], capabilities=CAPABILITIES,
-                          endpoints=plan["endpoints"], opportunity=_opp_name(plan["opportunity"]),
-                          run_phrase=" and ".join(dict.fromkeys(RUN_VERBS[a["kind"]] for a in public)),
-                          previews=[_preview(a["payload"]) for a in public])
-        data: dict[str, Any] = {"actions": public, "dry_run": not confirm, "ignored_urls": plan["ignored_urls"],
-                                "notes": plan["notes"]}
+        data: dict[str, Any] = {"ignored_urls": plan["ignored_urls"], "notes": plan["notes"]}
         if plan["opportunity"]:
             data["opportunity"] = plan["opportunity"]
-        answer = Answer(agent=NAME, text=text, data=data,
-                        pending_actions=[a for a in public if a["status"] == "pending"])
-        if failed:
-            answer.ok = False
-            answer.error = f"{len(failed)} of {len(public)} action(s) failed: {failed[0]['error']}"
-            # exit code: 3 when every failure is a missing or wrong setting (no token...), else 7
-            codes = {a.get("_exit_code") for a in actions if a.get("status") == "failed"}
-            answer.data["error"] = {"kind": "ActionError", "message": answer.error, "hint": None,
-                                    "exit_code": 3 if codes == {3} else 7}
-        return answer
+        return _answer(ctx, actions, confirm=confirm, data=data, notes=plan["notes"],
+                       ignored_urls=plan["ignored_urls"], endpoints=plan["endpoints"],
+                       opportunity=_opp_name(plan["opportunity"]))
+
+
+def run_stored(ctx: AgentContext, record: Any) -> Answer:
+    """Run the actions of a claimed dry run (`actions/pending.py`) exactly as stored: no planning, no
+    session, no text. The answer shows each action again (target and payload) with its outcome."""
+    from revops_cli.actions.pending import iso
+    from revops_cli.integrations.webhooks import endpoint_names
+
+    actions = [{"kind": a["kind"], "target": a["target"], "payload": a["payload"], "status": "pending",
+                "payload_hash": a["payload_hash"]} for a in record.actions]
+    ctx.trace.note(NAME, f"confirmed {record.id}: running {len(actions)} stored action(s) as shown to "
+                         f"{record.asker}, not planned again")
+    runner = Runner(ctx)
+    for action in actions:
+        with ctx.tool(NAME, "confirmed_action", {"action_id": record.id, "kind": action["kind"],
+                                                 "target": action["target"], "payload_hash": action["payload_hash"],
+                                                 "payload": action["payload"]}) as step:
+            runner.run(action)
+            step.ok = action["status"] == "done"
+            step.error = action.get("error")
+            step.detail = f"{action['status']}: {action['kind']} to {action['target']}"
+    data = {"confirmed_action_id": record.id, "asked_by": record.asker, "asked_at": iso(record.created_at)}
+    return _answer(ctx, actions, confirm=True, data=data, notes=[], ignored_urls=[],
+                   endpoints=endpoint_names(ctx.settings), opportunity=None, confirmed_id=record.id)
+
+
+def _answer(ctx: AgentContext, actions: list[dict[str, Any]], *, confirm: bool, data: dict[str, Any],
+            notes: list[str], ignored_urls: list[str], endpoints: list[str], opportunity: str | None,
+            confirmed_id: str | None = None) -> Answer:
+    """The Execution agent's answer for planned (dry run or `--yes`) or confirmed actions."""
+    public = [_public(a) for a in actions]
+    failed = [a for a in public if a["status"] == "failed"]
+    text = ctx.render("execution.md.j2", actions=public, confirm=confirm, notes=notes, ignored_urls=ignored_urls,
+                      capabilities=CAPABILITIES, endpoints=endpoints, opportunity=opportunity,
+                      run_phrase=" and ".join(dict.fromkeys(RUN_VERBS.get(a["kind"], "run it") for a in public)),
+                      previews=[_preview(a["payload"]) for a in public], confirmed_id=confirmed_id)
+    answer = Answer(agent=NAME, text=text, data={"actions": public, "dry_run": not confirm, **data},
+                    pending_actions=[a for a in public if a["status"] == "pending"])
+    if failed:
+        answer.ok = False
+        answer.error = f"{len(failed)} of {len(public)} action(s) failed: {failed[0]['error']}"
+        # exit code: 3 when every failure is a missing or wrong setting (no token...), else 7
+        codes = {a.get("_exit_code") for a in actions if a.get("status") == "failed"}
+        answer.data["error"] = {"kind": "ActionError", "message": answer.error, "hint": None,
+                                "exit_code": 3 if codes == {3} else 7}
+    return answer
 
 
 def _preview(payload: Any, limit: int = 1500) -> str:
@@ -187,7 +236,7 @@ def _preview(payload: Any, limit: int = 1500) -> str:
 def _public(action: dict[str, Any]) -> dict[str, Any]:
     """What the answer shows of an action: no secrets, no internal fields."""
     out = {k: action[k] for k in ("kind", "target", "payload", "status") if k in action}
-    for k in ("error", "result"):
+    for k in ("payload_hash", "error", "result"):
         if action.get(k) is not None:
             out[k] = action[k]
     return out
@@ -279,15 +328,11 @@ class Planner:
             self.notes.append(f"Nothing to send to {label}: quote the message, e.g. notify the AE \"call the CFO today\","
                               " or ask about a deal first and then send its risks.")
             return None
-        deal = _opp_name(self.opportunity)
-        header = f"*From revops*{' about ' + deal if deal else ''}"
-        who = self.ctx.request.user
-        footer = f"_(sent via revops{' for ' + who if who else ''})_"
-        text = f"{header}\n{message}\n{footer}"
-        if len(text) > SLACK_TEXT_LIMIT:
-            text = text[:SLACK_TEXT_LIMIT - 1] + "…"
-        return {"kind": "slack", "target": label, "payload": {"channel": channel, "text": text},
-                "status": "pending", "_email": email}
+        text = slack_note(message, _opp_name(self.opportunity), self.ctx.request.user)
+        payload: dict[str, Any] = {"channel": channel, "text": text}
+        if channel is None:
+            payload["email"] = email          # the DM goes to the Slack user with this email (looked up when run)
+        return {"kind": "slack", "target": label, "payload": payload, "status": "pending"}
 
     def _slack_target(self, clause: str) -> tuple[str | None, str, str | None] | None:
         if (m := _CHANNEL.search(clause)):
@@ -405,7 +450,7 @@ class Planner:
         payload = {"event": "revops.action.webhook", "endpoint": label, "request_id": self.ctx.request.request_id,
                    "text": text or _restore(clause, quotes).strip(), "data": data}
         return {"kind": "webhook", "target": f"{label} ({url_location(url)})", "payload": payload,
-                "status": "pending", "_endpoint": name}
+                "status": "pending"}
 
     # -- CRM -------------------------------------------------------------------------------------
     def _crm(self, clause: str, quotes: list[str], field: str) -> dict[str, Any] | None:
@@ -506,13 +551,14 @@ class Runner:
 
     def _run_slack(self, action: dict[str, Any]) -> None:
         payload = action["payload"]
-        with self.ctx.tool(NAME, "slack_post", {"channel": payload["channel"] or action.get("_email"),
+        email = payload.get("email")
+        with self.ctx.tool(NAME, "slack_post", {"channel": payload["channel"] or email,
                                                "chars": len(payload["text"])}) as step:
             channel = payload["channel"]
             if channel is None:
-                channel = self.slack().user_for_email(action["_email"])
+                channel = self.slack().user_for_email(email) if email else None
                 if channel is None:
-                    raise ActionError(f"no Slack user has the email {action['_email']}", "name a #channel instead")
+                    raise ActionError(f"no Slack user has the email {email}", "name a #channel instead")
             reply = self.slack().post(channel, payload["text"])
             action["result"] = {"channel": reply.get("channel"), "ts": reply.get("ts")}
             step.detail = f"posted to {channel}"
@@ -521,7 +567,10 @@ class Runner:
         from revops_cli.integrations.webhooks import deliver, endpoint
         from revops_cli.redaction import url_location
 
-        url, secret = endpoint(self.ctx.settings, action.get("_endpoint"))
+        name = action["payload"].get("endpoint")
+        configured = {str(k).lower() for k in (self.ctx.settings.get("webhooks.endpoints") or {})}
+        url, secret = endpoint(self.ctx.settings, None if name in (None, "default") and "default" not in configured
+                               else name)
         with self.ctx.tool(NAME, "webhook", {"endpoint": action["payload"]["endpoint"],
                                             "destination": url_location(url)}) as step:
             result = deliver(url, action["payload"], secret=secret,
@@ -531,6 +580,22 @@ class Runner:
             if not result.ok:
                 raise ActionError(result.error or "webhook delivery failed",
                                   "the endpoint answered 410 and is disabled" if result.disabled else None)
+
+    def _run_bedrock_agents(self, action: dict[str, Any]) -> None:
+        """A held request to the deployed agents (agents/backends/__init__.py): sent as stored, once."""
+        from dataclasses import replace
+
+        from revops_cli.agents.backends import bedrock_agents
+
+        p = action["payload"]
+        request = replace(self.ctx.request, text=p["text"], session_id=p.get("session_id") or self.ctx.request.session_id,
+                          confirm=True, confirm_action_id=None)
+        ctx = AgentContext(settings=self.ctx.settings, warehouse=self.ctx.warehouse, trace=self.ctx.trace,
+                           request=request, on_text=self.ctx.on_text)
+        answer = bedrock_agents.run(ctx)
+        if not answer.ok:
+            raise ActionError(answer.error or "the deployed agents did not answer")
+        action["result"] = {"answer": answer.text.strip()}
 
     def _run_crm_update(self, action: dict[str, Any]) -> None:
         from revops_cli.integrations.outbox import record_crm_update

@@ -1,7 +1,8 @@
 """The question commands: `ask`, `deal`, `lead`, `search`, `execute` (and `data ask`).
 
 Each builds a Request and calls `service.ask` — the same entry the Slack bot, the webhook workers and
-the reports use — then renders the Answer.
+the reports use — then renders the Answer. Empty or blank input is a usage error (exit 2), never a question.
+A dry run prints the exact command that confirms it (`revops execute --confirm act_…`).
 """
 
 from __future__ import annotations
@@ -18,13 +19,36 @@ SessionOpt = Annotated[Optional[str], typer.Option("--session", "-s", help="Keep
 ContinueOpt = Annotated[bool, typer.Option("--continue", "-c", help="Continue the last CLI session.")]
 BackendOpt = Annotated[Optional[str], typer.Option("--backend", "-b",
                                                    help="local (default), bedrock-agents, bedrock, or openai.")]
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Run the actions; without it they are a dry run.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Plan and run the actions in one go; without it they are "
+                                                           "a dry run to confirm with --confirm.")]
+ConfirmOpt = Annotated[Optional[str], typer.Option("--confirm", metavar="ACT_ID",
+                                                   help="Run the actions of an earlier dry run (act_…) exactly as "
+                                                        "shown; nothing is planned again.")]
+
+USAGES = {
+    "ask": 'revops ask "QUESTION", e.g. revops ask "what are the risks on the IXIS deal?"',
+    "deal": "revops deal NAME, e.g. revops deal IXIS",
+    "lead": 'revops lead "NAME" [--company C], e.g. revops lead "John Smith" --company DataCorp',
+    "search": "revops search COMPANY, e.g. revops search CloudTech",
+    "execute": 'revops execute "ACTION" (a dry run), or revops execute --confirm act_…',
+    "data ask": 'revops data ask "QUESTION", e.g. revops data ask "Q4 revenue by segment"',
+}
+
+
+def required_text(words: list[str] | None, command: str) -> str:
+    """The words of a question command as one text; blank input is a UsageError (exit 2) with the usage."""
+    text = " ".join(words or []).strip()
+    if not text:
+        from revops_cli.errors import UsageError
+
+        raise UsageError(f"revops {command} needs some text; it was empty", "usage: " + USAGES[command])
+    return text
 
 
 def run_request(ctx: typer.Context, text: str, *, agent: str | None = None, params: dict | None = None,
                 fmt: AnswerFormat = AnswerFormat.text, offline: bool = False, refresh: bool = False,
                 session: str | None = None, cont: bool = False, backend: str | None = None,
-                confirm: bool = False) -> None:
+                confirm: bool = False, confirm_action_id: str | None = None) -> None:
     import getpass
 
     from revops_cli import service
@@ -36,13 +60,14 @@ def run_request(ctx: typer.Context, text: str, *, agent: str | None = None, para
     session_id = session
     if cont and not session_id:
         session_id = log.last_session("cli") if log is not None else None
-    session_id = session_id or new_id("cli-")
+    if confirm_action_id is None:
+        session_id = session_id or new_id("cli-")     # a confirmation joins the dry run's session
     try:
         user = getpass.getuser()
     except Exception:
         user = None
     request = Request(text=text, agent=agent, params=params or {}, session_id=session_id, channel="cli",
-                      user=user, confirm=confirm, backend=backend)
+                      user=user, confirm=confirm, backend=backend, confirm_action_id=confirm_action_id)
     # In a terminal, a streaming backend (bedrock-agents, openai with openai.stream) shows the answer as it arrives.
     stream = MarkdownStream() if fmt == AnswerFormat.text and stdout_is_tty() else None
     try:
@@ -92,8 +117,8 @@ def ask(
     refresh: RefreshOpt = False,
 ) -> None:
     """Ask anything: the manager routes it to the right agent."""
-    run_request(ctx, " ".join(question), fmt=fmt, offline=offline, refresh=refresh, session=session, cont=cont,
-                backend=backend, confirm=yes)
+    run_request(ctx, required_text(question, "ask"), fmt=fmt, offline=offline, refresh=refresh, session=session,
+                cont=cont, backend=backend, confirm=yes)
 
 
 def deal(
@@ -107,7 +132,7 @@ def deal(
     refresh: RefreshOpt = False,
 ) -> None:
     """MEDDPICC assessment, risks and adjusted probability of one deal."""
-    text = " ".join(name)
+    text = required_text(name, "deal")
     run_request(ctx, f"What is the status of the {text} deal?", agent="deal_analysis", params={"name": text},
                 fmt=fmt, offline=offline, refresh=refresh, session=session, cont=cont, backend=backend)
 
@@ -124,7 +149,7 @@ def lead(
     refresh: RefreshOpt = False,
 ) -> None:
     """ICP fit, priority and an outreach angle for a lead or contact."""
-    person = " ".join(name)
+    person = required_text(name, "lead")
     text = f"Assess {person}" + (f" from {company}" if company else "") + " as a lead"
     run_request(ctx, text, agent="lead_analysis", params={"name": person, "company": company}, fmt=fmt,
                 offline=offline, refresh=refresh, session=session, cont=cont, backend=backend)
@@ -141,23 +166,37 @@ def search(
     refresh: RefreshOpt = False,
 ) -> None:
     """Company research: firmographics, tech stack, news."""
-    name = " ".join(company)
+    name = required_text(company, "search")
     run_request(ctx, f"Research {name}", agent="web_search", params={"company": name}, fmt=fmt, offline=offline,
                 refresh=refresh, session=session, cont=cont, backend=backend)
 
 
 def execute(
     ctx: typer.Context,
-    action: Annotated[list[str], typer.Argument(help="The action, e.g. 'send the AE a note about the risks'.")],
+    action: Annotated[Optional[list[str]], typer.Argument(
+        help="The action, e.g. 'send the AE a note about the risks'.", show_default=False)] = None,
     yes: YesOpt = False,
+    confirm: ConfirmOpt = None,
     fmt: AnswerFormatOpt = AnswerFormat.text,
     session: SessionOpt = None,
     cont: ContinueOpt = False,
     backend: BackendOpt = None,
 ) -> None:
-    """Webhooks, CRM updates and Slack notes. A dry run unless --yes."""
-    run_request(ctx, " ".join(action), agent="execution", fmt=fmt, session=session, cont=cont, confirm=yes,
-                backend=backend)
+    """Webhooks, CRM updates and Slack notes: a dry run (confirm it with --confirm act_…), or --yes to plan and
+    run in one go."""
+    if confirm is not None:
+        from revops_cli.errors import UsageError
+
+        if not confirm.strip():
+            raise UsageError("--confirm needs the dry run's id (act_…)", "usage: " + USAGES["execute"])
+        if action or yes or cont or session:
+            raise UsageError("--confirm runs a stored dry run as it is: give no text, --yes, --session or --continue",
+                             "usage: revops execute --confirm act_…")
+        run_request(ctx, f"confirm {confirm.strip()}", agent="execution", fmt=fmt, backend=backend,
+                    confirm_action_id=confirm.strip())
+        return
+    run_request(ctx, required_text(action, "execute"), agent="execution", fmt=fmt, session=session, cont=cont,
+                confirm=yes, backend=backend)
 
 
 def data_ask(
@@ -171,5 +210,5 @@ def data_ask(
     refresh: RefreshOpt = False,
 ) -> None:
     """Ask the Data agent: revenue, pipeline, churn, expansion, competitors, leads, forecast."""
-    run_request(ctx, " ".join(question), agent="data", fmt=fmt, offline=offline, refresh=refresh, session=session,
+    run_request(ctx, required_text(question, "data ask"), agent="data", fmt=fmt, offline=offline, refresh=refresh, session=session,
                 cont=cont, backend=backend)

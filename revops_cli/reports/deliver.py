@@ -71,18 +71,25 @@ def summary_text(report: Report, *, slack: bool = False, bullets: int = 3) -> st
     """A short plain-text (or Slack mrkdwn) summary: title, date, and the first lines of each section."""
     from revops_cli.reports.render import period_label
 
+    def esc(s: Any) -> str:
+        if not slack:
+            return str(s)
+        from revops_cli.integrations.slack.format import escape
+
+        return escape(s)        # report lines carry warehouse text: inert in Slack
+
     def inline(s: str) -> str:
-        s = re.sub(r"\*\*(.+?)\*\*", r"*\1*" if slack else r"\1", s)
+        s = re.sub(r"\*\*(.+?)\*\*", r"*\1*" if slack else r"\1", esc(s))
         return s if slack else s.replace("`", "")
 
     period = period_label(report.period)
-    head = f"*{report.title}*" if slack else report.title
-    lines = [f"{head} - as of {report.as_of.isoformat()}" + (f", {period}" if period else "")]
+    head = f"*{esc(report.title)}*" if slack else report.title
+    lines = [f"{head} - as of {report.as_of.isoformat()}" + (f", {esc(period)}" if period else "")]
     for s in report.sections:
         lines.append("")
-        lines.append(f"*{s.heading}*" if slack else s.heading)
+        lines.append(f"*{esc(s.heading)}*" if slack else s.heading)
         if s.error:
-            lines.append(f"Error: {s.error.get('message')}")
+            lines.append(f"Error: {esc(s.error.get('message'))}")
             continue
         for i, line in enumerate(s.summary[:1 + bullets]):
             lines.append(("" if i == 0 else "• ") + inline(line))

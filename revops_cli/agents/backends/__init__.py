@@ -40,8 +40,8 @@ def held_action(ctx: "AgentContext") -> "Answer | None":
         not request.agent and classify(request.text, ctx.session).agent == "execution")
     if request.confirm or not wants_action:
         return None
-    action = {"kind": "bedrock_agents", "target": "the deployed Bedrock agents", "payload": {"text": request.text},
-              "status": "pending"}
+    action = {"kind": "bedrock_agents", "target": "the deployed Bedrock agents",
+              "payload": {"text": request.text, "session_id": request.session_id}, "status": "pending"}
     ctx.trace.note("execution", "dry run: an action request is held until confirmed; nothing sent to Bedrock")
     return Answer(agent="execution", text=ctx.render("bedrock_hold.md.j2", text=request.text),
                   data={"backend": "bedrock-agents", "dry_run": True, "actions": [action]},

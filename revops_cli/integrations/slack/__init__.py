@@ -26,9 +26,12 @@ The flow of a mention:
    session_id="slack:<channel>:<thread_ts>"))` (the service restores the thread's context: a follow-up
    keeps the deal) and replaces the placeholder with the answer rendered as Block Kit (format.py), split
    over more messages if needed.
-4. Actions (Answer.pending_actions) are shown with Confirm / Cancel buttons and stored in SQLite
-   (`<home>/slack.db`); Confirm re-runs the request with confirm=True in the same session. Only the person
-   who asked can confirm. A reply "@RevBot confirm" / "@RevBot cancel" in the thread works too.
+4. A dry run (Answer.pending_actions) is stored by the service in the pending-action store
+   (actions/pending.py) and shown with Confirm / Cancel buttons whose value is its id (`act_…`); where the
+   buttons are is kept in `<home>/slack.db`. Confirm asks the service to run that id's stored actions as
+   they are (`Request.confirm_action_id`), never the question again. Only the person who asked, or an
+   `actions.approvers` entry, can confirm; others get an ephemeral refusal. A reply "@RevBot confirm" /
+   "@RevBot cancel" in the thread works too.
 
 Errors never end in silence: an answer with ok=False becomes a polite message with the one-line error and
 hint; an unexpected exception becomes "Sorry, something went wrong on my side" in the thread and one log

@@ -2,7 +2,9 @@
 
 `Answerer.answer(job)` calls `service.ask` in the thread's session, renders the answer as Block Kit
 (format.py) in place of the "on it" placeholder, split over more messages if needed, and adds Confirm /
-Cancel buttons (`confirm_buttons`) when the answer proposes actions, stored in `SlackState` until clicked.
+Cancel buttons (`confirm_buttons`) when the answer is a dry run: the button's value is the dry run's id
+(`act_…`, stored by service.ask in the pending-action store); `SlackState` remembers the message. A
+confirmation job carries that id and runs the stored actions as they are, never the question again.
 A failure becomes a polite message in the thread (`Answerer.sorry`). It runs in the bot's process
 (`slack.worker_mode = thread`) or in each answer worker process (workers.py).
 """
@@ -18,7 +20,6 @@ from revops_cli.integrations.slack import format as fmt
 from revops_cli.redaction import one_line, redact_text, redact_value
 from revops_cli.integrations.slack.state import SlackState
 from revops_cli.integrations.slack.texts import CONFIRM_HINT, SORRY_TEXT
-from revops_cli.models import new_id
 
 log = logging.getLogger("revops.slack")
 
@@ -33,7 +34,7 @@ class Job:
     thread_ts: str
     placeholder_ts: str | None = None
     source: str = "app_mention"
-    confirm: bool = False
+    confirm_action_id: str | None = None     # a Confirm click: run this stored dry run (actions/pending.py)
     params: dict[str, Any] = field(default_factory=dict)
     header: list[dict[str, Any]] = field(default_factory=list)
     pending_id: str | None = None
@@ -79,8 +80,8 @@ class Answerer:
 
         try:
             request = Request(text=job.text, channel="slack", user=job.user, session_id=job.session_id,
-                              source_system="slack", source_process=job.source, confirm=job.confirm,
-                              params=dict(job.params))
+                              source_system="slack", source_process=job.source,
+                              confirm_action_id=job.confirm_action_id, params=dict(job.params))
             answer = service.ask(request, self.settings, log=self.log)
         except Exception as exc:
             self.sorry(job.channel, job.thread_ts, job.placeholder_ts, exc, f"{job.source} from {job.user}",
@@ -104,9 +105,10 @@ class Answerer:
             log.info("slack: %s from %s in %s: %s", job.source, job.user, job.channel, answer.error)
         about = f"{(answer.agent or 'revops').replace('_', ' ')} · {answer.duration_ms / 1000:.1f} s"
         footer = [fmt.context_block(about + (f" · `{answer.request_id}`" if answer.request_id else ""))]
-        pid = None
-        if answer.ok and answer.pending_actions and not job.confirm:
-            pid = new_id("pa_")
+        pid = (answer.data or {}).get("pending_action_id") if answer.ok and answer.pending_actions else None
+        if pid:
+            # The actions themselves are in the pending-action store (service.hold); slack.db keeps where the
+            # buttons are, so a click or "@RevBot confirm" finds them and the buttons can be settled.
             self.state.add_pending(pid, user=job.user, channel=job.channel, thread_ts=job.thread_ts,
                                    session_id=job.session_id, actions=answer.pending_actions,
                                    request={"text": request.text, "params": request.params,

@@ -4,7 +4,9 @@ The ack path runs inline in the HTTP request and touches no warehouse and no Web
 after Bolt's signature check) drops bots' messages and repeated deliveries, and `_ack` / `_ack_command`
 acknowledge. Lazy listeners then do the work: `_on_mention` / `_on_direct_message` / `_on_command` post the
 "on it" placeholder and `submit` a `Job` to the answer pool (worker processes, workers.py, or threads);
-`_on_confirm` / `_on_cancel` (and "@RevBot confirm" / "cancel" in the thread) settle a pending action.
+`_on_confirm` / `_on_cancel` (and "@RevBot confirm" / "cancel" in the thread) settle a dry run: Confirm runs
+the actions stored under the button's id (`act_…`, actions/pending.py) exactly as shown, never the
+question again; only the asker or an `actions.approvers` entry may, others get an ephemeral refusal.
 Access is checked by `refusal` (`slack.allowed_channels`, `slack.allowed_users`). slack_bolt and slack_sdk
 are imported inside the methods that use them.
 """
@@ -34,7 +36,6 @@ log = logging.getLogger("revops.slack")
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_WORKERS = 2             # answers computed at once (worker processes by default)
-PENDING_TTL_S = 24 * 3600        # a confirmation button older than this no longer runs anything
 
 _CONFIRM_WORDS = re.compile(r"^\s*(confirm|yes|yes please|go ahead|do it|run it|approve)\s*[.!]*\s*$", re.I)
 _CANCEL_WORDS = re.compile(r"^\s*(cancel|no|stop|don'?t|abort)\s*[.!]*\s*$", re.I)
@@ -74,6 +75,10 @@ class SlackBot:
         self.bot_id: str | None = identity.get("bot_id")
         self.team: str | None = identity.get("team")
         self.state = SlackState(Path(settings.get("slack.state_path") or settings.home / "slack.db"))
+        from revops_cli.actions.pending import PendingStore, approvers_of
+
+        self.pending = PendingStore.from_settings(settings)      # the dry runs' actions (service.hold)
+        self.approvers = approvers_of(settings)
         from revops_cli.service import open_log
 
         self.log = open_log(settings)
@@ -168,6 +173,7 @@ class SlackBot:
             if job.pending_id:
                 self.state.finish(job.pending_id, "failed")
         self.state.close()
+        self.pending.close()
         if self.log is not None:
             self.log.close()
 
@@ -335,44 +341,64 @@ class SlackBot:
         except Exception as exc:
             log.warning("slack: could not update the confirmation message: %s", one_line(exc))
 
-    def _may_decide(self, pending: dict[str, Any], user: str | None, channel: str) -> bool:
-        refusal = self.refusal(channel, user)
-        if refusal:
-            self.ephemeral(channel, user, refusal, pending["thread_ts"])
+    def _may_decide(self, pending: dict[str, Any], user: str | None, channel: str, what: str = "confirm") -> bool:
+        """The rule of the pending-action store (actions/pending.py `refusal`): the asker or an approver, not
+        expired, not settled. A refusal is an ephemeral note to the clicker; nothing runs."""
+        from revops_cli.actions.pending import refusal
+
+        why = self.refusal(channel, user)
+        if why:
+            self.ephemeral(channel, user, why, pending["thread_ts"])
             return False
-        if pending.get("user") and user != pending["user"]:
-            self.ephemeral(channel, user, f"Only <@{pending['user']}>, who asked, can confirm or cancel this.",
-                           pending["thread_ts"])
-            return False
-        if time.time() - pending["created_at"] > PENDING_TTL_S:
+        problem = refusal(self.pending.get(pending["id"]), pending["id"], "slack", user, self.approvers)
+        if problem is None:
+            return True
+        if problem.reason == "forbidden":
+            text = (f"Only <@{pending['user']}>, who asked, or an approver can {what} this. Nothing was run."
+                    if pending.get("user") else f"Only the asker or an approver can {what} this. Nothing was run.")
+        elif problem.reason == "expired":
+            if what == "cancel":
+                return True
             if self.state.claim(pending["id"], "expired"):
                 self._settle(pending, "Expired: nothing was run. Ask again to get a fresh confirmation.", None)
-            self.ephemeral(channel, user, "That confirmation has expired; ask again.", pending["thread_ts"])
-            return False
-        return True
+            text = "That confirmation has expired: nothing was run. Ask again for a fresh one."
+        elif problem.reason == "settled":
+            text = "That was already confirmed or cancelled: nothing was run again."
+        else:
+            text = "That request is no longer waiting for a confirmation: nothing was run."
+        self.ephemeral(channel, user, text, pending["thread_ts"])
+        return False
 
     def confirm(self, pending: dict[str, Any], user: str | None, channel: str, *,
                 message: dict[str, Any] | None = None) -> None:
+        """Run the stored dry run `pending["id"]` (act_…) as it is: service.ask with confirm_action_id, which
+        checks the same rule again and claims the id atomically, so it runs once whatever the clicks."""
         if not self._may_decide(pending, user, channel):
             return
         if not self.state.claim(pending["id"], "running"):
-            self.ephemeral(channel, user, "That was already confirmed or cancelled.", pending["thread_ts"])
+            self.ephemeral(channel, user, "That was already confirmed or cancelled: nothing was run again.",
+                           pending["thread_ts"])
             return
-        self._settle(pending, f"Confirmed by <@{user}>: running now.", message)
-        req = pending["request"]
+        self._settle(pending, f"Confirmed by <@{user}>: running the action(s) shown, as shown.", message)
         placeholder = self.post(pending["channel"], ":gear: Running the confirmed action(s)…",
                                 thread_ts=pending["thread_ts"])
-        self.submit(Job(text=req["text"], user=user, channel=pending["channel"], thread_ts=pending["thread_ts"],
-                        placeholder_ts=placeholder, source="confirm", confirm=True, params=req.get("params") or {},
-                        pending_id=pending["id"]))
+        self.submit(Job(text=f"confirm {pending['id']}", user=user, channel=pending["channel"],
+                        thread_ts=pending["thread_ts"], placeholder_ts=placeholder, source="confirm",
+                        confirm_action_id=pending["id"], pending_id=pending["id"]))
 
     def cancel(self, pending: dict[str, Any], user: str | None, channel: str, *,
                message: dict[str, Any] | None = None) -> None:
-        if not self._may_decide(pending, user, channel):
+        from revops_cli.actions.pending import PendingActionError
+
+        if not self._may_decide(pending, user, channel, "cancel"):
             return
         if not self.state.claim(pending["id"], "cancelled"):
             self.ephemeral(channel, user, "That was already confirmed or cancelled.", pending["thread_ts"])
             return
+        try:
+            self.pending.cancel(pending["id"], channel="slack", user=user, approvers=self.approvers)
+        except PendingActionError as exc:
+            log.info("slack: cancel of %s: %s", pending["id"], exc.message)
         self._settle(pending, f"Cancelled by <@{user}>.", message)
         self.post(pending["channel"], "Cancelled: nothing was run.", thread_ts=pending["thread_ts"])
 

@@ -3,7 +3,9 @@
 Answers are markdown (`Answer.text`). Slack speaks its own dialect ("mrkdwn"): `*bold*`, `_italic_`,
 `~strike~`, `<url|text>` links, no headings and no tables, and `&`, `<`, `>` escaped. This module converts:
 
-- `**bold**` / `__bold__` -> `*bold*`; `*italic*` -> `_italic_`; `~~x~~` -> `~x~`; `[text](url)` -> `<url|text>`;
+- `**bold**` / `__bold__` -> `*bold*`; `*italic*` -> `_italic_`; `~~x~~` -> `~x~`; `[text](url)` -> `text (<url>)`
+  (the address stays visible: answers carry data, and data must not hide a link behind words);
+- everything else through `escape` (below): `<!channel>`, `<@U…>`, `<url|text>` and `@here` in data are inert;
 - headings (`# x`) and lines that are bold as a whole (`**The Dry Numbers**`) -> a bold line that starts a new
   section block (with a divider before it), so the deal answer's three sections read as three cards on a phone;
 - bullets -> `•` (nested `◦`);
@@ -38,7 +40,7 @@ _BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 _QUOTE = re.compile(r"^(\s*)>\s?(.*)$")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+|mailto:[^\s)]+)\)")
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)<>|]+|mailto:[^\s)<>|]+)\)")
 _BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
 _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
@@ -46,9 +48,21 @@ _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 _PH = "\x00{}\x00"
 
 
+_SPECIAL_WORD = re.compile(r"(?<![\w@])@(channel|here|everyone)\b", re.I)
+WORD_JOINER = "\u2060"
+
+
 def escape(text: str) -> str:
-    """Slack's three control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text that comes from data (warehouse rows, deal names, answers, questions) -> inert Slack text.
+
+    Every outbound Slack text built from data goes through this one function (answers via `inline`, the
+    Execution agent's Slack notes, report summaries, reposted questions). Slack's three control
+    characters are escaped, so `<!channel>`, `<!here>`, `<@U123>`, `<!subteam^…>` and `<http://x|click>`
+    show as typed and do nothing; the words `@channel`, `@here`, `@everyone` get an invisible word joiner
+    after the `@` so no client or `link_names` setting turns them into a notification. Our own markup
+    (bold, our buttons, `<@asker>` in our notes) is added around escaped text, never inside it."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL_WORD.sub(lambda m: "@" + WORD_JOINER + m.group(1), text)
 
 
 def inline(text: str) -> str:
@@ -59,8 +73,10 @@ def inline(text: str) -> str:
         kept.append(value)
         return _PH.format(len(kept) - 1)
 
-    text = _CODE_SPAN.sub(lambda m: keep("`" + m.group(2).replace("`", "'") + "`"), text)
-    text = _LINK.sub(lambda m: keep(f"<{m.group(2)}|{escape(m.group(1)).replace('|', '¦')}>"), text)
+    text = _CODE_SPAN.sub(lambda m: keep("`" + escape(m.group(2).replace("`", "'")) + "`"), text)
+    # A markdown link shows where it goes: "text (<url>)", never a `<url|text>` whose words hide the address
+    # (answers carry deal names and research titles, and a deal named "[click](http://evil)" is data).
+    text = _LINK.sub(lambda m: escape(m.group(1)) + " (" + keep(f"<{m.group(2)}>") + ")", text)
     text = escape(text)
     text = _BOLD.sub(lambda m: "\x01" + m.group(2) + "\x01", text)
     text = _ITALIC.sub(lambda m: "_" + m.group(1) + "_", text)

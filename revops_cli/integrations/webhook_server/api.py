@@ -31,7 +31,7 @@ from typing import Annotated, Any, Literal, Optional
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from revops_cli import __version__
@@ -55,7 +55,8 @@ class WebhookIn(BaseModel):
         "source_process": "quarterly_review", "timestamp": "2025-08-16T10:00:00Z"}})
 
     query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUERY_CHARS)] = \
-        Field(description="The question, in plain language (at most 4,000 characters).")
+        Field(None, description="The question, in plain language (at most 4,000 characters); required unless "
+                                "confirm_action_id is given.")
     source_system: Short = Field(description="The calling system, e.g. crm_dashboard.")
     source_process: Short = Field(description="The calling process, e.g. quarterly_review.")
     timestamp: datetime = Field(description="When the caller made the request (ISO 8601).")
@@ -63,7 +64,16 @@ class WebhookIn(BaseModel):
     session_id: Optional[Short] = Field(None, description="Continue a conversation; a new one is made if absent.")
     callback: Optional[Short] = Field(None, description="Name of a configured outbound endpoint "
                                                         "(webhooks.endpoints); default: webhooks.url.")
+    confirm_action_id: Optional[Short] = Field(None, description="Run the actions of an earlier dry run "
+                                               "(data.pending_action_id, act_…) exactly as stored; only the caller "
+                                               "that asked for it (same source_system) may.")
     # A lone surrogate ("\ud800") is refused by pydantic-core's JSON parser itself: 400 invalid_json.
+
+    @model_validator(mode="after")
+    def _query_or_confirmation(self) -> "WebhookIn":
+        if self.query is None and self.confirm_action_id is None:
+            raise ValueError("query is required (or confirm_action_id, to confirm a dry run)")
+        return self
 
 
 class Accepted(BaseModel):
@@ -94,6 +104,8 @@ class AnswerOut(BaseModel):
     session_id: Optional[str] = None
     timestamp: Optional[str] = None
     duration_ms: Optional[float] = None
+    pending_action_id: Optional[str] = Field(None, description="A dry run: send it back as confirm_action_id.")
+    pending_action_expires_at: Optional[str] = None
 
 
 class DeliveryOut(BaseModel):
@@ -344,10 +356,13 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
                   "allowed": callbacks}])
         tracking_id = new_tracking_id()
         queued_at = utc_now()
-        body = {"query": item.query, "source_system": item.source_system, "source_process": item.source_process,
+        body = {"query": item.query or f"confirm {item.confirm_action_id}", "source_system": item.source_system,
+                "source_process": item.source_process,
                 "timestamp": item.timestamp.isoformat(), "agent": item.agent,
                 "session_id": item.session_id or new_session_id(), "callback": item.callback}
         body = redact_value(body)      # only the redacted question is ever stored or sent (redaction.py)
+        if item.confirm_action_id:
+            body["confirm_action_id"] = item.confirm_action_id
         try:
             if sync_submit:
                 queue.submit(tracking_id, body, queued_at)     # one short SQLite INSERT

@@ -63,10 +63,17 @@ def markdown_to_plain(text: str) -> str:
 
 def answer_record(answer: Any) -> dict[str, Any]:
     """What the store keeps of an Answer (and GET /requests shows), redacted (redaction.py)."""
-    return redact_value({
+    record = redact_value({
         "response": answer.text, "response_plain": markdown_to_plain(answer.text), "agent": answer.agent,
         "ok": bool(answer.ok), "error": answer.error, "session_id": answer.session_id,
         "timestamp": utc_now()[:19] + "Z", "duration_ms": round(float(answer.duration_ms or 0), 2)})
+    for key in PENDING_KEYS:            # a dry run: the id to send back as confirm_action_id
+        if (answer.data or {}).get(key):
+            record[key] = answer.data[key]
+    return record
+
+
+PENDING_KEYS = ("pending_action_id", "pending_action_expires_at")
 
 
 def outbound_payload(tracking_id: str, body: dict[str, Any], answer: dict[str, Any], url: str) -> dict[str, Any]:
@@ -78,7 +85,8 @@ def outbound_payload(tracking_id: str, body: dict[str, Any], answer: dict[str, A
         "original_query": body.get("query"),
         "ai_response": {"response": answer.get("response"), "response_plain": answer.get("response_plain"),
                         "session_id": answer.get("session_id") or body.get("session_id"),
-                        "timestamp": answer.get("timestamp")},
+                        "timestamp": answer.get("timestamp"),
+                        **{k: answer[k] for k in PENDING_KEYS if answer.get(k)}},
         "webhook_metadata": {"delivered_at": utc_now()[:19] + "Z", "webhook_url": url_without_query(url)},
     })
 

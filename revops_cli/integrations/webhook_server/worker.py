@@ -129,7 +129,7 @@ def answer_request(settings: Any, msg: Message, conv_log: Any = "default", *,
     request = Request(text=body["query"], agent=body.get("agent"), session_id=body.get("session_id"),
                       channel="webhook", source_system=body.get("source_system"),
                       source_process=body.get("source_process"), request_id=msg.tracking_id,
-                      user=body.get("source_system"))
+                      user=body.get("source_system"), confirm_action_id=body.get("confirm_action_id"))
     with _ASK_LOCK:
         answer = service.ask(request, settings, log=conv_log)
     error = (answer.data or {}).get("error") or {}

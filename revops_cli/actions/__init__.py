@@ -1,0 +1,1 @@
+"""Actions behind a confirmation: the pending-action store (pending.py)."""
