@@ -17,8 +17,8 @@ The tools (the model sees these names; the trace shows them under our agents):
     lead_analysis(name, company)       lead_analysis  ICP fit, priority and outreach angle of one person
     company_research(company)          web_search     firmographics, tech stack and news
     calls_search(account, period)      data           sales calls with an account, optionally in a period
-    propose_action(text)               execution      describes a Slack note / webhook / CRM update; runs it
-                                                      only when the request is confirmed (--yes)
+    propose_action(text)               execution      describes a Slack note / webhook / CRM update (a dry run,
+                                                      stored by the service as act_…); runs it only with --yes
 
 `ToolRunner` (tool_runner.py) runs them; `AGENT_ROLES` and `system_prompt` tell the model who is behind them.
 """
