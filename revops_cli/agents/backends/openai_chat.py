@@ -78,11 +78,11 @@ class ChatAdapter:
         calls = []
         wire_calls = []
         for i, c in enumerate(reply.tool_calls, 1):
-            call_id = c["id"] or f"call_{number}_{i}"          # some local servers send no ids
-            args, bad = parse_arguments(c["name"], c["arguments"])
-            calls.append(ToolCall(id=call_id, name=c["name"], args=args, bad_args=bad))
+            call_id = c.id or f"call_{number}_{i}"          # some local servers send no ids
+            args, bad = parse_arguments(c.name, c.arguments)
+            calls.append(ToolCall(id=call_id, name=c.name, args=args, bad_args=bad))
             wire_calls.append({"id": call_id, "type": "function",
-                               "function": {"name": c["name"], "arguments": c["arguments"] or "{}"}})
+                               "function": {"name": c.name, "arguments": c.arguments or "{}"}})
         self._assistant = {"role": "assistant", "content": reply.content or None}
         if wire_calls:
             self._assistant["tool_calls"] = wire_calls

@@ -128,11 +128,20 @@ def make_client(cfg: OpenAISettings) -> Any:
 
 
 @dataclass
+class WireToolCall:
+    """A tool call as the server sent it: arguments are JSON text (not parsed yet)."""
+
+    id: str = ""
+    name: str = ""
+    arguments: str = ""
+
+
+@dataclass
 class ChatReply:
     """One completion, whether it came as one JSON body or as server-sent chunks."""
 
     content: str
-    tool_calls: list[dict[str, str]]     # {"id", "name", "arguments"} (arguments: the JSON text as sent)
+    tool_calls: list[WireToolCall]
     finish_reason: str | None
     usage: dict[str, int]
 
@@ -175,7 +184,7 @@ def _read_completion(response: Any) -> ChatReply:
         raise OpenAIBackendError("the server sent a completion with no choices", "check openai.base_url and the model")
     choice = choices[0]
     message = choice.message
-    calls = [{"id": tc.id or "", "name": tc.function.name or "", "arguments": _arguments(tc.function.arguments)}
+    calls = [WireToolCall(tc.id or "", tc.function.name or "", _arguments(tc.function.arguments))
              for tc in (message.tool_calls or []) if getattr(tc, "function", None) is not None]
     return ChatReply(content=message.content or "", tool_calls=calls, finish_reason=choice.finish_reason,
                      usage=_usage(response.usage))
@@ -183,7 +192,7 @@ def _read_completion(response: Any) -> ChatReply:
 
 def _read_stream(stream: Any, on_text: Callable[[str | None], None] | None) -> ChatReply:
     parts: list[str] = []
-    calls: dict[int, dict[str, str]] = {}
+    calls: dict[int, WireToolCall] = {}
     finish: str | None = None
     usage: dict[str, int] = {}
     try:
@@ -197,14 +206,13 @@ def _read_stream(stream: Any, on_text: Callable[[str | None], None] | None) -> C
                     if on_text is not None:
                         on_text(delta.content)
                 for tc in (getattr(delta, "tool_calls", None) or []):
-                    entry = calls.setdefault(tc.index if tc.index is not None else len(calls),
-                                             {"id": "", "name": "", "arguments": ""})
+                    entry = calls.setdefault(tc.index if tc.index is not None else len(calls), WireToolCall())
                     if tc.id:
-                        entry["id"] = tc.id
+                        entry.id = tc.id
                     if tc.function is not None:
                         if tc.function.name:
-                            entry["name"] = tc.function.name
-                        entry["arguments"] += _arguments(tc.function.arguments)
+                            entry.name = tc.function.name
+                        entry.arguments += _arguments(tc.function.arguments)
                 finish = choice.finish_reason or finish
     finally:
         close = getattr(stream, "close", None)
