@@ -28,8 +28,9 @@ DIR_MODE = 0o700
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-def private_dir(path: Path | str, *, tighten: bool = False) -> Path:
-    """Make `path` (and its missing parents) with mode 0700; with `tighten`, chmod an existing one to 0700."""
+def private_dir(path: Path | str, *, tighten: bool | None = None) -> Path:
+    """Make `path` (and its missing parents) with mode 0700; with `tighten`, chmod an existing one to 0700
+    (by default: only the revops home)."""
     p = Path(path).expanduser()
     missing = []
     q = p
@@ -42,6 +43,8 @@ def private_dir(path: Path | str, *, tighten: bool = False) -> Path:
         except FileExistsError:
             pass
         _chmod(d, DIR_MODE)              # mkdir's mode is filtered by the umask
+    if tighten is None:
+        tighten = is_revops_home(p)
     if tighten and not missing:
         _chmod(p, DIR_MODE)
     return p
@@ -55,7 +58,7 @@ def private_file(path: Path | str) -> None:
 def create_private(path: Path | str) -> Path:
     """Create `path` empty with mode 0600 if it does not exist (its folder 0700 if missing); tighten it if it does."""
     p = Path(path).expanduser()
-    private_dir(p.parent, tighten=is_revops_home(p.parent))
+    private_dir(p.parent)
     try:
         fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         os.close(fd)

@@ -29,6 +29,9 @@ class CliContext:
             if self.as_of:
                 overrides["as_of"] = self.as_of
             self._settings = load_settings(self.profile, overrides)
+            from revops_cli.redaction import add_known_secrets, secret_values
+
+            add_known_secrets(*secret_values(self._settings.data))    # configured secrets never leave
         return self._settings
 
     def mode(self, offline: bool = False, refresh: bool = False) -> str:
