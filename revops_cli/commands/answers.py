@@ -184,6 +184,16 @@ def execute(
 ) -> None:
     """Webhooks, CRM updates and Slack notes: a dry run (confirm it with --confirm act_…), or --yes to plan and
     run in one go."""
+    import re
+
+    words = [w for w in (action or []) if w.strip()]
+    if confirm is None and len(words) == 1 and re.fullmatch(r"act_[0-9a-f]{16}", words[0].strip()):
+        from revops_cli.errors import UsageError
+
+        if not yes:               # an id alone is not an action to plan: say how to confirm it
+            raise UsageError(f"{words[0].strip()} is a dry run's id, not an action",
+                             f"to run it as shown: revops execute --confirm {words[0].strip()}")
+        confirm, action, yes = words[0].strip(), None, False      # `revops execute act_… --yes` confirms it
     if confirm is not None:
         from revops_cli.errors import UsageError
 

@@ -223,6 +223,8 @@ def test_cli_confirms_by_id_exactly_what_the_dry_run_showed(capsys, settings_for
         ran = [s for s in done["trace"] if s["name"] == "confirmed_action"]
         assert ran and ran[0]["params"]["payload_hash"] == shown["payload_hash"]
 
+        again = run(capsys, "execute", pid, "--yes")                    # the other spelling: the same rule
+        assert again.code == 2 and "already ran" in again.err
         again = run(capsys, "execute", "--confirm", pid)
         assert again.code == 2 and "already ran" in again.err and len(api.calls_to("chat.postMessage")) == 1
         unknown = run(capsys, "execute", "--confirm", "act_0000000000000000")
