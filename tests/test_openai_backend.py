@@ -249,10 +249,11 @@ def test_token_budget(capsys, openai_env):
     (429, "rate_limit_exceeded", 8, "is rate-limiting requests (429: "),
     (500, None, 8, "failed (500: "),
 ])
-def test_error_statuses_are_one_line(capsys, openai_env, status, code, exit_code, words):
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
+def test_error_statuses_are_one_line(capsys, openai_env, status, code, exit_code, words, stream):
     with ChatCompletionsFake([error(status, "the server says no", code=code, headers={"retry-after-ms": "1"})],
                              repeat_last=True) as api:
-        openai_env(api, REVOPS_OPENAI__MAX_ATTEMPTS="2")
+        openai_env(api, REVOPS_OPENAI__MAX_ATTEMPTS="2", REVOPS_OPENAI__STREAM=str(stream).lower())
         r = run(capsys, "ask", "Q4 revenue by segment", "--backend", "openai")
         served = len(api.requests)
         j = run(capsys, "ask", "Q4 revenue by segment", "--backend", "openai", "-f", "json").json()
@@ -264,6 +265,21 @@ def test_error_statuses_are_one_line(capsys, openai_env, status, code, exit_code
         assert "check openai.api_key" in lines[1]
     assert served == (2 if status in (429, 500) else 1)              # the SDK retried what may pass
     assert j["data"]["error"]["retryable"] is (status in (429, 500))
+
+
+def test_stream_broken_off_in_the_middle(capsys, openai_env):
+    pieces: list[str | None] = []
+    with ChatCompletionsFake([reply("Revenue in Q4 is", break_with="The server had an error while processing")]) as api:
+        openai_env(api, REVOPS_OPENAI__STREAM="true", REVOPS_OPENAI__MAX_ATTEMPTS="1")
+        from revops_cli import service
+        from revops_cli.config import load_settings
+        from revops_cli.models import Request
+
+        answer = service.ask(Request(text="Q4 revenue?", backend="openai"), load_settings(), on_text=pieces.append)
+        where = api.base_url
+    assert not answer.ok and answer.data["error"]["exit_code"] == 8 and answer.data["error"]["retryable"] is True
+    assert answer.error.startswith(f"{where} broke off its reply (The server had an error while processing)")
+    assert "".join(p for p in pieces if p) == "Revenue in Q4 is"      # what was shown before the break
 
 
 def test_unreachable_and_timeout(capsys, openai_env):

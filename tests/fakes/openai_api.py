@@ -15,6 +15,8 @@ Script items, one per request, in order:
   `stream_options.include_usage` is set, and `data: [DONE]`.
 - `error(status, message, type, code)`: that status with OpenAI's body `{"error": {message, type, param, code}}`.
 - `Stall(seconds)`: answer nothing for that long (client timeouts).
+- `reply(content, break_with="...")`, streamed: the content's chunks, then `data: {"error": {...}}` and the
+  connection closes, as a server that fails in the middle of a reply does.
 - a callable `f(request_json) -> item`.
 When the script runs out, `repeat_last=True` repeats the last item; otherwise the fake answers 500.
 `api_key=`: a request without `Authorization: Bearer <that key>` gets 401 invalid_api_key, as OpenAI's does.
@@ -42,6 +44,7 @@ class Reply:
     finish_reason: str | None = None           # default: tool_calls when there are some, else stop
     prompt_tokens: int = 100
     completion_tokens: int = 20
+    break_with: str | None = None              # streamed: after the content, an error event instead of the end
 
 
 @dataclass
@@ -67,8 +70,9 @@ class ChatRequest:
 
 
 def reply(content: str | None = None, *, tool_calls: list[dict[str, Any]] | None = None,
-          finish_reason: str | None = None, prompt_tokens: int = 100, completion_tokens: int = 20) -> Reply:
-    return Reply(content, list(tool_calls or []), finish_reason, prompt_tokens, completion_tokens)
+          finish_reason: str | None = None, prompt_tokens: int = 100, completion_tokens: int = 20,
+          break_with: str | None = None) -> Reply:
+    return Reply(content, list(tool_calls or []), finish_reason, prompt_tokens, completion_tokens, break_with)
 
 
 def tool_call(call_id: str, name: str, args: dict[str, Any] | str) -> dict[str, Any]:
@@ -234,8 +238,12 @@ class ChatCompletionsFake(LoopbackServer):
                                                                       "arguments": ""}}]}))
                     chunks += [chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
                                for piece in _pieces(call["function"]["arguments"])]
-                chunks.append(chunk({}, self._finish(item)))
-                if include_usage:
+                if item.break_with is not None:
+                    chunks.append({"error": {"message": item.break_with, "type": "server_error", "param": None,
+                                             "code": None}})
+                else:
+                    chunks.append(chunk({}, self._finish(item)))
+                if include_usage and item.break_with is None:
                     chunks.append({**base, "choices": [], "usage": self._usage(item)})
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -245,7 +253,8 @@ class ChatCompletionsFake(LoopbackServer):
                 for c in chunks:
                     self.wfile.write(f"data: {json.dumps(c)}\n\n".encode())
                     self.wfile.flush()
-                self.wfile.write(b"data: [DONE]\n\n")
+                if item.break_with is None:
+                    self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
                 self.close_connection = True
 

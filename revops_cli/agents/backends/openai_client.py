@@ -264,6 +264,9 @@ def map_error(exc: BaseException, cfg: OpenAISettings) -> RevopsError:
                                           "retry, or raise openai.timeout_seconds")
         return OpenAIUnreachableError(f"the connection to {where} broke: {type(exc).__name__}",
                                       "retry; check the server's log")
+    if status is None and isinstance(exc, openai.APIError):         # an error event in the middle of a stream
+        return OpenAIBackendError(f"{where} broke off its reply ({_server_message(exc, cfg)})",
+                                  "retry in a moment; the server's log has the cause", retryable=True)
     if status is None:
         return OpenAIBackendError(f"the call to {where} failed: {type(exc).__name__}: {cfg.redact(str(exc))[:200]}",
                                   "re-run with --verbose for details")
