@@ -114,7 +114,8 @@ def test_api_key_auth(monkeypatch):
         assert ok.status_code == 202
         tid = ok.json()["tracking_id"]
         assert c.get(f"/requests/{tid}").status_code == 401
-        assert c.get(f"/requests/{tid}", headers={"X-API-Key": "key-one-123456"}).status_code == 200
+        assert c.get(f"/requests/{tid}", headers={"X-API-Key": "key-two-abcdef"}).status_code == 200
+        assert c.get(f"/requests/{tid}", headers={"X-API-Key": "key-one-123456"}).status_code == 404   # not its own
         assert "key-one" not in c.get("/openapi.json").text
         assert c.get("/healthz").status_code == 200            # probes need no key
 
@@ -124,7 +125,7 @@ def test_signed_inbound_requests(monkeypatch):
     s.data["webhooks"]["inbound_secret"] = SECRET
     with TestClient(create_app(s, start_workers=False)) as c:
         body = json.dumps(GOOD).encode()
-        assert c.post("/webhook", content=body).status_code == 401
+        assert c.post("/webhook", content=body, headers={"content-type": "application/json"}).status_code == 401
         headers = wh.signed_headers(SECRET, "msg_in_1", body)
         assert c.post("/webhook", content=body + b" ", headers=headers).status_code == 401   # tampered
         r = c.post("/webhook", content=body, headers=headers)

@@ -1,4 +1,5 @@
-"""`revops serve-webhook`, `revops worker` and `revops webhook deliveries list|replay`.
+"""`revops serve-webhook`, `revops worker`, `revops webhook keys add|list|revoke` and
+`revops webhook deliveries list|replay`.
 
 Registered in app.py as:
     app.command("serve-webhook")(webhook.serve_webhook)
@@ -14,8 +15,10 @@ import typer
 
 from revops_cli.commands import context
 
-app = typer.Typer(help="The webhook API's outbound deliveries.", no_args_is_help=True)
+app = typer.Typer(help="The webhook API's API keys and outbound deliveries.", no_args_is_help=True)
 deliveries_app = typer.Typer(help="Outbound deliveries and their dead-letter list.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys of the webhook API's callers (stored hashed).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 app.add_typer(deliveries_app, name="deliveries")
 
 
@@ -27,22 +30,40 @@ def serve_webhook(
     no_workers: Annotated[bool, typer.Option("--no-workers", help="Only accept requests; `revops worker` "
                                                                   "processes answer them.")] = False,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every HTTP request.")] = False,
+    insecure: Annotated[bool, typer.Option("--insecure", help="Listen beyond loopback with no authentication "
+                                                              "configured (warned at every start).")] = False,
 ) -> None:
-    """Run the async webhook API: POST /webhook queues a question, the answer is delivered signed."""
+    """Run the async webhook API: POST /webhook queues a question, the answer is delivered signed.
+
+    Beyond loopback it needs authentication (an API key or webhooks.inbound_secret), else it exits 3."""
     import logging
+
+    from revops_cli.integrations.webhook_server.auth import KeyStore, bind_decision, config_keys
+
+    settings = context.get(ctx).settings
+    auth_configured = bool(settings.get("webhooks.inbound_secret") or config_keys(settings)
+                           or KeyStore.from_settings(settings).keys())
+    decision = bind_decision(host, auth_configured=auth_configured, insecure=insecure)
+    if decision.error is not None:
+        raise decision.error
 
     import uvicorn
 
     from revops_cli.integrations.webhook_server.api import create_app
-
+    from revops_cli.integrations.webhook_server.server import uvicorn_config
     from revops_cli.redaction import install_log_redaction, secret_values
 
-    settings = context.get(ctx).settings
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_redaction(*secret_values(settings.data))    # uvicorn's access line included (redaction.py)
-    api = create_app(settings, start_workers=not no_workers and workers > 0, workers=workers)
-    uvicorn.run(api, host=host, port=port, access_log=access_log, log_level="info",
-                timeout_graceful_shutdown=int(settings.get("webhooks.shutdown_grace_s", 30)))
+    log = logging.getLogger("revops.webhook_api")
+    if decision.warning:
+        log.warning(decision.warning)
+    elif not auth_configured:
+        log.info("no authentication configured: serving loopback callers only (%s)", host)
+    api = create_app(settings, start_workers=not no_workers and workers > 0, workers=workers,
+                     allow_anonymous=decision.allow_anonymous)
+    uvicorn.Server(uvicorn_config(api, host=host, port=port, access_log=access_log,
+                                  graceful_s=int(settings.get("webhooks.shutdown_grace_s", 30)))).run()
 
 
 def worker(
@@ -63,6 +84,51 @@ def worker(
     install_log_redaction(*secret_values(settings.data))
     stats = run_worker(settings, once=once, concurrency=concurrency)
     print(" ".join(f"{k}={v}" for k, v in stats.to_dict().items()), file=sys.stderr)
+
+
+def _keys(ctx: typer.Context):
+    from revops_cli.integrations.webhook_server.auth import KeyStore
+
+    return KeyStore.from_settings(context.get(ctx).settings)
+
+
+@keys_app.command("add")
+def keys_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Who the key is for, e.g. crm-dashboard (letters, digits, . _ -).")],
+) -> None:
+    """Make an API key for a caller and print it once (only its SHA-256 is kept)."""
+    import sys
+
+    key = _keys(ctx).add(name)
+    print(key)
+    print(f"API key {name!r} made; it is shown only now. Send it as 'Authorization: Bearer <key>' "
+          "or 'X-API-Key: <key>'.", file=sys.stderr)
+
+
+@keys_app.command("list")
+def keys_list(ctx: typer.Context, fmt: context.TableFormatOpt = context.TableFormat.table) -> None:
+    """List the API keys: name, the key's first characters, when it was made (never the key)."""
+    from revops_cli.output import TableFormat, echo_json, render_result
+    from revops_cli.warehouse.base import QueryResult
+
+    keys = _keys(ctx).keys()
+    if fmt == TableFormat.json:
+        echo_json([{"name": k.name, "prefix": k.prefix, "created_at": k.created_at} for k in keys])
+        return
+    render_result(QueryResult(columns=["name", "key starts", "created (UTC)"], types=["TEXT"] * 3,
+                              rows=[(k.name, k.prefix + "…", k.created_at.replace("T", " ").rstrip("Z"))
+                                    for k in keys]), fmt)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The key's name (see `keys list`).")],
+) -> None:
+    """Revoke an API key at once (a running server re-reads the keys file)."""
+    _keys(ctx).revoke(name)
+    print(f"API key {name!r} revoked")
 
 
 def _store(ctx: typer.Context):

@@ -8,6 +8,9 @@ The flow of a request:
                                  (or SQS)      timeout                          dead-letter list
 
 - `api.py`         the FastAPI app (imported only by serve-webhook): intake, GET /requests/{id}, health.
+- `auth.py`        who may call and as whom: API keys (hashed, `webhook keys`), inbound signatures and their
+                   replay guard, the loopback-only rule for unauthenticated servers.
+- `http_errors.py` the API's one JSON error shape; `server.py` uvicorn configured to answer in it too.
 - `queue.py`       the durable queue with SQS semantics (SQLite by default, Amazon SQS as an option) and
                    the store of each request's status and answer.
 - `worker.py`      workers: take a job, answer it, store the answer, deliver it, ack; passing failures are

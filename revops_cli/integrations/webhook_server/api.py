@@ -2,24 +2,25 @@
 
     POST /webhook                 -> 202 {success, tracking_id, message, queued_at, status: "queued"}
     GET  /requests/{tracking_id}  -> status (queued | processing | answered | delivered | failed), the answer
+    GET  /requests                -> the caller's own requests, newest first
     GET  /healthz, /readyz, /openapi.json
 
-Intake is kept to validation and ONE queue insert: no warehouse work in the request path. The body is
-read with a size limit (64 KiB -> 413), parsed by hand (400 for malformed JSON), validated by a pydantic
-model (422), and queued. Every error is `{"error": {"code", "message", "details"?}}`, and every status a
-route can return is documented in the OpenAPI responses.
+Intake is kept to validation and ONE queue insert: no warehouse work in the request path. The body must
+be `application/json` (415 otherwise), is read with a size limit (64 KiB -> 413), parsed by hand (400 for
+malformed JSON), validated by a pydantic model (422), and queued. Every error is
+`{"error": {"code", "message", "details"?}}` (http_errors.py), on every path, trailing slashes included
+(no redirects: `/webhook/` is a 404), and every status a route can return is documented in the OpenAPI
+responses.
 
-Inbound authentication is optional and read from settings:
-- `webhooks.api_keys` (list): `Authorization: Bearer <key>` or `X-API-Key: <key>` on every /webhook and
-  /requests call, else 401;
-- `webhooks.inbound_secret`: Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature)
-  over the raw body (empty for GET), checked by `integrations.webhooks.verify`, else 401.
+Authentication (auth.py): API keys (`revops webhook keys add NAME`, or `webhooks.api_keys`) as
+`Authorization: Bearer <key>` or `X-API-Key: <key>`; Standard Webhooks signatures (`webhooks.inbound_secret`)
+over the raw body (empty for GET), each `webhook-id` accepted once (409 `replayed` after). Each request
+records its caller, and `GET /requests[/{id}]` shows a caller only its own (404 for anyone else's).
 Secrets are never logged or echoed.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import time
@@ -28,13 +29,15 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal, Optional
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from revops_cli import __version__
+from revops_cli.integrations.webhook_server.auth import Authenticator
+from revops_cli.integrations.webhook_server.http_errors import ApiError, error_body
 from revops_cli.integrations.webhook_server.queue import Queue, SQLiteQueue, open_queue, utc_now
 from revops_cli.models import AGENTS
 from revops_cli.redaction import redact_value
@@ -143,10 +146,17 @@ class Health(BaseModel):
     error: Optional[str] = None
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None):
-        self.status, self.code, self.message, self.details, self.headers = status, code, message, details, headers
+class RequestSummary(BaseModel):
+    tracking_id: str
+    status: Literal["queued", "processing", "answered", "delivered", "failed"]
+    source_system: Optional[str] = None
+    source_process: Optional[str] = None
+    queued_at: str
+    updated_at: Optional[str] = None
+
+
+class RequestList(BaseModel):
+    requests: list[RequestSummary]
 
 
 def _json(status: int, obj: Any, headers: dict[str, str] | None = None) -> Response:
@@ -156,10 +166,8 @@ def _json(status: int, obj: Any, headers: dict[str, str] | None = None) -> Respo
 
 def _error(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
            headers: dict[str, str] | None = None) -> Response:
-    err: dict[str, Any] = {"code": code, "message": message}
-    if details:
-        err["details"] = details
-    return _json(status, {"error": err}, headers)
+    return Response(error_body(code, message, details), status_code=status, media_type="application/json",
+                    headers=headers)
 
 
 def _err(description: str) -> dict[str, Any]:
@@ -167,20 +175,26 @@ def _err(description: str) -> dict[str, Any]:
 
 
 AUTH_401 = _err("Missing or invalid credentials (API key or Standard Webhooks signature), when configured.")
+REPLAY_409 = _err("This webhook-id was already received (signed requests): nothing new was done.")
+JSON_TYPES = ("application/json",)
+
+
+def check_json_content_type(content_type: str | None) -> None:
+    """`application/json`, optionally with `charset=utf-8`; anything else (text/plain, forms, none) is 415."""
+    media, *params = (content_type or "").split(";")
+    ok = media.strip().lower() in JSON_TYPES
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() != "charset" or value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            ok = False
+    if not ok:
+        raise ApiError(415, "unsupported_media_type", "the body must be JSON sent as Content-Type: application/json")
 
 
 def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """pydantic errors without the input values (they may be large or sensitive)."""
     return [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
             for e in errors[:20]]
-
-
-def _as_list(value: Any) -> list[str]:
-    if not value:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return [str(v) for v in value if str(v)]
 
 
 class FastIntake:
@@ -216,15 +230,17 @@ def new_session_id() -> str:
     return f"webhook_{time.strftime('%Y%m%d', time.gmtime())}_{uuid.uuid4().hex[:8]}"
 
 
-def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, queue: Queue | None = None) -> FastAPI:
-    """The webhook API. `start_workers`: run an in-process worker pool of `workers` threads (lifespan)."""
+def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, queue: Queue | None = None,
+               allow_anonymous: bool = True) -> FastAPI:
+    """The webhook API. `start_workers`: run an in-process worker pool of `workers` threads (lifespan).
+    `allow_anonymous`: with no authentication configured, serve callers as `anonymous` (serve-webhook
+    passes False when it listens beyond loopback; see auth.bind_decision)."""
     from revops_cli.integrations.webhooks import _norm, endpoint_names
 
     queue = queue or open_queue(settings)
     store = queue.store
     max_body = int(settings.get("webhooks.max_body_bytes", MAX_BODY_BYTES))
-    api_keys = [k.encode() for k in _as_list(settings.get("webhooks.api_keys"))]
-    inbound_secret = settings.get("webhooks.inbound_secret") or None
+    auth = Authenticator(settings, store, allow_anonymous=allow_anonymous)
     callbacks = endpoint_names(settings)
     callback_norm = {_norm(n) for n in callbacks}
     sync_submit = isinstance(queue, SQLiteQueue)
@@ -256,8 +272,9 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
                   description="Ask RevOps questions programmatically: 202 at once with a tracking id, the answer "
                               "delivered to a configured endpoint (signed per Standard Webhooks) and readable "
                               "at GET /requests/{tracking_id}.",
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, redirect_slashes=False)
     app.state.queue = queue
+    app.state.auth = auth
     app.state.workers = state
 
     @app.exception_handler(ApiError)
@@ -271,7 +288,11 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         codes = {404: "not_found", 405: "method_not_allowed"}
-        return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
+        message = str(exc.detail)
+        path = request.url.path
+        if exc.status_code == 404 and len(path) > 1 and path.endswith("/"):
+            message = f"{message}: no trailing slash (use {path.rstrip('/')[:200]})"
+        return _error(exc.status_code, codes.get(exc.status_code, "http_error"), message,
                       headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
@@ -279,30 +300,14 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return _error(500, "internal_error", f"unexpected {type(exc).__name__}")
 
-    def check_api_key(request: Request) -> None:
-        if not api_keys:
-            return
-        given = request.headers.get("x-api-key")
-        if given is None:
-            auth = request.headers.get("authorization") or ""
-            scheme, _, token = auth.partition(" ")
-            given = token.strip() if scheme.lower() == "bearer" else None
-        if given is not None:
-            g = given.encode("utf-8", "surrogateescape")
-            if any(hmac.compare_digest(g, k) for k in api_keys):
-                return
-        raise ApiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <key> or X-API-Key)",
-                       headers={"WWW-Authenticate": "Bearer"})
-
-    def check_signature(request: Request, body: bytes) -> None:
-        if not inbound_secret:
-            return
-        from revops_cli.integrations.webhooks import verify
-
-        if not verify(inbound_secret, request.headers, body,
-                      tolerance_s=float(settings.get("webhooks.inbound_tolerance_s", 300))):
-            raise ApiError(401, "unauthorized", "a valid Standard Webhooks signature is required "
-                                                "(webhook-id, webhook-timestamp, webhook-signature)")
+    def authenticate_read(request: Request) -> str:
+        """The caller of a GET: key and/or signature (over an empty body), each signature used once."""
+        key_caller = auth.check_key(request.headers)
+        signed = auth.check_signature(request.headers, b"")
+        caller = auth.caller(key_caller, signed)
+        if signed is not None:
+            auth.replays.claim(signed, caller)
+        return caller
 
     async def read_body(request: Request) -> bytes:
         length = request.headers.get("content-length")
@@ -330,16 +335,18 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
 
     @app.post("/webhook", status_code=202, response_model=Accepted, summary="Queue a question",
               responses={202: {"model": Accepted, "description": "Queued; the answer follows asynchronously."},
-                         400: _err("The body is not valid JSON."), 401: AUTH_401,
+                         400: _err("The body is not valid JSON."), 401: AUTH_401, 409: REPLAY_409,
                          413: _err("The body is larger than 64 KiB."),
+                         415: _err("The body is not sent as Content-Type: application/json."),
                          422: _err("A field is missing or invalid, an unknown agent, or an unknown callback."),
                          503: _err("The queue is unavailable; nothing was accepted, retry later.")},
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/json": {"schema": request_body_schema}}}})
     async def post_webhook(request: Request) -> Response:
-        check_api_key(request)
+        key_caller = auth.check_key(request.headers)
+        check_json_content_type(request.headers.get("content-type"))
         raw = await read_body(request)
-        check_signature(request, raw)
+        signed = auth.check_signature(request.headers, raw)
         try:
             item = WebhookIn.model_validate_json(raw)     # parse and validate in one pass (pydantic-core)
         except ValidationError as exc:
@@ -355,6 +362,9 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
                 [{"loc": ["body", "callback"], "msg": "not a configured endpoint", "type": "unknown_callback",
                   "allowed": callbacks}])
         tracking_id = new_tracking_id()
+        caller = auth.caller(key_caller, signed)
+        if signed is not None:
+            auth.replays.claim(signed, caller, tracking_id)      # 409 for a webhook-id seen before
         queued_at = utc_now()
         body = {"query": item.query or f"confirm {item.confirm_action_id}", "source_system": item.source_system,
                 "source_process": item.source_process,
@@ -365,12 +375,14 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
             body["confirm_action_id"] = item.confirm_action_id
         try:
             if sync_submit:
-                queue.submit(tracking_id, body, queued_at)     # one short SQLite INSERT
+                queue.submit(tracking_id, body, queued_at, caller)     # one short SQLite INSERT
             else:
                 from starlette.concurrency import run_in_threadpool
 
-                await run_in_threadpool(queue.submit, tracking_id, body, queued_at)
+                await run_in_threadpool(queue.submit, tracking_id, body, queued_at, caller)
         except Exception as exc:
+            if signed is not None:
+                auth.replays.release(signed)           # not accepted: the sender may retry the same message
             log.error("queue unavailable: %s", type(exc).__name__)
             raise ApiError(503, "queue_unavailable", "the queue is unavailable; the request was not accepted",
                            headers={"Retry-After": "5"}) from None
@@ -380,16 +392,17 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
     app.add_middleware(FastIntake, handler=post_webhook)
 
     @app.get("/requests/{tracking_id}", response_model=RequestStatus, summary="Status and answer of a request",
-             responses={401: AUTH_401, 404: _err("No request with this tracking id."),
-                        422: _err("The tracking id is not valid."),
+             responses={401: AUTH_401, 404: _err("No request with this tracking id made by this caller."),
+                        409: REPLAY_409, 422: _err("The tracking id is not valid."),
                         503: _err("The request store is unavailable.")})
     async def get_request(tracking_id: str, request: Request) -> Response:
-        check_api_key(request)
-        check_signature(request, b"")
+        caller = authenticate_read(request)
         if len(tracking_id) > 64:
             raise ApiError(404, "not_found", "no request with this tracking id")
         try:
             rec = store.get(tracking_id)
+            if rec is not None and (rec.get("caller") or "anonymous") != caller:
+                rec = None                             # another caller's request: exactly like an unknown one
             delivery = None
             if rec is not None:
                 row = store.conn.execute("SELECT id, endpoint, url, status, attempts, last_status, error, updated_at "
@@ -408,6 +421,21 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
                            "queued_at": rec["queued_at"], "updated_at": rec["updated_at"],
                            "receive_count": rec["receive_count"], "error": rec["error"], "answer": rec["answer"],
                            "delivery": delivery})
+
+    @app.get("/requests", response_model=RequestList, summary="The caller's own requests, newest first",
+             responses={401: AUTH_401, 409: REPLAY_409, 422: _err("limit is not a whole number from 1 to 500."),
+                        503: _err("The request store is unavailable.")})
+    async def list_requests(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Response:
+        caller = authenticate_read(request)
+        try:
+            recs = store.list_for(caller, limit)
+        except Exception as exc:
+            log.error("request store unavailable: %s", type(exc).__name__)
+            raise ApiError(503, "store_unavailable", "the request store is unavailable") from None
+        return _json(200, {"requests": [redact_value(
+            {"tracking_id": r["tracking_id"], "status": r["status"], "source_system": r["body"].get("source_system"),
+             "source_process": r["body"].get("source_process"), "queued_at": r["queued_at"],
+             "updated_at": r["updated_at"]}) for r in recs]})
 
     @app.get("/healthz", response_model=Health, summary="Liveness")
     async def healthz() -> Response:

@@ -63,7 +63,8 @@ CREATE TABLE IF NOT EXISTS requests (
     receive_count  INTEGER NOT NULL DEFAULT 0,
     receipt        TEXT,
     answer         TEXT,
-    error          TEXT
+    error          TEXT,
+    caller         TEXT
 );
 CREATE INDEX IF NOT EXISTS requests_ready ON requests (visible_at) WHERE in_queue = 1;
 CREATE TABLE IF NOT EXISTS dead_letters (
@@ -128,6 +129,7 @@ def connect(path: Path) -> sqlite3.Connection:
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.executescript(SCHEMA)
+            migrate(conn)
             break
         except sqlite3.OperationalError as exc:
             if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
@@ -138,6 +140,14 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = NORMAL")
     secure_sqlite(path)
     return conn
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring a file made by an older version up to SCHEMA: `requests.caller` (who created the request)."""
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(requests)")}
+    if "caller" not in cols:
+        conn.execute("ALTER TABLE requests ADD COLUMN caller TEXT")
+    conn.execute("CREATE INDEX IF NOT EXISTS requests_caller ON requests (caller, seq)")
 
 
 class Store:
@@ -176,11 +186,12 @@ class Store:
         return _Tx(self.conn)
 
     # -- requests ------------------------------------------------------------------------------------
-    def insert(self, tracking_id: str, body: dict[str, Any], queued_at: str, *, in_queue: bool = True) -> None:
+    def insert(self, tracking_id: str, body: dict[str, Any], queued_at: str, *, in_queue: bool = True,
+               caller: str | None = None) -> None:
         body = redact_value(body)      # a no-op for the API's (already redacted) bodies
-        self.conn.execute("INSERT INTO requests (tracking_id, body, queued_at, in_queue) VALUES (?, ?, ?, ?)",
+        self.conn.execute("INSERT INTO requests (tracking_id, body, queued_at, in_queue, caller) VALUES (?, ?, ?, ?, ?)",
                           (tracking_id, json.dumps(body, separators=(",", ":")),
-                           queued_at, 1 if in_queue else 0))
+                           queued_at, 1 if in_queue else 0, caller))
 
     def ensure(self, tracking_id: str, body: dict[str, Any], queued_at: str) -> None:
         """Record a request seen first by a worker (SQS on another machine): no-op when known."""
@@ -192,14 +203,27 @@ class Store:
         self.conn.execute("DELETE FROM requests WHERE tracking_id = ?", (tracking_id,))
 
     def get(self, tracking_id: str) -> dict[str, Any] | None:
-        row = self.conn.execute("SELECT tracking_id, body, status, queued_at, updated_at, receive_count, answer, error "
-                                "FROM requests WHERE tracking_id = ?", (tracking_id,)).fetchone()
+        row = self.conn.execute("SELECT tracking_id, body, status, queued_at, updated_at, receive_count, answer, error, "
+                                "caller FROM requests WHERE tracking_id = ?", (tracking_id,)).fetchone()
         if row is None:
             return None
         rec = dict(row)
         rec["body"] = json.loads(rec["body"])
         rec["answer"] = json.loads(rec["answer"]) if rec["answer"] else None
         return rec
+
+    def list_for(self, caller: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The requests `caller` created, newest first (a row from before callers were recorded counts as
+        `anonymous`)."""
+        rows = self.conn.execute("SELECT tracking_id, body, status, queued_at, updated_at FROM requests "
+                                 "WHERE coalesce(caller, 'anonymous') = ? ORDER BY seq DESC LIMIT ?",
+                                 (caller, int(limit))).fetchall()
+        out = []
+        for r in rows:
+            rec = dict(r)
+            rec["body"] = json.loads(rec["body"])
+            out.append(rec)
+        return out
 
     def set_status(self, tracking_id: str, status: str, *, error: str | None = None,
                    only_from: tuple[str, ...] | None = None) -> None:
@@ -278,8 +302,9 @@ class Queue(Protocol):
     visibility_timeout: float
     max_receives: int
 
-    def submit(self, tracking_id: str, body: dict[str, Any], queued_at: str) -> None:
-        """Record the request (status queued) and enqueue it. Raises on failure: nothing is half-accepted."""
+    def submit(self, tracking_id: str, body: dict[str, Any], queued_at: str, caller: str | None = None) -> None:
+        """Record the request (status queued, created by `caller`) and enqueue it. Raises on failure: nothing
+        is half-accepted."""
 
     def receive(self, max_messages: int = 1, wait_s: float = 0.0) -> list[Message]: ...
 
@@ -309,8 +334,8 @@ class SQLiteQueue:
         self.max_receives = int(max_receives)
         self._wake = threading.Condition()     # in-process workers wake at once on a local submit
 
-    def submit(self, tracking_id: str, body: dict[str, Any], queued_at: str) -> None:
-        self.store.insert(tracking_id, body, queued_at)
+    def submit(self, tracking_id: str, body: dict[str, Any], queued_at: str, caller: str | None = None) -> None:
+        self.store.insert(tracking_id, body, queued_at, caller=caller)
         with self._wake:
             self._wake.notify()
 
@@ -430,9 +455,9 @@ class SQSQueue:
                 self._client = sqs_client(self.queue_url)
             return self._client
 
-    def submit(self, tracking_id: str, body: dict[str, Any], queued_at: str) -> None:
+    def submit(self, tracking_id: str, body: dict[str, Any], queued_at: str, caller: str | None = None) -> None:
         body = redact_value(body)      # the message body is stored by SQS: never a raw secret
-        self.store.insert(tracking_id, body, queued_at, in_queue=False)
+        self.store.insert(tracking_id, body, queued_at, in_queue=False, caller=caller)
         try:
             message = {"tracking_id": tracking_id, "queued_at": queued_at, "body": body}
             if self.status_queue_url:
