@@ -354,3 +354,15 @@ def test_real_start_on_another_loopback_address(tmp_path, revops_home):
         proc.terminate()
         _, err = proc.communicate(timeout=60)
     assert "--insecure" not in err and "WARNING" not in err
+
+
+def test_a_damaged_keys_file_stops_the_start_but_not_a_running_server(monkeypatch, capsys, revops_home):
+    s = load(monkeypatch)
+    key = run(capsys, "webhook", "keys", "add", "crm-a").out.strip()
+    keys_file = revops_home / "webhook-api-keys.json"
+    with Served(s) as c:
+        keys_file.write_text("{not json")          # damaged while serving: the keys read before still hold
+        assert c.post("/webhook", json=GOOD, headers={"X-API-Key": key}).status_code == 202
+        assert_json_error(c.post("/webhook", json=GOOD), 401, "unauthorized")
+    res = run(capsys, "serve-webhook", "--no-workers")
+    assert res.code == 3 and "webhook-api-keys.json" in res.err and "Traceback" not in res.err

@@ -183,7 +183,7 @@ def check_json_content_type(content_type: str | None) -> None:
     """`application/json`, optionally with `charset=utf-8`; anything else (text/plain, forms, none) is 415."""
     media, *params = (content_type or "").split(";")
     ok = media.strip().lower() in JSON_TYPES
-    for param in params:
+    for param in filter(str.strip, params):
         name, _, value = param.partition("=")
         if name.strip().lower() != "charset" or value.strip().strip('"').lower() not in ("utf-8", "utf8"):
             ok = False

@@ -96,6 +96,7 @@ class KeyStore:
         self.path = Path(path)
         self._stamp: tuple[int, int, int] | None = None
         self._keys: list[ApiKey] = []
+        self._checked = False              # read once: from now on a damaged file keeps the last good keys
         self._lock = threading.Lock()
 
     @classmethod
@@ -118,7 +119,7 @@ class KeyStore:
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
-            self._stamp, self._keys = None, []
+            self._stamp, self._keys, self._checked = None, [], True
             return []
         stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
         if stamp != self._stamp:
@@ -127,10 +128,11 @@ class KeyStore:
                     try:
                         self._keys = self._read()
                     except ConfigError:
-                        if self._stamp is None:
+                        if not self._checked:
                             raise
                         log.error("the API keys file %s is damaged; keeping the keys read before", self.path)
                     self._stamp = stamp
+        self._checked = True
         return self._keys
 
     def match(self, presented: str) -> ApiKey | None:
