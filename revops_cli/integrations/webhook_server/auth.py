@@ -3,8 +3,8 @@
 Callers. Every request is recorded with the caller that created it, and `GET /requests[/{id}]` shows a
 caller only its own requests (another caller's id answers 404, exactly like an unknown one):
 - `key:NAME`     an API key made with `revops webhook keys add NAME` (preferred);
-- `config:NAME`  a key from `webhooks.api_keys` in settings: a mapping `{NAME: key}`, or a list of keys,
-                 each then named by the first 8 hex digits of its SHA-256 (`config:1a2b3c4d`);
+- `config:HASH`  a key from `webhooks.api_keys` in settings (a list, or a comma-separated string), named by
+                 the first 8 hex digits of its SHA-256 (`config:1a2b3c4d`);
 - `signed`       a request carrying only a valid Standard Webhooks signature (`webhooks.inbound_secret`,
                  no API keys configured). Everyone who holds the secret is the same caller: they share
                  one scope;
@@ -189,12 +189,10 @@ class KeyStore:
 
 
 def config_keys(settings: Any) -> dict[str, str]:
-    """`webhooks.api_keys` as {caller: key}: a mapping {NAME: key}, a list of keys, or a comma-separated string."""
+    """`webhooks.api_keys` (a list of keys, or a comma-separated string) as {caller: key}."""
     value = settings.get("webhooks.api_keys")
     if not value:
         return {}
-    if isinstance(value, Mapping):
-        return {f"config:{n}": str(k) for n, k in value.items() if k}
     items = value.split(",") if isinstance(value, str) else [str(v) for v in value]
     return {f"config:{hash_key(k.strip())[:8]}": k.strip() for k in items if k.strip()}
 
