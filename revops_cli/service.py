@@ -96,6 +96,7 @@ CONFIRM_PHRASES = {
     "slack": "Press **Confirm** below (before {expires}) to",
     "webhook": 'Confirm by sending `{{"confirm_action_id": "{id}"}}` to POST /webhook as the same caller '
                "(before {expires}) to",
+    "mcp": "Confirm with the confirm_action tool, pending_action_id `{id}` (before {expires}), to",
     "*": "Confirm `{id}` (before {expires}) to",
 }
 

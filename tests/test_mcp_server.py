@@ -136,7 +136,7 @@ def test_stdio_tools_schemas_and_numbers_match_the_cli(mcp_env, demo_db, capsys)
     assert "CREATE TABLE" in schema.contents[0].text and "opportunities" in schema.contents[0].text
     convs = json.loads(recent.contents[0].text)["conversations"]
     mcp_turns = [c for c in convs if c["channel"] == "mcp"]
-    assert len(mcp_turns) >= 6 and {c["user"] for c in mcp_turns} == {"mcp:pytest"}
+    assert len(mcp_turns) >= 6 and {c["user"] for c in mcp_turns} == {"pytest"}
 
 
 def cli_json_patterns(capsys) -> list[dict]:
@@ -168,7 +168,7 @@ def test_every_call_is_logged_on_the_mcp_channel(mcp_env, capsys):
     anyio.run(scenario)
     rows = cli_json(capsys, "conversations", "list", "--channel", "mcp")
     assert len(rows) == 2
-    assert {r["user"] for r in rows} == {"mcp:Claude Desktop"}
+    assert {r["user"] for r in rows} == {"Claude Desktop"}
     assert len({r["session_id"] for r in rows}) == 1
     assert {r["agent"] for r in rows} == {"deal_analysis", "data"}
 
@@ -197,6 +197,25 @@ def test_missing_extra_exits_3_with_the_pip_command(capsys, monkeypatch):
     assert r.code == 3 and "pip install 'revops-cli[mcp]'" in r.err
 
 
+# -- actions and HTTP share a local webhook receiver --------------------------------------------------------
+
+@pytest.fixture
+def receiver():
+    from fakes.webhook_receiver import WebhookReceiver
+
+    with WebhookReceiver() as rx:
+        yield rx
+
+
+@pytest.fixture
+def action_env(mcp_env, receiver) -> dict[str, str]:
+    return {**mcp_env, "REVOPS_WEBHOOK_URL": receiver.url, "REVOPS_WEBHOOK_ALLOW_HOSTS": "127.0.0.1"}
+
+
+def sent_texts(receiver) -> list[str]:
+    return [str((r.json or {}).get("text")).lower() for r in receiver.requests]
+
+
 # -- streamable HTTP -------------------------------------------------------------------------------------------
 
 def free_port() -> int:
@@ -206,9 +225,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def http_server(mcp_env):
+def http_server(action_env):
     port = free_port()
-    env = {**mcp_env, "REVOPS_MCP_TOKEN": "test-token-0123456789"}
+    env = {**action_env, "REVOPS_MCP_TOKEN": "test-token-0123456789"}
     proc = subprocess.Popen([REVOPS, "serve-mcp", "--http", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 90
@@ -227,7 +246,7 @@ def http_server(mcp_env):
         proc.kill()
 
 
-def test_streamable_http_with_and_without_the_bearer_token(http_server, capsys):
+def test_streamable_http_with_and_without_the_bearer_token(http_server, receiver, capsys):
     import httpx2
     from mcp.client.streamable_http import streamable_http_client
 
@@ -240,9 +259,14 @@ def test_streamable_http_with_and_without_the_bearer_token(http_server, capsys):
                     await s.initialize()
                     tools = await s.list_tools()
                     deal = await s.call_tool("deal_assessment", {"name": "IXIS"})
-                    return tools, deal
+                    await s.call_tool("propose_action", {"action": 'trigger the webhook with "left alone"'})
+                    proposed = await s.call_tool("propose_action", {"action": 'trigger the webhook with "over http"'})
+                    pid = structured(proposed)["data"]["pending_action_id"]
+                    confirmed = await s.call_tool("confirm_action", {"pending_action_id": pid})
+                    return tools, deal, confirmed
 
-    tools, deal = anyio.run(scenario, {"Authorization": f"Bearer {token}"})
+    tools, deal, confirmed = anyio.run(scenario, {"Authorization": f"Bearer {token}"})
+    assert not confirmed.is_error and sent_texts(receiver) == ["over http"]
     assert READ_ONLY_TOOLS <= {t.name for t in tools.tools}
     want = cli_json(capsys, "deal", "IXIS")
     assert structured(deal)["data"]["probability"] == want["data"]["probability"]
@@ -261,6 +285,7 @@ def test_streamable_http_with_and_without_the_bearer_token(http_server, capsys):
 
     with pytest.raises(Exception):          # the SDK client without the token cannot even initialize
         anyio.run(scenario, {})
+    assert sent_texts(receiver) == ["over http"]
 
 
 def test_init_and_config_show_know_the_mcp_settings(capsys, monkeypatch):
@@ -272,3 +297,68 @@ def test_init_and_config_show_know_the_mcp_settings(capsys, monkeypatch):
     shown = json.loads(run(capsys, "config", "show", "-f", "json").out)["settings"]["mcp"]
     assert shown["port"] == 8765 and shown["host"] == "127.0.0.1" and shown["path"] == "/mcp"
     assert shown["token"] != "s3cret-token-abcdefgh" and "s3cret" not in json.dumps(shown)
+
+
+# -- actions: dry run, then confirm by id -----------------------------------------------------------------------
+
+def test_dry_run_then_confirm_by_id_reaches_the_receiver_exactly_once(action_env, receiver):
+    async def scenario():
+        async with stdio_session(action_env) as s:          # no elicitation: calling confirm_action confirms
+            tools = {t.name: t for t in (await s.list_tools()).tools}
+            kept = await s.call_tool("propose_action", {"action": 'trigger the webhook with "pricing call booked"'})
+            left = await s.call_tool("propose_action", {"action": 'trigger the webhook with "never to be sent"'})
+            before = len(receiver.requests)
+            pid = structured(kept)["data"]["pending_action_id"]
+            done = await s.call_tool("confirm_action", {"pending_action_id": pid})
+            again = await s.call_tool("confirm_action", {"pending_action_id": pid})
+            return tools, kept, left, before, done, again
+
+    tools, kept, left, before, done, again = anyio.run(scenario)
+    confirm = tools["confirm_action"]
+    assert confirm.annotations.destructive_hint is True and confirm.annotations.read_only_hint is False
+    assert confirm.input_schema["required"] == ["pending_action_id"]
+    assert before == 0                                            # dry runs send nothing
+    proposed = structured(kept)
+    assert proposed["data"]["dry_run"] is True and proposed["pending_actions"][0]["kind"] == "webhook"
+    assert proposed["data"]["pending_action_expires_at"] and "confirm_action" in kept.content[0].text
+    assert not done.is_error and structured(done)["data"]["actions"][0]["status"] == "done"
+    assert again.is_error and "already ran" in again.content[0].text
+    assert sent_texts(receiver) == ["pricing call booked"]      # exactly once; the unconfirmed one never
+    assert receiver.requests[0].json["text"] == proposed["pending_actions"][0]["payload"]["text"]
+
+
+def test_elicitation_asks_the_user_and_a_no_cancels(action_env, receiver):
+    asked: list[str] = []
+
+    def answering(action: str, confirm: bool | None = None):
+        async def on_elicit(context, params):
+            asked.append(params.message)
+            content = None if confirm is None else {"confirm": confirm}
+            return ElicitResult(action=action, content=content)
+        return on_elicit
+
+    async def propose(client: str, text: str) -> str:
+        async with stdio_session(action_env, client=client) as s:
+            r = await s.call_tool("propose_action", {"action": text})
+            return structured(r)["data"]["pending_action_id"]
+
+    async def confirm(client: str, pid: str, elicitation):
+        async with stdio_session(action_env, client=client, elicitation=elicitation) as s:
+            return await s.call_tool("confirm_action", {"pending_action_id": pid})
+
+    async def scenario():
+        declined_id = await propose("alice", 'trigger the webhook with "declined one"')
+        declined = await confirm("alice", declined_id, answering("decline"))
+        retry = await confirm("alice", declined_id, answering("accept", True))
+        accepted_id = await propose("alice", 'trigger the webhook with "accepted one"')
+        stranger = await confirm("mallory", accepted_id, answering("accept", True))
+        accepted = await confirm("alice", accepted_id, answering("accept", True))
+        return declined, retry, stranger, accepted
+
+    declined, retry, stranger, accepted = anyio.run(scenario)
+    assert not declined.is_error and structured(declined)["data"]["status"] == "cancelled"
+    assert "declined one" in asked[0].lower() and "webhook" in asked[0]          # the user saw the stored action
+    assert retry.is_error and "cancelled" in retry.content[0].text
+    assert stranger.is_error and "someone else" in stranger.content[0].text
+    assert not accepted.is_error
+    assert sent_texts(receiver) == ["accepted one"]

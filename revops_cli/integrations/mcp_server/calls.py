@@ -20,8 +20,9 @@ TABLE_TEXT_ROWS = 50          # rows shown in a table answer's text; the structu
 
 @dataclass
 class Asker:
-    """Who is asking: `mcp:<client name>` (the name the client gave at initialize) and its session, so
-    follow-ups ("what are its risks?") and confirmations stay with the client that asked."""
+    """Who is asking: the client's name (the one it gave at initialize, e.g. `Claude Desktop`; with channel
+    `mcp` the asker is `mcp:Claude Desktop`) and its session, so follow-ups ("what are its risks?") and
+    confirmations stay with the client that asked."""
 
     user: str
     session_id: str
@@ -70,6 +71,31 @@ class McpCalls:
     def propose_action(self, asker: Asker, action: str) -> Answer:
         """The Execution agent's dry run: nothing runs (`confirm` stays False)."""
         return self.answer(self.request(asker, action, agent="execution"))
+
+    # -- confirmations (actions/pending.py) ------------------------------------------------------------
+    def pending(self, asker: Asker, action_id: str):
+        """The stored dry run `action_id`, if this asker may confirm it now; else the store's PendingActionError."""
+        from revops_cli.actions.pending import PendingStore, approvers_of, refusal
+
+        action_id = (action_id or "").strip()
+        with PendingStore.from_settings(self.settings) as store:
+            record = store.get(action_id)
+        problem = refusal(record, action_id, CHANNEL, asker.user, approvers_of(self.settings))
+        if problem is not None:
+            raise problem
+        return record
+
+    def confirm(self, asker: Asker, action_id: str) -> Answer:
+        """Run the stored actions exactly as stored (`Request.confirm_action_id`): the service checks the asker,
+        the expiry and that it has not run, then runs them; the record joins the dry run's session."""
+        return self.answer(self.request(asker, f"confirm {action_id}", agent="execution", session_id=None,
+                                        confirm_action_id=(action_id or "").strip()))
+
+    def cancel(self, asker: Asker, action_id: str) -> None:
+        from revops_cli.actions.pending import PendingStore, approvers_of
+
+        with PendingStore.from_settings(self.settings) as store:
+            store.cancel(action_id.strip(), channel=CHANNEL, user=asker.user, approvers=approvers_of(self.settings))
 
     # -- the data tools --------------------------------------------------------------------------------
     def run_pattern(self, asker: Asker, pattern: str, params: dict[str, Any] | None = None) -> Answer:

@@ -84,13 +84,12 @@ def tool_result(answer: Answer) -> CallToolResult:
 
 
 class Askers:
-    """One Asker per MCP connection: `mcp:<client name>` and a session id that lives as long as the connection
+    """One Asker per MCP connection: the client's name and a session id that lives as long as the connection
     (stdio: the process; streamable HTTP: the Mcp-Session-Id the server gave the client)."""
 
     MAX = 1000
 
-    def __init__(self, fixed_user: str | None = None):
-        self.fixed_user = fixed_user
+    def __init__(self) -> None:
         self._known: "OrderedDict[str, Asker]" = OrderedDict()
 
     def of(self, ctx: Context) -> Asker:
@@ -100,7 +99,7 @@ class Askers:
         if asker is None:
             params = ctx.session.client_params
             client = getattr(getattr(params, "client_info", None), "name", None) or "client"
-            asker = Asker(user=self.fixed_user or f"mcp:{client}", session_id=new_id("mcp-"))
+            asker = Asker(user=str(client), session_id=new_id("mcp-"))
             self._known[key] = asker
             while len(self._known) > self.MAX:
                 self._known.popitem(last=False)
@@ -112,10 +111,10 @@ def supports_elicitation(ctx: Context) -> bool:
     return caps is not None and getattr(caps, "elicitation", None) is not None
 
 
-def build_server(settings: Settings, *, calls: McpCalls | None = None, user: str | None = None) -> MCPServer:
-    """The server with every tool and resource. `user` fixes the asker's identity (default: mcp:<client>)."""
+def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPServer:
+    """The server with every tool and resource."""
     calls = calls or McpCalls(settings)
-    askers = Askers(user)
+    askers = Askers()
     server = MCPServer("revops", title="revops", version=__version__, instructions=INSTRUCTIONS,
                        website_url=None, log_level="WARNING")
 
@@ -287,7 +286,71 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None, user: str
 
 
 def register_confirm(server: MCPServer, calls: McpCalls, askers: Askers) -> None:
-    """confirm_action: filled in once the pending-action store is on main (see the module docstring)."""
+    """confirm_action: show the stored dry run, ask the user (elicitation) when the client can, run it as stored."""
+    from mcp.shared.exceptions import NoBackChannelError
+
+    from revops_cli.errors import RevopsError
+
+    @server.tool(
+        title="Confirm a proposed action",
+        description=(
+            "Run an action proposed by propose_action (or shown as a dry run by ask), exactly as it was shown: "
+            "give the data.pending_action_id of that dry run (act_...). Only the client that proposed it may "
+            "confirm it, before it expires, once. When the client supports elicitation the user is shown the "
+            "stored action and asked to confirm; a 'no' cancels it for good. Sends Slack messages, calls "
+            "webhooks or records CRM updates: only call it when the user has asked for the action to run."),
+        annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False,
+                                    openWorldHint=True))
+    async def confirm_action(
+        pending_action_id: Annotated[str, Field(min_length=1, description="The dry run's id, act_…, from "
+                                                                          "data.pending_action_id.")],
+        ctx: Context,
+    ) -> Annotated[CallToolResult, AnswerJSON]:
+        asker = askers.of(ctx)
+        run_it = lambda: calls.confirm(asker, pending_action_id)  # noqa: E731
+        try:
+            record = await anyio.to_thread.run_sync(calls.pending, asker, pending_action_id)
+        except RevopsError:                  # unknown, expired, settled, not theirs: the service says so (and logs it)
+            return tool_result(await anyio.to_thread.run_sync(run_it))
+        if supports_elicitation(ctx):
+            try:
+                outcome = await ctx.elicit(confirmation_message(record), ConfirmRun)
+            except NoBackChannelError:       # a stateless request cannot be asked back: the tool call is the consent
+                outcome = None
+            if outcome is not None and not (outcome.action == "accept" and outcome.data.confirm):
+                declined = outcome.action in ("decline", "accept")      # "no", or a form sent unticked
+                if declined:
+                    await anyio.to_thread.run_sync(calls.cancel, asker, record.id)
+                return tool_result(not_run_answer(record, "cancelled" if declined else "pending"))
+        return tool_result(await anyio.to_thread.run_sync(run_it))
+
+
+def action_line(action: dict[str, Any]) -> str:
+    payload = action.get("payload") or {}
+    what = {"slack": "Slack message", "webhook": "webhook call", "crm_update": "CRM update"}.get(action.get("kind"),
+                                                                                                  action.get("kind"))
+    if action.get("kind") == "crm_update":
+        detail = f"{payload.get('field')}: {payload.get('old_value')!r} -> {payload.get('new_value')!r}"
+    else:
+        detail = str(payload.get("text") or "")
+    detail = detail if len(detail) <= 400 else detail[:399] + "…"
+    return f"- {what} to {action.get('target')}: {detail}"
+
+
+def confirmation_message(record: Any) -> str:
+    lines = [f"revops will run {len(record.actions)} action(s), exactly as shown (dry run {record.id}, "
+             f"asked as: {record.text!r}):"]
+    lines += [action_line(a) for a in record.actions]
+    lines.append("Run now?")
+    return "\n".join(lines)
+
+
+def not_run_answer(record: Any, status: str) -> Answer:
+    why = ("Cancelled: nothing was run, and this dry run can no longer be confirmed." if status == "cancelled"
+           else f"Not run: the dry run {record.id} still waits for a confirmation until {record.expires_at_iso}.")
+    text = why + "\n\n" + "\n".join(action_line(a) for a in record.actions) + "\n"
+    return Answer(agent="execution", text=text, data={"pending_action_id": record.id, "status": status,
+                                                       "actions": record.actions, "dry_run": True})
 
 
 def schema_text(settings: Settings) -> str:
