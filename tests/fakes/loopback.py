@@ -7,13 +7,25 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 
 
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A client hanging up (a reset or a broken pipe, e.g. after an error status) is normal for a fake: no
+    traceback on stderr, where a test may be reading the CLI's one-line error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class LoopbackServer:
     """Base for fakes: `serve(Handler, name)` in `start()`; `stop()` and `with fake:` come for free."""
 
     _server: ThreadingHTTPServer | None = None
 
     def serve(self, handler: type, name: str) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = QuietHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=name,
                          daemon=True).start()
