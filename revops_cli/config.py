@@ -221,12 +221,60 @@ def _key_lines(text: str) -> dict[tuple[str, ...], int]:
     return lines
 
 
+def check_home(home: Path) -> None:
+    """REVOPS_HOME must be a folder revops can read and write, or one it can create: else exit 3 with
+    what to fix (before any question is answered)."""
+    fix = "set REVOPS_HOME to a folder you can write"
+    try:
+        if home.exists() or home.is_symlink():
+            if not home.is_dir():
+                raise ConfigError(f"REVOPS_HOME {home} is not a folder (it is a file)", f"{fix}, or remove the file")
+            if not os.access(home, os.R_OK | os.W_OK | os.X_OK):
+                raise ConfigError(f"REVOPS_HOME {home} cannot be read and written (permissions or a read-only disk)",
+                                  f"{fix}, or fix its permissions")
+            return
+        parent = home.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise ConfigError(f"REVOPS_HOME {home} cannot be created: {parent} is a file, not a folder", fix)
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise ConfigError(f"REVOPS_HOME {home} cannot be created in {parent} (permissions or a read-only disk)", fix)
+    except OSError as exc:
+        raise ConfigError(f"REVOPS_HOME {home} cannot be used: {exc.strerror or exc}", fix) from None
+
+
+def _read_config_text(path: Path) -> str:
+    """The file's text; a file that cannot be read, or is not UTF-8 text, is a ConfigError naming it."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})",
+                          "fix its permissions, or remove it") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); is it a binary file?",
+                          "save it as UTF-8 YAML, or remove it") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ConfigError(f"{path}:{line}: not a text file (it holds NUL bytes)",
+                          "save it as UTF-8 YAML, or remove it")
+    return text
+
+
 def _load_file(path: Path) -> dict[str, Any]:
     import yaml
 
-    text = path.read_text(encoding="utf-8")
+    text = _read_config_text(path)
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    except yaml.reader.ReaderError as exc:       # a character YAML does not allow (a control character)
+        line = text.count("\n", 0, exc.position) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise ConfigError(f"{path}:{line}: not a YAML text file (control character #x{char:02x} is not allowed)",
+                          "save it as UTF-8 YAML, or remove it") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         context = getattr(exc, "context_mark", None)
@@ -279,12 +327,19 @@ def _validate(data: dict, path: Path, lines: dict[tuple[str, ...], int], prefix:
 def load_settings(profile: str | None = None, overrides: dict[str, Any] | None = None,
                   cwd: Path | None = None) -> Settings:
     home = user_home()
+    check_home(home)
     data = copy.deepcopy(DEFAULTS)
     origins: dict[str, str] = {}
     files: list[Path] = []
     raw_layers: list[tuple[dict, str]] = []
     for path in (home / CONFIG_FILENAME, (cwd or Path.cwd()) / CONFIG_FILENAME):
-        if path.is_file() and path not in files:
+        try:
+            present = path.exists()
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})", "fix the folder's permissions") from None
+        if present and not path.is_file():
+            raise ConfigError(f"{path}: is not a file (a folder?)", "remove it, or rename it")
+        if present and path not in files:
             files.append(path)
             raw_layers.append((_load_file(path), str(path)))
     profile = profile or os.environ.get("REVOPS_PROFILE") or "default"

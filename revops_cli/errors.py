@@ -74,3 +74,11 @@ class ActionError(RevopsError):
 
     exit_code = 7
     http_status = 502
+
+
+class UnusableFileError(RevopsError):
+    """A file or folder revops needs (REVOPS_HOME, revops.yaml, the cache, the conversation log) cannot be
+    read or written: a file where a folder should be, no permission, a full or read-only disk."""
+
+    exit_code = 3
+    http_status = 503

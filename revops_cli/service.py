@@ -23,11 +23,16 @@ SESSION_KEYS = ("opportunity", "account", "person", "company")
 
 
 def session_context(log: Any, session_id: str | None) -> dict[str, Any]:
-    """What earlier turns of this session left: the last deal, account, person and company discussed."""
+    """What earlier turns of this session left: the last deal, account, person and company discussed.
+    A log that cannot be read gives no context (the answer still comes; `record_answer` warns)."""
     if log is None or not session_id:
         return {}
+    try:
+        turns = log.session_history(session_id, limit=10)
+    except RevopsError:
+        return {}
     ctx: dict[str, Any] = {}
-    for turn in log.session_history(session_id, limit=10):    # oldest first, so newer turns overwrite
+    for turn in turns:    # oldest first, so newer turns overwrite
         data = turn.get("data") or {}
         for key in SESSION_KEYS:
             if data.get(key):
@@ -85,9 +90,27 @@ def ask(request: Request, settings: Settings | None = None, *, mode: str = "onli
     answer.request_id = request.request_id
     answer.started_at = started_wall
     answer.duration_ms = (time.perf_counter() - started) * 1000
+    # A damaged or unwritable side file never costs the answer: its warning goes into the trace.
+    for holder in (log, getattr(warehouse, "cache", None)):
+        for notice in (holder.take_notices() if hasattr(holder, "take_notices") else []):
+            answer.trace.note("manager", notice)
     if log is not None:
-        log.record(request, answer, backend=backend)
+        record_answer(log, request, answer, backend)
     return answer
+
+
+def record_answer(log: Any, request: Request, answer: Answer, backend: str) -> None:
+    """Write the answer to the conversation log; a write that fails (disk full, read-only, a file that
+    cannot be replaced) is one warning, on stderr and in the answer's trace, never a lost answer."""
+    from revops_cli.sidefiles import reason, warn
+
+    try:
+        log.record(request, answer, backend=backend)
+    except Exception as exc:
+        why = exc.message if isinstance(exc, RevopsError) else f"{getattr(log, 'path', 'the log')}: {reason(exc)}"
+        message = f"not saved: this answer was not written to the conversation log ({why})"
+        warn(message)
+        answer.trace.note("manager", message)
 
 
 RERUN_PHRASE = "Re-run with --yes to"          # what the dry-run templates say, made exact per channel below

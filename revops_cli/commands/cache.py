@@ -78,6 +78,7 @@ def clear(
     ctx: typer.Context,
     older_than: Annotated[Optional[float], typer.Option(help="Only entries older than this many hours.")] = None,
 ) -> None:
-    """Delete cached results."""
-    n = _cache(ctx).clear(older_than_s=older_than * 3600 if older_than is not None else None)
-    print(f"cleared {n} cache entries")
+    """Delete cached results. A cache file that cannot be opened (damaged) is deleted whole, with its WAL."""
+    cache = _cache(ctx)
+    n = cache.clear(older_than_s=older_than * 3600 if older_than is not None else None)
+    print(f"cleared {n} cache entries" if n is not None else f"deleted the damaged cache file {cache.path}")

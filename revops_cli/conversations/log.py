@@ -19,14 +19,15 @@ import time
 from dataclasses import asdict
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from revops_cli.conversations import migrations
 from revops_cli.conversations.quality import assess
+from revops_cli.errors import NotFoundError, UnusableFileError, UsageError
 from revops_cli.private_files import secure_sqlite
 from revops_cli.redaction import redact, redact_obj
-from revops_cli.errors import NotFoundError, UsageError
 from revops_cli.models import Answer, Request, new_id
+from revops_cli.sidefiles import explain, is_damage, move_aside, reason, warn
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -74,12 +75,85 @@ class ConversationLog:
 
     def __init__(self, path: Path):
         self.path = Path(path).expanduser()
-        secure_sqlite(self.path)                 # 0600 in a 0700 folder, -wal/-shm too (private_files.py)
         self._lock = threading.RLock()
-        self._conn = self._connect()
-        secure_sqlite(self.path)
+        self.notices: list[str] = []       # warnings (a damaged file moved aside), see take_notices
+        self.problem: str | None = None    # why the log cannot be used by this process (disk full, read-only)
+        self._conn: sqlite3.Connection | None = None
+        try:
+            self._conn = self._open()
+        except UnusableFileError as exc:
+            self.problem = exc.message
+
+    def _open(self) -> sqlite3.Connection:
+        """Connect and migrate. A file that is not a usable log (not SQLite, truncated, a failed migration)
+        is moved aside (kept, named in a warning) and a new one started; a disk or permission problem
+        raises UnusableFileError."""
+        for attempt in (1, 2):
+            try:
+                secure_sqlite(self.path)           # 0600 in a 0700 folder, -wal/-shm too (private_files.py)
+                conn = self._connect()
+                try:
+                    secure_sqlite(self.path)
+                    migrations.migrate(conn)
+                    conn.execute("SELECT id FROM conversations ORDER BY started_at DESC LIMIT 1").fetchall()
+                except BaseException:
+                    conn.close()
+                    raise
+                return conn
+            except sqlite3.Error as exc:
+                if attempt == 1 and is_damage(exc) and self.path.exists():
+                    self._move_aside(exc)
+                    continue
+                raise UnusableFileError(f"cannot use the conversation log {self.path}: {explain(exc, self.path)}",
+                                        "free disk space or fix the permissions, or set conversations.enabled: false"
+                                        ) from None
+            except OSError as exc:
+                raise UnusableFileError(f"cannot use the conversation log {self.path}: {explain(exc, self.path)}",
+                                        "free disk space or fix the permissions, or set conversations.enabled: false"
+                                        ) from None
+        raise AssertionError("unreachable")
+
+    def _move_aside(self, exc: BaseException) -> None:
+        try:
+            moved = move_aside(self.path)
+        except OSError as err:
+            raise UnusableFileError(f"the conversation log {self.path} is damaged ({reason(exc)}) and cannot be "
+                                    f"moved aside ({reason(err)})", f"move or delete {self.path}") from None
+        message = (f"the conversation log {self.path} is damaged ({reason(exc)}); kept it as {moved.name} "
+                   "and started a new one")
+        warn(message)
+        self.notices.append(message)
+
+    def take_notices(self) -> list[str]:
+        """The warnings since the last call (the service adds them to the answer's trace)."""
+        notices, self.notices = self.notices, []
+        return notices
+
+    def _with_conn(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+        """Run `work` on the shared connection. Damage found now (a truncated file reads fine until a
+        missing page is needed) moves the file aside and runs `work` once more on a new log; any other
+        failure (disk full, read-only) is an UnusableFileError."""
         with self._lock:
-            migrations.migrate(self._conn)
+            for attempt in (1, 2):
+                if self._conn is None:
+                    raise UnusableFileError(self.problem or f"cannot use the conversation log {self.path}",
+                                            "free disk space or fix the permissions, or set conversations.enabled: false")
+                try:
+                    return work(self._conn)
+                except sqlite3.Error as exc:
+                    if attempt == 1 and is_damage(exc) and self.path.exists():
+                        self._conn.close()
+                        self._conn = None
+                        try:
+                            self._move_aside(exc)
+                            self._conn = self._open()
+                        except UnusableFileError as err:
+                            self.problem = err.message
+                        continue
+                    raise UnusableFileError(f"cannot use the conversation log {self.path}: {explain(exc, self.path)}",
+                                            "free disk space or fix the permissions, or set conversations.enabled: false"
+                                            ) from None
+        raise AssertionError("unreachable")
 
     @classmethod
     def from_settings(cls, settings: Any) -> "ConversationLog | None":
@@ -97,23 +171,27 @@ class ConversationLog:
         # handler for it when several processes open the new file at once: retry for a while.
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
         delay = 0.005
-        while True:
-            try:
-                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                    conn.execute("PRAGMA journal_mode = WAL")
-                break
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                    conn.close()
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 0.2)
-        conn.execute("PRAGMA synchronous = NORMAL")   # safe in WAL; a power cut may lose the last answer only
+        try:
+            while True:
+                try:
+                    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                        conn.execute("PRAGMA journal_mode = WAL")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.2)
+            conn.execute("PRAGMA synchronous = NORMAL")   # safe in WAL; a power cut may lose the last answer only
+        except BaseException:
+            conn.close()      # not a database, or the disk refuses: the caller decides
+            raise
         return conn
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            if self._conn is not None:
+                self._conn.close()
 
     def __enter__(self) -> "ConversationLog":
         return self
@@ -123,8 +201,7 @@ class ConversationLog:
 
     @property
     def schema_version(self) -> int:
-        with self._lock:
-            return migrations.current_version(self._conn)
+        return self._with_conn(migrations.current_version)
 
     # ------------------------------------------------------------------ write
 
@@ -174,19 +251,22 @@ class ConversationLog:
             quality, len(steps), len(tools), sum(1 for s in tools if not s.get("ok", True)),
             _dumps(redactions), iso_utc(time.time()),
         )
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                self._conn.execute(
+                conn.execute(
                     "INSERT OR REPLACE INTO conversations (id, request_id, session_id, channel, user, "
                     "source_system, source_process, started_at, ended_at, query, params, agent, agents_involved, "
                     "steps, response, data, sources, pending_actions, ok, error, duration_ms, backend, quality, "
                     "n_steps, n_tools, n_failed_tools, redactions, recorded_at) "
                     "VALUES (" + ",".join("?" * len(row)) + ")", row)
-                self._conn.execute("COMMIT")
+                conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
+
+        self._with_conn(write)
         return cid
 
     # ------------------------------------------------------------------ read
@@ -231,15 +311,13 @@ class ConversationLog:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(int(limit))
-        with self._lock:
-            rows = self._conn.execute(sql, args).fetchall()
+        rows = self._with_conn(lambda conn: conn.execute(sql, args).fetchall())
         return [self._decode(r) for r in rows]
 
     def count(self, *, channel: str | None = None, since: Any = None, until: Any = None,
               search: str | None = None, session: str | None = None) -> int:
         where, args = self._where(channel, since, until, search, session)
-        with self._lock:
-            return self._conn.execute(f"SELECT count(*) FROM conversations{where}", args).fetchone()[0]
+        return self._with_conn(lambda conn: conn.execute(f"SELECT count(*) FROM conversations{where}", args).fetchone()[0])
 
     def get(self, conversation_id: str) -> dict[str, Any]:
         """The full record (steps, data, ... decoded). Accepts a unique prefix of the id, with or without `req_`."""
@@ -247,21 +325,27 @@ class ConversationLog:
         if not cid:
             raise UsageError("no conversation id given", "see `revops conversations list`")
         candidates = [cid] if "_" in cid else [cid, "req_" + cid]
-        with self._lock:
+
+        def exact(conn: sqlite3.Connection) -> sqlite3.Row | None:
             for prefix in candidates:
-                row = self._conn.execute("SELECT * FROM conversations WHERE id = ?", (prefix,)).fetchone()
+                row = conn.execute("SELECT * FROM conversations WHERE id = ?", (prefix,)).fetchone()
                 if row is not None:
-                    return self._decode(row)
-            for prefix in candidates:
-                rows = self._conn.execute(
-                    "SELECT * FROM conversations WHERE id >= ? AND id < ? ORDER BY id LIMIT 6",
-                    (prefix, prefix + "\U0010ffff")).fetchall()
-                if len(rows) == 1:
-                    return self._decode(rows[0])
-                if len(rows) > 1:
-                    ids = ", ".join(r["id"] for r in rows[:5])
-                    raise UsageError(f"conversation id {cid!r} is ambiguous ({ids}{', ...' if len(rows) > 5 else ''})",
-                                     "give more characters of the id")
+                    return row
+            return None
+
+        row = self._with_conn(exact)
+        if row is not None:
+            return self._decode(row)
+        for prefix in candidates:
+            rows = self._with_conn(lambda conn: conn.execute(
+                "SELECT * FROM conversations WHERE id >= ? AND id < ? ORDER BY id LIMIT 6",
+                (prefix, prefix + "\U0010ffff")).fetchall())
+            if len(rows) == 1:
+                return self._decode(rows[0])
+            if len(rows) > 1:
+                ids = ", ".join(r["id"] for r in rows[:5])
+                raise UsageError(f"conversation id {cid!r} is ambiguous ({ids}{', ...' if len(rows) > 5 else ''})",
+                                 "give more characters of the id")
         raise NotFoundError(f"no conversation {cid!r}", "see `revops conversations list`")
 
     def iter_range(self, *, since: Any = None, until: Any = None, channel: str | None = None,
@@ -284,17 +368,19 @@ class ConversationLog:
 
     def last_session(self, channel: str = "cli") -> str | None:
         """The session of the newest conversation on `channel` (for `--continue`)."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT session_id FROM conversations WHERE channel = ? AND session_id IS NOT NULL "
-                "ORDER BY started_at DESC, id DESC LIMIT 1", (channel,)).fetchone()
+        if self._conn is None:
+            return None
+        row = self._with_conn(lambda conn: conn.execute(
+            "SELECT session_id FROM conversations WHERE channel = ? AND session_id IS NOT NULL "
+            "ORDER BY started_at DESC, id DESC LIMIT 1", (channel,)).fetchone())
         return row[0] if row else None
 
     def session_history(self, session_id: str, limit: int = 10) -> list[dict[str, Any]]:
         """The last `limit` turns of a session, oldest first: id, started_at, query, params, agent,
         response, data (the entities/deal discussed), ok."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, started_at, query, params, agent, response, data, ok FROM conversations "
-                "WHERE session_id = ? ORDER BY started_at DESC, id DESC LIMIT ?", (session_id, int(limit))).fetchall()
+        if self._conn is None:
+            return []
+        rows = self._with_conn(lambda conn: conn.execute(
+            "SELECT id, started_at, query, params, agent, response, data, ok FROM conversations "
+            "WHERE session_id = ? ORDER BY started_at DESC, id DESC LIMIT ?", (session_id, int(limit))).fetchall())
         return [self._decode(r) for r in reversed(rows)]

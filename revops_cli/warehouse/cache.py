@@ -25,8 +25,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from revops_cli.errors import RevopsError
+from revops_cli.errors import RevopsError, UnusableFileError
 from revops_cli.private_files import private_dir, secure_duckdb
+from revops_cli.sidefiles import (empty_file, explain, is_damage, is_lock, move_aside, reason,
+                                  remove_with_companions, warn)
 from revops_cli.warehouse.base import QueryResult
 
 SCHEMA = """
@@ -105,67 +107,126 @@ class CacheEntry:
     created_at: datetime
 
 
-def _is_lock_error(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return "lock" in text or "conflicting" in text or "being used" in text
-
-
 class ResultCache:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._pending: dict[str, CacheEntry] = {}
         self._batch_depth = 0
         self._reader: Any = None      # one read-only connection for the length of a batch
+        self.notices: list[str] = []  # warnings (file moved aside, results not cached), see take_notices
+        self._unusable = False        # the cache cannot be opened here: answer without it
 
     # -- connections ---------------------------------------------------------------------------
     @contextmanager
-    def _open(self, read_only: bool = False) -> Iterator[Any]:
+    def _open(self, read_only: bool = False, *, recover: bool = True) -> Iterator[Any]:
         """A connection to the cache file. `read_only` says what the caller does; the file is opened
-        read-write either way (see the module docstring)."""
+        read-write either way (see the module docstring). A file that is not a usable DuckDB cache
+        (random bytes, truncated, another version) is moved aside and a new one started (`recover`);
+        a lock held by another process is waited for; anything else raises UnusableFileError."""
         import duckdb
 
         deadline = time.monotonic() + LOCK_WAIT_S
         delay = 0.005
+        recovered = False
+        empty_deadline = time.monotonic() + 1.0
+        emptied = False
         while True:
+            conn = None
             try:
                 private_dir(self.path.parent)
                 conn = duckdb.connect(str(self.path))
                 secure_duckdb(self.path)         # 0600 (private_files.py)
+                with _WRITE_LOCK:
+                    conn.execute(SCHEMA)
                 break
             except duckdb.Error as exc:
-                if not _is_lock_error(exc) or time.monotonic() > deadline:
-                    raise RevopsError(f"cannot open the result cache {self.path}: {str(exc).splitlines()[0]}",
-                                      "another revops process may be stuck; try again or `revops cache clear`") from None
-                time.sleep(delay + random.random() * delay)
-                delay = min(delay * 2, 0.2)
+                if conn is not None:
+                    conn.close()
+                if is_lock(exc):
+                    if time.monotonic() > deadline:
+                        raise RevopsError(f"cannot open the result cache {self.path}: {str(exc).splitlines()[0]}",
+                                          "another revops process may be stuck; try again or `revops cache clear`") from None
+                    time.sleep(delay + random.random() * delay)
+                    delay = min(delay * 2, 0.2)
+                    continue
+                if empty_file(self.path) and not emptied:
+                    # Another process may be creating it this instant; an empty file left by a full disk
+                    # holds nothing: after a second it is removed (once) without a warning.
+                    if time.monotonic() < empty_deadline:
+                        time.sleep(0.05)
+                        continue
+                    self.path.unlink(missing_ok=True)
+                    emptied = True
+                    continue
+                if recover and not recovered and is_damage(exc) and self.path.exists():
+                    self._recover(exc)
+                    recovered = True
+                    continue
+                raise UnusableFileError(f"cannot use the result cache {self.path}: {explain(exc, self.path)}",
+                                        "free disk space or fix the folder's permissions, or set cache.enabled: false") from None
+            except OSError as exc:
+                raise UnusableFileError(f"cannot use the result cache {self.path}: {explain(exc, self.path)}",
+                                        "free disk space or fix the folder's permissions, or set cache.enabled: false") from None
         try:
-            with _WRITE_LOCK:
-                conn.execute(SCHEMA)
             yield conn
         finally:
             conn.close()
 
+    def _recover(self, exc: BaseException) -> None:
+        """Move a damaged cache file aside (kept, named in the warning); the caller starts a new one."""
+        try:
+            moved = move_aside(self.path)
+        except OSError as err:
+            raise UnusableFileError(f"the result cache {self.path} is damaged ({reason(exc)}) and cannot be moved "
+                                    f"aside ({reason(err)})", f"delete {self.path}") from None
+        self._note(f"the result cache {self.path} could not be opened ({reason(exc)}); "
+                   f"moved it to {moved.name} and started a new one")
+
+    def _note(self, message: str) -> None:
+        warn(message)
+        self.notices.append(message)
+
+    def take_notices(self) -> list[str]:
+        """The warnings since the last call (the service adds them to the answer's trace)."""
+        notices, self.notices = self.notices, []
+        return notices
+
     # -- reads -----------------------------------------------------------------------------------
     def get(self, key: str) -> CacheEntry | None:
+        """The entry, or None (a miss). A cache that cannot be read is a miss, never a failed answer."""
+        import duckdb
+
         if key in self._pending:
             return self._pending[key]
-        if not self.path.exists():
+        if self._unusable or not self.path.exists():
             return None
-        if self._batch_depth and self._reader is None:
-            self._reader_cm = self._open(read_only=True)
-            self._reader = self._reader_cm.__enter__()
-        if self._reader is not None:
-            return self._lookup(self._reader, key)
-        with self._open(read_only=True) as conn:
-            return self._lookup(conn, key)
+        try:
+            if self._batch_depth and self._reader is None:
+                self._reader_cm = self._open(read_only=True)
+                self._reader = self._reader_cm.__enter__()
+            if self._reader is not None:
+                return self._lookup(self._reader, key)
+            with self._open(read_only=True) as conn:
+                return self._lookup(conn, key)
+        except UnusableFileError as exc:
+            self._close_reader()
+            self._unusable = True
+            self._note(f"{exc.message}; answering without it")
+            return None
+        except duckdb.Error as exc:          # damage found past the header (a truncated file)
+            self._close_reader()
+            if is_damage(exc) and self.path.exists():
+                try:
+                    self._recover(exc)
+                except UnusableFileError as err:
+                    self._unusable = True
+                    self._note(f"{err.message}; answering without it")
+            return None
 
     @staticmethod
     def _lookup(conn: Any, key: str) -> CacheEntry | None:
-        try:
-            row = conn.execute("SELECT key, namespace, source, sql, params, payload, row_count, created_at "
-                               "FROM entries WHERE key = ?", [key]).fetchone()
-        except Exception:
-            return None      # an empty file with no table yet
+        row = conn.execute("SELECT key, namespace, source, sql, params, payload, row_count, created_at "
+                           "FROM entries WHERE key = ?", [key]).fetchone()
         return CacheEntry(*row) if row else None
 
     def _close_reader(self) -> None:
@@ -244,19 +305,47 @@ class ResultCache:
                 self.flush()
 
     def flush(self) -> None:
+        """Write the buffered results. Never raises: a write that fails (disk full, permission, a damaged
+        file that cannot be replaced) loses only the cache entries, with one warning."""
+        import duckdb
+
         if not self._pending:
             return
         self._close_reader()
         pending, self._pending = self._pending, {}
-        with self._open(read_only=False) as conn, _WRITE_LOCK:
-            conn.execute("BEGIN")
-            conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             [[e.key, e.namespace, e.source, e.sql, e.params, e.payload, e.row_count, e.created_at]
-                              for e in pending.values()])
-            conn.execute("COMMIT")
+        failure: BaseException | None = None
+        for attempt in (1, 2):
+            try:
+                if self._unusable:
+                    raise UnusableFileError(f"cannot use the result cache {self.path}")
+                with self._open(read_only=False) as conn, _WRITE_LOCK:
+                    conn.execute("BEGIN")
+                    conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                     [[e.key, e.namespace, e.source, e.sql, e.params, e.payload, e.row_count,
+                                       e.created_at] for e in pending.values()])
+                    conn.execute("COMMIT")
+                return
+            except duckdb.Error as exc:
+                failure = exc
+                if attempt == 1 and is_damage(exc) and self.path.exists():
+                    try:
+                        self._recover(exc)
+                        continue
+                    except UnusableFileError as err:
+                        failure = err
+            except Exception as exc:         # UnusableFileError, a lock held too long, OSError...
+                failure = exc
+            break
+        why = failure.message if isinstance(failure, RevopsError) else f"{self.path}: {explain(failure, self.path)}"
+        self._note(f"not cached: {len(pending)} result(s) were not saved to the result cache ({why}); "
+                   "the answer is not affected")
 
-    def clear(self, *, source: str | None = None, older_than_s: float | None = None) -> int:
+    def clear(self, *, source: str | None = None, older_than_s: float | None = None) -> int | None:
+        """Delete entries; returns how many. A file that cannot be opened or written (damaged, disk full) is
+        deleted whole, with its WAL, and None is returned (`revops cache clear` always works); a lock held by
+        another process is still waited for."""
         self._pending.clear()
+        self._close_reader()
         if not self.path.exists():
             return 0
         where, args = [], []
@@ -264,15 +353,30 @@ class ResultCache:
             where.append("source = ?")
             args.append(source)
         if older_than_s is not None:
-            where.append("created_at < ?")
+            where.append("epoch(created_at) < ?")
             args.append(datetime.now(timezone.utc).replace(tzinfo=None).timestamp() - older_than_s)
-            where[-1] = "epoch(created_at) < ?"
-        with self._open(read_only=False) as conn, _WRITE_LOCK:
-            n = conn.execute("SELECT count(*) FROM entries" + (" WHERE " + " AND ".join(where) if where else ""),
-                             args).fetchone()[0]
-            conn.execute("DELETE FROM entries" + (" WHERE " + " AND ".join(where) if where else ""), args)
-            conn.execute("CHECKPOINT")
-        return int(n)
+        try:
+            with self._open(read_only=False, recover=False) as conn, _WRITE_LOCK:
+                n = conn.execute("SELECT count(*) FROM entries" + (" WHERE " + " AND ".join(where) if where else ""),
+                                 args).fetchone()[0]
+                conn.execute("DELETE FROM entries" + (" WHERE " + " AND ".join(where) if where else ""), args)
+                conn.execute("CHECKPOINT")
+            return int(n)
+        except UnusableFileError as exc:
+            problem = exc.message.split(": ", 1)[-1]
+        except Exception as exc:
+            if isinstance(exc, RevopsError) or is_lock(exc):
+                raise
+            problem = reason(exc)
+        try:
+            removed = remove_with_companions(self.path)
+        except OSError as err:
+            raise UnusableFileError(f"cannot clear the result cache {self.path} ({problem}) nor delete it ({reason(err)})",
+                                    "fix the folder's permissions, or delete the file by hand") from None
+        self._unusable = False
+        self._note(f"the result cache {self.path} could not be opened ({problem}); "
+                   f"deleted {', '.join(p.name for p in removed)}")
+        return None
 
 
 def age_seconds(entry: CacheEntry) -> float:

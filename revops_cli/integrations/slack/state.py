@@ -30,11 +30,36 @@ class SlackState:
     URL still answer an event once. Pending confirmations survive a restart."""
 
     def __init__(self, path: Path, lru_size: int = 20000):
+        from revops_cli.sidefiles import is_damage, move_aside, reason, warn
+
         self.path = Path(path)
-        secure_sqlite(self.path)         # pending actions and who asked: 0600 in a 0700 folder
         self._lock = threading.Lock()
+        try:
+            self._open()
+        except sqlite3.Error as exc:
+            if not (is_damage(exc) and self.path.exists()):
+                raise
+            # A damaged file (not SQLite, truncated) is kept under a new name and a new one started: the
+            # bot keeps answering; the confirmations that were pending in it are lost (they expire anyway).
+            moved = move_aside(self.path)
+            warn(f"the Slack state file {self.path} is damaged ({reason(exc)}); kept it as {moved.name} and "
+                 "started a new one (pending confirmations in it are dropped)")
+            self._open()
+        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._lru_size = lru_size
+        self._inserts = 0
+
+    def _open(self) -> None:
+        secure_sqlite(self.path)         # pending actions and who asked: 0600 in a 0700 folder
         self._conn = sqlite3.connect(self.path, timeout=15, isolation_level=None, check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
+        try:
+            self._create()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _create(self) -> None:
         with self._lock:
             self._conn.execute("PRAGMA busy_timeout = 15000")
             self._conn.execute("PRAGMA journal_mode = WAL")
@@ -46,9 +71,7 @@ class SlackState:
                 "thread_ts TEXT NOT NULL, session_id TEXT NOT NULL, message_ts TEXT, request TEXT NOT NULL, "
                 "actions TEXT NOT NULL)")
             self._conn.execute("CREATE INDEX IF NOT EXISTS pending_by_session ON pending_actions (session_id, status)")
-        self._recent: OrderedDict[str, None] = OrderedDict()
-        self._lru_size = lru_size
-        self._inserts = 0
+            self._conn.execute("SELECT count(*) FROM pending_actions WHERE status = 'pending'").fetchone()
 
     def close(self) -> None:
         with self._lock:

@@ -441,19 +441,44 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
     async def healthz() -> Response:
         return _json(200, {"status": "ok", "version": __version__})
 
-    @app.get("/readyz", response_model=Health, summary="Readiness: the queue answers and workers run",
-             responses={503: {"model": Health, "description": "Not ready: the queue or the workers are down."}})
+    def write_problems() -> str | None:
+        """Why the queue's store or the conversation log cannot be written now, or None (no file paths:
+        /readyz may be reachable by anyone; the server log has them)."""
+        from revops_cli.sidefiles import write_problem
+
+        problem = store.write_problem()
+        if problem:
+            log.error("not ready: the queue %s cannot be written: %s", store.path, problem)
+            return f"queue: {problem}"
+        if settings.get("conversations.enabled", True):
+            problem = write_problem(settings.conversations_path.parent)
+            if problem:
+                log.error("not ready: the conversation log %s cannot be written: %s",
+                          settings.conversations_path, problem)
+                return f"conversation log: {problem}"
+        return None
+
+    @app.get("/readyz", response_model=Health, summary="Readiness: the queue answers, its store and the "
+                                                        "conversation log can be written, workers run",
+             responses={503: {"model": Health, "description": "Not ready: the queue or the workers are down, or "
+                                                              "the queue's store or the log cannot be written "
+                                                              "(disk full, read-only, a damaged file)."}})
     async def readyz() -> Response:
+        from starlette.concurrency import run_in_threadpool
+
         kind = "sqlite" if sync_submit else "sqs"
         try:
             if sync_submit:
                 depth = queue.depth()
             else:
-                from starlette.concurrency import run_in_threadpool
-
                 depth = await run_in_threadpool(queue.depth)
         except Exception as exc:
-            return _json(503, {"status": "unavailable", "queue": kind, "error": f"queue: {type(exc).__name__}"})
+            from revops_cli.sidefiles import reason
+
+            return _json(503, {"status": "unavailable", "queue": kind, "error": f"queue: {reason(exc)}"})
+        problem = await run_in_threadpool(write_problems)
+        if problem:        # a full or read-only disk, a damaged queue file: new work could not be kept
+            return _json(503, {"status": "unavailable", "queue": kind, "queue_depth": depth, "error": problem})
         pool = state.get("pool")
         alive = sum(1 for t in pool.threads if t.is_alive()) if pool is not None else 0
         if start_workers and workers > 0 and pool is not None and alive == 0:

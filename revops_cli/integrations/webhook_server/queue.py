@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from revops_cli.errors import ConfigError
+from revops_cli.errors import ConfigError, UnusableFileError
 from revops_cli.private_files import secure_sqlite
 from revops_cli.redaction import redact_text, redact_value
 
@@ -150,6 +150,18 @@ def migrate(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS requests_caller ON requests (caller, seq)")
 
 
+def unusable_queue(path: Path, exc: BaseException) -> UnusableFileError:
+    """The queue file cannot be opened. It is never moved aside on its own: it may hold accepted requests."""
+    from revops_cli.sidefiles import is_damage, reason
+
+    if isinstance(exc, sqlite3.Error) and is_damage(exc):
+        return UnusableFileError(f"the webhook queue {path} is damaged ({reason(exc)})",
+                                 "it may hold accepted requests: move it aside (keep it) to start an empty queue, "
+                                 "or set queue.path")
+    return UnusableFileError(f"cannot use the webhook queue {path}: {reason(exc)}",
+                             "free disk space or fix the folder's permissions, or set queue.path")
+
+
 class Store:
     """Request status and answers, the queue's DLQ table and the delivery list: one SQLite file.
 
@@ -161,7 +173,21 @@ class Store:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self.conn   # create the file and schema now, in the constructing thread
+        try:
+            self.conn   # create the file and schema now, in the constructing thread
+        except (sqlite3.Error, OSError) as exc:
+            raise unusable_queue(self.path, exc) from None
+
+    def write_problem(self) -> str | None:
+        """Why the store cannot take a new request now (a damaged file, a full or read-only disk; without
+        the path), or None."""
+        from revops_cli.sidefiles import reason, write_problem
+
+        try:
+            self.conn.execute("SELECT count(*) FROM requests WHERE in_queue = 1").fetchone()
+        except (sqlite3.Error, OSError) as exc:
+            return reason(exc)
+        return write_problem(self.path.parent)
 
     @property
     def conn(self) -> sqlite3.Connection:
