@@ -135,9 +135,13 @@ class ConversationLog:
         failure (disk full, read-only) is an UnusableFileError."""
         with self._lock:
             for attempt in (1, 2):
-                if self._conn is None:
-                    raise UnusableFileError(self.problem or f"cannot use the conversation log {self.path}",
-                                            "free disk space or fix the permissions, or set conversations.enabled: false")
+                if self._conn is None:        # unusable so far: the disk may have room again (a long-lived server)
+                    try:
+                        self._conn = self._open()
+                        self.problem = None
+                    except UnusableFileError as exc:
+                        self.problem = exc.message
+                        raise
                 try:
                     return work(self._conn)
                 except sqlite3.Error as exc:

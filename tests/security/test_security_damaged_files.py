@@ -47,7 +47,8 @@ def notes(doc: dict) -> list[str]:
 
 
 def aside_files(folder: Path, name: str) -> list[Path]:
-    return sorted(folder.glob(f"{name}.corrupt-*"))
+    """The moved-aside main files (their WAL/journal companions travel with them)."""
+    return sorted(p for p in folder.glob(f"{name}.corrupt-*") if not p.name.endswith(("-wal", "-shm", "-journal", ".wal")))
 
 
 def cache_entries(path: Path) -> int:
