@@ -293,3 +293,22 @@ def test_webhook_confirm_by_id_reaches_the_receiver_exactly_once(settings_for, d
             again = ask(confirm_action_id=pid)
             assert again["ok"] is False and "already ran" in again["error"]
             assert len(action_rx.requests) == 1
+
+
+def test_an_approver_entry_does_not_reach_across_channels(settings_for, demo_db):
+    """A plain approver entry ("U0BOB00002") approves on the asker's channel only: a webhook caller who calls
+    itself U0BOB00002 cannot confirm a Slack user's dry run."""
+    from revops_cli import service
+    from revops_cli.models import Request
+
+    s = settings_for(demo_db, REVOPS_ACTIONS__APPROVERS=BOB)
+    dry = service.ask(Request(text="update the IXIS deal stage to Closed Won", channel="slack", user=ALICE,
+                              session_id="slack:C1:1.1"), s)
+    pid = dry.data["pending_action_id"]
+    for channel in ("webhook", "cli", "mcp"):
+        refused = service.ask(Request(text="confirm", confirm_action_id=pid, channel=channel, user=BOB), s)
+        assert not refused.ok and "someone else" in refused.error
+        assert refused.data["error"]["exit_code"] == 2
+    assert not (s.home / "outbox.duckdb").exists()
+    done = service.ask(Request(text="confirm", confirm_action_id=pid, channel="slack", user=BOB), s)
+    assert done.ok and (s.home / "outbox.duckdb").exists()
