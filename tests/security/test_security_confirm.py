@@ -312,3 +312,35 @@ def test_an_approver_entry_does_not_reach_across_channels(settings_for, demo_db)
     assert not (s.home / "outbox.duckdb").exists()
     done = service.ask(Request(text="confirm", confirm_action_id=pid, channel="slack", user=BOB), s)
     assert done.ok and (s.home / "outbox.duckdb").exists()
+
+
+def test_with_api_keys_only_the_key_that_asked_may_confirm(settings_for, demo_db, tmp_path):
+    """The webhook caller is its API key: a second key cannot confirm the first key's dry run, even when it
+    sends the same source_system."""
+    from fastapi.testclient import TestClient
+
+    from revops_cli.integrations.webhook_server.api import create_app
+    from revops_cli.integrations.webhook_server.auth import KeyStore
+    from revops_cli.integrations.webhook_server.worker import run_worker
+
+    with WebhookReceiver() as action_rx, WebhookReceiver() as answers_rx:
+        (tmp_path / "revops.yaml").write_text(
+            "webhooks:\n  allow_hosts: ['127.0.0.1']\n  endpoints:\n"
+            f"    crm_alerts: {{url: '{action_rx.url}'}}\n")
+        s = settings_for(demo_db, REVOPS_WEBHOOK_URL=answers_rx.url)
+        keys = KeyStore.from_settings(s)
+        key_a, key_b = keys.add("crm-a"), keys.add("crm-b")
+        app = create_app(s, start_workers=False)
+        base = {"source_system": "crm_dashboard", "source_process": "deal_desk", "timestamp": "2026-11-24T10:00:00Z"}
+        with TestClient(app) as client:
+            def ask(key: str, **body: Any) -> dict[str, Any]:
+                r = client.post("/webhook", json={**base, **body}, headers={"X-API-Key": key})
+                assert r.status_code == 202, r.text
+                run_worker(s, once=True, queue=app.state.queue)
+                return client.get(f"/requests/{r.json()['tracking_id']}", headers={"X-API-Key": key}).json()["answer"]
+
+            pid = ask(key_a, query="trigger the crm_alerts webhook for the IXIS deal", agent="execution")[
+                "pending_action_id"]
+            refused = ask(key_b, confirm_action_id=pid)
+            assert refused["ok"] is False and "someone else" in refused["error"] and action_rx.requests == []
+            assert ask(key_a, confirm_action_id=pid)["ok"] is True and len(action_rx.requests) == 1

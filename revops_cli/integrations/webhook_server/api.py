@@ -371,6 +371,7 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
                 "timestamp": item.timestamp.isoformat(), "agent": item.agent,
                 "session_id": item.session_id or new_session_id(), "callback": item.callback}
         body = redact_value(body)      # only the redacted question is ever stored or sent (redaction.py)
+        body["caller"] = caller        # who asked: a dry run's actions may be confirmed by the same caller only
         if item.confirm_action_id:
             body["confirm_action_id"] = item.confirm_action_id
         try:

@@ -116,6 +116,13 @@ def retry_delay(settings: Any, attempt: int, cap: float) -> float:
     return delay * random.uniform(0.8, 1.0)
 
 
+def caller_identity(body: dict[str, Any]) -> str | None:
+    """Who asked, as the conversation log and the pending-action store see it: the API key (`key:<name>`)
+    when the request carried one, else its `source_system` (anonymous or shared-secret signed callers)."""
+    caller = body.get("caller")
+    return caller if isinstance(caller, str) and caller.startswith("key:") else body.get("source_system")
+
+
 def answer_request(settings: Any, msg: Message, conv_log: Any = "default", *,
                    last_attempt: bool = True) -> dict[str, Any]:
     """Run the service entry for one queued request; returns the stored answer record.
@@ -129,7 +136,7 @@ def answer_request(settings: Any, msg: Message, conv_log: Any = "default", *,
     request = Request(text=body["query"], agent=body.get("agent"), session_id=body.get("session_id"),
                       channel="webhook", source_system=body.get("source_system"),
                       source_process=body.get("source_process"), request_id=msg.tracking_id,
-                      user=body.get("source_system"), confirm_action_id=body.get("confirm_action_id"))
+                      user=caller_identity(body), confirm_action_id=body.get("confirm_action_id"))
     with _ASK_LOCK:
         answer = service.ask(request, settings, log=conv_log)
     error = (answer.data or {}).get("error") or {}
