@@ -85,10 +85,14 @@ app.command("init")(config_cmd.init)
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turn every failure into one line on stderr and an exit code."""
+    import signal
+
     import click
 
     from revops_cli.errors import RevopsError
+    from revops_cli.interrupts import Terminated, install_cli_handlers, last_signal
 
+    install_cli_handlers()
     args = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in args or "-v" in args or bool(os.environ.get("REVOPS_VERBOSE"))
     command = typer.main.get_command(app)
@@ -100,6 +104,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         print("Aborted.", file=sys.stderr)
         code = 130
+    except Terminated:
+        print("revops: terminated (SIGTERM)", file=sys.stderr)
+        code = 143
     except click.ClickException as exc:
         exc.show()
         code = exc.exit_code
@@ -124,5 +131,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         print("  hint: re-run with --verbose for the traceback, and report it", file=sys.stderr)
         code = 1
+    if code == 130 and last_signal() == signal.SIGINT:    # typer turns Ctrl-C into a bare exit 130
+        print("revops: interrupted (Ctrl-C)", file=sys.stderr)
     sys.stdout.flush()
     raise SystemExit(code)

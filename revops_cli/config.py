@@ -38,7 +38,11 @@ DEFAULTS: dict[str, Any] = {
     "backend": "local",              # local | bedrock-agents | bedrock | openai
     "as_of": None,                   # the analysis date ("today"); default: the real today
     "cache": {"enabled": True, "ttl_seconds": 3600, "path": None},
-    "query": {"row_limit": 10000, "timeout_seconds": 30.0},
+    "query": {"row_limit": 10000, "timeout_seconds": 30.0, "max_result_bytes": "64MB"},
+    # The embedded warehouse's connection (README: Security, Queries). memory_limit: a size ("2GB") or a share
+    # of memory ("25%"); default a quarter of memory, at most 2 GiB. threads: default half the cores (2..8).
+    # max_temp_directory_size: what one query may spill to disk; default twice the memory limit.
+    "duckdb": {"memory_limit": None, "threads": None, "max_temp_directory_size": None},
     "bedrock": {"region": "us-east-1", "agent_id": None, "agent_alias_id": None,
                 "model_id": "anthropic.claude-3-7-sonnet-20250219-v1:0", "max_turns": 8, "max_tokens": 2048,
                 "max_attempts": 4, "retry_mode": "adaptive", "connect_timeout_seconds": 10,
@@ -398,9 +402,15 @@ cache:
   enabled: true
   ttl_seconds: 3600            # online answers reuse results younger than this; --refresh skips the cache
 
-query:
-  row_limit: 10000
-  timeout_seconds: 30
+query:                         # limits on every query (README: Security, Queries)
+  row_limit: 10000             # more rows are cut, with a note
+  timeout_seconds: 30          # a longer query is stopped (exit 5)
+  max_result_bytes: 64MB       # a bigger result is cut, with a note
+
+duckdb: {}                     # the embedded warehouse's limits; a query over one stops (exit 5)
+#   memory_limit: 2GB          # default: a quarter of memory, at most 2 GiB; also e.g. "25%"
+#   threads: 2                 # default: half the cores, at least 2, at most 8
+#   max_temp_directory_size: 4GB   # what one query may spill to disk; default twice memory_limit
 
 # bedrock:
 #   region: us-east-1

@@ -82,7 +82,8 @@ def result_to_json(result: QueryResult, **extra: Any) -> dict[str, Any]:
             "columns": [{"name": c, "type": t} for c, t in zip(result.columns, result.types)],
             "rows": result.records(),
             "row_count": len(result.rows),
-            "truncated": result.truncated}
+            "truncated": result.truncated,
+            **({"truncated_by": result.truncated_by or "query.row_limit"} if result.truncated else {})}
 
 
 def render_result(result: QueryResult, fmt: TableFormat, *, title: str | None = None, **extra: Any) -> None:
@@ -100,7 +101,7 @@ def render_result(result: QueryResult, fmt: TableFormat, *, title: str | None = 
     else:
         render_rich_table(result.columns, result.rows, title=title, types=result.types)
     if result.truncated and fmt != TableFormat.json:
-        print(f"revops: result cut at {len(result.rows)} rows (query.row_limit)", file=sys.stderr)
+        print(f"revops: {result.limit_note}", file=sys.stderr)
 
 
 def markdown_table(columns: list[str], rows: Iterable[Iterable[Any]]) -> str:

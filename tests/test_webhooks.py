@@ -95,11 +95,12 @@ def test_guard_allow_hosts():
     wh.check_destination("http://10.1.2.3/hook", ["10.0.0.0/8"])
     wh.check_destination("http://[::1]:8080/", ["::1"])
     wh.check_destination("http://localhost:8080/", ["localhost"])
-    # a metadata address is refused even when its host name is allowed; only the IP itself allows it
+    # a metadata address is refused even when its host name is allowed, and even when the IP itself is listed
     fake_dns = lambda host, port, *a: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", port))]
     with pytest.raises(wh.DestinationRefused, match="metadata"):
         wh.resolve_destination("http://metadata.internal/", ["metadata.internal"], resolver=fake_dns)
-    wh.check_destination("http://169.254.169.254/", ["169.254.169.254"])
+    with pytest.raises(wh.DestinationRefused, match="metadata"):
+        wh.check_destination("http://169.254.169.254/", ["169.254.169.254"])
 
 
 def test_guard_refuses_when_any_resolved_address_is_internal():

@@ -61,6 +61,8 @@ class AgentContext:
             _, _, result = run_pattern(self.warehouse, self.settings, pattern, values)
             step.rows = len(result.rows)
             step.cached = result.cached
+            if result.truncated:
+                step.detail = result.limit_note
         return result
 
     def run_sql(self, agent: str, sql: str) -> QueryResult:
@@ -70,6 +72,8 @@ class AgentContext:
             result = run_sql(self.warehouse, sql)
             step.rows = len(result.rows)
             step.cached = result.cached
+            if result.truncated:
+                step.detail = result.limit_note
         return result
 
     def render(self, template: str, **values: Any) -> str:

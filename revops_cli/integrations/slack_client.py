@@ -37,6 +37,10 @@ class SlackNotifier:
         except ImportError:  # pragma: no cover - slack_sdk ships with the serve extra
             raise ConfigError("Slack support is not installed", "pip install 'revops-cli[serve]'") from None
         base = (api_url or DEFAULT_API_URL).rstrip("/") + "/"
+        if api_url:
+            from revops_cli.integrations.addresses import check_outbound_url
+
+            check_outbound_url(base, "slack.api_url")        # never a metadata or link-local address
         self.api_url = base
         self._host = urlsplit(base).netloc or base
         self.client = WebClient(token=token, base_url=base, timeout=timeout_s)

@@ -322,6 +322,9 @@ class HttpSearchProvider:
         if not self._api_key:
             raise ConfigError("the search provider needs an API key: REVOPS_SEARCH_API_KEY is not set",
                               "set it (or search.api_key), or use search.provider: offline")
+        from revops_cli.integrations.addresses import check_outbound_url
+
+        check_outbound_url(self.url, "search.url")      # never a metadata or link-local address
         client = self.http_client or httpx.Client(timeout=self.timeout_s, follow_redirects=False)
         headers = {"Authorization": f"Bearer {self._api_key}", "Content-Type": "application/json",
                    "User-Agent": "revops-research/1"}

@@ -14,8 +14,9 @@ its raw UTF-8 bytes instead, so hand-typed secrets still work; receivers must th
 The guard (`check_destination`): only http/https, no `user:pass@`, and the host is resolved once and
 refused if any of its addresses is loopback, private, link-local, multicast, reserved, unspecified,
 shared (CGNAT) or a cloud metadata address, unless the host name, the IP, or a CIDR containing it is in
-`allow_hosts`. Metadata addresses are refused even for an allowed host name; only listing the IP itself
-allows them. `deliver()` then connects to the very address it checked (the URL is rewritten to the IP,
+`allow_hosts`. Metadata and link-local addresses (`integrations/addresses.py`: also inside IPv4-mapped,
+6to4, Teredo and NAT64 IPv6 addresses, or written as decimal/octal/hex IPv4 numbers) are refused whatever
+`allow_hosts` says, even `0.0.0.0/0`. `deliver()` then connects to the very address it checked (the URL is rewritten to the IP,
 with the original Host header and TLS SNI), so a DNS answer that changes between check and connect
 (DNS rebinding) cannot redirect the request. Redirects are never followed: a 3xx is a failure.
 """
@@ -39,14 +40,13 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from revops_cli.errors import ActionError, ConfigError, UsageError
+from revops_cli.integrations.addresses import METADATA_IPS, embedded_ipv4, ip_literal, never_allowed
 from revops_cli.redaction import url_location
 
 SIGNATURE_VERSION = "v1"
 SECRET_PREFIX = "whsec_"
 USER_AGENT = "revops-webhooks/1"
 RETRY_STATUSES = frozenset({408, 425, 429}) | frozenset(range(500, 600))
-METADATA_IPS = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254"),
-                          ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("169.254.170.2")})
 
 
 class DestinationRefused(ActionError):
@@ -124,15 +124,13 @@ def new_msg_id() -> str:
 # -- the SSRF guard -------------------------------------------------------------------------------------
 
 def _forbidden_reason(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip in METADATA_IPS:
-        return "a cloud metadata address"
-    for attr, reason in (("is_unspecified", "unspecified"), ("is_loopback", "loopback"),
-                         ("is_link_local", "link-local"), ("is_multicast", "multicast"),
-                         ("is_private", "private"), ("is_reserved", "reserved")):
-        if getattr(ip, attr):
-            return f"a {reason} address"
+    """Why an address is refused unless `allow_hosts` lets it through (never_allowed() comes first)."""
+    for candidate in (*embedded_ipv4(ip), ip):
+        for attr, reason in (("is_unspecified", "unspecified"), ("is_loopback", "loopback"),
+                             ("is_link_local", "link-local"), ("is_multicast", "multicast"),
+                             ("is_private", "private"), ("is_reserved", "reserved")):
+            if getattr(candidate, attr):
+                return f"a {reason} address" + (f" ({candidate} inside {ip})" if candidate != ip else "")
     if not ip.is_global:
         return "a non-public address"
     return None
@@ -208,10 +206,10 @@ def resolve_destination(url: str, allow_hosts: Iterable[str] = (),
     if not host:
         raise DestinationRefused(f"webhook URL {shown} has no host", "fix the endpoint's url in revops.yaml")
     port = port or (443 if parts.scheme == "https" else 80)
-    try:
-        literal = ipaddress.ip_address(host)
+    literal = ip_literal(host)          # also 2852039166, 0251.0376.0251.0376, 0xa9fea9fe
+    if literal is not None:
         addresses = [literal]
-    except ValueError:
+    else:
         try:
             infos = resolver(host, port, 0, socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError, OSError) as exc:
@@ -224,6 +222,11 @@ def resolve_destination(url: str, allow_hosts: Iterable[str] = (),
                 addresses.append(ip)
         if not addresses:
             raise ResolveError(f"cannot resolve webhook host {host}", "check the endpoint's url and DNS")
+    for ip in addresses:
+        never = never_allowed(ip)
+        if never:
+            raise DestinationRefused(f"webhook destination {shown} resolves to {ip}, {never}",
+                                     "metadata and link-local addresses are refused whatever webhooks.allow_hosts says")
     for ip in addresses:
         reason = _forbidden_reason(ip)
         if reason and not _allowed(host, ip, allow_hosts):

@@ -477,7 +477,7 @@ class _Runner:
         summary = [f"**{len(rows):,}** {noun} from the `{pattern.name}` pattern"
                    + (f" ({period['label']})" if period else "") + "."]
         if result.truncated:
-            summary.append("The result was cut at the row limit (query.row_limit).")
+            summary.append(f"The result was cut: {result.limit_note}.")
         section = Section(key=sd.key, heading=sd.heading or pattern.description or pattern.name, summary=summary,
                           figures={"row_count": len(rows)}, columns=columns, rows=rows[:sd.max_rows],
                           row_count=len(rows), period=period,

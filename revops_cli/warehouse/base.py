@@ -11,10 +11,20 @@ class QueryResult:
     columns: list[str]
     types: list[str]                  # normalised type names: TEXT, INTEGER, BIGINT, DOUBLE, DECIMAL, DATE, TIMESTAMP, BOOLEAN
     rows: list[tuple[Any, ...]]
-    truncated: bool = False           # the row limit cut the result
+    truncated: bool = False           # a limit cut the result
     cached: bool = False              # came from the result cache
     elapsed_ms: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
+    truncated_by: str | None = None   # the setting that cut it: query.row_limit or query.max_result_bytes
+
+    @property
+    def limit_note(self) -> str | None:
+        """One line for the reader when a limit cut the result, naming the setting to raise."""
+        if not self.truncated:
+            return None
+        setting = self.truncated_by or "query.row_limit"
+        why = "over the result size limit" if setting == "query.max_result_bytes" else "over the row limit"
+        return f"first {len(self.rows)} rows shown; more rows were not shown, {why} (raise {setting})"
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, r)) for r in self.rows]

@@ -82,6 +82,7 @@ _DECODERS = {
 
 def encode_result(result: QueryResult) -> str:
     return json.dumps({"columns": result.columns, "types": result.types, "truncated": result.truncated,
+                       "truncated_by": result.truncated_by,
                        "rows": [[_encode_value(v) for v in row] for row in result.rows]},
                       separators=(",", ":"))
 
@@ -92,7 +93,8 @@ def decode_result(payload: str) -> QueryResult:
     rows = []
     for row in doc["rows"]:
         rows.append(tuple(v if (v is None or dec is None) else dec(v) for v, dec in zip(row, decoders)))
-    return QueryResult(columns=doc["columns"], types=doc["types"], rows=rows, truncated=doc["truncated"], cached=True)
+    return QueryResult(columns=doc["columns"], types=doc["types"], rows=rows, truncated=doc["truncated"], cached=True,
+                       truncated_by=doc.get("truncated_by"))
 
 
 @dataclass
@@ -298,6 +300,10 @@ class ResultCache:
         self._batch_depth += 1
         try:
             yield
+        except BaseException as exc:
+            if not isinstance(exc, Exception):      # Ctrl-C, SIGTERM: stop now, write nothing
+                self._pending.clear()
+            raise
         finally:
             self._batch_depth -= 1
             if self._batch_depth == 0:

@@ -104,14 +104,20 @@ def open_warehouse(settings: Settings, *, mode: str = "online", quiet: bool = Fa
     kind, identity = warehouse_identity(settings)
 
     def open_inner() -> Warehouse:
+        from revops_cli.warehouse.limits import max_result_bytes
+
         if kind == "duckdb":
             from revops_cli.warehouse.duckdb_backend import DuckDBWarehouse
+            from revops_cli.warehouse.limits import DuckDBLimits
 
+            limits = DuckDBLimits.from_settings(settings)
             ensure_demo(settings, quiet=quiet)
-            return DuckDBWarehouse(settings.duckdb_path)
+            return DuckDBWarehouse(settings.duckdb_path, limits=limits, max_result_bytes=max_result_bytes(settings))
         from revops_cli.warehouse.firebolt import FireboltWarehouse
 
-        return FireboltWarehouse.from_settings(settings)
+        warehouse = FireboltWarehouse.from_settings(settings)
+        warehouse.max_result_bytes = max_result_bytes(settings)
+        return warehouse
 
     cache = ResultCache(settings.cache_path) if settings.get("cache.enabled", True) else None
     if cache is None and mode == "offline":

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 from revops_cli.errors import ConfigError, RefusedSQLError, WarehouseError
 from revops_cli.redaction import url_without_credentials
 from revops_cli.warehouse.base import QueryResult
+from revops_cli.warehouse.limits import cap_bytes, timeout_error
 
 _SETTING_ENV = {
     "warehouse.url": "REVOPS_FIREBOLT_URL",
@@ -92,6 +93,7 @@ class FireboltWarehouse:
             self.where = f"account {account!r}" + (f", engine {engine!r}" if engine else "")
         self._conn: Any = None
         self._lock = threading.Lock()
+        self.max_result_bytes: int | None = None     # query.max_result_bytes (set by connect.open_warehouse)
 
     def __repr__(self) -> str:                 # never show the secret
         return f"FireboltWarehouse({self.identity!r})"
@@ -128,7 +130,7 @@ class FireboltWarehouse:
             text = text.replace(self.url, url_without_credentials(self.url))
         return text
 
-    def _error(self, exc: BaseException, doing: str) -> WarehouseError:
+    def _error(self, exc: BaseException, doing: str, timeout_s: float | None = None) -> WarehouseError:
         """Turn anything firebolt-sdk or httpx raises into a one-line WarehouseError."""
         import httpx
         from firebolt.utils import exception as fe
@@ -140,8 +142,10 @@ class FireboltWarehouse:
                                   "is Firebolt running and the URL/account right? check warehouse.url or warehouse.account",
                                   retryable=True)
         if isinstance(exc, (httpx.TimeoutException, fe.QueryTimeoutError)):
+            if timeout_s:
+                return timeout_error(timeout_s, where=f" on Firebolt ({self.where})", retryable=True)
             return WarehouseError(f"Firebolt {doing} timed out ({self.where})",
-                                  "narrow the question or raise query.timeout_seconds", retryable=True)
+                                  "narrow the query, or raise query.timeout_seconds", retryable=True)
         if isinstance(exc, httpx.HTTPError):
             return WarehouseError(f"cannot reach Firebolt at {self.where}: {detail}",
                                   "check the network and warehouse.url / warehouse.account", retryable=True)
@@ -203,7 +207,7 @@ class FireboltWarehouse:
         except Exception as exc:                 # noqa: BLE001
             if self._is_connection_failure(exc):
                 self._drop_connection()
-            raise self._error(exc, "query") from None
+            raise self._error(exc, "query", timeout_s) from None
         finally:
             if cursor is not None:
                 try:
@@ -239,11 +243,14 @@ class FireboltWarehouse:
         columns = [d.name if hasattr(d, "name") else d[0] for d in desc]
         types = [python_type_name(d.type_code if hasattr(d, "type_code") else d[1]) for d in desc]
         out = [tuple(r) for r in rows]
-        truncated = bool(row_limit) and len(out) > row_limit
-        if truncated:
-            out = out[:row_limit]
-        return QueryResult(columns=columns, types=types, rows=out, truncated=truncated, elapsed_ms=elapsed,
-                           meta={"warehouse": self.identity})
+        truncated_by = None
+        if row_limit and len(out) > row_limit:
+            out, truncated_by = out[:row_limit], "query.row_limit"
+        out, size_cut = cap_bytes(out, self.max_result_bytes)
+        if size_cut:
+            truncated_by = "query.max_result_bytes"
+        return QueryResult(columns=columns, types=types, rows=out, truncated=truncated_by is not None,
+                           truncated_by=truncated_by, elapsed_ms=elapsed, meta={"warehouse": self.identity})
 
     def execute_write(self, sql: str, params: Sequence[Any] | None = None) -> int:
         """Run one INSERT/UPDATE/DELETE on the configured writable table; returns the row count (-1: unknown)."""

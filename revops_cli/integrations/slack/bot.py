@@ -64,6 +64,10 @@ class SlackBot:
         self.credentials = credentials or load_credentials(settings, need=need)
         install_log_redaction(*self.credentials.secrets())
         api_url = (settings.get("slack.api_url") or DEFAULT_API_URL).rstrip("/") + "/"
+        if client is None and settings.get("slack.api_url"):
+            from revops_cli.integrations.addresses import check_outbound_url
+
+            check_outbound_url(api_url, "slack.api_url")     # never a metadata or link-local address
         self.client = client or WebClient(token=self.credentials.bot_token, base_url=api_url, timeout=30)
         if not self.client.token:
             self.client.token = self.credentials.bot_token
