@@ -38,11 +38,15 @@ class DuckDBWarehouse:
             if not self.path.exists():
                 raise WarehouseError(f"no DuckDB warehouse at {self.path}",
                                      "run `revops demo init` or set warehouse.path")
-            config: dict[str, Any] = {"enable_external_access": False}
-            if self.limits is not None:
-                config.update(self.limits.config())
             try:
-                self._conn = duckdb.connect(str(self.path), read_only=True, config=config)
+                conn = duckdb.connect(str(self.path), read_only=True, config={"enable_external_access": False})
+                # The limits are SET after connecting, not passed as config: DuckDB refuses a second connection
+                # to one file in one process with a different config. They hold for the whole database
+                # instance, so every connection to the file in this process shares them.
+                if self.limits is not None:
+                    for name, value in self.limits.config().items():
+                        conn.execute(f"SET {name} = {value}")
+                self._conn = conn
             except duckdb.Error as exc:
                 raise WarehouseError(f"cannot open {self.path}: {str(exc).splitlines()[0]}",
                                      "is another program writing to it? try again", retryable=True) from None

@@ -176,6 +176,10 @@ class FireboltWarehouse:
             except ImportError:
                 raise ConfigError("firebolt-sdk is not installed",
                                   "pip install firebolt-sdk (or the revops[firebolt] extra)") from None
+            if self.url:
+                from revops_cli.integrations.addresses import check_outbound_url
+
+                check_outbound_url(self.url, "warehouse.url")   # never a metadata or link-local address
             try:
                 if self.url:
                     from firebolt.client.auth import FireboltCore

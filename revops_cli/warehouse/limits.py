@@ -113,10 +113,10 @@ class DuckDBLimits:
                    memory_label=str(memory) if memory is not None else format_size(memory_bytes),
                    temp_label=str(temp) if temp is not None else format_size(temp_bytes))
 
-    def config(self) -> dict[str, Any]:
-        """DuckDB's connection config for these limits."""
-        return {"memory_limit": f"{max(1, self.memory_limit // 1024)}KiB", "threads": self.threads,
-                "max_temp_directory_size": f"{max(1, self.max_temp_directory_size // 1024)}KiB"}
+    def config(self) -> dict[str, str]:
+        """DuckDB's settings for these limits, as SQL literals."""
+        return {"memory_limit": f"'{max(1, self.memory_limit // 1024)}KiB'", "threads": str(int(self.threads)),
+                "max_temp_directory_size": f"'{max(1, self.max_temp_directory_size // 1024)}KiB'"}
 
 
 def max_result_bytes(settings: Any) -> int:

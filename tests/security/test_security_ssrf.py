@@ -126,3 +126,22 @@ def test_slack_base_url_refused():
 
     with pytest.raises(ActionError, match="slack.api_url"):
         SlackNotifier("xoxb-test", api_url="http://0xa9fea9fe/api/")
+
+
+def test_openai_base_url_refused(monkeypatch):
+    from revops_cli.agents.backends.openai_client import OpenAISettings, make_client
+    from revops_cli.config import load_settings
+
+    monkeypatch.setenv("REVOPS_OPENAI__BASE_URL", "http://[::ffff:169.254.169.254]/v1")
+    monkeypatch.setenv("REVOPS_OPENAI__MODEL", "m")
+    cfg = OpenAISettings.from_settings(load_settings())
+    with pytest.raises(ActionError, match="openai.base_url"):
+        make_client(cfg)
+
+
+def test_firebolt_core_url_refused():
+    from revops_cli.warehouse.firebolt import FireboltWarehouse
+
+    wh = FireboltWarehouse(url="http://0251.0376.0251.0376:3473", database="db")
+    with pytest.raises(ActionError, match="warehouse.url"):
+        wh.query("SELECT 1 AS x")

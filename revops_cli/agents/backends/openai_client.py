@@ -118,6 +118,10 @@ def import_sdk():
 
 
 def make_client(cfg: OpenAISettings) -> Any:
+    from revops_cli.integrations.addresses import check_outbound_url
+
+    if cfg.base_url.rstrip("/") != DEFAULT_BASE_URL.rstrip("/"):
+        check_outbound_url(cfg.base_url, "openai.base_url")  # never a metadata or link-local address
     openai = import_sdk()
     try:
         return openai.OpenAI(api_key=cfg.api_key or NO_KEY, base_url=cfg.base_url, timeout=cfg.timeout,
