@@ -108,8 +108,10 @@ def _wait_until_querying(proc: subprocess.Popen) -> None:
                          ids=["SIGINT", "SIGTERM"])
 def test_a_signal_stops_a_running_query_at_once(warehouse_env, revops_home, sig, code, message):
     env = {**os.environ, **warehouse_env, "REVOPS_QUERY__TIMEOUT_SECONDS": "3600", "REVOPS_DUCKDB__THREADS": "1"}
+    # as from a terminal: SIGINT not ignored, even when the test runner itself was started in the background
     proc = subprocess.Popen([REVOPS, "data", "sql", LONG], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True, env=env)
+                            stdin=subprocess.DEVNULL, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         _wait_until_querying(proc)
         assert proc.poll() is None, proc.communicate()
