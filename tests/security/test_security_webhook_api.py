@@ -366,3 +366,22 @@ def test_a_damaged_keys_file_stops_the_start_but_not_a_running_server(monkeypatc
         assert_json_error(c.post("/webhook", json=GOOD), 401, "unauthorized")
     res = run(capsys, "serve-webhook", "--no-workers")
     assert res.code == 3 and "webhook-api-keys.json" in res.err and "Traceback" not in res.err
+
+
+def test_a_client_that_hangs_up_mid_body_queues_nothing_and_logs_no_error(monkeypatch, caplog):
+    s = load(monkeypatch)
+    body = json.dumps(GOOD).encode()
+    served = Served(s)
+    with served, caplog.at_level("INFO"):
+        head = (b"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Content-Length: " + str(len(body) + 100).encode() + b"\r\n\r\n")
+        with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
+            sock.sendall(head + body[:10])          # then hang up with most of the promised body unsent
+        deadline = time.monotonic() + 10
+        while not any("closed the connection" in r.getMessage() for r in caplog.records) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert served.client.get("/healthz").status_code == 200          # the server is still there
+    assert any("closed the connection" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert jobs(s) == 0

@@ -310,6 +310,17 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
         return caller
 
     async def read_body(request: Request) -> bytes:
+        """The body, bounded by max_body. A client that hangs up before sending it all gets a 400 that no one
+        will read: nothing is queued and nothing is logged as unexpected (the request simply did not arrive)."""
+        from starlette.requests import ClientDisconnect
+
+        try:
+            return await read_bounded_body(request)
+        except ClientDisconnect:
+            log.info("POST %s: the client closed the connection before the body arrived", request.url.path)
+            raise ApiError(400, "client_disconnected", "the connection closed before the whole body arrived") from None
+
+    async def read_bounded_body(request: Request) -> bytes:
         length = request.headers.get("content-length")
         if length is not None:
             try:
