@@ -7,7 +7,9 @@ input, and whether it only reads. Each wire format is rendered from the same rec
 
     ToolDef.bedrock_spec()   {"toolSpec": {"name", "description", "inputSchema": {"json": schema}}}   (Converse)
     ToolDef.openai_tool()    {"type": "function", "function": {"name", "description", "parameters"}}  (Chat Completions)
-    ToolDef.mcp_annotations  {"readOnlyHint": ...}                                                     (MCP)
+
+(The MCP server, `integrations/mcp_server/`, offers a different set to a person's assistant — the whole
+orchestrator as `ask`, and a confirm step — and defines its tools there.)
 
 The tools (the model sees these names; the trace shows them under our agents):
 
@@ -72,11 +74,6 @@ class ToolDef:
         """The Chat Completions API's function tool."""
         return {"type": "function", "function": {"name": self.name, "description": self.description,
                                                  "parameters": self.parameters}}
-
-    @property
-    def mcp_annotations(self) -> dict[str, Any]:
-        """MCP tool annotations: read-only tools say so; propose_action is not destructive (a dry run by default)."""
-        return {"readOnlyHint": self.read_only, "destructiveHint": False}
 
 
 def _schema(props: dict[str, Any], required: list[str]) -> dict[str, Any]:
