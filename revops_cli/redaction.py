@@ -461,11 +461,24 @@ def might_need_redaction(obj: Any) -> bool:
 def redact_obj(obj: Any) -> tuple[Any, dict[str, int]]:
     """Redact every string inside dicts/lists/tuples; secret-named and prompt-named keys lose their value.
 
-    Returns a new object (the input is not modified) and the counts per kind.
+    Returns a new object (the input is not modified) and the counts per kind. Most objects hold nothing any
+    rule could match (`might_need_redaction`): those are only copied, which keeps the webhook intake and the
+    queue, each of which redacts every body, off the regular expressions.
     """
+    if not might_need_redaction(obj):
+        return _copy(obj), {}
     counts: Counter[str] = Counter()
     out = _walk(obj, counts)
     return out, dict(counts)
+
+
+def _copy(node: Any) -> Any:
+    """The same structure as `_walk` returns (dicts, lists for lists and tuples), with nothing replaced."""
+    if isinstance(node, dict):
+        return {k: _copy(v) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_copy(v) for v in node]
+    return node
 
 
 def redact_value(obj: Any) -> Any:
