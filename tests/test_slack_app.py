@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
 from fakes.slack_api import SlackAPIFake  # noqa: E402
+from slack_events import eventually  # noqa: E402
 from revops_cli.errors import ConfigError  # noqa: E402
 from revops_cli.integrations.slack.bot import SlackBot  # noqa: E402
 from revops_cli.integrations.slack.format import block_text  # noqa: E402
@@ -238,16 +239,6 @@ def test_slash_command_acks_ephemeral_then_answers_in_channel(demo_db, slack_env
 
 
 # --------------------------------------------------------------------------------------------- actions
-def eventually(check: Any, timeout: float = WAIT) -> bool:
-    """Poll until `check()` is true (the timeout only bounds a failing test; nothing is timed)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return bool(check())
-
-
 def stored(env: Env, pid: str) -> dict[str, Any]:
     state = SlackState(env.home / "slack.db")
     try:
