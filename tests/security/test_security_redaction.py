@@ -322,6 +322,42 @@ def _slack_command(http, signing: str, fields: dict[str, str]):
 
 
 @pytest.mark.parametrize("demo_db", [42], indirect=True)
+def test_slack_dry_runs_keep_no_secret_in_either_store(demo_db, settings_for, revops_home):
+    """An action asked in Slack is a dry run with Confirm buttons: slack.db (where the buttons are) and
+    actions.db (the stored actions) are both written, and neither may hold the secret in the question."""
+    from fastapi.testclient import TestClient
+
+    from fakes.slack_api import SlackAPIFake
+    from revops_cli.integrations.slack.serve import create_http_app
+
+    token = "xoxb-" + _pick(string.digits, 12) + "-" + _pick(ALNUM, 24)
+    signing = _pick("0123456789abcdef", 32)
+    fake = SlackAPIFake(token=token, bot_user_id="UBOT0001").start()
+    kinds = ["github_pat", "password_phrase"]
+    try:
+        s = settings_for(demo_db, REVOPS_SLACK_BOT_TOKEN=token, REVOPS_SLACK_SIGNING_SECRET=signing,
+                         REVOPS_SLACK__API_URL=fake.base_url, REVOPS_SLACK__WORKER_MODE="thread")
+        with TestClient(create_http_app(s)) as http:
+            for i, kind in enumerate(kinds):
+                r = _slack_command(http, signing, {
+                    "command": "/revops", "text": f"notify the owner of the IXIS deal: \"{PLANTED[kind][0]}\"",
+                    "user_id": "U0SARAH01", "user_name": "sarah", "channel_id": "C0DEALDESK",
+                    "channel_name": "deal-desk", "team_id": "T0001", "response_url": "http://127.0.0.1:9/none",
+                    "trigger_id": f"1.3.{i}"})
+                assert r.status_code == 200
+            assert fake.wait_for_calls("chat.update", len(kinds), 120)
+        buttons = [c for c in fake.calls_to("chat.update") if "revops_confirm" in json.dumps(c.args)]
+        assert len(buttons) == len(kinds)          # each answer was a dry run waiting for Confirm
+    finally:
+        fake.stop()
+    for name in ("slack.db", "actions.db"):
+        for f in (revops_home / name, Path(f"{revops_home / name}-wal")):
+            if f.exists():
+                assert_clean(f.read_bytes(), str(f.name))
+        assert (revops_home / name).exists()
+
+
+@pytest.mark.parametrize("demo_db", [42], indirect=True)
 @pytest.mark.parametrize("member", [True, False], ids=["repost-in-channel", "response-url"])
 def test_slack_posts_and_the_revops_repost_hold_no_secret(demo_db, settings_for, revops_home, member):
     """/revops reposts the question in the channel (chat.postMessage, then chat.update with the answer); where

@@ -107,12 +107,12 @@ class Answerer:
         footer = [fmt.context_block(about + (f" · `{answer.request_id}`" if answer.request_id else ""))]
         pid = (answer.data or {}).get("pending_action_id") if answer.ok and answer.pending_actions else None
         if pid:
-            # The actions themselves are in the pending-action store (service.hold); slack.db keeps where the
-            # buttons are, so a click or "@RevBot confirm" finds them and the buttons can be settled.
+            # The actions and the question are in the pending-action store (service.hold, redacted there);
+            # slack.db keeps only where the buttons are, so a click or "@RevBot confirm" finds them and the
+            # buttons can be settled. No copy of the question text: it could hold a secret.
             self.state.add_pending(pid, user=job.user, channel=job.channel, thread_ts=job.thread_ts,
                                    session_id=job.session_id, actions=answer.pending_actions,
-                                   request={"text": request.text, "params": request.params,
-                                            "request_id": request.request_id})
+                                   request={"request_id": request.request_id})
             markdown = re.sub(r"Re-run with --yes to", CONFIRM_HINT.replace("*", "**"), markdown)
             footer.append(confirm_buttons(pid, len(answer.pending_actions)))
         messages = fmt.render_messages(markdown, header=job.header, footer=footer)
