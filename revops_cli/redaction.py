@@ -523,6 +523,15 @@ def mask(value: Any) -> Any:
     return "****" + s[-4:] if len(s) > 12 else "****"
 
 
+def _netloc_without_userinfo(parts: Any, missing_host: str = "") -> str:
+    """`host[:port]` of a urlsplit() result, IPv6 hosts in brackets, never `user:password@`.
+    Raises ValueError for a port that is not a number (as `parts.port` does)."""
+    host = parts.hostname or missing_host
+    if ":" in host:
+        host = f"[{host}]"
+    return host + (f":{parts.port}" if parts.port else "")
+
+
 def url_without_credentials(url: str) -> str:
     """The URL without any user:password@ part (for identities and messages); the rest unchanged."""
     from urllib.parse import urlsplit, urlunsplit
@@ -530,12 +539,7 @@ def url_without_credentials(url: str) -> str:
     try:
         parts = urlsplit(url)
         if parts.username or parts.password:
-            host = parts.hostname or ""
-            if ":" in host:
-                host = f"[{host}]"
-            if parts.port:
-                host = f"{host}:{parts.port}"
-            parts = parts._replace(netloc=host)
+            parts = parts._replace(netloc=_netloc_without_userinfo(parts))
         return urlunsplit(parts)
     except ValueError:
         return redact_text(url)
@@ -547,14 +551,11 @@ def url_location(url: str) -> str:
 
     try:
         parts = urlsplit(url)
-        host = parts.hostname or "?"
-        if ":" in host:
-            host = f"[{host}]"
-        port = f":{parts.port}" if parts.port else ""
+        netloc = _netloc_without_userinfo(parts, missing_host="?")
     except ValueError:
         return "<invalid URL>"
     tail = "/…" if (parts.path not in ("", "/") or parts.query) else ""
-    return f"{parts.scheme}://{host}{port}{tail}"
+    return f"{parts.scheme}://{netloc}{tail}"
 
 
 def url_without_query(url: str) -> str:
@@ -563,11 +564,7 @@ def url_without_query(url: str) -> str:
 
     try:
         p = urlsplit(url)
-        host = p.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        netloc = host + (f":{p.port}" if p.port else "")
-        return urlunsplit((p.scheme, netloc, p.path, "", ""))
+        return urlunsplit((p.scheme, _netloc_without_userinfo(p), p.path, "", ""))
     except ValueError:
         return "<invalid URL>"
 
