@@ -45,6 +45,18 @@ def mention(text: str, *, user: str, thread_ts: str | None = None, channel: str 
             "authorizations": [{"team_id": "T0001", "user_id": BOT_USER, "is_bot": True}]}
 
 
+def button_click(action_id: str, value: str, *, user: str, message: dict[str, Any]) -> dict[str, Any]:
+    """The `block_actions` payload Slack sends when `user` clicks a button of `message` (ours: Confirm/Cancel)."""
+    return {"type": "block_actions", "team": {"id": "T0001"}, "user": {"id": user}, "api_app_id": "A0001",
+            "token": "legacy", "trigger_id": "1.2.3",
+            "container": {"type": "message", "message_ts": message.get("ts"), "channel_id": CHANNEL},
+            "channel": {"id": CHANNEL, "name": "deal-desk"},
+            "message": {"type": "message", "ts": message.get("ts"), "thread_ts": message.get("thread_ts"),
+                        "text": message.get("text", ""), "blocks": message.get("blocks") or []},
+            "actions": [{"type": "button", "action_id": action_id, "block_id": "revops_confirm",
+                         "value": value, "action_ts": "1.1"}]}
+
+
 def eventually(check: Callable[[], Any], timeout: float = WAIT) -> bool:
     """Poll until `check()` is true (the timeout only bounds a failing test; nothing is timed)."""
     deadline = time.monotonic() + timeout
@@ -96,15 +108,7 @@ class SlackThread:
         return ev["event"]["ts"]
 
     def click(self, action_id: str, value: str, *, user: str, message: dict[str, Any]) -> Any:
-        payload = {"type": "block_actions", "team": {"id": "T0001"}, "user": {"id": user}, "api_app_id": "A0001",
-                   "token": "legacy", "trigger_id": "1.2.3",
-                   "container": {"type": "message", "message_ts": message.get("ts"), "channel_id": CHANNEL},
-                   "channel": {"id": CHANNEL, "name": "deal-desk"},
-                   "message": {"type": "message", "ts": message.get("ts"), "thread_ts": message.get("thread_ts"),
-                               "text": message.get("text", ""), "blocks": message.get("blocks") or []},
-                   "actions": [{"type": "button", "action_id": action_id, "block_id": "revops_confirm",
-                                "value": value, "action_ts": "1.1"}]}
-        body = urlencode({"payload": json.dumps(payload)})
+        body = urlencode({"payload": json.dumps(button_click(action_id, value, user=user, message=message))})
         r = self.http.post("/slack/events", content=body,
                            headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)})
         assert r.status_code == 200, r.text

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
 from fakes.slack_api import SlackAPIFake  # noqa: E402
-from slack_events import eventually  # noqa: E402
+from slack_events import button_click, eventually  # noqa: E402
 from revops_cli.errors import ConfigError  # noqa: E402
 from revops_cli.integrations.slack.bot import SlackBot  # noqa: E402
 from revops_cli.integrations.slack.format import block_text  # noqa: E402
@@ -83,15 +83,7 @@ class Env:
                               headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)})
 
     def click(self, action_id: str, value: str, *, user: str = USER, message: dict[str, Any] | None = None):
-        message = message or {}
-        payload = {"type": "block_actions", "team": {"id": "T0001"}, "user": {"id": user},
-                   "api_app_id": "A0001", "token": "legacy", "trigger_id": "1.2.3",
-                   "container": {"type": "message", "message_ts": message.get("ts"), "channel_id": CHANNEL},
-                   "channel": {"id": CHANNEL, "name": "deal-desk"},
-                   "message": {"type": "message", "ts": message.get("ts"), "thread_ts": message.get("thread_ts"),
-                               "text": message.get("text", ""), "blocks": message.get("blocks") or []},
-                   "actions": [{"type": "button", "action_id": action_id, "block_id": "revops_confirm",
-                                "value": value, "action_ts": "1.1"}]}
+        payload = button_click(action_id, value, user=user, message=message or {})
         return self.post_form({"payload": json.dumps(payload)})
 
     def thread(self, thread_ts: str) -> list[dict[str, Any]]:
