@@ -76,6 +76,14 @@ class ActionError(RevopsError):
     http_status = 502
 
 
+class ModelBackendError(RevopsError):
+    """The LLM backend (Bedrock, an OpenAI-compatible server) failed, could not be reached, or its model ran
+    past the question's budget."""
+
+    exit_code = 8
+    http_status = 502
+
+
 class UnusableFileError(RevopsError):
     """A file or folder revops needs (REVOPS_HOME, revops.yaml, the cache, the conversation log) cannot be
     read or written: a file where a folder should be, no permission, a full or read-only disk."""

@@ -25,7 +25,7 @@ import re
 import time
 from typing import Any, Callable, Iterator, Protocol
 
-from revops_cli.errors import ConfigError, RevopsError
+from revops_cli.errors import ConfigError, ModelBackendError, RevopsError
 
 DEFAULT_MAX_ATTEMPTS = 4
 DEFAULT_RETRY_MODE = "adaptive"
@@ -40,11 +40,8 @@ SERVICES = {"agents": "bedrock-agent-runtime", "converse": "bedrock-runtime", "c
 
 # ---------------------------------------------------------------------------------------------- errors
 
-class BedrockError(RevopsError):
+class BedrockError(ModelBackendError):
     """Bedrock failed or could not be reached (throttled past the retries, timed out, unavailable)."""
-
-    exit_code = 8
-    http_status = 502
 
 
 class BedrockThrottledError(BedrockError):

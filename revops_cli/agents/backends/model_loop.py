@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from revops_cli.agents.backends.tool_runner import ToolCall, ToolResult, ToolRunner
 from revops_cli.agents.backends.tools import MANAGER, ToolDef, system_prompt, tool_definitions
-from revops_cli.errors import ConfigError, RevopsError
+from revops_cli.errors import ConfigError, ModelBackendError, RevopsError
 from revops_cli.models import Answer, Step
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,11 +37,8 @@ DEFAULT_MAX_TOOL_CALLS = 16
 DEFAULT_MAX_TOTAL_TOKENS = 200_000
 
 
-class ModelBudgetError(RevopsError):
+class ModelBudgetError(ModelBackendError):
     """The model kept calling tools past the question's budget (llm.max_tool_calls / llm.max_total_tokens)."""
-
-    exit_code = 8
-    http_status = 502
 
 
 @dataclass

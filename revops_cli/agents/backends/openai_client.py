@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from revops_cli.errors import ConfigError, RevopsError
+from revops_cli.errors import ConfigError, ModelBackendError, RevopsError
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT = 180.0          # a local model on a CPU can take minutes for a long prompt
@@ -35,11 +35,8 @@ INSTALL_HINT = "pip install 'revops-cli[llm]' (or pip install openai)"
 
 # ---------------------------------------------------------------------------------------------- errors
 
-class OpenAIBackendError(RevopsError):
+class OpenAIBackendError(ModelBackendError):
     """The OpenAI-compatible server failed, or gave no usable answer."""
-
-    exit_code = 8
-    http_status = 502
 
 
 class OpenAIThrottledError(OpenAIBackendError):
