@@ -143,7 +143,7 @@ def run(quick: bool = False, *, events: int | None = None, concurrency: int = 16
                    REVOPS_SLACK__API_URL=fake.base_url, PYTHONPATH=str(ROOT))
         code = ("import logging; logging.basicConfig(level=logging.WARNING)\n"
                 "from revops_cli.config import load_settings\n"
-                "from revops_cli.integrations.slack.serve import serve_http\n"
+                "from revops_cli.channels.slack.serve import serve_http\n"
                 f"serve_http(load_settings(), '127.0.0.1', {port}, log_level='warning')\n")
         errors = open(home / "server.log", "w+b")          # a file, not a pipe: a full pipe would block it
         server = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=str(home),

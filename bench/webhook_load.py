@@ -65,7 +65,7 @@ OUR_APP = r'''
 import sys
 import uvicorn
 from revops_cli.config import load_settings
-from revops_cli.integrations.webhook_server.api import create_app
+from revops_cli.channels.webhook_server.api import create_app
 workers = int(sys.argv[2])
 uvicorn.run(create_app(load_settings(), start_workers=workers > 0, workers=workers), host="127.0.0.1",
             port=int(sys.argv[1]), access_log=False, log_level="warning")

@@ -80,7 +80,7 @@ class SlackThread:
         from fastapi.testclient import TestClient
 
         from fakes.slack_api import SlackAPIFake
-        from revops_cli.integrations.slack.serve import create_http_app
+        from revops_cli.channels.slack.serve import create_http_app
 
         fake = SlackAPIFake(token=BOT_TOKEN, bot_user_id=BOT_USER).start()
         settings = settings_for(db, REVOPS_SLACK_BOT_TOKEN=BOT_TOKEN, REVOPS_SLACK_SIGNING_SECRET=SIGNING_SECRET,
@@ -120,7 +120,7 @@ class SlackThread:
 
     @staticmethod
     def text_of(message: dict[str, Any]) -> str:
-        from revops_cli.integrations.slack.format import block_text
+        from revops_cli.connectors.slack_format import block_text
 
         blocks = message.get("blocks") or []
         return "\n".join(block_text(b) for b in blocks) if blocks else message.get("text", "")

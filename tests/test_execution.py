@@ -12,8 +12,8 @@ import pytest
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.execution import ExecutionAgent, parse_amount, parse_date
 from revops_cli.errors import ActionError, ConfigError, UsageError
-from revops_cli.integrations.outbox import list_outbox, record_crm_update
-from revops_cli.integrations.slack_client import SlackNotifier
+from revops_cli.connectors.outbox import list_outbox, record_crm_update
+from revops_cli.connectors.slack_client import SlackNotifier
 from revops_cli.models import Request, Trace
 from revops_cli.warehouse.connect import open_warehouse
 

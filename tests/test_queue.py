@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from revops_cli.integrations.webhook_server.queue import (
+from revops_cli.channels.webhook_server.queue import (
     SQLiteQueue, SQSQueue, Store, create_sqs_queues, open_queue, queue_path)
 
 BODY = {"query": "What deals are closing this quarter?", "source_system": "crm", "source_process": "qr",

@@ -23,12 +23,12 @@ from slack_sdk.signature import SignatureVerifier  # noqa: E402
 from fakes.slack_api import SlackAPIFake  # noqa: E402
 from slack_events import button_click, eventually  # noqa: E402
 from revops_cli.errors import ConfigError  # noqa: E402
-from revops_cli.integrations.slack.bot import SlackBot  # noqa: E402
-from revops_cli.integrations.slack.format import block_text  # noqa: E402
+from revops_cli.channels.slack.bot import SlackBot  # noqa: E402
+from revops_cli.connectors.slack_format import block_text  # noqa: E402
 from revops_cli.redaction import RedactingFilter  # noqa: E402
-from revops_cli.integrations.slack.serve import create_bolt_app, create_http_app, run_socket_mode  # noqa: E402
-from revops_cli.integrations.slack.state import SlackState  # noqa: E402
-from revops_cli.integrations.slack.texts import RESTART_TEXT, SORRY_TEXT  # noqa: E402
+from revops_cli.channels.slack.serve import create_bolt_app, create_http_app, run_socket_mode  # noqa: E402
+from revops_cli.channels.slack.state import SlackState  # noqa: E402
+from revops_cli.channels.slack.texts import RESTART_TEXT, SORRY_TEXT  # noqa: E402
 
 BOT_TOKEN = "xoxb-test-4242424242-abcdefghijklmnop"
 SIGNING_SECRET = "test-signing-secret-7f3a9c2e51b04d68"
@@ -497,7 +497,7 @@ def test_secrets_manager_supplies_what_config_lacks(no_warehouse, settings_for, 
     moto = pytest.importorskip("moto")
     import boto3
 
-    from revops_cli.integrations.slack.credentials import load_credentials
+    from revops_cli.channels.slack.credentials import load_credentials
 
     for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                  "AWS_DEFAULT_REGION": "us-east-1"}.items():

@@ -1,10 +1,10 @@
-"""Markdown -> Slack mrkdwn / Block Kit, within Slack's limits (integrations/slack/format.py)."""
+"""Markdown -> Slack mrkdwn / Block Kit, within Slack's limits (connectors/slack_format.py)."""
 
 from __future__ import annotations
 
 import re
 
-from revops_cli.integrations.slack import format as f
+from revops_cli.connectors import slack_format as f
 
 DEAL = """**The Dry Numbers**
 - **Deal:** IXIS - Snowflake Cost Replacement (OPP-0000001)

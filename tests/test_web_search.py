@@ -11,7 +11,7 @@ import pytest
 
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.errors import ActionError, ConfigError, OfflineMissError
-from revops_cli.integrations.web_search import (HttpSearchProvider, OfflineProvider, ResearchResult, extract,
+from revops_cli.connectors.web_search import (HttpSearchProvider, OfflineProvider, ResearchResult, extract,
                                                 provider_from_settings)
 from revops_cli.models import Request, Trace
 from revops_cli.warehouse.connect import open_warehouse

@@ -14,8 +14,8 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from fakes.webhook_receiver import WebhookReceiver  # noqa: E402
-from revops_cli.integrations import webhooks as wh  # noqa: E402
-from revops_cli.integrations.webhook_server.api import create_app  # noqa: E402
+from revops_cli.connectors import webhooks as wh  # noqa: E402
+from revops_cli.channels.webhook_server.api import create_app  # noqa: E402
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 GOOD = {"query": "What deals are closing this quarter?", "source_system": "crm_dashboard",

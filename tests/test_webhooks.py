@@ -12,7 +12,7 @@ import time
 import pytest
 
 from revops_cli.errors import ActionError, ConfigError, UsageError
-from revops_cli.integrations import webhooks as wh
+from revops_cli.connectors import webhooks as wh
 from fakes.webhook_receiver import WebhookReceiver
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

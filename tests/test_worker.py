@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from fakes.webhook_receiver import WebhookReceiver
-from revops_cli.integrations.webhook_server import worker as worker_mod
-from revops_cli.integrations.webhook_server.deliveries import list_deliveries
-from revops_cli.integrations.webhook_server.queue import open_queue
-from revops_cli.integrations.webhook_server.worker import process, run_worker
+from revops_cli.channels.webhook_server import worker as worker_mod
+from revops_cli.channels.webhook_server.deliveries import list_deliveries
+from revops_cli.channels.webhook_server.queue import open_queue
+from revops_cli.channels.webhook_server.worker import process, run_worker
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,7 +114,7 @@ def test_receiver_failing_first_attempts_still_gets_it(monkeypatch, rx, fake_ans
 
 
 def test_410_disables_the_endpoint_and_replay_recovers(monkeypatch, rx, fake_answers, capsys):
-    from revops_cli.integrations.webhook_server.deliveries import replay
+    from revops_cli.channels.webhook_server.deliveries import replay
 
     s = make_settings(monkeypatch, rx.url)
     q = open_queue(s)
@@ -243,7 +243,7 @@ def test_a_refused_delivery_is_not_retried_later(monkeypatch, rx, fake_answers):
 # -- a worker killed with SIGKILL mid-job loses nothing -------------------------------------------------
 
 WORKER = ("import sys; from revops_cli.config import load_settings; "
-          "from revops_cli.integrations.webhook_server.worker import run_worker; "
+          "from revops_cli.channels.webhook_server.worker import run_worker; "
           "s = run_worker(load_settings(), concurrency=int(sys.argv[1])); print(s.to_dict())")
 
 
@@ -375,8 +375,8 @@ def test_sqs_backend_api_to_worker(demo_db, settings_for, monkeypatch, rx):
     pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient
 
-    from revops_cli.integrations.webhook_server.queue import SQSQueue, create_sqs_queues
-    from revops_cli.integrations.webhook_server.api import create_app
+    from revops_cli.channels.webhook_server.queue import SQSQueue, create_sqs_queues
+    from revops_cli.channels.webhook_server.api import create_app
 
     for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
                  "AWS_DEFAULT_REGION": "us-east-1"}.items():
@@ -410,8 +410,8 @@ def test_sqs_worker_on_another_machine_reports_back_to_the_api_host(demo_db, set
     pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient
 
-    from revops_cli.integrations.webhook_server.api import create_app
-    from revops_cli.integrations.webhook_server.queue import (
+    from revops_cli.channels.webhook_server.api import create_app
+    from revops_cli.channels.webhook_server.queue import (
         SQSQueue, Store, StatusListener, create_sqs_queues, create_sqs_status_queue)
 
     for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",

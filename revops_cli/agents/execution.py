@@ -9,7 +9,7 @@ notify the AE" is two):
      -> a POST to the endpoint configured under that name (webhooks.endpoints.<name>, or webhooks.url).
      A URL typed in the request is never called: the answer says it was ignored.
   3. "update / set / log / change / move  … next step | stage | amount | close date | forecast category | note  … to …"
-     -> a CRM update of the deal in context, recorded in the outbox (see integrations/outbox.py).
+     -> a CRM update of the deal in context, recorded in the outbox (see connectors/outbox.py).
 Every action is described first (Answer.pending_actions: kind, target, payload, status "pending"); the
 service stores that dry run (actions/pending.py) and a confirmation of its id runs the stored actions
 through `run_stored`, exactly as shown, without planning again. `request.confirm` (`--yes`) plans and
@@ -148,7 +148,7 @@ def slack_note(message: str, deal: str | None, who: str | None) -> str:
     """The text of a Slack note: our bold header, the message, our footer. Everything that comes from data
     (the message, the deal name, the user) is escaped for Slack (`format.escape`): no mention, link or
     markup in a deal name or a warehouse text can reach Slack live."""
-    from revops_cli.integrations.slack.format import escape
+    from revops_cli.connectors.slack_format import escape
 
     header = f"*From revops*{' about ' + escape(deal) if deal else ''}"
     footer = f"_(sent via revops{' for ' + escape(who) if who else ''})_"
@@ -186,7 +186,7 @@ def run_stored(ctx: AgentContext, record: Any) -> Answer:
     """Run the actions of a claimed dry run (`actions/pending.py`) exactly as stored: no planning, no
     session, no text. The answer shows each action again (target and payload) with its outcome."""
     from revops_cli.actions.pending import iso
-    from revops_cli.integrations.webhooks import endpoint_names
+    from revops_cli.connectors.webhooks import endpoint_names
 
     actions = [{"kind": a["kind"], "target": a["target"], "payload": a["payload"], "status": "pending",
                 "payload_hash": a["payload_hash"]} for a in record.actions]
@@ -257,7 +257,7 @@ class Planner:
 
     # -- parsing ---------------------------------------------------------------------------------
     def plan(self) -> dict[str, Any]:
-        from revops_cli.integrations.webhooks import endpoint_names
+        from revops_cli.connectors.webhooks import endpoint_names
 
         raw = self.task.text or self.ctx.request.text or ""
         ignored = [u.strip("<>") for u in _URL.findall(raw)]
@@ -421,7 +421,7 @@ class Planner:
 
     # -- webhook ---------------------------------------------------------------------------------
     def _webhook(self, clause: str, quotes: list[str], had_url: bool) -> dict[str, Any] | None:
-        from revops_cli.integrations.webhooks import endpoint, endpoint_names
+        from revops_cli.connectors.webhooks import endpoint, endpoint_names
         from revops_cli.redaction import url_location
 
         name = None
@@ -536,7 +536,7 @@ class Runner:
 
     def slack(self):
         if self._slack is None:
-            from revops_cli.integrations.slack_client import SlackNotifier
+            from revops_cli.connectors.slack_client import SlackNotifier
 
             self._slack = SlackNotifier.from_settings(self.ctx.settings)
         return self._slack
@@ -564,7 +564,7 @@ class Runner:
             step.detail = f"posted to {channel}"
 
     def _run_webhook(self, action: dict[str, Any]) -> None:
-        from revops_cli.integrations.webhooks import deliver, endpoint
+        from revops_cli.connectors.webhooks import deliver, endpoint
         from revops_cli.redaction import url_location
 
         name = action["payload"].get("endpoint")
@@ -598,7 +598,7 @@ class Runner:
         action["result"] = {"answer": answer.text.strip()}
 
     def _run_crm_update(self, action: dict[str, Any]) -> None:
-        from revops_cli.integrations.outbox import record_crm_update
+        from revops_cli.connectors.outbox import record_crm_update
 
         p = action["payload"]
         with self.ctx.tool(NAME, "crm_update", {"object_id": p["object_id"], "field": p["field"],

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from revops_cli.agents.base import AgentContext, Task
-from revops_cli.integrations.web_search import ResearchResult, provider_from_settings
+from revops_cli.connectors.web_search import ResearchResult, provider_from_settings
 from revops_cli.models import Answer
 
 NAME = "web_search"
@@ -53,7 +53,7 @@ def research(ctx: AgentContext, company: str, agent: str = NAME) -> ResearchResu
 def suggestions(ctx: AgentContext, company: str, limit: int = 3) -> list[str]:
     """The closest company names we hold research for (offline table only; [] if none or on failure)."""
     from revops_cli.errors import RevopsError
-    from revops_cli.integrations.web_search import OfflineProvider
+    from revops_cli.connectors.web_search import OfflineProvider
 
     try:
         return OfflineProvider(ctx.warehouse, ctx.settings).suggestions(company, limit=limit)

@@ -30,8 +30,8 @@ def serve_mcp(
         import mcp  # noqa: F401
     except ImportError:
         raise ConfigError("MCP support is not installed", "pip install 'revops-cli[mcp]'") from None
-    from revops_cli.integrations.mcp_server.calls import McpCalls
-    from revops_cli.integrations.mcp_server.server import build_server
+    from revops_cli.channels.mcp_server.calls import McpCalls
+    from revops_cli.channels.mcp_server.server import build_server
 
     cli = context.get(ctx)
     settings = cli.settings
@@ -39,7 +39,7 @@ def serve_mcp(
     if not http:
         server.run("stdio")
         return
-    from revops_cli.integrations.mcp_server.http import serve_http
+    from revops_cli.channels.mcp_server.http import serve_http
 
     serve_http(server, host=host or str(settings.get("mcp.host", "127.0.0.1")),
                port=int(port or settings.get("mcp.port", 8765)), path=str(settings.get("mcp.path", "/mcp")),

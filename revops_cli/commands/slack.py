@@ -25,7 +25,7 @@ def serve_slack(
     import logging
 
     from revops_cli.redaction import redacting_handler
-    from revops_cli.integrations.slack.serve import run_socket_mode, serve_http
+    from revops_cli.channels.slack.serve import run_socket_mode, serve_http
 
     cli = context.get(ctx)
     level = logging.DEBUG if cli.verbose else logging.INFO

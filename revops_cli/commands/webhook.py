@@ -38,7 +38,7 @@ def serve_webhook(
     Beyond loopback it needs authentication (an API key or webhooks.inbound_secret), else it exits 3."""
     import logging
 
-    from revops_cli.integrations.webhook_server.auth import KeyStore, bind_decision, config_keys
+    from revops_cli.channels.webhook_server.auth import KeyStore, bind_decision, config_keys
 
     settings = context.get(ctx).settings
     auth_configured = bool(settings.get("webhooks.inbound_secret") or config_keys(settings)
@@ -49,8 +49,8 @@ def serve_webhook(
 
     import uvicorn
 
-    from revops_cli.integrations.webhook_server.api import create_app
-    from revops_cli.integrations.webhook_server.server import uvicorn_config
+    from revops_cli.channels.webhook_server.api import create_app
+    from revops_cli.channels.webhook_server.server import uvicorn_config
     from revops_cli.redaction import install_log_redaction, secret_values
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -75,7 +75,7 @@ def worker(
     import logging
     import sys
 
-    from revops_cli.integrations.webhook_server.worker import run_worker
+    from revops_cli.channels.webhook_server.worker import run_worker
 
     from revops_cli.redaction import install_log_redaction, secret_values
 
@@ -87,7 +87,7 @@ def worker(
 
 
 def _keys(ctx: typer.Context):
-    from revops_cli.integrations.webhook_server.auth import KeyStore
+    from revops_cli.channels.webhook_server.auth import KeyStore
 
     return KeyStore.from_settings(context.get(ctx).settings)
 
@@ -132,7 +132,7 @@ def keys_revoke(
 
 
 def _store(ctx: typer.Context):
-    from revops_cli.integrations.webhook_server.queue import Store, queue_path
+    from revops_cli.channels.webhook_server.queue import Store, queue_path
 
     return Store(queue_path(context.get(ctx).settings))
 
@@ -145,7 +145,7 @@ def list_(
     fmt: context.TableFormatOpt = context.TableFormat.table,
 ) -> None:
     """List outbound deliveries, newest first."""
-    from revops_cli.integrations.webhook_server.deliveries import list_deliveries
+    from revops_cli.channels.webhook_server.deliveries import list_deliveries
     from revops_cli.output import TableFormat, echo_json, render_result
     from revops_cli.warehouse.base import QueryResult
 
@@ -168,7 +168,7 @@ def replay(
 ) -> None:
     """Send a delivery again (re-enables an endpoint disabled by 410). Exits 7 if it fails again."""
     from revops_cli.errors import ActionError
-    from revops_cli.integrations.webhook_server.deliveries import replay as do_replay
+    from revops_cli.channels.webhook_server.deliveries import replay as do_replay
     from revops_cli.output import echo_json
 
     outcome = do_replay(context.get(ctx).settings, _store(ctx), delivery_id)

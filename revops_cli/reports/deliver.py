@@ -5,7 +5,7 @@ message (`initial_comment`); a report without charts is posted as a plain messag
 a channel id with conversations.list when the bot may read it (channels:read / groups:read); otherwise the
 name is passed as given. Scopes: files:write, chat:write (and channels:read to use #names).
 
-Webhook: a signed JSON POST (Standard Webhooks, through `integrations.webhooks.deliver`) to a configured
+Webhook: a signed JSON POST (Standard Webhooks, through `connectors.webhooks.deliver`) to a configured
 endpoint - `webhooks.endpoints.NAME` in revops.yaml, under the SSRF guard and `webhooks.allow_hosts`:
 
     {"type": "revops.report", "report": {...the JSON format...}, "summary": "...",
@@ -62,7 +62,7 @@ def check_target(target: Target, settings: Any) -> None:
         except ImportError:  # pragma: no cover
             raise ConfigError("Slack support is not installed", "pip install 'revops-cli[serve]'") from None
     else:
-        from revops_cli.integrations.webhooks import endpoint
+        from revops_cli.connectors.webhooks import endpoint
 
         endpoint(settings, target.name)
 
@@ -74,7 +74,7 @@ def summary_text(report: Report, *, slack: bool = False, bullets: int = 3) -> st
     def esc(s: Any) -> str:
         if not slack:
             return str(s)
-        from revops_cli.integrations.slack.format import escape
+        from revops_cli.connectors.slack_format import escape
 
         return escape(s)        # report lines carry warehouse text: inert in Slack
 
@@ -136,7 +136,7 @@ def _channel_id(notifier: Any, channel: str) -> str:
 
 
 def post_slack(report: Report, channel: str, settings: Any) -> dict[str, Any]:
-    from revops_cli.integrations.slack_client import SlackNotifier
+    from revops_cli.connectors.slack_client import SlackNotifier
 
     notifier = SlackNotifier.from_settings(settings)
     text = summary_text(report, slack=True)
@@ -160,7 +160,7 @@ def webhook_payload(report: Report) -> dict[str, Any]:
 
 
 def post_webhook(report: Report, name: str, settings: Any) -> dict[str, Any]:
-    from revops_cli.integrations.webhooks import deliver as send, endpoint
+    from revops_cli.connectors.webhooks import deliver as send, endpoint
 
     url, secret = endpoint(settings, name)
     result = send(url, webhook_payload(report), secret=secret,

@@ -177,7 +177,7 @@ class FireboltWarehouse:
                 raise ConfigError("firebolt-sdk is not installed",
                                   "pip install firebolt-sdk (or the revops[firebolt] extra)") from None
             if self.url:
-                from revops_cli.integrations.addresses import check_outbound_url
+                from revops_cli.connectors.addresses import check_outbound_url
 
                 check_outbound_url(self.url, "warehouse.url")   # never a metadata or link-local address
             try:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from revops_cli.integrations.webhooks import verify
+from revops_cli.connectors.webhooks import verify
 
 try:
     from fakes.loopback import LoopbackServer

@@ -259,8 +259,8 @@ def test_the_pending_action_store_is_private(settings_for, demo_db):
 def test_webhook_confirm_by_id_reaches_the_receiver_exactly_once(settings_for, demo_db, tmp_path):
     from fastapi.testclient import TestClient
 
-    from revops_cli.integrations.webhook_server.api import create_app
-    from revops_cli.integrations.webhook_server.worker import run_worker
+    from revops_cli.channels.webhook_server.api import create_app
+    from revops_cli.channels.webhook_server.worker import run_worker
 
     with WebhookReceiver() as action_rx, WebhookReceiver() as answers_rx:
         (tmp_path / "revops.yaml").write_text(
@@ -319,9 +319,9 @@ def test_with_api_keys_only_the_key_that_asked_may_confirm(settings_for, demo_db
     sends the same source_system."""
     from fastapi.testclient import TestClient
 
-    from revops_cli.integrations.webhook_server.api import create_app
-    from revops_cli.integrations.webhook_server.auth import KeyStore
-    from revops_cli.integrations.webhook_server.worker import run_worker
+    from revops_cli.channels.webhook_server.api import create_app
+    from revops_cli.channels.webhook_server.auth import KeyStore
+    from revops_cli.channels.webhook_server.worker import run_worker
 
     with WebhookReceiver() as action_rx, WebhookReceiver() as answers_rx:
         (tmp_path / "revops.yaml").write_text(

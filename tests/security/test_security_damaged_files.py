@@ -400,7 +400,7 @@ def _client(**kw):
     from fastapi.testclient import TestClient
 
     from revops_cli.config import load_settings
-    from revops_cli.integrations.webhook_server.api import create_app
+    from revops_cli.channels.webhook_server.api import create_app
 
     return TestClient(create_app(load_settings(), start_workers=False, **kw))
 
@@ -470,7 +470,7 @@ def test_damaged_queue_file_is_refused_with_its_name_never_moved(capsys, revops_
 # ------------------------------------------------------------------------------------------ Slack state
 
 def test_damaged_slack_state_is_kept_and_a_new_one_started(revops_home, capsys):
-    from revops_cli.integrations.slack.state import SlackState
+    from revops_cli.channels.slack.state import SlackState
 
     path = revops_home / "slack.db"
     junk = os.urandom(8192)

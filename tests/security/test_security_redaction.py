@@ -250,8 +250,8 @@ def test_webhook_queue_status_and_outbound_payload_hold_no_secret(demo_db, setti
     from fastapi.testclient import TestClient
 
     from fakes.webhook_receiver import WebhookReceiver
-    from revops_cli.integrations.webhook_server.api import create_app
-    from revops_cli.integrations.webhook_server.worker import run_worker
+    from revops_cli.channels.webhook_server.api import create_app
+    from revops_cli.channels.webhook_server.worker import run_worker
 
     with WebhookReceiver(secret=WH_SECRET) as rx:
         s = _webhook_settings(settings_for, demo_db, rx)
@@ -284,7 +284,7 @@ def test_webhook_queue_status_and_outbound_payload_hold_no_secret(demo_db, setti
 @pytest.mark.parametrize("demo_db", [42], indirect=True)
 def test_sqs_message_bodies_hold_no_secret(demo_db, settings_for, monkeypatch):
     moto = pytest.importorskip("moto")
-    from revops_cli.integrations.webhook_server.queue import SQSQueue, Store, create_sqs_queues, sqs_client
+    from revops_cli.channels.webhook_server.queue import SQSQueue, Store, create_sqs_queues, sqs_client
 
     for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
                  "AWS_DEFAULT_REGION": "us-east-1"}.items():
@@ -328,7 +328,7 @@ def test_slack_dry_runs_keep_no_secret_in_either_store(demo_db, settings_for, re
     from fastapi.testclient import TestClient
 
     from fakes.slack_api import SlackAPIFake
-    from revops_cli.integrations.slack.serve import create_http_app
+    from revops_cli.channels.slack.serve import create_http_app
 
     token = "xoxb-" + _pick(string.digits, 12) + "-" + _pick(ALNUM, 24)
     signing = _pick("0123456789abcdef", 32)
@@ -366,7 +366,7 @@ def test_slack_posts_and_the_revops_repost_hold_no_secret(demo_db, settings_for,
 
     from fakes.slack_api import SlackAPIFake
     from fakes.webhook_receiver import WebhookReceiver
-    from revops_cli.integrations.slack.serve import create_http_app
+    from revops_cli.channels.slack.serve import create_http_app
 
     token = "xoxb-" + _pick(string.digits, 12) + "-" + _pick(ALNUM, 24)
     signing = _pick("0123456789abcdef", 32)

@@ -1,6 +1,6 @@
 """Finding 6 of issue 14 (markup): Slack posts carried `<!channel>` and `<url|text>` links taken from warehouse
 text and from markdown in deal names. Every Slack text built from data now goes through one escaping
-function (integrations/slack/format.py `escape`): the answers in the thread, the Execution agent's Slack
+function (connectors/slack_format.py `escape`): the answers in the thread, the Execution agent's Slack
 notes and the report summaries. Our own markup (bold, buttons, our mentions of the asker) still works."""
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def test_markup_in_warehouse_text_is_inert_in_a_report_posted_to_slack(capsys, s
 
 
 def test_escape_keeps_our_formatting_and_neutralises_data():
-    from revops_cli.integrations.slack.format import WORD_JOINER, escape, to_mrkdwn
+    from revops_cli.connectors.slack_format import WORD_JOINER, escape, to_mrkdwn
 
     assert escape("R&D <!here> <@U1> <http://x|y>") == "R&amp;D &lt;!here&gt; &lt;@U1&gt; &lt;http://x|y&gt;"
     assert escape("ping @here and @channel, mail a@here.com") == \

@@ -13,8 +13,8 @@ import socket
 import pytest
 
 from revops_cli.errors import ActionError
-from revops_cli.integrations import webhooks as wh
-from revops_cli.integrations.addresses import OutboundRefused, check_outbound_url
+from revops_cli.connectors import webhooks as wh
+from revops_cli.connectors.addresses import OutboundRefused, check_outbound_url
 
 EVERYTHING = ["0.0.0.0/0", "::/0"]
 
@@ -122,7 +122,7 @@ def test_search_provider_never_calls_a_metadata_address(capsys, monkeypatch):
 
 
 def test_slack_base_url_refused():
-    from revops_cli.integrations.slack_client import SlackNotifier
+    from revops_cli.connectors.slack_client import SlackNotifier
 
     with pytest.raises(ActionError, match="slack.api_url"):
         SlackNotifier("xoxb-test", api_url="http://0xa9fea9fe/api/")

@@ -31,10 +31,10 @@ standardwebhooks = pytest.importorskip("standardwebhooks")
 import httpx  # noqa: E402
 
 from cli import REVOPS, run, run_process  # noqa: E402
-from revops_cli.integrations.webhook_server.api import create_app  # noqa: E402
-from revops_cli.integrations.webhook_server.auth import KeyStore, bind_decision  # noqa: E402
-from revops_cli.integrations.webhook_server.queue import queue_path  # noqa: E402
-from revops_cli.integrations.webhook_server.server import uvicorn_config  # noqa: E402
+from revops_cli.channels.webhook_server.api import create_app  # noqa: E402
+from revops_cli.channels.webhook_server.auth import KeyStore, bind_decision  # noqa: E402
+from revops_cli.channels.webhook_server.queue import queue_path  # noqa: E402
+from revops_cli.channels.webhook_server.server import uvicorn_config  # noqa: E402
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 GOOD = {"query": "What deals are closing this quarter?", "source_system": "crm_dashboard",

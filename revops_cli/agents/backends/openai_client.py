@@ -115,7 +115,7 @@ def import_sdk():
 
 
 def make_client(cfg: OpenAISettings) -> Any:
-    from revops_cli.integrations.addresses import check_outbound_url
+    from revops_cli.connectors.addresses import check_outbound_url
 
     if cfg.base_url.rstrip("/") != DEFAULT_BASE_URL.rstrip("/"):
         check_outbound_url(cfg.base_url, "openai.base_url")  # never a metadata or link-local address

@@ -8,7 +8,7 @@ input, and whether it only reads. Each wire format is rendered from the same rec
     ToolDef.bedrock_spec()   {"toolSpec": {"name", "description", "inputSchema": {"json": schema}}}   (Converse)
     ToolDef.openai_tool()    {"type": "function", "function": {"name", "description", "parameters"}}  (Chat Completions)
 
-(The MCP server, `integrations/mcp_server/`, offers a different set to a person's assistant — the whole
+(The MCP server, `channels/mcp_server/`, offers a different set to a person's assistant — the whole
 orchestrator as `ask`, and a confirm step — and defines its tools there.)
 
 The tools (the model sees these names; the trace shows them under our agents):

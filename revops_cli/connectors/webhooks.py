@@ -14,7 +14,7 @@ its raw UTF-8 bytes instead, so hand-typed secrets still work; receivers must th
 The guard (`check_destination`): only http/https, no `user:pass@`, and the host is resolved once and
 refused if any of its addresses is loopback, private, link-local, multicast, reserved, unspecified,
 shared (CGNAT) or a cloud metadata address, unless the host name, the IP, or a CIDR containing it is in
-`allow_hosts`. Metadata and link-local addresses (`integrations/addresses.py`: also inside IPv4-mapped,
+`allow_hosts`. Metadata and link-local addresses (`connectors/addresses.py`: also inside IPv4-mapped,
 6to4, Teredo and NAT64 IPv6 addresses, or written as decimal/octal/hex IPv4 numbers) are refused whatever
 `allow_hosts` says, even `0.0.0.0/0`. `deliver()` then connects to the very address it checked (the URL is rewritten to the IP,
 with the original Host header and TLS SNI), so a DNS answer that changes between check and connect
@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from revops_cli.errors import ActionError, ConfigError, UsageError
-from revops_cli.integrations.addresses import METADATA_IPS, embedded_ipv4, ip_literal, never_allowed
+from revops_cli.connectors.addresses import METADATA_IPS, embedded_ipv4, ip_literal, never_allowed
 from revops_cli.redaction import url_location
 
 SIGNATURE_VERSION = "v1"

@@ -36,9 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from revops_cli import __version__
-from revops_cli.integrations.webhook_server.auth import Authenticator
-from revops_cli.integrations.webhook_server.http_errors import ApiError, error_body
-from revops_cli.integrations.webhook_server.queue import Queue, SQLiteQueue, open_queue, utc_now
+from revops_cli.channels.webhook_server.auth import Authenticator
+from revops_cli.channels.webhook_server.http_errors import ApiError, error_body
+from revops_cli.channels.webhook_server.queue import Queue, SQLiteQueue, open_queue, utc_now
 from revops_cli.models import AGENTS
 from revops_cli.redaction import redact_value
 
@@ -235,7 +235,7 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
     """The webhook API. `start_workers`: run an in-process worker pool of `workers` threads (lifespan).
     `allow_anonymous`: with no authentication configured, serve callers as `anonymous` (serve-webhook
     passes False when it listens beyond loopback; see auth.bind_decision)."""
-    from revops_cli.integrations.webhooks import _norm, endpoint_names
+    from revops_cli.connectors.webhooks import _norm, endpoint_names
 
     queue = queue or open_queue(settings)
     store = queue.store
@@ -249,11 +249,11 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if start_workers and workers > 0:
-            from revops_cli.integrations.webhook_server.worker import WorkerPool
+            from revops_cli.channels.webhook_server.worker import WorkerPool
 
             state["pool"] = WorkerPool(settings, concurrency=workers, queue=queue).start()
         if getattr(queue, "status_queue_url", None):     # SQS with workers elsewhere: hear where requests are
-            from revops_cli.integrations.webhook_server.queue import StatusListener
+            from revops_cli.channels.webhook_server.queue import StatusListener
 
             state["status_listener"] = StatusListener(queue).start()
         try:

@@ -6,7 +6,7 @@ IPv6 address (IPv4-mapped ::ffff:a.b.c.d, IPv4-compatible ::a.b.c.d, 6to4 2002::
 NAT64 64:ff9b::/96 and the local-use 64:ff9b:1::/48) or is written as a decimal, octal or hex IPv4
 number (2852039166, 0251.0376.0251.0376, 0xa9fea9fe, 169.254.43518).
 
-A plain library: the webhook SSRF guard (`integrations/webhooks.py`) builds on it, and the clients whose
+A plain library: the webhook SSRF guard (`connectors/webhooks.py`) builds on it, and the clients whose
 base URL comes from settings (the HTTP search provider, the Slack Web API) call `check_outbound_url`.
 """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from revops_cli.integrations.webhook_server.http_errors import error_body
+from revops_cli.channels.webhook_server.http_errors import error_body
 
 BAD_REQUEST_MESSAGE = "the HTTP request is malformed (request line, a header, or Content-Length)"
 

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from revops_cli.errors import ConfigError, NotFoundError, UsageError
-from revops_cli.integrations.webhook_server.http_errors import ApiError
+from revops_cli.channels.webhook_server.http_errors import ApiError
 
 log = logging.getLogger("revops.webhook_api")
 
@@ -297,7 +297,7 @@ class Authenticator:
         """The verified message when an inbound secret is set (None otherwise); 401 when it does not verify."""
         if not self.inbound_secret:
             return None
-        from revops_cli.integrations.webhooks import verify
+        from revops_cli.connectors.webhooks import verify
 
         msg_id = _header(headers, "webhook-id") or ""
         if 0 < len(msg_id) <= MAX_MSG_ID_CHARS and verify(self.inbound_secret, headers, body,

@@ -15,7 +15,7 @@ The flow of a request:
                    the store of each request's status and answer.
 - `worker.py`      workers: take a job, answer it, store the answer, deliver it, ack; passing failures are
                    retried with a delay; a killed worker's job comes back after its visibility timeout.
-- `deliveries.py`  the outbound payload, its delivery through `integrations.webhooks`, the dead-letter list
+- `deliveries.py`  the outbound payload, its delivery through `connectors.webhooks`, the dead-letter list
                    and replay.
 
 Nothing is imported here: FastAPI and boto3 load only in the code paths that need them.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from revops_cli.integrations.slack.bot import SlackBot
+from revops_cli.channels.slack.bot import SlackBot
 
 log = logging.getLogger("revops.slack")
 

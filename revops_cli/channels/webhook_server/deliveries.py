@@ -1,7 +1,7 @@
 """Outbound delivery of answers, and the delivery dead-letter list.
 
 `deliver_answer()` builds the reference outbound payload for one answered request, POSTs it signed
-(Standard Webhooks) through `integrations.webhooks.deliver` (retries with exponential backoff and jitter,
+(Standard Webhooks) through `connectors.webhooks.deliver` (retries with exponential backoff and jitter,
 `Retry-After`, 410 disables, no redirects, short timeouts, SSRF guard pinned to the connected address),
 and records the outcome in the `deliveries` table of the queue file: `delivered`, or `failed` with the
 reason. The failed ones are the dead-letter list (`revops webhook deliveries list --failed`);
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from revops_cli.errors import NotFoundError, UsageError
-from revops_cli.integrations.webhook_server.queue import Store, utc_now
+from revops_cli.channels.webhook_server.queue import Store, utc_now
 from revops_cli.redaction import redact_value, url_without_query
 
 DEFAULT_ENDPOINT = "default"
@@ -151,7 +151,7 @@ def _record(store: Store, tracking_id: str, endpoint_name: str, url: str, payloa
 
 def _send(settings: Any, store: Store, tracking_id: str, endpoint_name: str | None, payload: dict[str, Any],
           url: str, secret: str | None, **overrides: Any) -> Outcome:
-    from revops_cli.integrations.webhooks import deliver
+    from revops_cli.connectors.webhooks import deliver
 
     key = _endpoint_key(endpoint_name)
     disabled = is_disabled(store, endpoint_name)
@@ -178,7 +178,7 @@ def deliver_answer(settings: Any, store: Store, tracking_id: str, body: dict[str
     A request with no callback and no configured webhook URL is answered only (pulled with GET /requests).
     """
     from revops_cli.errors import RevopsError
-    from revops_cli.integrations.webhooks import endpoint
+    from revops_cli.connectors.webhooks import endpoint
 
     name = body.get("callback")
     try:
@@ -235,7 +235,7 @@ def find(store: Store, ident: str) -> dict[str, Any]:
 
 def replay(settings: Any, store: Store, ident: str, **overrides: Any) -> Outcome:
     """Send a recorded delivery again, to its endpoint as configured now. Re-enables a 410-disabled endpoint."""
-    from revops_cli.integrations.webhooks import endpoint
+    from revops_cli.connectors.webhooks import endpoint
 
     rec = find(store, ident)
     name = None if rec["endpoint"] == DEFAULT_ENDPOINT else rec["endpoint"]

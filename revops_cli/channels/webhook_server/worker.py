@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from revops_cli.integrations.webhook_server.queue import Message, Queue, Store, open_queue
+from revops_cli.channels.webhook_server.queue import Message, Queue, Store, open_queue
 
 log = logging.getLogger("revops.worker")
 
@@ -129,7 +129,7 @@ def answer_request(settings: Any, msg: Message, conv_log: Any = "default", *,
 
     Raises RetryLater instead when the answer failed for a passing reason and `last_attempt` is false."""
     from revops_cli import service
-    from revops_cli.integrations.webhook_server.deliveries import answer_record
+    from revops_cli.channels.webhook_server.deliveries import answer_record
     from revops_cli.models import Request
 
     body = msg.body
@@ -157,7 +157,7 @@ def process(settings: Any, queue: Queue, msg: Message, *, conv_log: Any = "defau
 
 def _process(settings: Any, queue: Queue, msg: Message, *, conv_log: Any = "default",
              stats: WorkerStats | None = None) -> str:
-    from revops_cli.integrations.webhook_server.deliveries import defer, deliver_answer
+    from revops_cli.channels.webhook_server.deliveries import defer, deliver_answer
 
     stats = stats or WorkerStats()
     store: Store = queue.store
@@ -216,7 +216,7 @@ def _process(settings: Any, queue: Queue, msg: Message, *, conv_log: Any = "defa
 def redelivery_delay(settings: Any, queue: Queue, msg: Message) -> float | None:
     """Seconds until the next delivery round of a message, or None when its rounds are used up: one round per
     entry of `webhooks.redeliver_after_s`, within `queue.max_receives` receives in all."""
-    from revops_cli.integrations.webhook_server.deliveries import redeliver_after
+    from revops_cli.channels.webhook_server.deliveries import redeliver_after
 
     schedule = redeliver_after(settings)
     done = msg.receive_count - 1

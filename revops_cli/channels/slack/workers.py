@@ -3,7 +3,7 @@
 `SlackBot` starts a ProcessPoolExecutor (spawn) with `init_worker` as its initializer: each process sets up
 redacted logging, its own Web API client, state file and conversation log, and an `Answerer`. The bot then
 submits `ping` (to start the processes at once) and `answer(job)`. These are pickled by qualified name
-(`revops_cli.integrations.slack.workers.init_worker`), so they stay module-level functions of this module.
+(`revops_cli.channels.slack.workers.init_worker`), so they stay module-level functions of this module.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from revops_cli.integrations.slack.answerer import Answerer, Job
+from revops_cli.channels.slack.answerer import Answerer, Job
 from revops_cli.redaction import install_log_redaction, redacting_handler
-from revops_cli.integrations.slack.state import SlackState
+from revops_cli.channels.slack.state import SlackState
 
 WORKER_NICENESS = 10            # answer processes yield the CPU to the process that acks
 

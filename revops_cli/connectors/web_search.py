@@ -322,7 +322,7 @@ class HttpSearchProvider:
         if not self._api_key:
             raise ConfigError("the search provider needs an API key: REVOPS_SEARCH_API_KEY is not set",
                               "set it (or search.api_key), or use search.provider: offline")
-        from revops_cli.integrations.addresses import check_outbound_url
+        from revops_cli.connectors.addresses import check_outbound_url
 
         check_outbound_url(self.url, "search.url")      # never a metadata or link-local address
         client = self.http_client or httpx.Client(timeout=self.timeout_s, follow_redirects=False)

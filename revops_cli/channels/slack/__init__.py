@@ -10,7 +10,7 @@ The modules:
 - `answerer.py`: `Job` and `Answerer`, which asks `service.ask` and posts the answer in the thread;
 - `workers.py`: the answer worker processes (pool initializer and the functions the bot submits);
 - `state.py`: `SlackState`, the SQLite file of seen event ids and pending confirmations;
-- `format.py`: markdown answers -> Slack mrkdwn and Block Kit, within Slack's limits;
+- `connectors/slack_format.py` (shared with the agents and report delivery): markdown answers -> Slack mrkdwn and Block Kit, within Slack's limits;
 - `credentials.py`: the bot token, signing secret and app token (settings, environment, Secrets Manager);
 - `texts.py`: what the bot says on its own (placeholder, help, sorry, ...).
 
@@ -24,7 +24,7 @@ The flow of a mention:
    processes, workers.py, unless `slack.worker_mode` is thread).
 3. The worker (answerer.py) calls `service.ask(Request(channel="slack", user=<Slack user>,
    session_id="slack:<channel>:<thread_ts>"))` (the service restores the thread's context: a follow-up
-   keeps the deal) and replaces the placeholder with the answer rendered as Block Kit (format.py), split
+   keeps the deal) and replaces the placeholder with the answer rendered as Block Kit (slack_format.py), split
    over more messages if needed.
 4. A dry run (Answer.pending_actions) is stored by the service in the pending-action store
    (actions/pending.py) and shown with Confirm / Cancel buttons whose value is its id (`act_…`); where the
@@ -40,5 +40,5 @@ update (the `/revops` repost included) is redacted before it is sent (revops_cli
 
 slack_bolt, slack_sdk, fastapi and uvicorn are imported inside the functions of this package that need
 them, and boto3 only when a Secrets Manager secret is configured: nothing else in the CLI pays for them,
-and importing this package (or state.py, format.py) loads none of them.
+and importing this package (or state.py, connectors/slack_format.py) loads none of them.
 """

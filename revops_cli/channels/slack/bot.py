@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from revops_cli.errors import ConfigError
-from revops_cli.integrations.slack import format as fmt
-from revops_cli.integrations.slack import workers as worker_processes
-from revops_cli.integrations.slack.answerer import Answerer, Job
-from revops_cli.integrations.slack.credentials import SlackCredentials, load_credentials
+from revops_cli.connectors import slack_format as fmt
+from revops_cli.channels.slack import workers as worker_processes
+from revops_cli.channels.slack.answerer import Answerer, Job
+from revops_cli.channels.slack.credentials import SlackCredentials, load_credentials
 from revops_cli.redaction import install_log_redaction, one_line, redactor
-from revops_cli.integrations.slack.state import SlackState
-from revops_cli.integrations.slack.texts import ACK_TEXT, HELP_TEXT, RESTART_TEXT, SLASH_ACK_TEXT
+from revops_cli.channels.slack.state import SlackState
+from revops_cli.channels.slack.texts import ACK_TEXT, HELP_TEXT, RESTART_TEXT, SLASH_ACK_TEXT
 from revops_cli.models import new_id
 
 log = logging.getLogger("revops.slack")
@@ -65,7 +65,7 @@ class SlackBot:
         install_log_redaction(*self.credentials.secrets())
         api_url = (settings.get("slack.api_url") or DEFAULT_API_URL).rstrip("/") + "/"
         if client is None and settings.get("slack.api_url"):
-            from revops_cli.integrations.addresses import check_outbound_url
+            from revops_cli.connectors.addresses import check_outbound_url
 
             check_outbound_url(api_url, "slack.api_url")     # never a metadata or link-local address
         self.client = client or WebClient(token=self.credentials.bot_token, base_url=api_url, timeout=30)
@@ -128,7 +128,7 @@ class SlackBot:
     def _auth_test(self) -> dict[str, Any]:
         from slack_sdk.errors import SlackApiError, SlackClientError
 
-        from revops_cli.integrations.slack_client import HINTS
+        from revops_cli.connectors.slack_client import HINTS
 
         try:
             return dict(self.client.auth_test().data)

@@ -38,7 +38,7 @@ class SlackNotifier:
             raise ConfigError("Slack support is not installed", "pip install 'revops-cli[serve]'") from None
         base = (api_url or DEFAULT_API_URL).rstrip("/") + "/"
         if api_url:
-            from revops_cli.integrations.addresses import check_outbound_url
+            from revops_cli.connectors.addresses import check_outbound_url
 
             check_outbound_url(base, "slack.api_url")        # never a metadata or link-local address
         self.api_url = base

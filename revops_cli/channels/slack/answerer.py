@@ -1,7 +1,7 @@
 """Answering one question: `Job` (what was asked, and where the answer goes) and `Answerer`.
 
 `Answerer.answer(job)` calls `service.ask` in the thread's session, renders the answer as Block Kit
-(format.py) in place of the "on it" placeholder, split over more messages if needed, and adds Confirm /
+(connectors/slack_format.py) in place of the "on it" placeholder, split over more messages if needed, and adds Confirm /
 Cancel buttons (`confirm_buttons`) when the answer is a dry run: the button's value is the dry run's id
 (`act_…`, stored by service.ask in the pending-action store); `SlackState` remembers the message. A
 confirmation job carries that id and runs the stored actions as they are, never the question again.
@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from revops_cli.integrations.slack import format as fmt
+from revops_cli.connectors import slack_format as fmt
 from revops_cli.redaction import one_line, redact_text, redact_value
-from revops_cli.integrations.slack.state import SlackState
-from revops_cli.integrations.slack.texts import CONFIRM_HINT, SORRY_TEXT
+from revops_cli.channels.slack.state import SlackState
+from revops_cli.channels.slack.texts import CONFIRM_HINT, SORRY_TEXT
 
 log = logging.getLogger("revops.slack")
 

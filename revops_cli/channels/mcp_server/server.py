@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from revops_cli import __version__
 from revops_cli.config import Settings
-from revops_cli.integrations.mcp_server.calls import Asker, McpCalls
+from revops_cli.channels.mcp_server.calls import Asker, McpCalls
 from revops_cli.models import Answer, new_id
 
 INSTRUCTIONS = """\
