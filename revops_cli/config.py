@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
         "writable_table": "crm_outbox",   # where the Execution agent records CRM updates
     },
     "tables": {},                    # canonical name -> real table name
+    # The semantic model (docs/model.md): a preset for a known schema, overridden by <home>/model/*.yaml and
+    # ./model/*.yaml. None: the canonical schema (the demo warehouse).
+    "model": {"preset": None},
     "backend": "local",              # local | bedrock-agents | bedrock | openai
     "as_of": None,                   # the analysis date ("today"); default: the real today
     "cache": {"enabled": True, "ttl_seconds": 3600, "path": None},
