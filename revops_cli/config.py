@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     "model": {"preset": None},
     "backend": "local",              # local | bedrock-agents | bedrock | openai
     "as_of": None,                   # the analysis date ("today"); default: the real today
+    # The fiscal calendar (README: Periods): the month the fiscal year starts in, 1..12; FY named by the
+    # calendar year it ends in. Quarters, "this year", "YTD" and the model's quarter/year grains follow it.
+    "calendar": {"fiscal_year_start_month": 1},
     "cache": {"enabled": True, "ttl_seconds": 3600, "path": None},
     "query": {"row_limit": 10000, "timeout_seconds": 30.0, "max_result_bytes": "64MB"},
     # The embedded warehouse's connection (README: Security, Queries). memory_limit: a size ("2GB") or a share
@@ -156,6 +159,11 @@ class Settings:
             return date.fromisoformat(str(v))
         except ValueError:
             raise ConfigError(f"as_of {v!r} is not a date", "use YYYY-MM-DD") from None
+
+    @property
+    def fiscal_year_start_month(self) -> int:
+        """The month (1..12) the fiscal year starts in; checked when the settings are loaded."""
+        return int(self.get("calendar.fiscal_year_start_month", 1))
 
     def table(self, canonical: str) -> str:
         """The real table name for a canonical one (`tables:` in revops.yaml)."""
@@ -292,8 +300,30 @@ def _load_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{where}: {problem}", "fix the YAML syntax on that line") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1: expected a mapping of settings", "see `revops init` for an example")
-    _validate(data, path, _key_lines(text))
+    lines = _key_lines(text)
+    _validate(data, path, lines)
+    _check_ranges(data, lambda dotted: f"{path}:{lines.get(tuple(dotted.split('.')), 1)}")
+    for name, prof in (data.get("profiles") or {}).items():
+        _check_ranges(prof, lambda dotted: f"{path}:{lines.get(('profiles', str(name)) + tuple(dotted.split('.')), 1)}")
     return data
+
+
+# Settings with a range beyond their type: dotted key -> (check, what a good value is).
+RANGES: dict[str, tuple[Any, str]] = {
+    "calendar.fiscal_year_start_month": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 12,
+                                         "a month number 1..12 (1 = January, 2 = February)"),
+}
+
+
+def _check_ranges(data: dict, where: Any) -> None:
+    """Values out of their range: `where(dotted)` names the file line or the environment variable."""
+    for dotted, (ok, good) in RANGES.items():
+        node: Any = data
+        for part in dotted.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is not None and not ok(node):
+            raise ConfigError(f"{where(dotted)}: {dotted.split('.')[-1]!r} should be {good}, got {node!r}",
+                              "fix the value")
 
 
 def _validate(data: dict, path: Path, lines: dict[tuple[str, ...], int], prefix: tuple[str, ...] = (),
@@ -377,6 +407,7 @@ def load_settings(profile: str | None = None, overrides: dict[str, Any] | None =
         if value is not None:
             _set_dotted(data, dotted, value)
             origins[dotted] = "flag"
+    _check_ranges(data, lambda dotted: origins.get(dotted, dotted))
     return Settings(data=data, home=home, profile=profile, files=files, origins=origins)
 
 
@@ -400,6 +431,9 @@ tables: {}
 
 backend: local                 # local | bedrock-agents | bedrock | openai (docs/llm-backends.md)
 # as_of: 2026-11-24            # pin "today" for reproducible answers
+
+calendar:
+  fiscal_year_start_month: 1   # 1..12; 2 = the fiscal year starts in February (FY2027 = Feb 2026..Jan 2027)
 
 cache:
   enabled: true

@@ -38,6 +38,10 @@ class AgentContext:
     def as_of(self) -> date:
         return self.settings.as_of
 
+    @property
+    def fiscal_start_month(self) -> int:
+        return self.settings.fiscal_year_start_month
+
     @contextmanager
     def tool(self, agent: str, name: str, params: dict[str, Any] | None = None,
              sql_pattern: str | None = None) -> Iterator[Step]:

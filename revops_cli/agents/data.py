@@ -114,7 +114,7 @@ class DataAgent:
     def _ask(ctx: AgentContext, task: Task) -> A.Ask:
         text = task.text or ""
         e = task.entities or {}
-        period = A.as_period(e.get("period")) or parse_period(text, ctx.as_of)
+        period = A.as_period(e.get("period")) or parse_period(text, ctx.as_of, ctx.fiscal_start_month)
         segment = task.params.get("segment") or A.find_segment(text)
         region = task.params.get("region") or A.find_region(text)
         account = e.get("account") if isinstance(e.get("account"), dict) else None

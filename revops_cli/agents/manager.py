@@ -133,7 +133,7 @@ def classify(text: str, session: dict[str, Any] | None = None) -> Route:
             return Route("lead_analysis", "outreach_strategy", "a question about outreach strategy")
         if re.search(r"\b(score|rank|prioriti[sz]e|assess|qualify)\b.*\bleads\b", t, re.I):
             return Route("lead_analysis", "lead_batch", "score a set of leads against the ICP",
-                         {"period": parse_period(t, _today(session))})
+                         {"period": parse_period(t, _today(session), session.get("fiscal_start_month", 1))})
         if person:
             return Route("lead_analysis", "lead_assess", "a person named with lead words", {"person_span": person})
     if _DEAL_WORD.search(t) and not _DEAL_PLURAL.search(t):
@@ -192,7 +192,7 @@ def agent_for(name: str):
 def plan(ctx: AgentContext, text: str, forced: str | None = None, params: dict[str, Any] | None = None) -> Route:
     """Classify (unless an agent is forced), then resolve the entities the chosen agent needs."""
     params = params or {}
-    session = {**ctx.session, "as_of": ctx.as_of}
+    session = {**ctx.session, "as_of": ctx.as_of, "fiscal_start_month": ctx.fiscal_start_month}
     if forced:
         route = _forced_route(forced, text, params)
     else:
@@ -227,7 +227,7 @@ def _resolve(ctx: AgentContext, route: Route, text: str) -> None:
 
     e = route.entities
     if route.agent != "data" or "period" not in e:
-        period = parse_period(clean(text), ctx.as_of)
+        period = parse_period(clean(text), ctx.as_of, ctx.fiscal_start_month)
         if period:
             e.setdefault("period", period)
     if "deal_span" in e:

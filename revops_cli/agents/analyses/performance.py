@@ -59,7 +59,7 @@ def win_rate(ask: Ask) -> Outcome:
 
 def owner_leaderboard(ask: Ask) -> Outcome:
     out = Outcome("owner_leaderboard", "Rep leaderboard")
-    cur = ask.period or quarter_of(ask.as_of)
+    cur = ask.period or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
     rows = run(ask, out, "owner_leaderboard", start_date=cur.start, end_date=cur.end, segment=ask.segment,
                limit=SUMMARY_LIMIT)

@@ -32,13 +32,13 @@ def pipeline(ask: Ask) -> Outcome:
     if ask.period:
         cur = ahead(ask) or ask.period
     elif re.search(r"\bby quarter|\bquarters\b|\bquarterly\b", ask.low):
-        first = quarter_of(ask.as_of)
+        first = quarter_of(ask.as_of, ask.fiscal_start_month)
         last = first
         for _ in range(3):
-            last = quarter_of(last.end + timedelta(days=1))
+            last = quarter_of(last.end + timedelta(days=1), ask.fiscal_start_month)
         cur = Period(f"{first.label} to {last.label}", first.start, last.end, "quarters")
     else:
-        cur = quarter_of(ask.as_of)
+        cur = quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
     rows = run(ask, out, "pipeline_by_quarter_and_stage", start_date=cur.start, end_date=cur.end, segment=ask.segment)
     seg_rows = run(ask, out, "weighted_pipeline", start_date=cur.start, end_date=cur.end, group_by="segment",
@@ -81,7 +81,7 @@ def pipeline(ask: Ask) -> Outcome:
 
 def deals_closing(ask: Ask) -> Outcome:
     out = Outcome("deals_closing", "Deals closing")
-    cur = ahead(ask) or quarter_of(ask.as_of)
+    cur = ahead(ask) or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
     min_amount = find_min_amount(ask.text)
     owner_id = ask.params.get("owner_id")
@@ -162,7 +162,7 @@ RISK_FACTORS: dict[str, str] = {
 
 def deal_risk_factors(ask: Ask) -> Outcome:
     out = Outcome("deal_risk_factors", "Risk factors in the deals closing")
-    cur = ahead(ask) or quarter_of(ask.as_of)
+    cur = ahead(ask) or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
     rows = run(ask, out, "data_deal_risk_factors", start_date=cur.start, end_date=cur.end, as_of=ask.as_of,
                segment=ask.segment, per_factor=3)
@@ -212,7 +212,7 @@ def deal_risk_factors(ask: Ask) -> Outcome:
 
 def slipped_deals(ask: Ask) -> Outcome:
     out = Outcome("slipped_deals", "Slipped deals")
-    cur = clip(ask.period or quarter_of(ask.as_of), ask.as_of)
+    cur = clip(ask.period or quarter_of(ask.as_of, ask.fiscal_start_month), ask.as_of)
     out.period = cur
     rows = run(ask, out, "slipped_deals", start_date=cur.start, end_date=cur.end, segment=ask.segment,
                limit=ROW_CAP)

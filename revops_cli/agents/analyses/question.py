@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from revops_cli.agents.analyses.choosing import rx
-from revops_cli.agents.periods import Period, quarter
+from revops_cli.agents.periods import Period, month_of, quarter
 
 if TYPE_CHECKING:
     from revops_cli.agents.analyses.running import Ask
@@ -74,16 +74,21 @@ def as_period(value: Any) -> Period | None:
 
 
 _BARE_QUARTER = rx(r"\bq[1-4]\b(?!\s*(?:fy)?'?\d)")
-_ANY_YEAR = rx(r"\b20\d\d\b|\blast year\b")
+_BARE_MONTH = rx(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+                 r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b")
+_ANY_YEAR = rx(r"\b20\d\d\b|\blast year\b|\bfy\s*'?\d\d|\bfiscal\s+(?:year\s+)?\d")
 
 
 def ahead(ask: "Ask") -> Period | None:
     """The period for a forward-looking analysis (deals closing, pipeline, deal risks): a bare "Q1" asked in
-    November means the coming Q1, not the one that ended ten months ago."""
+    November means the coming Q1, not the one that ended ten months ago; the same for a bare "January"."""
     p = ask.period
-    if p is not None and p.kind == "quarter" and p.end < ask.as_of and _BARE_QUARTER.search(ask.text) \
-            and not _ANY_YEAR.search(ask.text):
-        return quarter(p.start.year + 1, (p.start.month - 1) // 3 + 1)
+    if p is None or p.end >= ask.as_of or _ANY_YEAR.search(ask.text):
+        return p
+    if p.kind == "quarter" and _BARE_QUARTER.search(ask.text):
+        return quarter(p.fiscal_year + 1, p.fiscal_quarter, p.fiscal_start_month)
+    if p.kind == "month" and _BARE_MONTH.search(ask.text) and not rx(r"\b(?:last|previous|prior) month\b").search(ask.text):
+        return month_of(p.start.replace(year=p.start.year + 1), p.fiscal_start_month)
     return p
 
 
@@ -95,16 +100,16 @@ def clip(p: Period, as_of: date) -> Period:
     """The part of a period up to today (a quarter in progress becomes quarter to date)."""
     if p.end <= as_of or p.start > as_of:
         return p
-    return Period(f"{p.label} to date", p.start, as_of, p.kind)
+    return Period(f"{p.label} to date", p.start, as_of, p.kind, p.fiscal_start_month)
 
 
 def window_days(p: Period | None, default: int = 30) -> int:
     if p is None:
         return default
-    if p.kind in ("days", "week"):
-        return (p.end - p.start).days + 1
     if p.kind == "month":
         return 30
     if p.kind == "quarter":
         return 90
-    return default
+    if p.kind in ("year", "ytd"):
+        return default
+    return p.days

@@ -15,7 +15,7 @@ from revops_cli.templates import _money as money, _num as num, _pct as pct, _sig
 
 def revenue_by_segment(ask: Ask) -> Outcome:
     out = Outcome("revenue_by_segment", "Revenue by segment")
-    base = ask.period or quarter_of(ask.as_of)
+    base = ask.period or quarter_of(ask.as_of, ask.fiscal_start_month)
     cur = clip(base, ask.as_of)
     prev = Period(f"same period {cur.start.year - 1}" if cur.start.year == cur.end.year else "a year earlier",
                   base.prev_year.start, cur.prev_year.end, cur.kind)

@@ -33,6 +33,10 @@ class Ask:
         return self.ctx.as_of
 
     @property
+    def fiscal_start_month(self) -> int:
+        return getattr(self.ctx, "fiscal_start_month", 1)
+
+    @property
     def low(self) -> str:
         return self.text.lower()
 

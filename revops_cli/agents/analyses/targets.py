@@ -9,7 +9,7 @@ from revops_cli.templates import _money as money, _pct as pct
 
 def forecast_vs_target(ask: Ask) -> Outcome:
     out = Outcome("forecast_vs_target", "Forecast vs target")
-    cur = ask.period or quarter_of(ask.as_of)
+    cur = ask.period or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
     rows = run(ask, out, "forecast_vs_target", start_date=cur.start, end_date=cur.end)
     total = next((r for r in rows if r["segment"] == "Total"), None)
@@ -72,7 +72,7 @@ _FORECAST_COLUMNS = [("segment", "Segment", "text"), ("bookings_target", "Target
 
 def coverage(ask: Ask) -> Outcome:
     out = Outcome("coverage", "Pipeline coverage vs target")
-    cur = ask.period or quarter_of(ask.as_of)
+    cur = ask.period or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
     rows = run(ask, out, "pipeline_coverage_vs_target", start_date=cur.start, end_date=cur.end)
     total = next((r for r in rows if r["segment"] == (ask.segment or "Total")), None)

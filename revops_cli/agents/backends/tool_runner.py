@@ -214,7 +214,7 @@ class ToolRunner:
         params: dict[str, Any] = {"account": account}
         period_text = self._arg(args, "period", required=False)
         if period_text:
-            period = parse_period(period_text, self.ctx.as_of)
+            period = parse_period(period_text, self.ctx.as_of, self.ctx.fiscal_start_month)
             if period is None:
                 raise UsageError(f"period {period_text!r} not understood",
                                  "use e.g. 'this quarter', 'last 30 days', 'Q3 2026'")
