@@ -50,9 +50,12 @@ DEFAULTS: dict[str, Any] = {
     # max_temp_directory_size: what one query may spill to disk; default twice the memory limit.
     "duckdb": {"memory_limit": None, "threads": None, "max_temp_directory_size": None},
     "bedrock": {"region": "us-east-1", "agent_id": None, "agent_alias_id": None,
-                "model_id": "anthropic.claude-3-7-sonnet-20250219-v1:0", "max_turns": 8, "max_tokens": 2048,
+                "model_id": None,            # None: Claude 3.7 Sonnet through the region's inference profile
+                "max_turns": 8, "max_tokens": 2048,
                 "max_attempts": 4, "retry_mode": "adaptive", "connect_timeout_seconds": 10,
                 "read_timeout_seconds": 300, "aws_profile": None,
+                "memory_id": None,           # bedrock-agents: an agent memory id, or per_user; None: no memory
+                "stream": True,              # bedrock-agents: ask for the final response as a stream
                 "agent_names": {}},          # Bedrock agent id or name -> our agent name
     "openai": {"base_url": "https://api.openai.com/v1", "model": None, "api_key": None,
                "timeout_seconds": 180.0, "max_attempts": 3, "max_tokens": 2048, "temperature": 0.0,
@@ -453,7 +456,7 @@ duckdb: {}                     # the embedded warehouse's limits; a query over o
 #   region: us-east-1
 #   agent_id: PVWGKOWSOT
 #   agent_alias_id: TSTALIASID
-#   model_id: anthropic.claude-3-7-sonnet-20250219-v1:0
+#   model_id: us.anthropic.claude-3-7-sonnet-20250219-v1:0   # an inference profile id (default: this one, per region)
 
 # --backend openai: any OpenAI-compatible Chat Completions server (OpenAI, Ollama, vLLM, llama.cpp, LM Studio).
 # openai:

@@ -61,6 +61,13 @@ def use_real(handler, **kw):
     return client
 
 
+def asked(call: dict) -> str:
+    """The question of an InvokeAgent call, after the date line the gateways put in front of it."""
+    first, question = call["input_text"].split("\n\n", 1)
+    assert first.startswith("Current date: ")
+    return question
+
+
 def log_record(request_id: str):
     from revops_cli.config import load_settings
     from revops_cli.conversations.log import ConversationLog
@@ -277,7 +284,7 @@ def test_actions_are_not_sent_to_the_deployed_agents_without_yes(capsys, agents_
     # Confirmed by id: the stored request is sent once, as typed; no backend plans it again.
     r = run(capsys, "execute", "--confirm", pid, "-f", "json")
     assert r.code == 0, r.err
-    assert [c["input_text"] for c in fake.calls] == [text]
+    assert [asked(c) for c in fake.calls] == [text]
     assert r.json()["data"]["confirmed_action_id"] == pid and r.json()["pending_actions"] == []
     assert run(capsys, "execute", "--confirm", pid).code == 2           # once only
     assert len(fake.calls) == 1
@@ -285,7 +292,7 @@ def test_actions_are_not_sent_to_the_deployed_agents_without_yes(capsys, agents_
     # --yes plans and runs in one go: what was typed is sent.
     r = run(capsys, *argv, "--backend", "bedrock-agents", "--yes", "-f", "json")
     assert r.code == 0, r.err
-    assert [c["input_text"] for c in fake.calls] == [text, text]
+    assert [asked(c) for c in fake.calls] == [text, text]
     assert r.json()["pending_actions"] == []
 
 
@@ -503,3 +510,151 @@ def test_cli_shows_the_stream_in_a_terminal_and_prints_it_once(capsys, agents_en
     monkeypatch.setattr(answers, "stdout_is_tty", lambda: False)
     r = run(capsys, "deal", "IXIS", "--backend", "bedrock-agents")   # a pipe: no stream, one print at the end
     assert r.code == 0 and len(rendered) == 1
+
+
+# ---------------------------------------------------------------------------------------------- what a user sees
+
+def _sup(trace: dict, sec: float = 1.0) -> dict:
+    return fb._part(trace, sec)
+
+
+def test_openapi_request_body_and_two_calls_in_one_step(capsys, agents_env):
+    """The reference's Firebolt tool is an OpenAPI action (POST /query, a JSON body): in a trace the body's
+    media type maps to a list of parameters. Two calls in one step share a trace id; each output is its own."""
+    sql2 = "SELECT stage, COUNT(*) FROM opportunities GROUP BY stage"
+
+    def call(sql: str, inv: str) -> dict:
+        return _sup({"orchestrationTrace": {"invocationInput": {
+            "traceId": "t-9", "invocationType": "ACTION_GROUP",
+            "actionGroupInvocationInput": {"actionGroupName": "firebolt", "apiPath": "/query", "verb": "post",
+                                           "invocationId": inv, "executionType": "LAMBDA",
+                                           "requestBody": {"content": {"application/json": [
+                                               {"name": "query", "type": "string", "value": sql}]}}}}}})
+
+    def output(rows: list) -> dict:
+        return _sup({"orchestrationTrace": {"observation": {
+            "traceId": "t-9", "type": "ACTION_GROUP",
+            "actionGroupInvocationOutput": {"text": json.dumps({"rows": rows})}}}}, 2.0)
+
+    events = [call(fb.SQL, "inv-1"), call(sql2, "inv-2"), output([[1], [2], [3]]), output([[4]]),
+              {"chunk": {"bytes": b"Three IXIS rows; one stage."}}]
+    use_real(fb.invoke_agent_responder(events))
+    r = run(capsys, "ask", "how is IXIS doing?", "--backend", "bedrock-agents", "-f", "json")
+    assert r.code == 0, r.err
+    out = r.json()
+    assert out["answer"].strip() == "Three IXIS rows; one stage."
+    tools = [s for s in out["trace"] if s["kind"] == "tool"]
+    assert [t["name"] for t in tools] == ["firebolt/post /query", "firebolt/post /query"]
+    assert [t["params"]["sql"] for t in tools] == [fb.SQL, sql2]
+    assert [t["params"]["invocation_id"] for t in tools] == ["inv-1", "inv-2"]
+    assert [t["rows"] for t in tools] == [3, 1]                # not one output overwriting the other
+    r = run(capsys, "ask", "how is IXIS doing?", "--backend", "bedrock-agents")
+    assert r.code == 0 and r.out.strip() == "Three IXIS rows; one stage."
+
+
+def test_failure_trace_is_an_error_even_with_text(capsys, agents_env):
+    events = [_sup({"failureTrace": {"traceId": "x", "failureReason": "Lambda revops-firebolt-query timed out",
+                                     "failureCode": 424}}),
+              {"chunk": {"bytes": b"Sorry, something went wrong."}}]
+    use_real(fb.invoke_agent_responder(events))
+    r = run(capsys, "ask", "pipeline by stage", "--backend", "bedrock-agents")
+    assert r.code == 8 and r.out == "" and "Traceback" not in r.err
+    lines = r.err.strip().splitlines()
+    assert lines[0] == "Error: the Bedrock agent failed: Lambda revops-firebolt-query timed out"
+    assert lines[1].startswith("  hint: ") and len(lines) == 2
+    r = run(capsys, "ask", "pipeline by stage", "--backend", "bedrock-agents", "-f", "json")
+    out = r.json()
+    assert r.code == 8 and out["ok"] is False and "timed out" in out["error"]
+    assert any(s["name"] == "bedrock_failure_424" and not s["ok"] for s in out["trace"])
+
+
+def test_guardrail_intervention_is_an_error(capsys, agents_env):
+    guard = {"guardrailTrace": {"traceId": "g", "action": "INTERVENED", "inputAssessments": [
+        {"topicPolicy": {"topics": [{"name": "Investment advice", "type": "DENY", "action": "BLOCKED"}]}}]}}
+    events = [_sup(guard), {"chunk": {"bytes": b"Sorry, I cannot help with that."}}]
+    use_real(fb.invoke_agent_responder(events))
+    r = run(capsys, "ask", "which stocks should our CFO buy?", "--backend", "bedrock-agents")
+    assert r.code == 8 and r.out == ""
+    assert r.err.splitlines()[0] == "Error: a Bedrock guardrail intervened (denied topic Investment advice)"
+    r = run(capsys, "ask", "which stocks should our CFO buy?", "--backend", "bedrock-agents", "-f", "json")
+    out = r.json()
+    assert r.code == 8 and out["ok"] is False
+    assert [s["name"] for s in out["trace"] if s["kind"] == "error"][0] == "guardrail"
+
+
+def _roc(invocation_id: str, *members: dict) -> dict:
+    return {"returnControl": {"invocationId": invocation_id, "invocationInputs": list(members)}}
+
+
+def test_return_of_control_runs_our_tools_and_sends_the_results(capsys, agents_env, demo_db, settings_for):
+    import duckdb
+
+    settings_for(demo_db, **AGENT_ENV)
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        expected = con.execute("SELECT COUNT(*) FROM opportunities WHERE stage = 'Closed Won'").fetchone()[0]
+    sql = "SELECT COUNT(*) AS won FROM opportunities WHERE stage = 'Closed Won'"
+    first = [_roc("roc-1",
+                  {"functionInvocationInput": {"actionGroup": "revops_tools", "function": "calls_search",
+                                               "actionInvocationType": "RESULT", "agentId": fb.SUPERVISOR_ID,
+                                               "parameters": [{"name": "account", "type": "string", "value": "IXIS"}]}},
+                  {"apiInvocationInput": {"actionGroup": "firebolt", "httpMethod": "POST", "apiPath": "/query",
+                                          "actionInvocationType": "RESULT", "agentId": fb.SUPERVISOR_ID,
+                                          "requestBody": {"content": {"application/json": {"properties": [
+                                              {"name": "query", "type": "string", "value": sql}]}}}}})]
+    final = [{"chunk": {"bytes": f"{expected} deals were won.".encode()}}]
+    sent: list = []
+
+    def responder(request, **kw):
+        sent.append(json.loads(request.body))
+        return fb.stream_response(request, fb.encode_events(first if len(sent) == 1 else final))
+
+    use_real(responder)
+    r = run(capsys, "ask", "how many deals did we win?", "--backend", "bedrock-agents", "-f", "json")
+    assert r.code == 0, r.err
+    out = r.json()
+    assert out["answer"].strip() == f"{expected} deals were won."
+    assert len(sent) == 2 and "inputText" not in sent[1]
+    state = sent[1]["sessionState"]
+    assert state["invocationId"] == "roc-1"
+    calls_result, sql_result = state["returnControlInvocationResults"]
+    fr = calls_result["functionResult"]
+    assert fr["actionGroup"] == "revops_tools" and fr["function"] == "calls_search" and "responseState" not in fr
+    assert json.loads(fr["responseBody"]["TEXT"]["body"])["account"] == "IXIS"
+    ar = sql_result["apiResult"]
+    assert (ar["apiPath"], ar["httpMethod"], ar["httpStatusCode"]) == ("/query", "POST", 200)
+    body = json.loads(ar["responseBody"]["application/json"]["body"])
+    assert body["rows"] == [{"won": expected}]
+    # the date and who asked went with the first call, and the results carry them again
+    assert state["promptSessionAttributes"]["current_date"] == "2026-11-24"
+    tools = [(s["agent"], s["name"]) for s in out["trace"] if s["kind"] == "tool"]
+    assert ("data", "run_sql") in tools and ("data", "run_sql_pattern") in tools
+    assert any(s["name"] == "return_control" and s["params"]["invocation_id"] == "roc-1" for s in out["trace"])
+
+    r = run(capsys, "ask", "how many deals did we win?", "--backend", "bedrock-agents")
+    assert r.code == 0 and r.out.strip() == f"{expected} deals were won."
+
+
+def test_return_of_control_action_waits_for_confirmation(capsys, agents_env, demo_db, settings_for):
+    settings_for(demo_db, **AGENT_ENV)
+    ask_action = [_roc("roc-2", {"functionInvocationInput": {
+        "actionGroup": "revops_tools", "function": "propose_action", "actionInvocationType": "USER_CONFIRMATION",
+        "parameters": [{"name": "text", "type": "string",
+                        "value": "post to slack #revops: IXIS needs an economic buyer meeting"}]}})]
+    final = [{"chunk": {"bytes": b"I drafted a Slack note; it waits for your confirmation."}}]
+    sent: list = []
+
+    def responder(request, **kw):
+        sent.append(json.loads(request.body))
+        return fb.stream_response(request, fb.encode_events(ask_action if len(sent) % 2 else final))
+
+    use_real(responder)
+    r = run(capsys, "ask", "what should we do about IXIS?", "--backend", "bedrock-agents", "-f", "json")
+    assert r.code == 0, r.err
+    out = r.json()
+    result = sent[1]["sessionState"]["returnControlInvocationResults"][0]["functionResult"]
+    assert result["confirmationState"] == "DENY"                       # not confirmed: the agent is told no
+    assert json.loads(result["responseBody"]["TEXT"]["body"])["confirmed"] is False
+    pid = out["data"]["pending_action_id"]
+    assert pid.startswith("act_") and out["pending_actions"][0]["kind"] == "slack"
+    assert f"revops execute --confirm {pid}" in out["answer"]
+    assert out["pending_actions"][0]["status"] == "pending"

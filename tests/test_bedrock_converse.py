@@ -11,7 +11,7 @@ from revops_cli.agents.backends import bedrock_client as bc
 from cli import run
 from fakes import bedrock as fb
 
-MODEL = "anthropic.claude-3-7-sonnet-20250219-v1:0"
+MODEL = "us.anthropic.claude-3-7-sonnet-20250219-v1:0"      # the default: an inference profile id
 
 
 @pytest.fixture
@@ -179,10 +179,76 @@ def test_throttling_retried_with_backoff(capsys, bedrock_env):
     assert sum(1 for s in r.json()["trace"] if "retry" in s["detail"]) == 2
 
 
-def test_missing_model_id(capsys, bedrock_env, monkeypatch):
+def test_default_model_is_the_regions_inference_profile(capsys, bedrock_env, monkeypatch):
     monkeypatch.setenv("REVOPS_BEDROCK_MODEL_ID", "")
+    monkeypatch.setenv("REVOPS_BEDROCK__REGION", "eu-central-1")
+    fake = fb.FakeConverseClient([fb.converse_response([{"text": "Revenue is up."}], "end_turn")])
+    bc.set_client_factory(fb.factory(converse=fake))
+    r = run(capsys, "ask", "Q4 revenue?", "--backend", "bedrock", "-f", "json")
+    assert r.code == 0, r.err
+    assert fake.calls[0]["model_id"] == "eu.anthropic.claude-3-7-sonnet-20250219-v1:0"
+
+
+def test_a_refused_base_model_id_names_the_profile_to_use(capsys, bedrock_env, monkeypatch):
+    monkeypatch.setenv("REVOPS_BEDROCK_MODEL_ID", "anthropic.claude-sonnet-4-20250514-v1:0")
+    client, stubber = stubbed_client()
+    stubber.add_client_error("converse", "ValidationException", http_status_code=400, service_message=(
+        "Invocation of model ID anthropic.claude-sonnet-4-20250514-v1:0 with on-demand throughput isn't supported. "
+        "Retry your request with the ID or ARN of an inference profile that contains this model."))
+    with stubber:
+        r = run(capsys, "ask", "Q4 revenue?", "--backend", "bedrock")
+    assert r.code == 3 and "Traceback" not in r.err
+    lines = r.err.strip().splitlines()
+    assert lines[0] == ("Error: Bedrock refused model anthropic.claude-sonnet-4-20250514-v1:0 on demand: "
+                        "it needs an inference profile id")
+    assert lines[1] == ("  hint: set bedrock.model_id to us.anthropic.claude-sonnet-4-20250514-v1:0 "
+                        "(REVOPS_BEDROCK_MODEL_ID=us.anthropic.claude-sonnet-4-20250514-v1:0)")
+
+
+@pytest.mark.parametrize("stop,words", [
+    ("malformed_tool_use", "the model sent a tool call Bedrock could not read (malformed_tool_use)"),
+    ("malformed_model_output", "the model's output could not be read (malformed_model_output)"),
+    ("model_context_window_exceeded", "the conversation outgrew the model's context window"),
+    ("guardrail_intervened", "a Bedrock guardrail intervened in the model's answer"),
+])
+def test_stop_reasons_that_end_without_an_answer(capsys, bedrock_env, stop, words):
+    fake = fb.FakeConverseClient([fb.converse_response([{"text": "partial"}], stop)])
+    bc.set_client_factory(fb.factory(converse=fake))
     r = run(capsys, "ask", "Q4 revenue?", "--backend", "bedrock")
-    assert r.code == 3 and r.err.splitlines()[0] == "Error: bedrock.model_id not set for the bedrock backend"
+    assert r.code == 8 and r.out == ""
+    assert r.err.splitlines()[0] == f"Error: {words}" or r.err.splitlines()[0].startswith(f"Error: {words}")
+    assert r.err.splitlines()[1].startswith("  hint: ")
+
+
+@pytest.mark.parametrize("model,system,tool_choice", [
+    ("us.anthropic.claude-3-7-sonnet-20250219-v1:0", True, True),
+    ("us.meta.llama3-3-70b-instruct-v1:0", True, False),
+    ("mistral.mistral-large-2407-v1:0", True, True),
+    ("cohere.command-r-plus-v1:0", True, False),
+])
+def test_only_fields_the_model_family_accepts_are_sent(capsys, bedrock_env, monkeypatch, model, system, tool_choice):
+    monkeypatch.setenv("REVOPS_BEDROCK_MODEL_ID", model)
+    client, stubber = stubbed_client()            # botocore validates the request against the model
+    seen: list = []
+    client.meta.events.register("before-parameter-build.bedrock-runtime.Converse",
+                                lambda params, **kw: seen.append(json.loads(json.dumps(params, default=str))))
+    stubber.add_response("converse", fb.converse_response([{"text": "Revenue is up."}], "end_turn"))
+    with stubber:
+        r = run(capsys, "ask", "Q4 revenue?", "--backend", "bedrock")
+    assert r.code == 0, r.err
+    body = seen[0]
+    assert bool(body.get("system")) is system
+    assert ("toolChoice" in body["toolConfig"]) is tool_choice
+
+
+def test_a_model_without_tool_use_is_refused_with_one_that_has_it(capsys, bedrock_env, monkeypatch):
+    monkeypatch.setenv("REVOPS_BEDROCK_MODEL_ID", "amazon.titan-text-express-v1")
+    bc.set_client_factory(fb.factory(converse=fb.FakeConverseClient([])))
+    r = run(capsys, "ask", "Q4 revenue?", "--backend", "bedrock")
+    assert r.code == 3
+    assert r.err.splitlines()[0] == ("Error: model amazon.titan-text-express-v1 (Amazon Titan Text) cannot call tools "
+                                     "through Converse, and --backend bedrock needs a model that can")
+    assert "us.anthropic.claude-3-7-sonnet" in r.err
 
 
 def test_question_budget_is_shared_with_the_openai_backend(capsys, bedrock_env, monkeypatch):

@@ -1,353 +1,83 @@
 """`--backend bedrock-agents`: ask the deployed Bedrock supervisor agent, record what its collaborators did.
 
-One InvokeAgent call per request: the configured supervisor (`bedrock.agent_id`, `bedrock.agent_alias_id`),
-a session id derived from the request's session (CLI session, Slack thread, webhook tracking id) so the
-agent keeps its own memory across turns, and traces enabled. The completion's `chunk` events are the
-answer text; its `trace` events become the same trace the local orchestrator records:
+One InvokeAgent call per request (more when the agent returns control): the configured supervisor
+(`bedrock.agent_id`, `bedrock.agent_alias_id`), a session id derived from the request's session (CLI
+session, Slack thread, webhook tracking id) so the agent keeps its own memory across turns, traces enabled,
+and the final response streamed (`streamingConfigurations.streamFinalResponse`, unless `bedrock.stream` is
+false). What the reference system's gateways put in front of every question goes with it (`request_context`):
+the analysis date (`as_of` / REVOPS_AS_OF, else today) as a first line of the input text and as prompt session
+attributes, and who asks from where as session attributes. `memoryId` is sent when `bedrock.memory_id` is set
+(`per_user`: one memory per channel and user).
 
-    orchestrationTrace.rationale                         -> note   (by the agent that reasoned, truncated)
-    invocationInput.agentCollaboratorInvocationInput     -> route (first one from the supervisor) + handoff
-    observation.agentCollaboratorInvocationOutput        -> handoff back to the caller
-    invocationInput.actionGroupInvocationInput           -> tool   (name "<group>/<function or apiPath>")
-    observation.actionGroupInvocationOutput              -> fills that tool step (ok, detail, duration)
-    invocationInput.knowledgeBaseLookupInput (+ output)  -> tool "knowledge_base_lookup" (rows = references)
-    observation.finalResponse                            -> remembered: who answered
-    routingClassifierTrace                               -> route
-    failureTrace                                         -> error step
-    guardrailTrace (action INTERVENED)                   -> note
-    model invocation usage (any trace)                   -> Answer.data["usage"]
-
-Each event's acting agent comes from `collaboratorName`, else the last `callerChain` alias ARN, else its
-`agentId`, mapped to our agent names (`agent_name()`). Answer.agent is the collaborator whose output the
-supervisor returned (the last one to answer before the final response), or "manager".
+The events become our trace (bedrock_trace.py: every member of the service model's unions has an entry in
+`EVENT_HANDLING`); `chunk` events are the answer text, streamed to the channel as they come. A failure trace
+or a guardrail intervention makes the answer an error (ok: false, exit 8) with a one-line reason. A
+`returnControl` event runs the requested revops tools (return_control.py) and sends their results back in a
+new InvokeAgent call, up to `bedrock.max_turns` rounds.
 """
 
 from __future__ import annotations
 
 import codecs
-import json
-import re
-import time
-from datetime import datetime
 from typing import Any, Iterable
 
-from revops_cli.agents.base import AgentContext
 from revops_cli.agents.backends import bedrock_client as bc
+from revops_cli.agents.backends.bedrock_trace import (  # noqa: F401  (agent_name: part of this module's API)
+    EVENT_HANDLING, MANAGER, TraceTranslator, agent_name)
+from revops_cli.agents.base import AgentContext
 from revops_cli.errors import ConfigError
-from revops_cli.models import AGENTS, Answer, Step
+from revops_cli.models import Answer, Step
 
-MANAGER = "manager"
-NOTE_LIMIT = 400
-DETAIL_LIMIT = 300
-
-# The reference system's agents (revops-ai-framework v5) by id, and every spelling of their names.
-REFERENCE_AGENT_IDS = {
-    "PVWGKOWSOT": "manager",
-    "DBHYUWC6U6": "deal_analysis",
-    "IP9HPDIEPL": "lead_analysis",
-    "NOJMSQ8JPT": "data",
-    "QKRQXXPJOJ": "web_search",
-    "AINAPUEIZU": "execution",
-}
-_NAME_WORDS = [
-    ("deal_analysis", ("deal",)),
-    ("lead_analysis", ("lead",)),
-    ("web_search", ("websearch", "search", "research", "web")),
-    ("execution", ("execution", "execute", "action")),
-    ("data", ("data", "firebolt", "sql", "analytics")),
-    ("manager", ("manager", "supervisor", "orchestrator", "router")),
-]
-_ALIAS_ARN = re.compile(r"agent-alias/(?P<agent>[0-9A-Z]{10})/(?P<alias>[0-9A-Z]{10})", re.I)
+DEFAULT_MAX_ROUNDS = 8
 
 
-def agent_name(value: str | None, settings: Any = None) -> str | None:
-    """Our agent name for a Bedrock agent id, alias ARN or collaborator name; None when unknown.
+class BedrockAgentFailed(bc.BedrockError):
+    """The agent's trace reported a failure (failureTrace): the answer is an error, exit 8."""
 
-    `bedrock.agent_names` (a mapping of Bedrock agent id or collaborator name -> our name) wins; then the
-    reference ids; then the words of the name ("DealAnalysisAgent", "deal-analysis-agent" -> deal_analysis).
-    """
+
+class GuardrailIntervened(bc.BedrockError):
+    """A Bedrock guardrail blocked the question or the answer: the answer is an error, exit 8."""
+
+
+def request_context(ctx: AgentContext) -> tuple[str, dict[str, Any]]:
+    """The input text and the session state of the first call: the analysis date and the user's context.
+
+    The date goes in front of the question (the reference's gateways do this, and its Data agent's
+    instructions read it) and into promptSessionAttributes (for `$prompt_session_attributes$` in prompt
+    templates); the channel, user and request id into sessionAttributes (kept for the session, passed to
+    action groups). Attribute values are strings, as the API requires."""
+    request = ctx.request
+    as_of = ctx.as_of
+    date_line = f"Current date: {as_of.isoformat()} ({as_of.strftime('%A')})."
+    prompt_attrs = {"current_date": as_of.isoformat(), "current_weekday": as_of.strftime("%A"),
+                    "current_quarter": f"Q{(as_of.month - 1) // 3 + 1} {as_of.year}"}
+    session_attrs = {"channel": request.channel, "request_id": request.request_id, "client": "revops-cli"}
+    if request.user:
+        session_attrs["user_id"] = str(request.user)
+    if request.source_system:
+        session_attrs["source_system"] = str(request.source_system)
+    if request.source_process:
+        session_attrs["source_process"] = str(request.source_process)
+    return f"{date_line}\n\n{request.text}", {"sessionAttributes": session_attrs,
+                                              "promptSessionAttributes": prompt_attrs}
+
+
+def memory_id(ctx: AgentContext) -> str | None:
+    """`bedrock.memory_id`: an id as given, or `per_user` for one memory per channel and user; None: no memory."""
+    value = ctx.settings.get("bedrock.memory_id")
     if not value:
         return None
-    v = str(value).strip()
-    m = _ALIAS_ARN.search(v)
-    ids = [m.group("agent").upper()] if m else [v.upper()]
-    custom = (settings.get("bedrock.agent_names") if settings is not None else None) or {}
-    for key, ours in custom.items():
-        if str(key).upper() in ids or str(key).lower() == v.lower():
-            return ours if ours in AGENTS else None
-    if settings is not None and settings.get("bedrock.agent_id") and str(settings.get("bedrock.agent_id")).upper() in ids:
-        return MANAGER
-    for i in ids:
-        if i in REFERENCE_AGENT_IDS:
-            return REFERENCE_AGENT_IDS[i]
-    if m:
-        return None                 # an alias ARN of an agent we do not know
-    if v in AGENTS:
-        return v
-    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", v).lower()
-    words = re.sub(r"[^a-z]+", " ", words)
-    squashed = words.replace(" ", "")
-    for ours, keys in _NAME_WORDS:
-        if any(k in words.split() or squashed.startswith(k) for k in keys):
-            return ours
-    return None
+    if str(value) == "per_user":
+        value = f"{ctx.request.channel}:{ctx.request.user or 'anonymous'}"
+    return bc.safe_session_id(str(value), "revops-memory")
 
 
-def _trunc(text: Any, limit: int) -> str:
-    s = " ".join(str(text or "").split())
-    return s if len(s) <= limit else s[: limit - 1] + "…"
-
-
-def _ts(value: Any) -> float | None:
-    if isinstance(value, datetime):
-        return value.timestamp()
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            return None
-    return None
-
-
-_SQLISH = re.compile(r"^\s*(select|with)\b", re.I)
-_FAILED = re.compile(r"^\s*(\{\s*\"?error\"?|error\b|exception\b|failed\b)|\"(status|success)\"\s*:\s*(\"?error\"?|false)",
-                     re.I)
-
-
-def _action_params(inp: dict[str, Any]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    items = list(inp.get("parameters") or [])
-    for content in ((inp.get("requestBody") or {}).get("content") or {}).values():
-        items += list((content or {}).get("properties") or [])
-    for p in items:
-        name, value = str(p.get("name") or "value"), p.get("value")
-        if name.lower() in ("query", "sql", "sql_query", "statement") and isinstance(value, str) and _SQLISH.match(value):
-            name = "sql"            # the exports' data operations look for it
-        params[name] = value
-    return params
-
-
-class TraceTranslator:
-    """Feeds Bedrock `trace` events into our Trace."""
-
-    def __init__(self, ctx: AgentContext):
-        self.ctx = ctx
-        self.trace = ctx.trace
-        self.usage: dict[str, int] = {}
-        self.collaborators: list[str] = []          # Bedrock collaborator names, in order
-        self.action_groups: list[str] = []
-        self.knowledge_bases: list[str] = []
-        self.sources: list[dict[str, Any]] = []
-        self.answered_by: str | None = None         # the last collaborator to return output
-        self.routed = False
-        self.failures: list[str] = []
-        self._open: dict[str, tuple[Step, float]] = {}   # traceId -> pending tool step, its start
-        self._last_rationale: str | None = None
-
-    # -- who is acting ----------------------------------------------------------------------------
-    def actor(self, part: dict[str, Any]) -> str:
-        s = self.ctx.settings
-        for candidate in (part.get("collaboratorName"),
-                          ((part.get("callerChain") or [{}])[-1] or {}).get("agentAliasArn"),
-                          part.get("agentId")):
-            name = agent_name(candidate, s)
-            if name:
-                return name
-        return MANAGER
-
-    # -- events -----------------------------------------------------------------------------------
-    def on_trace(self, part: dict[str, Any]) -> None:
-        trace = part.get("trace") or {}
-        agent = self.actor(part)
-        at = _ts(part.get("eventTime")) or time.time()
-        self._usage(trace)
-        if "orchestrationTrace" in trace:
-            self._orchestration(trace["orchestrationTrace"] or {}, agent, at, part)
-        if "routingClassifierTrace" in trace:
-            self._orchestration(trace["routingClassifierTrace"] or {}, agent, at, part, routing=True)
-        if "failureTrace" in trace:
-            f = trace["failureTrace"] or {}
-            reason = _trunc(f.get("failureReason") or "the agent failed", DETAIL_LIMIT)
-            code = f.get("failureCode")
-            self.failures.append(reason)
-            self._add(Step(kind="error", agent=agent, name=f"bedrock_failure{'_' + str(code) if code else ''}",
-                           detail=reason, ok=False, error=reason, started_at=at))
-        if "guardrailTrace" in trace:
-            g = trace["guardrailTrace"] or {}
-            if str(g.get("action") or "").upper() == "INTERVENED":
-                self._add(Step(kind="note", agent=agent, name="guardrail", detail="a Bedrock guardrail intervened",
-                               started_at=at))
-        if "customOrchestrationTrace" in trace:
-            ev = (trace["customOrchestrationTrace"] or {}).get("event") or {}
-            if ev.get("text"):
-                self._add(Step(kind="note", agent=agent, name="note", detail=_trunc(ev["text"], NOTE_LIMIT),
-                               started_at=at))
-
-    def _orchestration(self, o: dict[str, Any], agent: str, at: float, part: dict[str, Any],
-                       routing: bool = False) -> None:
-        rationale = (o.get("rationale") or {}).get("text")
-        if rationale:
-            self._last_rationale = _trunc(rationale, NOTE_LIMIT)
-            self._add(Step(kind="note", agent=agent, name="rationale", detail=self._last_rationale, started_at=at))
-        inv = o.get("invocationInput") or {}
-        trace_id = str(inv.get("traceId") or (o.get("observation") or {}).get("traceId") or "")
-        if inv.get("agentCollaboratorInvocationInput"):
-            c = inv["agentCollaboratorInvocationInput"]
-            bedrock_name = c.get("agentCollaboratorName") or c.get("agentCollaboratorAliasArn") or "collaborator"
-            target = (agent_name(bedrock_name, self.ctx.settings)
-                      or agent_name(c.get("agentCollaboratorAliasArn"), self.ctx.settings) or str(bedrock_name))
-            if bedrock_name not in self.collaborators:
-                self.collaborators.append(bedrock_name)
-            what = _trunc((c.get("input") or {}).get("text"), DETAIL_LIMIT)
-            if not self.routed and agent == MANAGER:
-                self.routed = True
-                reason = ("the Bedrock routing classifier picked it" if routing else
-                          self._last_rationale or f"the Bedrock supervisor invoked {bedrock_name}")
-                self._add(Step(kind="route", agent=MANAGER, name=target, detail=reason, started_at=at,
-                               params={"collaborator": bedrock_name, "backend": "bedrock-agents"}))
-            self._add(Step(kind="handoff", agent=agent, name=target, detail=what or f"invoke {bedrock_name}",
-                           started_at=at, params={"collaborator": bedrock_name}))
-        if inv.get("actionGroupInvocationInput"):
-            a = inv["actionGroupInvocationInput"]
-            group = a.get("actionGroupName") or "action_group"
-            op = a.get("function") or " ".join(x for x in (a.get("verb"), a.get("apiPath")) if x) or "invoke"
-            name = f"{group}/{op}"
-            if name not in self.action_groups:
-                self.action_groups.append(name)
-            params = {"action_group": group, **_action_params(a)}
-            step = self._add(Step(kind="tool", agent=agent, name=name, params=params, started_at=at, rows=None))
-            self._open[trace_id or f"ag-{len(self._open)}"] = (step, at)
-        if inv.get("knowledgeBaseLookupInput"):
-            k = inv["knowledgeBaseLookupInput"]
-            kb = k.get("knowledgeBaseId") or "knowledge_base"
-            if kb not in self.knowledge_bases:
-                self.knowledge_bases.append(kb)
-            step = self._add(Step(kind="tool", agent=agent, name="knowledge_base_lookup", started_at=at,
-                                  params={"knowledge_base_id": kb, "query": _trunc(k.get("text"), DETAIL_LIMIT)}))
-            self._open[trace_id or f"kb-{len(self._open)}"] = (step, at)
-        if inv.get("codeInterpreterInvocationInput"):
-            code = (inv["codeInterpreterInvocationInput"] or {}).get("code")
-            step = self._add(Step(kind="tool", agent=agent, name="code_interpreter", started_at=at,
-                                  params={"code": _trunc(code, DETAIL_LIMIT)}))
-            self._open[trace_id or f"ci-{len(self._open)}"] = (step, at)
-        obs = o.get("observation") or {}
-        if obs:
-            self._observation(obs, agent, at, trace_id)
-
-    def _close(self, trace_id: str, prefix: str) -> tuple[Step, float] | None:
-        if trace_id and trace_id in self._open:
-            return self._open.pop(trace_id)
-        for key in list(self._open):           # no trace id: the oldest open step of that kind
-            if key.startswith(prefix) or not trace_id:
-                return self._open.pop(key)
-        return None
-
-    @staticmethod
-    def _finish(step: Step, started: float, at: float, meta: dict[str, Any] | None) -> None:
-        total = (meta or {}).get("totalTimeMs")
-        step.duration_ms = float(total) if total is not None else max(0.0, round((at - started) * 1000, 3))
-
-    def _observation(self, obs: dict[str, Any], agent: str, at: float, trace_id: str) -> None:
-        if obs.get("actionGroupInvocationOutput") is not None:
-            out = obs["actionGroupInvocationOutput"] or {}
-            opened = self._close(trace_id, "ag-")
-            if opened:
-                step, started = opened
-                text = str(out.get("text") or "")
-                step.ok = not _FAILED.search(text[:400])
-                step.detail = _trunc(text, DETAIL_LIMIT)
-                if not step.ok:
-                    step.error = _trunc(text, DETAIL_LIMIT)
-                step.rows = _row_count(text)
-                self._finish(step, started, at, out.get("metadata"))
-        if obs.get("knowledgeBaseLookupOutput") is not None:
-            refs = (obs["knowledgeBaseLookupOutput"] or {}).get("retrievedReferences") or []
-            opened = self._close(trace_id, "kb-")
-            if opened:
-                step, started = opened
-                step.rows = len(refs)
-                step.detail = f"{len(refs)} reference(s)"
-                self._finish(step, started, at, (obs["knowledgeBaseLookupOutput"] or {}).get("metadata"))
-            for ref in refs:
-                self._source(ref)
-        if obs.get("codeInterpreterInvocationOutput") is not None:
-            out = obs["codeInterpreterInvocationOutput"] or {}
-            opened = self._close(trace_id, "ci-")
-            if opened:
-                step, started = opened
-                step.ok = not out.get("executionError") and not out.get("executionTimeout")
-                step.error = None if step.ok else _trunc(out.get("executionError") or "timed out", DETAIL_LIMIT)
-                step.detail = _trunc(out.get("executionOutput"), DETAIL_LIMIT)
-                self._finish(step, started, at, out.get("metadata"))
-        if obs.get("agentCollaboratorInvocationOutput") is not None:
-            c = obs["agentCollaboratorInvocationOutput"] or {}
-            bedrock_name = c.get("agentCollaboratorName") or c.get("agentCollaboratorAliasArn") or "collaborator"
-            who = (agent_name(bedrock_name, self.ctx.settings)
-                   or agent_name(c.get("agentCollaboratorAliasArn"), self.ctx.settings) or MANAGER)
-            text = ((c.get("output") or {}).get("text")) or ""
-            self.answered_by = who if who != MANAGER else self.answered_by
-            self._add(Step(kind="handoff", agent=who, name=agent, started_at=at,
-                           detail=f"returned {len(text)} characters" if text else "returned",
-                           params={"collaborator": bedrock_name}))
-        if str(obs.get("type") or "").upper() in ("ASK_USER", "REPROMPT"):
-            text = (obs.get("repromptResponse") or {}).get("text") or "the agent asked for more input"
-            self._add(Step(kind="note", agent=agent, name="ask_user", detail=_trunc(text, NOTE_LIMIT), started_at=at))
-        if obs.get("finalResponse") is not None and agent != MANAGER:
-            self.answered_by = agent
-
-    def _source(self, ref: dict[str, Any]) -> None:
-        loc = ref.get("location") or {}
-        uri = None
-        for v in loc.values():
-            if isinstance(v, dict):
-                uri = v.get("uri") or v.get("url")
-                if uri:
-                    break
-        src = {"type": "knowledge_base", "uri": uri, "location_type": loc.get("type")}
-        if src not in self.sources:
-            self.sources.append(src)
-
-    def _usage(self, trace: dict[str, Any]) -> None:
-        for section in trace.values():
-            if not isinstance(section, dict):
-                continue
-            meta = ((section.get("modelInvocationOutput") or {}).get("metadata") or {})
-            for k, v in (meta.get("usage") or {}).items():
-                if isinstance(v, int):
-                    self.usage[k] = self.usage.get(k, 0) + v
-
-    def _add(self, step: Step) -> Step:
-        return self.trace.add(step)
-
-    def finish(self) -> None:
-        """Tool calls whose output never came: left as they are (rows unknown), with a note."""
-        for step, _ in self._open.values():
-            step.detail = step.detail or "no output in the trace"
-        self._open.clear()
-
-
-def _row_count(text: str) -> int | None:
-    """Rows in an action group's output when it is JSON with a list of rows; None when unknown."""
-    try:
-        data = json.loads(text)
-    except (TypeError, ValueError):
-        return None
-    if isinstance(data, list):
-        return len(data)
-    if isinstance(data, dict):
-        for key in ("rows", "data", "results", "records", "items"):
-            if isinstance(data.get(key), list):
-                return len(data[key])
-        if isinstance(data.get("row_count"), int):
-            return data["row_count"]
-    return None
-
-
-def _collect(events: Iterable[dict[str, Any]], tr: TraceTranslator, ctx: AgentContext) -> str:
+def collect(events: Iterable[dict[str, Any]], tr: TraceTranslator, ctx: AgentContext) -> tuple[str, dict | None]:
+    """The answer text of one InvokeAgent response (streamed to ctx.on_text as it comes) and its
+    returnControl payload, if any; trace events go to the translator."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     parts: list[str] = []
+    returned: dict[str, Any] | None = None
     for event in events:
         if "chunk" in event:
             chunk = event["chunk"] or {}
@@ -358,20 +88,26 @@ def _collect(events: Iterable[dict[str, Any]], tr: TraceTranslator, ctx: AgentCo
                 ctx.on_text(piece)
             for cit in ((chunk.get("attribution") or {}).get("citations") or []):
                 for ref in cit.get("retrievedReferences") or []:
-                    tr._source(ref)
+                    tr.source(ref)
         elif "trace" in event:
             tr.on_trace(event["trace"] or {})
         elif "returnControl" in event:
-            ctx.trace.note(MANAGER, "the agent asked to return control to the caller; revops does not run "
-                                    "return-of-control action groups")
+            returned = event["returnControl"] or {}
         elif "files" in event:
             names = [f.get("name") for f in (event["files"] or {}).get("files") or []]
-            ctx.trace.note(MANAGER, f"the agent returned {len(names)} file(s): {', '.join(n for n in names if n)}")
+            ctx.trace.add(Step(kind="note", agent=MANAGER, name="files",
+                               detail=f"the agent returned {len(names)} file(s): {', '.join(n for n in names if n)}"))
+        else:
+            ctx.trace.note(MANAGER, f"an InvokeAgent event revops does not know: {', '.join(event)}")
     parts.append(decoder.decode(b"", final=True))
-    return "".join(parts)
+    return "".join(parts), returned
 
 
 def run(ctx: AgentContext) -> Answer:
+    from revops_cli.agents.backends import model_loop
+    from revops_cli.agents.backends.return_control import run_invocations
+    from revops_cli.agents.backends.tool_runner import ToolRunner
+
     settings, request = ctx.settings, ctx.request
     agent_id = settings.get("bedrock.agent_id")
     alias_id = settings.get("bedrock.agent_alias_id")
@@ -382,24 +118,35 @@ def run(ctx: AgentContext) -> Answer:
                           "set REVOPS_BEDROCK_AGENT_ID / REVOPS_BEDROCK_AGENT_ALIAS_ID (or bedrock: in revops.yaml, "
                           "per profile); `revops agents list` shows them")
     session_id = bc.safe_session_id(request.session_id, request.request_id)
+    input_text, state = request_context(ctx)
+    memory = memory_id(ctx)
+    stream = settings.get("bedrock.stream") is not False
     ctx.trace.add(Step(kind="route", agent=MANAGER, name=MANAGER,
                        detail=f"bedrock-agents backend: supervisor agent {agent_id} (alias {alias_id})",
                        params={"query": request.text, "agent_id": agent_id, "agent_alias_id": alias_id,
-                               "bedrock_session_id": session_id, "backend": "bedrock-agents"}))
+                               "bedrock_session_id": session_id, "backend": "bedrock-agents",
+                               "as_of": ctx.as_of.isoformat(), **({"memory_id": memory} if memory else {})}))
     client = bc.agents_client(settings)
     attempts = bc.max_attempts(settings)
+    max_rounds = model_loop.int_setting(settings, "bedrock.max_turns", DEFAULT_MAX_ROUNDS)
+    tr = TraceTranslator(ctx)
+    runner = ToolRunner(ctx)
+    shown: list[str] = []                   # the text of the finished rounds
 
-    def once() -> tuple[str, TraceTranslator]:
-        mark = len(ctx.trace.steps)
-        tr = TraceTranslator(ctx)
+    def once(text_in: str, session_state: dict[str, Any]) -> tuple[str, dict | None]:
+        mark, state = len(ctx.trace.steps), tr.checkpoint()
         if ctx.on_text is not None:
             ctx.on_text(None)           # a retried attempt streams its answer afresh
+            if "".join(shown):
+                ctx.on_text("".join(shown))
         try:
             events = client.invoke_agent(agent_id=str(agent_id), agent_alias_id=str(alias_id), session_id=session_id,
-                                         input_text=request.text, enable_trace=True)
-            text = _collect(events, tr, ctx)
+                                         input_text=text_in, enable_trace=True, session_state=session_state,
+                                         memory_id=memory, stream_final_response=stream)
+            return collect(events, tr, ctx)
         except bc.BedrockThrottledError:
             del ctx.trace.steps[mark:]      # a retried attempt starts its trace afresh
+            tr.restore(state)
             raise
         except Exception as exc:
             tr.finish()
@@ -409,27 +156,59 @@ def run(ctx: AgentContext) -> Answer:
                                target=f"agent {agent_id} alias {alias_id}", sdk_retried=False)
             if isinstance(err, bc.BedrockThrottledError):
                 del ctx.trace.steps[mark:]
+                tr.restore(state)
             raise err from None
-        tr.finish()
-        return text, tr
 
     def retrying(attempt: int, exc: Exception) -> None:
         ctx.trace.note(MANAGER, f"Bedrock throttled the request; retry {attempt} of {attempts - 1}")
 
-    text, tr = bc.call_with_retries(once, attempts, on_retry=retrying)
-    answered_by = tr.answered_by or MANAGER
+    rounds = 0
+    text_in, session_state = input_text, state
+    while True:
+        rounds += 1
+        text, returned = bc.call_with_retries(lambda: once(text_in, session_state), attempts, on_retry=retrying)
+        shown.append(text)
+        if returned is None or tr.failures or tr.interventions:
+            break
+        if rounds >= max_rounds:
+            tr.finish()
+            raise bc.BedrockError(f"the Bedrock agent still asked for tools after {rounds} rounds of return of "
+                                  "control (bedrock.max_turns)", "ask a narrower question, or raise bedrock.max_turns")
+        results = run_invocations(ctx, runner, returned)
+        if not results:             # nothing asked: nothing to send back
+            break
+        text_in = ""
+        session_state = {**state, "invocationId": returned.get("invocationId") or "",
+                         "returnControlInvocationResults": results}
+        if not returned.get("invocationId"):
+            del session_state["invocationId"]
+    tr.finish()
+    text = "".join(shown)
+
+    if tr.interventions:
+        raise GuardrailIntervened(tr.interventions[-1],
+                                  "rephrase the question; the guardrail's policies are set on the agent in Bedrock")
+    if tr.failures:
+        raise BedrockAgentFailed(f"the Bedrock agent failed: {tr.failures[-1]}",
+                                 "see the trace (`revops conversations show`) and the agent's CloudWatch logs")
+    answered_by = tr.answered_by or (runner.main_agent() if runner.total_calls else MANAGER)
     data: dict[str, Any] = {
         "backend": "bedrock-agents",
         "bedrock": {"agent_id": agent_id, "agent_alias_id": alias_id, "session_id": session_id,
                     "collaborators": tr.collaborators, "action_groups": tr.action_groups,
-                    "knowledge_bases": tr.knowledge_bases},
+                    "knowledge_bases": tr.knowledge_bases, "models": tr.models, "rounds": rounds,
+                    "returned_control_calls": runner.total_calls, "as_of": ctx.as_of.isoformat()},
     }
+    if memory:
+        data["bedrock"]["memory_id"] = memory
     if tr.usage:
         data["usage"] = tr.usage
     if request.agent:
         data["requested_agent"] = request.agent
+    if runner.total_calls:
+        data.update(runner.session_data())
     if not text.strip():
-        reason = tr.failures[-1] if tr.failures else "the agent returned no text"
-        raise bc.BedrockError(f"the Bedrock agent gave no answer: {reason}",
+        raise bc.BedrockError("the Bedrock agent gave no answer: the agent returned no text",
                               "see the trace (`revops conversations show`) and the agent's CloudWatch logs")
-    return Answer(agent=answered_by, text=text.strip() + "\n", data=data, sources=tr.sources, trace=ctx.trace)
+    return Answer(agent=answered_by, text=text.strip() + "\n", data=data, sources=tr.sources + runner.sources,
+                  trace=ctx.trace, pending_actions=runner.pending_actions)

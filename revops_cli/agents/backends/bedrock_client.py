@@ -86,9 +86,11 @@ class BedrockValidationError(ConfigError):
 
 class BedrockAgentsClient(Protocol):
     def invoke_agent(self, *, agent_id: str, agent_alias_id: str, session_id: str, input_text: str,
-                     enable_trace: bool = True, session_state: dict[str, Any] | None = None
+                     enable_trace: bool = True, session_state: dict[str, Any] | None = None,
+                     memory_id: str | None = None, stream_final_response: bool = False
                      ) -> Iterator[dict[str, Any]]:
-        """The completion's events as boto3 parses them: {"chunk": {"bytes": b...}}, {"trace": {...}}, ..."""
+        """The completion's events as boto3 parses them: {"chunk": {"bytes": b...}}, {"trace": {...}}, ...
+        An empty `input_text` is not sent (a call that only returns results of a return of control)."""
         ...
 
 
@@ -315,14 +317,21 @@ class BotoAgentsClient:
         self.client = client
 
     def invoke_agent(self, *, agent_id: str, agent_alias_id: str, session_id: str, input_text: str,
-                     enable_trace: bool = True, session_state: dict[str, Any] | None = None
+                     enable_trace: bool = True, session_state: dict[str, Any] | None = None,
+                     memory_id: str | None = None, stream_final_response: bool = False
                      ) -> Iterator[dict[str, Any]]:
         what = "bedrock-agent-runtime InvokeAgent"
         target = f"agent {agent_id} alias {agent_alias_id}"
         kwargs: dict[str, Any] = {"agentId": agent_id, "agentAliasId": agent_alias_id, "sessionId": session_id,
-                                  "inputText": input_text, "enableTrace": enable_trace}
+                                  "enableTrace": enable_trace}
+        if input_text:
+            kwargs["inputText"] = input_text
         if session_state:
             kwargs["sessionState"] = session_state
+        if memory_id:
+            kwargs["memoryId"] = memory_id
+        if stream_final_response:
+            kwargs["streamingConfigurations"] = {"streamFinalResponse": True}
         settings = _SettingsView(self.client)
         try:
             response = self.client.invoke_agent(**kwargs)
