@@ -20,6 +20,7 @@ from revops_cli.commands import config as config_cmd
 from revops_cli.commands import conversations as conversations_cmd
 from revops_cli.commands import data as data_cmd
 from revops_cli.commands import demo as demo_cmd
+from revops_cli.commands import eval as eval_cmd
 from revops_cli.commands import mcp as mcp_cmd
 from revops_cli.commands import report as report_cmd
 from revops_cli.commands import slack as slack_cmd
@@ -70,6 +71,7 @@ data_cmd.app.command("ask")(answers.data_ask)
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(report_cmd.app, name="report")
+app.command("eval")(eval_cmd.eval_command)
 app.command("serve-webhook")(webhook_cmd.serve_webhook)
 app.command("worker")(webhook_cmd.worker)
 app.command("serve-slack")(slack_cmd.serve_slack)
