@@ -141,3 +141,10 @@ def test_shipped_suite_loads_with_a_holdout(capsys):
     assert categories == {"deal", "lead", "revenue", "pipeline", "forecast", "adhoc", "churn_expansion",
                           "competitors", "research", "actions", "followups"}
     assert sum(len(c.turns) > 1 for c in cases) >= 30
+
+
+def test_interpretation_is_the_first_line():
+    from revops_cli.evaluation.checks import first_line
+
+    assert first_line("\n### **Open deals** · region EMEA · 6 deals\n\nmore") == "Open deals · region EMEA · 6 deals"
+    assert first_line("") == ""

@@ -20,7 +20,7 @@ HOLDOUT_DIR_NAME = "holdout"
 
 ENTITY_KINDS = ("deal", "account", "person", "company", "competitor")
 EXPECT_KEYS = ("agent", "ok", "exit_code", "entities", "values", "absent", "contains", "not_contains",
-               "pending_actions")
+               "interpretation", "pending_actions")
 TURN_KEYS = ("ask",) + EXPECT_KEYS
 CASE_KEYS = ("id", "category", "given", "then", "note") + TURN_KEYS
 FILE_KEYS = ("category", "defaults", "cases")
@@ -52,6 +52,7 @@ class Expect:
     absent: list[ValueExpect] = field(default_factory=list)
     contains: list[str | list[str]] = field(default_factory=list)   # a nested list: any one of its items
     not_contains: list[str] = field(default_factory=list)
+    interpretation: list[str | list[str]] = field(default_factory=list)   # in the answer's first line
     pending_actions: bool | None = None    # True: a dry run with actions to confirm; False: none
 
 
@@ -134,6 +135,8 @@ def parse_expect(raw: dict[str, Any], where: str, base: Expect | None = None) ->
         absent=_values(raw["absent"], where, "absent") if "absent" in raw else list(base.absent),
         contains=_strings(raw["contains"], "contains", where) if "contains" in raw else list(base.contains),
         not_contains=list(base.not_contains) + _strings(raw.get("not_contains"), "not_contains", where),
+        interpretation=(_strings(raw["interpretation"], "interpretation", where) if "interpretation" in raw
+                        else list(base.interpretation)),
         pending_actions=pending,
     )
 

@@ -158,11 +158,26 @@ def check_answer(answer: Any, expect: Expect, values: list[tuple[str, list[Any]]
     for item in expect.not_contains:
         hit = item.lower() in low
         checks.append(Check("not_contains", not hit, repr(item), _around(text, item) if hit else None))
+    first = first_line(answer.text or "")
+    for item in expect.interpretation:
+        options = item if isinstance(item, list) else [item]
+        hit = any(o.lower() in first.lower() for o in options)
+        checks.append(Check("interpretation", hit, "first line has " + " or ".join(repr(o) for o in options),
+                            first or "(no text)"))
     if expect.pending_actions is not None:
         n = len(answer.pending_actions or [])
         checks.append(Check("pending_actions", (n > 0) == expect.pending_actions,
                             "a dry run with actions" if expect.pending_actions else "no actions", f"{n} action(s)"))
     return checks
+
+
+def first_line(text: str) -> str:
+    """The answer's first non-empty line, markdown marks (#, *, _) stripped: where the interpretation goes."""
+    for line in text.splitlines():
+        clean = line.strip().lstrip("#").strip().replace("**", "").replace("__", "").strip("_* ")
+        if clean:
+            return clean
+    return ""
 
 
 def _cells(cells: list[Any], limit: int = 8) -> str:

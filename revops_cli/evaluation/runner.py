@@ -233,7 +233,9 @@ def run_case(case: Case, settings: Settings, warehouse: Any, log: Any, variables
                 expect,
                 entities={k: sub(v, values) for k, v in expect.entities.items()},
                 contains=[[sub(o, values) for o in c] if isinstance(c, list) else sub(c, values) for c in expect.contains],
-                not_contains=[sub(c, values) for c in expect.not_contains])
+                not_contains=[sub(c, values) for c in expect.not_contains],
+                interpretation=[[sub(o, values) for o in c] if isinstance(c, list) else sub(c, values)
+                                for c in expect.interpretation])
             started = time.perf_counter()
             request = Request(text=question, session_id=session_id, channel=CHANNEL, user="revops-eval",
                               backend=backend)
