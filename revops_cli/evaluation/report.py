@@ -38,12 +38,28 @@ def to_dict(run: RunResult) -> dict[str, Any]:
     }
 
 
+def shown_path(file: str) -> str:
+    """A case file as the report shows it: `suite/…` for the shipped suite, else relative to the current
+    folder when it is under it."""
+    from pathlib import Path
+
+    from revops_cli.evaluation.cases import SUITE_DIR
+
+    p = Path(file)
+    for base, prefix in ((SUITE_DIR, "suite/"), (Path.cwd(), "")):
+        try:
+            return prefix + str(p.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return file
+
+
 def miss_lines(run: RunResult) -> list[str]:
     """Every miss: the case, the question of each failing turn, and each failed check as expected / got."""
     lines: list[str] = []
     for r in run.misses():
         tag = " (holdout)" if r.case.holdout else ""
-        lines.append(f"MISS {r.case.id} [{r.case.category}]{tag}  {r.case.file}")
+        lines.append(f"MISS {r.case.id} [{r.case.category}]{tag}  {shown_path(r.case.file)}")
         if r.error:
             lines.append(f"  case error: {r.error}")
         for i, t in enumerate(r.turns):
