@@ -29,7 +29,9 @@ SCHEMA_SQL = PACKAGE_DIR.parent / "warehouse" / "schema.sql"
 FILE_KEYS = {"entities", "value_maps", "relationships", "measures", "dimensions"}
 ENTITY_KEYS = {"from", "query", "where", "key", "columns", "same_names", "missing"}
 COLUMN_KEYS = {"sql", "map", "approx", "missing"}
-MEASURE_KEYS = {"entity", "sql", "description", "where", "time", "format"}
+MEASURE_KEYS = {"entity", "sql", "description", "where", "time", "format", "per", "value", "compare"}
+COHORT_KEYS = ("per", "value", "compare")
+COMPARES = {"year_before", "period_before"}
 DIMENSION_KEYS = {"entity", "sql", "description", "time"}
 VALUE_MAP_KEYS = {"values", "default"}
 FORMATS = {"money", "count", "percent", "days", "number"}
@@ -131,11 +133,22 @@ def apply_file(model: SemanticModel, doc: Any) -> None:
         if fmt not in FORMATS:
             raise ConfigError(f"{node.where('format')}: format {fmt!r} of measure '{name}' is not known",
                               "use one of " + ", ".join(sorted(FORMATS)))
+        cohort = [k for k in COHORT_KEYS if k in node]
+        if cohort and (len(cohort) < len(COHORT_KEYS) or "time" not in node):
+            lacking = [k for k in (*COHORT_KEYS, "time") if k not in node]
+            raise ConfigError(f"{node.where()}: cohort measure '{name}' needs {', '.join(lacking)}",
+                              "a cohort measure has per:, value:, compare: and time: (docs/model.md)")
+        if cohort and str(node["compare"]) not in COMPARES:
+            raise ConfigError(f"{node.where('compare')}: compare {node['compare']!r} of measure '{name}' is not known",
+                              "use one of " + ", ".join(sorted(COMPARES)))
         model.measures[name] = Measure(
             name=name, entity=expect_text(node, "entity", what=f"measure '{name}'"),
             sql=expect_text(node, "sql", what=f"measure '{name}'"),
             description=expect_text(node, "description", what=f"measure '{name}'"),
             filters=_text_list(node, "where", f"measure '{name}'"), time=node.get("time"), format=fmt,
+            per=expect_text(node, "per", what=f"measure '{name}'") if cohort else None,
+            value=expect_text(node, "value", what=f"measure '{name}'") if cohort else None,
+            compare=str(node["compare"]) if cohort else None,
             origin=Origin(node.path, node.line))
     for name, node in expect_map(doc.get("dimensions") or YamlMap(), doc.where("dimensions"), "dimensions").items():
         node = expect_map(node, doc["dimensions"].where(name), f"dimension '{name}'")
@@ -258,6 +271,8 @@ def validate(model: SemanticModel) -> None:
         _check_entity(model, m.entity, m.origin, f"measure '{m.name}'")
         if m.time:
             _check_column(model, m.entity, m.time, m.origin, f"time of measure '{m.name}'")
+        if m.per:
+            _check_column(model, m.entity, m.per, m.origin, f"per of measure '{m.name}'")
     for d in model.dimensions.values():
         _check_entity(model, d.entity, d.origin, f"dimension '{d.name}'")
 

@@ -103,7 +103,17 @@ class Measure:
     filters: list[str] = field(default_factory=list)   # default row filters (canonical columns), ANDed
     time: str | None = None            # the date column a period applies to, e.g. close_date
     format: str = "number"             # money | count | percent | days | number
+    # A cohort measure compares each `per` key (an account) across two windows: `value` is aggregated per key
+    # over the period (column `period_value`) and over the comparison window (`base_value`); `sql` then
+    # aggregates those per-key rows. `compare`: year_before (the period 12 months earlier) | period_before.
+    per: str | None = None
+    value: str | None = None
+    compare: str | None = None
     origin: Origin = BUILTIN
+
+    @property
+    def cohort(self) -> bool:
+        return self.per is not None
 
 
 @dataclass
