@@ -96,7 +96,9 @@ def load_rubric(path: Path = RUBRIC) -> dict:
 
 
 def scan_expected(sql, opp: dict, rubric: dict) -> dict[str, int]:
-    """Expected element scores: CRM status, plus one level when a transcript line is evidence."""
+    """Expected element scores: CRM status, plus one level when a transcript line is evidence; a line about
+    what has not happened yet (evidence.pending) raises to Identified at most; within one sentence the element
+    with the longest matching phrase wins; a competitor raised as a threat caps competition at 2."""
     owner = sql("SELECT name FROM users WHERE user_id = ?", opp["owner_id"])
     owner_name = owner[0]["name"].lower() if owner else ""
     markers = [m.lower() for m in rubric["evidence"]["internal_markers"]]
@@ -105,6 +107,9 @@ def scan_expected(sql, opp: dict, rubric: dict) -> dict[str, int]:
                 opp["opportunity_id"], AS_OF, rubric["evidence"]["max_calls"])
     competitors = set(rubric["competitors"]) | {c.strip() for c in (opp["competitors"] or "").split(",") if c.strip()}
     hit = {k: False for k in ELEMENTS}
+    pending_hit = {k: False for k in ELEMENTS}
+    threat = False
+    ev = rubric["evidence"]
     for call in calls:
         internal = {owner_name}
         for part in re.split(r",(?![^()]*\))", call["participants"] or ""):
@@ -118,15 +123,30 @@ def scan_expected(sql, opp: dict, rubric: dict) -> dict[str, int]:
             words = words.strip()
             if any(re.search(rf"\b{re.escape(c)}\b", words, re.I) for c in competitors):
                 hit["competition"] = True
+                threat = threat or any(re.search(t, words, re.I) for t in ev.get("competitor_threats") or [])
             if speaker.strip().lower() in internal or words.endswith("?"):
                 continue
-            if any(re.search(n, words, re.I) for n in rubric["evidence"].get("negations") or []):
+            if any(re.search(n, words, re.I) for n in ev.get("negations") or []):
                 continue
-            for key in ELEMENTS:
-                pats = rubric["elements"][key].get("patterns") or []
-                if any(re.search(p, words, re.I) for p in pats):
-                    hit[key] = True
-    return {k: min(3, LEVELS.get(opp[f"{k}_status"] or "Unknown", 0) + (1 if hit[k] else 0)) for k in ELEMENTS}
+            later = any(re.search(n, words, re.I) for n in ev.get("pending") or [])
+            for sentence in re.split(r"(?<=[.;!?])\s+", words):
+                longest = {}
+                for key in ELEMENTS:
+                    if key == "competition":
+                        continue
+                    lengths = [len(m.group(0)) for p in rubric["elements"][key].get("patterns") or []
+                               for m in re.finditer(p, sentence, re.I)]
+                    if lengths:
+                        longest[key] = max(lengths)
+                for key, n in longest.items():
+                    if n == max(longest.values()):
+                        (pending_hit if later else hit)[key] = True
+
+    def expected(k: str) -> int:
+        crm = LEVELS.get(opp[f"{k}_status"] or "Unknown", 0)
+        value = min(3, crm + 1) if hit[k] else max(crm, 1) if pending_hit[k] else crm
+        return min(value, 2) if k == "competition" and threat else value
+    return {k: expected(k) for k in ELEMENTS}
 
 
 # ------------------------------------------------------------------------------------------------ dry numbers
@@ -232,9 +252,11 @@ def test_meddpicc_scores_from_crm_and_transcripts(sql, ask):
         for e in m["elements"]:
             crm = LEVELS.get(o[f"{e['element']}_status"] or "Unknown", 0)
             assert e["crm_status"] == (o[f"{e['element']}_status"] or "Unknown")
-            assert e["score"] - crm in (0, 1) and 0 <= e["score"] <= 3
+            assert e["score"] - crm in (-1, 0, 1) and 0 <= e["score"] <= 3
             calls_ev = [x for x in e["evidence"] if x["source"] == "call"]
-            assert bool(calls_ev) == (e["score"] > crm or (crm == 3 and bool(calls_ev)))
+            assert bool(calls_ev) >= (e["score"] > crm)          # a raise always has call evidence
+            if not calls_ev:
+                assert e["score"] == crm
             for x in calls_ev:
                 assert x["call_id"] and x["call_date"] and x["sentence"] and x["element"] == e["element"]
         assert m["score"] == pytest.approx(sum(weights[k] * got[k] / 3 for k in ELEMENTS), abs=0.051)

@@ -146,7 +146,7 @@ def test_agent_unknown_company_suggests(settings):
     answer = WebSearchAgent().handle(ctx, Task(intent="research", text="research CloudTek Systems",
                                                entities={"company": "CloudTek Systems"}))
     assert answer.ok and answer.data["found"] is False
-    assert "Nothing found" in answer.text and "CloudTech Solutions" in answer.text
+    assert "Not found" in answer.text and "CloudTech Solutions" in answer.text
     assert "CloudTech Solutions" in answer.data["suggestions"]
     wh.close()
 
@@ -221,6 +221,16 @@ def test_http_research_replays_offline_without_the_api(http_settings, search_api
 def test_http_unknown_company_is_none(http_settings, search_api):
     wh = open_warehouse(http_settings)
     assert provider_from_settings(http_settings, wh).research("Nonexistent Widgets") is None
+    wh.close()
+
+
+def test_http_results_about_another_company_are_not_found(http_settings, search_api):
+    wh = open_warehouse(http_settings)
+    provider = provider_from_settings(http_settings, wh)
+    # the API answers a query about "Northwind Robotics" with Northwind Analytics' pages, as real ones do
+    assert provider.research("Northwind Robotics") is None
+    assert len(search_api.requests) == 1
+    assert provider.research("Northwind Analytics").company == "Northwind Analytics"
     wh.close()
 
 

@@ -13,8 +13,14 @@ identify_pain, champion, competition):
   by one level, never above 3. By default a line counts only when a customer-side participant says it
   (participants labelled with an `evidence.internal_markers` word, e.g. "(Firebolt AE)", and the deal
   owner are our side), it is not a question, and it matches none of `evidence.negations` ("not sure
-  yet who signs off"). Competition evidence is a competitor's name (the rubric's `competitors` plus the
-  deal's own `competitors` field, whole words) said by anyone;
+  yet who signs off"). A line that matches `evidence.pending` speaks of what has not happened yet ("we
+  haven't met the CFO yet", "the meeting has not happened"): it may raise an element to Identified, never
+  further. Within one sentence that matches several elements, the sentence speaks to the element with the
+  longest matching phrase (ties: each), so one quote is cited for two elements only when it speaks to both
+  (`supported_elements`). Competition evidence is a competitor's name (the rubric's `competitors` plus the
+  deal's own `competitors` field, whole words) said by anyone; a competitor raised as a threat
+  (`evidence.competitor_threats`: "they prefer Databricks", "came back with a big discount") caps the
+  competition element at Validated: a threat is never scored as leveraged;
 - the deal score is sum(weight * score / 3) over the elements (weights sum to 100), rounded to 0.1,
   and its band is the first of `bands:` whose `min` it reaches;
 - a stage gate (`gates:`) fails when an open deal is at or past the gate's stage and the element
@@ -84,6 +90,8 @@ class Rubric:
     probability: dict[str, Any]
     internal_markers: re.Pattern | None = None
     negation: re.Pattern | None = None
+    pending: re.Pattern | None = None
+    competitor_threat: re.Pattern | None = None
     _stage_index: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -223,6 +231,8 @@ def _build(d: dict[str, Any], files: list[str]) -> Rubric:
         probability=dict(d.get("probability") or {}),
         internal_markers=_compile([str(m) for m in markers], "evidence.internal_markers", words=True),
         negation=_compile(evidence.get("negations") or [], "evidence.negations"),
+        pending=_compile(evidence.get("pending") or [], "evidence.pending"),
+        competitor_threat=_compile(evidence.get("competitor_threats") or [], "evidence.competitor_threats"),
     )
 
 
@@ -242,6 +252,7 @@ class Line:
     customer: bool
     question: bool
     negated: bool = False
+    pending: bool = False     # speaks of what has not happened yet: identifies, never validates
 
 
 @dataclass
@@ -312,7 +323,8 @@ def prepare_calls(calls: Iterable[dict[str, Any]], rubric: Rubric, owner_name: s
             lines.append(Line(call_id=call_id, call_date=day, speaker=speaker, text=raw, words=words,
                               customer=speaker.lower() not in internal,
                               question=words.endswith("?"),
-                              negated=bool(negation is not None and negation.search(words))))
+                              negated=bool(negation is not None and negation.search(words)),
+                              pending=bool(rubric.pending is not None and rubric.pending.search(words))))
         out.append(CallLines(call_id=call_id, call_date=day, title=call.get("title"), lines=lines,
                              customer_people=customers))
     return out
@@ -340,6 +352,30 @@ def counts_as_evidence(line: Line, rubric: Rubric) -> bool:
     return is_statement(line, rubric) and not line.negated
 
 
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+")
+
+
+def supported_elements(words: str, rubric: Rubric) -> dict[str, str]:
+    """The elements (not competition) one line speaks to, each with its matching phrase: per sentence, the
+    element(s) with the longest matching phrase; a line of several sentences may speak to several."""
+    out: dict[str, str] = {}
+    for sentence in _SENTENCE_END.split(words):
+        best: dict[str, str] = {}
+        for key, el in rubric.elements.items():
+            if key == "competition" or el.regex is None:
+                continue
+            phrases = [m.group(0) for m in el.regex.finditer(sentence) if m.group(0)]
+            if phrases:
+                best[key] = max(phrases, key=len)
+        if not best:
+            continue
+        top = max(len(p) for p in best.values())
+        for key, phrase in best.items():
+            if len(phrase) == top:
+                out.setdefault(key, phrase)
+    return out
+
+
 def parse_amount(text: str) -> float | None:
     """The largest dollar amount in a sentence: '$500K' -> 500000.0, '$1.2M' -> 1200000.0."""
     best = None
@@ -361,23 +397,23 @@ def score(opp: dict[str, Any], calls: list[CallLines], rubric: Rubric,
     max_chars = int(rubric.evidence.get("max_sentence_chars", 240))
     comp_rx = competitor_regex(tuple(sorted({c.strip() for c in (*rubric.competitors, *competitors) if c.strip()})))
     found: dict[str, list[dict[str, Any]]] = {k: [] for k in ELEMENTS}
+    threats: list[dict[str, Any]] = []
     for call in calls:                           # most recent first
         for line in call.lines:
-            ok = counts_as_evidence(line, rubric)
-            for key, el in rubric.elements.items():
-                if key == "competition":
-                    rx = comp_rx
-                    if rx is None or len(found[key]) >= max_per:
-                        continue
-                    m = rx.search(line.words)
-                    if m:
-                        found[key].append(evidence_item(key, line, max_chars, match=m.group(0)))
-                    continue
-                if not ok or el.regex is None or len(found[key]) >= max_per:
-                    continue
-                m = el.regex.search(line.words)
+            if comp_rx is not None:
+                m = comp_rx.search(line.words)
                 if m:
-                    found[key].append(evidence_item(key, line, max_chars, match=m.group(0)))
+                    threat = bool(rubric.competitor_threat is not None and rubric.competitor_threat.search(line.words))
+                    item = evidence_item("competition", line, max_chars, match=m.group(0), threat=threat)
+                    if threat and len(threats) < max_per:
+                        threats.append(item)
+                    if len(found["competition"]) < max_per:
+                        found["competition"].append(item)
+            if not counts_as_evidence(line, rubric):
+                continue
+            for key, phrase in supported_elements(line.words, rubric).items():
+                if len(found[key]) < max_per:
+                    found[key].append(evidence_item(key, line, max_chars, match=phrase, pending=line.pending))
     elements = []
     total = 0.0
     for key in ELEMENTS:
@@ -385,17 +421,31 @@ def score(opp: dict[str, Any], calls: list[CallLines], rubric: Rubric,
         status = opp.get(f"{key}_status") or "Unknown"
         crm = rubric.crm_score(status)
         calls_ev = found[key]
-        value = min(3, crm + 1) if calls_ev else min(3, crm)
+        note = None
+        if any(not e.get("pending") for e in calls_ev):
+            value = min(3, crm + 1)
+        elif calls_ev:                           # only what has not happened yet: identified at most
+            value = max(crm, min(1, crm + 1))
+            if crm >= 1:
+                note = "the calls speak of it as not done yet"
+        else:
+            value = min(3, crm)
+        if key == "competition" and threats:
+            if value > 2:
+                note = f"{threats[0]['match']} raised as a threat: not leveraged"
+            value = min(value, 2)
+            calls_ev = threats + [e for e in calls_ev if e not in threats]
+            calls_ev = calls_ev[:max_per]
         evidence: list[dict[str, Any]] = []
-        note = (opp.get(key) or "").strip()
-        if note or crm:
+        crm_note = (opp.get(key) or "").strip()
+        if crm_note or crm:
             evidence.append({"element": key, "source": "crm", "call_id": None, "call_date": None,
-                             "field": key, "sentence": note or None, "status": status})
+                             "field": key, "sentence": crm_note or None, "status": status})
         evidence.extend(calls_ev)
         total += el.weight * value / 3
         elements.append({"element": key, "label": el.label, "letter": el.letter, "weight": el.weight,
                          "score": value, "crm_score": crm, "crm_status": status, "raised_by_calls": value > crm,
-                         "status": _STATUS_WORDS[value], "evidence": evidence})
+                         "status": _STATUS_WORDS[value], "note": note, "evidence": evidence})
     total = round(total, 1)
     by_key = {e["element"]: e for e in elements}
     failed = []

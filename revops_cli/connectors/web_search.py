@@ -2,7 +2,12 @@
 
 Two providers, one result (`ResearchResult`):
 - `OfflineProvider` (search.provider: offline, the default) reads the warehouse's `company_research`
-  table: exact name or domain first, then a substring match, then the closest name by rapidfuzz.
+  table: the exact name or domain; else the same name without its legal suffix ("CloudTech Inc" for
+  "CloudTech"); else a name whose leading whole words the question gives ("IXIS" for "IXIS Technologies"),
+  when only one name does; else a typo of one name (one slip in a word of five letters or more, one name
+  closest).
+  Anything else is not found, with the closest names as suggestions: a company it does not know is never
+  answered with another company's profile ("Acme Robotics" is not "Nautilus Robotics International").
   Its queries go through the warehouse like any other, so they are cached and replay offline.
 - `HttpSearchProvider` (search.provider: http) calls a Tavily-style search API:
   `POST {url}` with `{"query", "max_results": 5, "search_depth": "basic"}` and
@@ -10,7 +15,8 @@ Two providers, one result (`ResearchResult`):
   Firmographics are pulled out of the result text with plain patterns ("200-500 employees",
   "Series B", known tech names, "headquartered in …"). The raw answer is kept in the result cache
   (namespace "search", source "search:<host>", keyed by the query only: never the key), so `--offline`
-  replays research and a later, better extractor can re-read it.
+  replays research and a later, better extractor can re-read it. Results that never name the company
+  asked for are not found: a search API answers something for any query, often about other companies.
 """
 
 from __future__ import annotations
@@ -73,6 +79,75 @@ def employee_bucket(n: int | None) -> str | None:
     return "10000+"
 
 
+# -- matching a typed name to the names we hold ----------------------------------------------------------
+
+LEGAL_SUFFIXES = frozenset({"inc", "incorporated", "corp", "corporation", "co", "company", "llc", "ltd", "limited",
+                            "plc", "gmbh", "ag", "sa", "bv", "nv", "group", "holdings", "international", "global",
+                            "ventures"})
+
+
+def _words(name: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", name.lower().replace("&", " and "))
+
+
+def core_name(name: str) -> str:
+    """The name without punctuation and legal suffixes: 'CloudTech, Inc.' -> 'cloudtech'."""
+    words = _words(name)
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+def same_company(asked: str, names: list[str]) -> str | None:
+    """The one held name that is the company asked for, or None: the same core name; else the only name
+    whose leading whole words are the question's; else the only closest name within a typo (one
+    slip in a word of five letters or more, two from twelve). Never a name that merely shares
+    a word ("Acme Robotics" is not "Nautilus Robotics International")."""
+    from rapidfuzz.distance import OSA
+
+    core = core_name(asked)
+    if not core:
+        return None
+    cores = {n: core_name(n) for n in names}
+    same = [n for n, c in cores.items() if c == core]
+    if len(same) == 1:
+        return same[0]
+    prefix = [n for n in names if " ".join(_words(n)).startswith(core + " ")]
+    if len(prefix) == 1:
+        return prefix[0]
+    if prefix:
+        return None                                   # "Cobalt": two companies start so; ask which
+    asked_words = core.split()
+
+    def slips(held: str) -> int | None:
+        """Edits from the asked name to a held one, word by word; None past a word's allowance (none in a
+        word under five letters, one from five, two from twelve)."""
+        words = held.split()
+        if len(words) != len(asked_words):
+            return None
+        total = 0
+        for a, b in zip(asked_words, words):
+            d = OSA.distance(a, b)
+            if d > (len(a) >= 5) + (len(a) >= 12):
+                return None
+            total += d
+        return total
+
+    close = sorted((d, n) for n, c in cores.items() if c and (d := slips(c)) is not None)
+    if close and (len(close) == 1 or close[0][0] < close[1][0]):
+        return close[0][1]
+    return None
+
+
+def names_the_company(company: str, text: str) -> bool:
+    """Whether a text names the company (its core name as whole words, case-insensitive)."""
+    core = core_name(company)
+    if not core:
+        return False
+    return re.search(r"(?<![a-z0-9])" + r"[^a-z0-9]*".join(map(re.escape, core.split())) + r"(?![a-z0-9])",
+                     text.lower()) is not None
+
+
 # -- offline: the company_research table --------------------------------------------------------------
 
 class OfflineProvider:
@@ -104,12 +179,10 @@ class OfflineProvider:
         if not company:
             return None
         row = self._select("lower(company_name) = lower(?) OR lower(domain) = lower(?)", [company, company])
-        if row is None and len(company) >= 3:
-            row = self._select("strpos(lower(company_name), lower(?)) > 0", [company])
         if row is None:
-            best = self.suggestions(company, limit=1, cutoff=85)
-            if best:
-                row = self._select("company_name = ?", [best[0]])
+            name = same_company(company, self.names())
+            if name:
+                row = self._select("company_name = ?", [name])
         return self._to_result(row) if row else None
 
     def suggestions(self, company: str, limit: int = 3, cutoff: float = 60) -> list[str]:
@@ -191,6 +264,9 @@ def extract(company: str, response: dict[str, Any], provider: str = "http") -> R
     answer = str(response.get("answer") or "")
     texts = [answer] + [f"{r.get('title', '')}. {r.get('content', '')}" for r in results]
     blob = "\n".join(t for t in texts if t)
+    urls = " ".join(str(r.get("url") or "") for r in results)
+    if not (names_the_company(company, blob) or names_the_company(company, urls.replace(".", " "))):
+        return None                    # results about other companies: not a profile of this one
 
     # the company's own spelling, if the results use one
     m = re.search(re.escape(company), blob, re.I)

@@ -1,0 +1,124 @@
+"""Truthful evidence: MEDDPICC quotes read for negation and tense, one quote per element unless it speaks to
+both, competitor threats never leveraged; research never passes another company off as the one asked for;
+lead advice knows current and churned customers; counts of omitted rows are exact."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from cli import run
+from revops_cli.agents import meddpicc
+
+
+@pytest.fixture
+def rubric(revops_home):
+    from revops_cli.config import load_settings
+
+    return meddpicc.load_rubric(load_settings())
+
+
+def scored(rubric, lines: list[str], **status: str) -> dict[str, dict]:
+    call = {"call_id": "CALL-T1", "started_at": date(2026, 11, 20), "title": "Weekly sync",
+            "participants": "Sarah Johnson (Firebolt AE), Dana Lee (IXIS, Head of Data)",
+            "transcript": "\n".join(lines)}
+    opp = {f"{k}_status": status.get(k, "Unknown") for k in meddpicc.ELEMENTS}
+    opp.update(stage="Negotiate", is_closed=False)
+    calls = meddpicc.prepare_calls([call], rubric, "Sarah Johnson")
+    out = meddpicc.score(opp, calls, rubric, ["Databricks"])
+    return {e["element"]: e for e in out["elements"]}
+
+
+def call_quotes(element: dict) -> list[str]:
+    return [e["sentence"] for e in element["evidence"] if e["source"] == "call"]
+
+
+@pytest.mark.parametrize("said", [
+    "Dana Lee: We haven't met the CFO yet.",
+    "Dana Lee: It goes to the CFO for approval. The meeting has not happened.",
+    "Dana Lee: It goes to the CFO for approval. I haven't set up that meeting yet.",
+    "Dana Lee: Not yet. The CFO approves the budget; I'm presenting to her next month.",
+])
+def test_a_meeting_that_has_not_happened_does_not_validate_the_economic_buyer(rubric, said):
+    eb = scored(rubric, [said], economic_buyer="Identified")["economic_buyer"]
+    assert eb["score"] == 1 and eb["status"] == "Identified" and not eb["raised_by_calls"]
+    # from Unknown it may identify the buyer, never more
+    eb = scored(rubric, [said])["economic_buyer"]
+    assert eb["score"] == 1 and all(e.get("pending") for e in eb["evidence"] if e["source"] == "call")
+
+
+def test_a_meeting_that_happened_validates_the_economic_buyer(rubric):
+    eb = scored(rubric, ["Dana Lee: We met the CFO on Tuesday and she approved the budget."],
+                economic_buyer="Identified")["economic_buyer"]
+    assert eb["score"] == 2 and eb["raised_by_calls"]
+
+
+def test_one_quote_is_cited_only_for_the_element_it_speaks_to(rubric):
+    els = scored(rubric, ["Dana Lee: You can count on me to champion this with the CFO.",
+                          "Dana Lee: The data team makes a recommendation and the CFO approves it."])
+    assert call_quotes(els["champion"]) == ["Dana Lee: You can count on me to champion this with the CFO."]
+    assert call_quotes(els["decision_making_process"]) == [
+        "Dana Lee: The data team makes a recommendation and the CFO approves it."]
+    assert call_quotes(els["economic_buyer"]) == [] and els["economic_buyer"]["score"] == 0
+
+
+def test_a_quote_that_speaks_to_two_elements_supports_both(rubric):
+    said = "Dana Lee: The CFO is the economic buyer and has the final say. Then legal reviews the MSA."
+    els = scored(rubric, [said])
+    assert call_quotes(els["economic_buyer"]) == [said] and call_quotes(els["paper_process"]) == [said]
+    # and no other element cites it
+    assert [k for k, e in els.items() if said in call_quotes(e)] == ["economic_buyer", "paper_process"]
+
+
+@pytest.mark.parametrize("crm", ["Validated", "Leveraged"])
+@pytest.mark.parametrize("said", [
+    "Dana Lee: We are evaluating Databricks too, and they're being very aggressive on price.",
+    "Dana Lee: Part of the team prefers Databricks because they already know it.",
+    "Dana Lee: The Databricks team came back with a big discount to keep us.",
+])
+def test_a_competitor_raised_as_a_threat_is_never_leveraged(rubric, crm, said):
+    comp = scored(rubric, [said], competition=crm)["competition"]
+    assert comp["score"] == 2 and comp["status"] == "Validated"
+    assert any(e.get("threat") for e in comp["evidence"] if e["source"] == "call")
+    if crm == "Leveraged":
+        assert "threat" in comp["note"]
+
+
+def test_a_competitor_named_without_a_threat_still_counts(rubric):
+    comp = scored(rubric, ["Dana Lee: We moved off Databricks last year because of the cost."],
+                  competition="Validated")["competition"]
+    assert comp["score"] == 3
+
+
+# ------------------------------------------------------------------------------------------------ research
+@pytest.fixture
+def wh(demo_db, settings_for):
+    settings_for(demo_db)
+    return demo_db
+
+
+@pytest.mark.parametrize("company", ["Acme Robotics", "Zyxwv Holdings", "Stark Industries", "Nimbus Analytics"])
+def test_research_for_an_unknown_company_is_not_found_never_another_profile(capsys, wh, company):
+    names = [r[0] for r in duckdb.connect(str(wh), read_only=True).execute(
+        "SELECT company_name FROM company_research").fetchall()]
+    assert company not in names
+    r = run(capsys, "search", company, "-f", "json")
+    doc = r.json()
+    assert doc["data"]["found"] is False, doc["data"].get("company")
+    assert "company_name" not in doc["data"] and "industry" not in doc["data"]
+    assert "not found" in doc["answer"].lower() or "no research" in doc["answer"].lower()
+
+
+def test_research_finds_a_company_by_its_exact_name_a_typo_and_its_first_word(capsys, wh):
+    for asked, expected in (("IXIS Technologies", "IXIS Technologies"), ("IXIS Technolgies", "IXIS Technologies"),
+                            ("IXIS", "IXIS Technologies"), ("cloudtech", "CloudTech")):
+        doc = run(capsys, "search", asked, "-f", "json").json()
+        assert doc["data"]["found"] is True and doc["data"]["company"] == expected, asked
+
+
+def test_research_suggests_close_matches_when_not_found(capsys, wh):
+    doc = run(capsys, "search", "CloudTech Systems", "-f", "json").json()
+    assert doc["data"]["found"] is False and "CloudTech" in doc["data"]["suggestions"]
+    assert "CloudTech" in doc["answer"]
