@@ -122,3 +122,18 @@ def test_research_suggests_close_matches_when_not_found(capsys, wh):
     doc = run(capsys, "search", "CloudTech Systems", "-f", "json").json()
     assert doc["data"]["found"] is False and "CloudTech" in doc["data"]["suggestions"]
     assert "CloudTech" in doc["answer"]
+
+
+# ------------------------------------------------------------------------------------------------ omitted rows
+def test_the_count_of_rows_not_shown_is_exact(capsys, wh):
+    con = duckdb.connect(str(wh), read_only=True)
+    total = con.execute("SELECT count(*) FROM opportunities WHERE NOT is_closed "
+                        "AND close_date BETWEEN DATE '2026-10-01' AND DATE '2026-12-31'").fetchone()[0]
+    con.close()
+    assert total > 50                                   # more than the rows an answer keeps
+    r = run(capsys, "ask", "which deals are closing this quarter?", "-f", "json")
+    doc = r.json()
+    assert doc["data"]["analysis"] == "deals_closing" and doc["data"]["row_count"] == total
+    shown = doc["answer"].count("\n| ") - 2              # table rows, less the header and its rule
+    assert f"{total - shown} more rows" in doc["answer"], doc["answer"][-300:]
+    assert len(doc["data"]["rows"]) == 50 and f"holds the first 50" in doc["answer"]

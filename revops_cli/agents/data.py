@@ -67,7 +67,7 @@ def _section(out: A.Outcome) -> dict[str, Any]:
         "bullets": out.bullets[:5],
         "table": {"headers": [c[1] for c in out.columns],
                   "rows": [[format_value(r.get(k), fmt) for k, _, fmt in out.columns] for r in shown],
-                  "more": max(len(out.rows) - len(shown), 0)},
+                  "more": max(A.row_count(out) - len(shown), 0), "kept": len(out.rows[:A.ROW_CAP])},
         "notes": out.notes,
     }
 
@@ -80,6 +80,7 @@ def _data(out: A.Outcome) -> dict[str, Any]:
         "params": out.params,
         "summary": jsonable(out.summary),
         "rows": jsonable(out.rows[:A.ROW_CAP]),
+        "row_count": A.row_count(out),          # every row the analysis found; `rows` keeps the first ROW_CAP
         "results": out.results,
     }
 

@@ -437,8 +437,9 @@ class _Runner:
             columns = resolve_columns(sd.columns, rows) if sd.columns else infer_columns(rows, limit=8)
         heading = sd.heading or _heading_from_markdown(answer.text) or sd.question
         return Section(key=sd.key, heading=heading, summary=summary, figures=jsonable(data.get("summary") or {}),
-                       columns=columns, rows=rows[:sd.max_rows], row_count=len(rows),
-                       period=data.get("period"), source=source)
+                       columns=columns, rows=rows[:sd.max_rows],
+                       row_count=max(int(data.get("row_count") or 0), len(rows)), period=data.get("period"),
+                       source=source)
 
     def _pattern(self, sd: SectionDef) -> Section:
         from revops_cli.models import Answer, Request, Step, Trace

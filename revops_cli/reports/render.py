@@ -45,7 +45,8 @@ def table(section: Section, limit: int | None = MAX_TABLE_ROWS) -> dict[str, Any
     return {"headers": [c.header for c in section.columns],
             "align": ["left" if c.fmt in ("text", "date", "month") else "right" for c in section.columns],
             "rows": [[format_value(r.get(c.key), c.fmt) for c in section.columns] for r in rows],
-            "more": max(section.row_count - len(rows), 0)}
+            "more": max(section.row_count - len(rows), 0),           # every row not shown here
+            "kept": len(section.rows)}                               # rows the JSON and CSV formats hold
 
 
 def chart_file_name(report: Report, chart: Chart, stem: str | None = None) -> str:
@@ -244,7 +245,7 @@ def _text_table(section: Section, width: int) -> list[str]:
     lines = [line(t["headers"]), "  " + "  ".join("-" * w for w in widths)]
     lines += [line(r) for r in t["rows"]]
     if t["more"]:
-        lines.append(f"  … {t['more']:,} more rows (--format json or csv has up to 50)")
+        lines.append(f"  … {t['more']:,} more rows (--format json or csv has the first {t['kept']:,})")
     return lines
 
 

@@ -64,7 +64,7 @@ def declining_engagement(ask: Ask) -> Outcome:
         parts = ", ".join(f"{k} {num(v['account_count'])} ({money(v['arr'])})"
                           for k, v in sorted(by_seg.items(), key=lambda kv: -kv[1]["arr"]))
         out.bullets.append(f"By segment: {parts}.")
-    out.rows = [{k: v for k, v in r.items() if not _is_total(k)} for r in rows]
+    out.rows, out.row_total = [{k: v for k, v in r.items() if not _is_total(k)} for r in rows], count
     out.columns = [("account_name", "Account", "text"), ("segment", "Segment", "text"),
                    ("usage_change_pct", "Usage change", "signed_pct"), ("arr", "ARR", "money"),
                    ("days_to_renewal", "Days to renewal", "num"), ("days_since_last_call", "Days since call", "num"),
@@ -114,7 +114,7 @@ def expansion(ask: Ask) -> Outcome:
             parts = ", ".join(f"{k} {num(v['account_count'])} ({money(v['headroom'])})"
                               for k, v in sorted(by_seg.items(), key=lambda kv: -kv[1]["headroom"]))
             out.bullets.append(f"By segment: {parts}.")
-    out.rows = [{k: v for k, v in r.items() if not _is_total(k)} for r in rows]
+    out.rows, out.row_total = [{k: v for k, v in r.items() if not _is_total(k)} for r in rows], count
     out.columns = [("account_name", "Account", "text"), ("segment", "Segment", "text"),
                    ("engine_hours_growth_pct", "Usage growth", "signed_pct"),
                    ("active_users_growth_pct", "Active users", "signed_pct"), ("arr", "ARR", "money"),

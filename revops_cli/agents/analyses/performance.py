@@ -79,7 +79,7 @@ def owner_leaderboard(ask: Ask) -> Outcome:
         out.bullets.append(f"The top 3 reps account for {pct(s['top3_share_pct'])} of closed-won.")
         pipe = max(rows, key=lambda r: as_float(r["weighted_pipeline_amount"]))
         out.bullets.append(f"Most weighted pipeline left: {pipe['owner_name']} ({money(pipe['weighted_pipeline_amount'])}).")
-    out.rows = rows[:ROW_CAP]
+    out.rows, out.row_total = rows[:ROW_CAP], len(rows)
     out.columns = [("leaderboard_rank", "#", "num"), ("owner_name", "Rep", "text"), ("won_amount", "Won", "money"),
                    ("won_count", "Deals won", "num"), ("win_rate_pct", "Win rate", "pct"),
                    ("open_pipeline_amount", "Open pipeline", "money")]

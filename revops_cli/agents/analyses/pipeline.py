@@ -144,7 +144,7 @@ def deals_closing(ask: Ask) -> Outcome:
         parts = ", ".join(f"{k} {money(v['open_amount'])}" for k, v in
                           sorted(by_seg.items(), key=lambda kv: -kv[1]["open_amount"]))
         out.bullets.append(f"By segment: {parts}.")
-    out.rows = deals[:ROW_CAP]
+    out.rows, out.row_total = deals[:ROW_CAP], count
     out.columns = [("deal_name", "Deal", "text"), ("segment", "Segment", "text"), ("stage", "Stage", "text"),
                    ("amount", "Amount", "money"), ("probability", "Prob.", "pct"),
                    ("close_date", "Close", "date"), ("owner_name", "Owner", "text")]
@@ -237,7 +237,7 @@ def slipped_deals(ask: Ask) -> Outcome:
                            f"{t.get('largest_deal_stage')}).")
     keep = ("opportunity_id", "deal_name", "account_name", "segment", "owner_name", "stage", "amount", "is_closed",
             "is_won", "push_count", "days_pushed", "first_close_date", "current_close_date", "last_pushed_at")
-    out.rows = [{k: r.get(k) for k in keep} for r in rows]
+    out.rows, out.row_total = [{k: r.get(k) for k in keep} for r in rows], count
     out.columns = [("deal_name", "Deal", "text"), ("stage", "Stage", "text"), ("amount", "Amount", "money"),
                    ("push_count", "Pushes", "num"), ("days_pushed", "Days pushed", "num"),
                    ("current_close_date", "Now closing", "date"), ("owner_name", "Owner", "text")]

@@ -50,12 +50,18 @@ class Outcome:
     params: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    row_total: int | None = None  # how many rows the analysis found when `rows` keeps only the first ROW_CAP
     columns: list[tuple[str, str, str]] = field(default_factory=list)   # (key, header, format)
     headline: str = ""
     bullets: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: list[dict[str, Any]] = field(default_factory=list)
+
+
+def row_count(out: Outcome) -> int:
+    """How many rows the analysis found: its own count when `rows` was cut, else the rows kept."""
+    return max(out.row_total or 0, len(out.rows))
 
 
 def as_float(v: Any) -> float:
