@@ -137,3 +137,40 @@ def test_the_count_of_rows_not_shown_is_exact(capsys, wh):
     shown = doc["answer"].count("\n| ") - 2              # table rows, less the header and its rule
     assert f"{total - shown} more rows" in doc["answer"], doc["answer"][-300:]
     assert len(doc["data"]["rows"]) == 50 and f"holds the first 50" in doc["answer"]
+
+
+# ------------------------------------------------------------------------------------------------ lead advice
+def lead_at(db, account_type: str) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    cur = con.execute("SELECT l.name, l.company, a.customer_since, a.churned_date FROM leads l "
+                      "JOIN accounts a ON lower(a.name) = lower(l.company) "
+                      "WHERE a.account_type = ? ORDER BY l.lead_id LIMIT 1", [account_type])
+    row = dict(zip([d[0] for d in cur.description], cur.fetchone()))
+    con.close()
+    return row
+
+
+def test_lead_advice_notices_a_churned_customer(capsys, wh):
+    lead = lead_at(wh, "churned")
+    r = run(capsys, "lead", lead["name"], "--company", lead["company"], "-f", "json")
+    assert r.code == 0, r.err
+    doc = r.json()
+    rel = doc["data"]["strategy"]["relationship"]
+    assert rel["status"] == "churned" and rel["churned_date"] == lead["churned_date"].isoformat()
+    assert "former customer" in doc["answer"] and lead["churned_date"].isoformat() in doc["answer"]
+    assert "win-back" in doc["data"]["strategy"]["approach"].lower()
+
+
+def test_lead_advice_notices_a_current_customer(capsys, wh):
+    lead = lead_at(wh, "customer")
+    doc = run(capsys, "lead", lead["name"], "--company", lead["company"], "-f", "json").json()
+    rel = doc["data"]["strategy"]["relationship"]
+    assert rel["status"] == "customer" and "already a customer" in doc["answer"]
+    assert "expansion" in doc["data"]["strategy"]["approach"].lower()
+
+
+def test_lead_advice_for_a_prospect_claims_no_relationship(capsys, wh):
+    lead = lead_at(wh, "prospect")
+    doc = run(capsys, "lead", lead["name"], "--company", lead["company"], "-f", "json").json()
+    assert doc["data"]["strategy"]["relationship"] is None
+    assert "former customer" not in doc["answer"] and "already a customer" not in doc["answer"]

@@ -120,7 +120,32 @@ def company_profile(name: str | None, lead: dict | None, research: dict | None, 
     out["account_type"] = account.get("account_type")
     out["segment"] = account.get("segment") or account.get("account_segment")
     out["account_owner"] = account.get("owner_name")
+    out["customer_since"] = _iso(account.get("customer_since"))
+    out["churned_date"] = _iso(account.get("churned_date"))
+    out["relationship"] = relationship(out)
     return out
+
+
+def relationship(company: dict[str, Any]) -> dict[str, Any] | None:
+    """What the company already is to us, from its CRM account: a current customer (expansion, with the
+    account team) or a churned one (a win-back: find out why they left first). None for a prospect."""
+    kind = company.get("account_type")
+    name = company.get("name") or "The company"
+    owner = company.get("account_owner")
+    if kind == "customer":
+        since = company.get("customer_since")
+        advice = (f"{name} is already a customer" + (f" (since {since})" if since else "")
+                  + (f", account owner {owner}" if owner else "")
+                  + ": coordinate with the account team and position this as expansion, not new business.")
+        return {"status": "customer", "since": since, "account_owner": owner, "advice": advice}
+    if kind == "churned":
+        churned = company.get("churned_date")
+        advice = (f"{name} is a former customer" + (f" (churned {churned})" if churned else "")
+                  + (f", account owner {owner}" if owner else "")
+                  + ": learn from the account team why they left before reaching out, and treat this as a "
+                    "win-back, not new business.")
+        return {"status": "churned", "churned_date": churned, "account_owner": owner, "advice": advice}
+    return None
 
 
 def _engagement_from(row: dict) -> dict[str, Any]:
@@ -187,6 +212,13 @@ def build_strategy(rubric: dict, *, company: dict, person: dict | None, departme
 
     personas = st.get("personas") or {}
     approach = personas.get(department or "", personas.get("default", "Value-focused outreach"))
+    rel = company.get("relationship") or relationship(company)
+    if rel and rel["status"] == "customer":
+        q = f"How is {use_case} going with us at {cname}, and where could we help more teams?"
+        approach = "Expansion through the account team: " + approach[0].lower() + approach[1:]
+    elif rel and rel["status"] == "churned":
+        q = f"What has changed at {cname} since you moved off us, and how are you handling {use_case} now?"
+        approach = "Win-back, after learning why they left: " + approach[0].lower() + approach[1:]
     if competitors:
         approach += f", positioned against {competitors[0]}"
     approach += "."
@@ -215,7 +247,7 @@ def build_strategy(rubric: dict, *, company: dict, person: dict | None, departme
         if p not in seen:
             seen.append(p)
     return {"context_question": q, "approach": approach, "channel": channel, "talking_points": seen[:3],
-            "pain_themes": call_themes, "use_case": use_case}
+            "pain_themes": call_themes, "use_case": use_case, "relationship": rel}
 
 
 def _clip(text: str, n: int = 90) -> str:
@@ -228,12 +260,9 @@ def _channel(rubric: dict, result: icp.IcpResult, engagement: dict | None, in_cr
     recent = int((rubric.get("priority") or {}).get("recent_days", 14))
     owner = (person or {}).get("owner_name")
     who = f" from {owner}" if owner else ""
-    if company.get("account_type") == "customer":
-        prefix = f"{company.get('name')} is already a customer"
-        prefix += f" (account owner {company['account_owner']})" if company.get("account_owner") else ""
-        prefix += ": coordinate with the account team and position this as expansion. "
-    else:
-        prefix = ""
+    rel = company.get("relationship") or relationship(company)
+    prefix = {"customer": "Through the account team, as expansion: ",
+              "churned": "Once the account team has said why they left: "}.get(rel["status"], "") if rel else ""
     if not in_crm:
         return prefix + "Personalised email or LinkedIn message, and add the person to the CRM as a lead."
     if person is None:

@@ -20,6 +20,7 @@ SELECT
     a.funding_stage,
     a.tech_stack,
     a.customer_since,
+    a.churned_date,
     u.name AS owner_name
 FROM {{ table('accounts') }} a
 LEFT JOIN {{ table('users') }} u ON u.user_id = a.owner_id
