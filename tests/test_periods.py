@@ -228,3 +228,14 @@ def test_fiscal_start_month_out_of_range_is_a_config_error(capsys, wh, monkeypat
     monkeypatch.setenv("REVOPS_CALENDAR__FISCAL_YEAR_START_MONTH", value)
     r = run(capsys, "ask", "pipeline this quarter")
     assert r.code == 3 and "REVOPS_CALENDAR__FISCAL_YEAR_START_MONTH" in r.err
+
+
+def test_report_date_tokens_follow_the_fiscal_calendar():
+    from revops_cli.reports import date_tokens
+
+    t = date_tokens(date(2026, 11, 30), 2)
+    assert (t["quarter_start"], t["quarter_end"]) == (date(2026, 11, 1), date(2027, 1, 31))
+    assert (t["prev_quarter_start"], t["next_quarter_start"]) == (date(2026, 8, 1), date(2027, 2, 1))
+    assert (t["fiscal_year_start"], t["fiscal_year_end"]) == fiscal_year_bounds(2027, 2)
+    assert (t["year_start"], t["year_end"]) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert date_tokens(date(2026, 11, 30))["quarter_start"] == date(2026, 10, 1)

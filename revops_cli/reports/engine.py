@@ -194,24 +194,28 @@ class ReportDef:
 _TOKEN = re.compile(r"\{([a-z_]+)(?:\s*([+-])\s*(\d+)\s*d)?\}")
 
 
-def date_tokens(as_of: date) -> dict[str, date]:
-    """The dates a user report's parameters may name: `{as_of}`, `{quarter_start}`, `{as_of-30d}`, ..."""
-    from revops_cli.agents.periods import month_of, quarter_of
+def date_tokens(as_of: date, fiscal_start_month: int = 1) -> dict[str, date]:
+    """The dates a user report's parameters may name: `{as_of}`, `{quarter_start}`, `{as_of-30d}`, ...
+    Quarters are fiscal quarters (calendar.fiscal_year_start_month); `{year_*}` the calendar year,
+    `{fiscal_year_*}` the fiscal year."""
+    from revops_cli.agents.periods import fiscal_year_period, month_of, quarter_of
 
-    q = quarter_of(as_of)
+    q = quarter_of(as_of, fiscal_start_month)
     prev_q = q.previous
-    next_q = quarter_of(q.end + timedelta(days=1))
+    next_q = quarter_of(q.end + timedelta(days=1), fiscal_start_month)
     m = month_of(as_of)
     prev_m = month_of(m.start - timedelta(days=1))
+    fy = fiscal_year_period(as_of, fiscal_start_month)
     return {"as_of": as_of, "today": as_of, "quarter_start": q.start, "quarter_end": q.end,
             "prev_quarter_start": prev_q.start, "prev_quarter_end": prev_q.end,
             "next_quarter_start": next_q.start, "next_quarter_end": next_q.end,
             "month_start": m.start, "month_end": m.end, "prev_month_start": prev_m.start,
-            "prev_month_end": prev_m.end, "year_start": date(as_of.year, 1, 1), "year_end": date(as_of.year, 12, 31)}
+            "prev_month_end": prev_m.end, "year_start": date(as_of.year, 1, 1), "year_end": date(as_of.year, 12, 31),
+            "fiscal_year_start": fy.start, "fiscal_year_end": fy.end}
 
 
-def resolve_params(params: dict[str, Any], as_of: date) -> dict[str, Any]:
-    tokens = date_tokens(as_of)
+def resolve_params(params: dict[str, Any], as_of: date, fiscal_start_month: int = 1) -> dict[str, Any]:
+    tokens = date_tokens(as_of, fiscal_start_month)
 
     def one(v: Any) -> Any:
         if not isinstance(v, str) or "{" not in v:
@@ -445,7 +449,7 @@ class _Runner:
         from revops_cli.models import Answer, Request, Step, Trace
         from revops_cli.warehouse.queries import run_pattern
 
-        values = resolve_params(sd.params, self.report.as_of)
+        values = resolve_params(sd.params, self.report.as_of, self.settings.fiscal_year_start_month)
         trace = Trace()
         step = Step(kind="tool", agent="data", name="run_sql_pattern", params={"pattern": sd.pattern, **values},
                     sql_pattern=sd.pattern)
