@@ -239,3 +239,26 @@ def test_report_date_tokens_follow_the_fiscal_calendar():
     assert (t["fiscal_year_start"], t["fiscal_year_end"]) == fiscal_year_bounds(2027, 2)
     assert (t["year_start"], t["year_end"]) == (date(2026, 1, 1), date(2026, 12, 31))
     assert date_tokens(date(2026, 11, 30))["quarter_start"] == date(2026, 10, 1)
+
+
+@pytest.mark.parametrize("today", DAYS, ids=str)
+def test_past_week_month_year_roll_back_from_today(today):
+    p = parse_period("calls in the past week", today)
+    assert (p.start, p.end) == (today - timedelta(days=6), today)
+    p = parse_period("the past month", today)
+    assert (p.start, p.end) == (today - relativedelta(months=1) + timedelta(days=1), today)
+    p = parse_period("over the past year", today)
+    assert (p.start, p.end) == (today - relativedelta(years=1) + timedelta(days=1), today)
+
+
+def test_rest_of_quarter_ranges_of_quarters_and_halves():
+    today = date(2026, 11, 24)
+    assert _se(parse_period("forecast for the rest of the quarter", today)) == (today, date(2026, 12, 31))
+    assert _se(parse_period("pipeline Q1-Q2 2027", today)) == (date(2027, 1, 1), date(2027, 6, 30))
+    assert _se(parse_period("H1 2026 revenue", today)) == (date(2026, 1, 1), date(2026, 6, 30))
+    assert _se(parse_period("H2 FY27", today, 2)) == (date(2026, 8, 1), date(2027, 1, 31))
+    assert _se(parse_period("rest of the year", today, 2)) == (today, date(2027, 1, 31))
+    for bad, says in (("Q3-Q1 2026", "ends before it starts"), ("H3 2026", "not a half year"),
+                      ("Q1-Q7", "Q7 is not a quarter")):
+        with pytest.raises(UsageError, match=says):
+            parse_period(bad, today)

@@ -15,7 +15,10 @@ time dimension all use it. The rules (README, "Periods"):
   "QTD" and "YTD" stop at today.
 - "last N days" ends today (today included). "last N weeks / months / quarters / years" are the N whole
   ISO weeks, calendar months, fiscal quarters or fiscal years before the current one: on 2026-11-30
-  "last 6 months" is 2026-05-01 .. 2026-10-31. "next N ..." mirrors them forward.
+  "last 6 months" is 2026-05-01 .. 2026-10-31. "next N ..." mirrors them forward. "the past week / month /
+  quarter / year" is rolling: the 7 days, or the month, 3 months or year, ending today.
+- "rest of the week / month / quarter / year" runs from today to its end; "Q1-Q3 2026" from the start of
+  one fiscal quarter to the end of the other; "H1" / "H2" are the fiscal year's halves.
 - A month or quarter named without a year that has not started yet means last year's ("Q4" asked in
   February is the Q4 just finished); forward-looking analyses take the coming one (`analyses.question.ahead`).
 - Impossible periods ("Q7 2026", "2026-02-30", an end before the start) raise `UsageError` (exit 2):
@@ -216,6 +219,12 @@ _YEAR = re.compile(r"(?<![\d$.,-])\b(20\d\d)\b(?![-/]\d)")
 _ISO_WEEK = re.compile(r"\b(?:iso\s+)?week\s+(?P<w>\d{1,2})(?:\s+(?:of\s+)?(?P<y>20\d\d))?\b|\b(?P<y2>20\d\d)-?w(?P<w2>\d{1,2})\b")
 _SINGLE_MONTH = re.compile(rf"\b(?:(?P<pre>in|during|for|of|over|across|through|throughout|month of)\s+)?"
                            rf"(?P<m>{_MONTH_NAMES})\.?(?:\s+(?P<y>20\d\d))?\b")
+_PAST_ONE = re.compile(r"\b(?:the\s+)?past\s+(week|month|quarter|year)\b")
+_REST_OF = re.compile(r"\b(?:the\s+)?rest\s+of\s+(?:the\s+|this\s+)?(?:fiscal\s+)?(week|month|quarter|year)\b")
+_QUARTER_RANGE = re.compile(r"\bq(?P<a>\d{1,2})\s*(?:-|–|to|through|thru)\s*q(?P<b>\d{1,2})\b"
+                            r"(?:\s*(?:fy\s*'?(?P<fy>\d{4}|\d{2})|'(?P<ya>\d{2})|(?P<yc>20\d\d))\b)?")
+_HALF = re.compile(r"\b(?:h(?P<h>\d)|(?P<w>first|second) half)\b(?:\s*(?:of\s+)?(?:fy\s*'?(?P<fy>\d{4}|\d{2})|"
+                   r"'(?P<ya>\d{2})|(?P<yc>20\d\d))\b)?")
 _RELATIVE_N = re.compile(rf"\b(?P<dir>last|past|previous|prior|trailing|next|coming|upcoming)\s+{_NUM}\s+"
                          r"(?P<unit>day|week|month|quarter|year)s?\b")
 
@@ -351,6 +360,42 @@ def parse_period(text: str, as_of: date, fiscal_start_month: int = 1) -> Period 
         return _relative_n(n, m.group("unit"), m.group("dir") in ("next", "coming", "upcoming"), as_of, fsm)
     if re.search(r"\b(?:ttm|ltm|trailing twelve months)\b", t):
         return _relative_n(12, "month", False, as_of, fsm)
+    m = _PAST_ONE.search(t)
+    if m:
+        unit = m.group(1)
+        if unit == "week":
+            start = as_of - timedelta(days=6)
+        else:
+            y, mo = _add_months(as_of.year, as_of.month, -{"month": 1, "quarter": 3, "year": 12}[unit])
+            start = date(y, mo, min(as_of.day, calendar.monthrange(y, mo)[1])) + timedelta(days=1)
+        return Period(f"past {unit} ({start.isoformat()} to {as_of.isoformat()})", start, as_of, "days", fsm)
+    m = _REST_OF.search(t)
+    if m:
+        cur = bucket_of(as_of, m.group(1), fsm)
+        return Period(f"rest of {cur.label} ({as_of.isoformat()} to {cur.end.isoformat()})", as_of, cur.end,
+                      "range", fsm)
+    m = _QUARTER_RANGE.search(t)
+    if m:
+        a, b = int(m.group("a")), int(m.group("b"))
+        for q in (a, b):
+            if not 1 <= q <= 4:
+                raise UsageError(f"Q{q} is not a quarter", "quarters are Q1 to Q4, e.g. 'Q1-Q3 2026'")
+        ytext = m.group("fy") or m.group("ya") or m.group("yc")
+        fy = _year2(ytext) if ytext else fiscal_year_of(as_of, fsm)
+        first, last = quarter(fy, a, fsm), quarter(fy, b, fsm)
+        if last.start < first.start:
+            raise UsageError(f"Q{a} to Q{b} ends before it starts", "give the earlier quarter first, e.g. 'Q1-Q3'")
+        return Period(f"{first.label} to {last.label}", first.start, last.end, "quarters", fsm)
+    m = _HALF.search(t)
+    if m:
+        h = int(m.group("h")) if m.group("h") else (1 if m.group("w") == "first" else 2)
+        if h not in (1, 2):
+            raise UsageError(f"H{h} is not a half year", "halves are H1 and H2, e.g. 'H1 2026'")
+        ytext = m.group("fy") or m.group("ya") or m.group("yc")
+        fy = _year2(ytext) if ytext else fiscal_year_of(as_of, fsm)
+        first, last = quarter(fy, 2 * h - 1, fsm), quarter(fy, 2 * h, fsm)
+        label = f"H{h} {fy}" if fsm == 1 else f"H{h} FY{fy}"
+        return Period(label, first.start, last.end, "half", fsm)
     m = _QUARTER.search(t)
     if m:
         q = int(m.group("q") or m.group("q2"))
