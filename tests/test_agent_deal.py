@@ -128,19 +128,20 @@ def scan_expected(sql, opp: dict, rubric: dict) -> dict[str, int]:
                 continue
             if any(re.search(n, words, re.I) for n in ev.get("negations") or []):
                 continue
-            later = any(re.search(n, words, re.I) for n in ev.get("pending") or [])
-            for sentence in re.split(r"(?<=[.;!?])\s+", words):
-                longest = {}
-                for key in ELEMENTS:
-                    if key == "competition":
-                        continue
-                    lengths = [len(m.group(0)) for p in rubric["elements"][key].get("patterns") or []
-                               for m in re.finditer(p, sentence, re.I)]
-                    if lengths:
-                        longest[key] = max(lengths)
-                for key, n in longest.items():
-                    if n == max(longest.values()):
-                        (pending_hit if later else hit)[key] = True
+            sentences = re.split(r"(?<=[.;!?])\s+", words)
+            later = [any(re.search(n, s, re.I) for n in ev.get("pending") or []) for s in sentences]
+            longest = []
+            for sentence in sentences:
+                lengths = {key: max(len(m.group(0)) for p in rubric["elements"][key].get("patterns") or []
+                                    for m in re.finditer(p, sentence, re.I))
+                           for key in ELEMENTS if key != "competition" and any(
+                               re.search(p, sentence, re.I) for p in rubric["elements"][key].get("patterns") or [])}
+                longest.append({k: n for k, n in lengths.items() if n == max(lengths.values())})
+            for i, keys in enumerate(longest):
+                near = [j for j in (i - 1, i + 1) if 0 <= j < len(sentences)]
+                pending = later[i] or any(later[j] and not longest[j] for j in near)
+                for key in keys:
+                    (pending_hit if pending else hit)[key] = True
 
     def expected(k: str) -> int:
         crm = LEVELS.get(opp[f"{k}_status"] or "Unknown", 0)

@@ -49,6 +49,12 @@ def test_a_meeting_that_has_not_happened_does_not_validate_the_economic_buyer(ru
     assert eb["score"] == 1 and all(e.get("pending") for e in eb["evidence"] if e["source"] == "call")
 
 
+def test_what_has_not_happened_taints_only_its_own_sentence(rubric):
+    els = scored(rubric, ["Dana Lee: We haven't met the CFO yet. Legal already reviewed the MSA."],
+                 economic_buyer="Identified", paper_process="Identified")
+    assert els["economic_buyer"]["score"] == 1 and els["paper_process"]["score"] == 2
+
+
 def test_a_meeting_that_happened_validates_the_economic_buyer(rubric):
     eb = scored(rubric, ["Dana Lee: We met the CFO on Tuesday and she approved the budget."],
                 economic_buyer="Identified")["economic_buyer"]

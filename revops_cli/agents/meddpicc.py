@@ -355,11 +355,16 @@ def counts_as_evidence(line: Line, rubric: Rubric) -> bool:
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+")
 
 
-def supported_elements(words: str, rubric: Rubric) -> dict[str, str]:
-    """The elements (not competition) one line speaks to, each with its matching phrase: per sentence, the
-    element(s) with the longest matching phrase; a line of several sentences may speak to several."""
-    out: dict[str, str] = {}
-    for sentence in _SENTENCE_END.split(words):
+def supported_elements(words: str, rubric: Rubric) -> dict[str, tuple[str, bool]]:
+    """The elements (not competition) one line speaks to: {element: (matching phrase, pending)}. Per sentence
+    (split at . ; ! ?), the element(s) with the longest matching phrase; a line of several sentences may speak
+    to several. `pending`: the sentence speaks of what has not happened yet (`evidence.pending`), or a
+    neighbouring sentence that names no element does ("It goes to the CFO. I haven't set up that meeting
+    yet."; "Not yet. The CFO approves the budget.")."""
+    sentences = _SENTENCE_END.split(words)
+    later = [bool(rubric.pending is not None and rubric.pending.search(s)) for s in sentences]
+    per: list[dict[str, str]] = []
+    for sentence in sentences:
         best: dict[str, str] = {}
         for key, el in rubric.elements.items():
             if key == "competition" or el.regex is None:
@@ -367,12 +372,14 @@ def supported_elements(words: str, rubric: Rubric) -> dict[str, str]:
             phrases = [m.group(0) for m in el.regex.finditer(sentence) if m.group(0)]
             if phrases:
                 best[key] = max(phrases, key=len)
-        if not best:
-            continue
-        top = max(len(p) for p in best.values())
-        for key, phrase in best.items():
-            if len(phrase) == top:
-                out.setdefault(key, phrase)
+        top = max((len(p) for p in best.values()), default=0)
+        per.append({k: p for k, p in best.items() if len(p) == top})
+    out: dict[str, tuple[str, bool]] = {}
+    for i, found in enumerate(per):
+        tainted = later[i] or any(later[j] and not per[j] for j in (i - 1, i + 1) if 0 <= j < len(per))
+        for key, phrase in found.items():
+            if key not in out or (out[key][1] and not tainted):
+                out[key] = (phrase, tainted)
     return out
 
 
@@ -411,9 +418,9 @@ def score(opp: dict[str, Any], calls: list[CallLines], rubric: Rubric,
                         found["competition"].append(item)
             if not counts_as_evidence(line, rubric):
                 continue
-            for key, phrase in supported_elements(line.words, rubric).items():
+            for key, (phrase, later) in supported_elements(line.words, rubric).items():
                 if len(found[key]) < max_per:
-                    found[key].append(evidence_item(key, line, max_chars, match=phrase, pending=line.pending))
+                    found[key].append(evidence_item(key, line, max_chars, match=phrase, pending=later))
     elements = []
     total = 0.0
     for key in ELEMENTS:
