@@ -180,3 +180,16 @@ def test_lead_advice_for_a_prospect_claims_no_relationship(capsys, wh):
     doc = run(capsys, "lead", lead["name"], "--company", lead["company"], "-f", "json").json()
     assert doc["data"]["strategy"]["relationship"] is None
     assert "former customer" not in doc["answer"] and "already a customer" not in doc["answer"]
+
+
+def test_lead_scores_mark_leads_at_customers_and_churned_customers(capsys, wh):
+    con = duckdb.connect(str(wh), read_only=True)
+    kinds = dict(con.execute("SELECT l.lead_id, a.account_type FROM leads l JOIN accounts a "
+                             "ON lower(a.name) = lower(l.company) OR a.account_id = l.converted_account_id "
+                             "OR lower(a.domain) = lower(l.company_domain)").fetchall())
+    con.close()
+    doc = run(capsys, "ask", "score all our leads against the ICP", "-f", "json").json()
+    leads = doc["data"]["leads"]
+    assert leads and any(lead["account_type"] == "churned" for lead in leads)
+    for lead in leads:
+        assert lead["account_type"] == kinds.get(lead["lead_id"]), lead["lead_id"]

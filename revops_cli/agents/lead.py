@@ -518,6 +518,7 @@ def score_row(rubric: dict, r: dict, as_of: date) -> dict[str, Any]:
             "owner_name": r.get("owner_name"), "score": result.score, "band": result.band,
             "priority": result.priority, "confidence": result.confidence,
             "days_since_activity": result.days_since_activity,
+            "account_type": company.get("account_type"),         # customer | churned | prospect | None
             "criteria": {c.name: c.points for c in result.criteria},
             "strength": best.name, "gap": weakest.name}
 
