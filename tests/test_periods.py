@@ -262,3 +262,17 @@ def test_rest_of_quarter_ranges_of_quarters_and_halves():
                       ("Q1-Q7", "Q7 is not a quarter")):
         with pytest.raises(UsageError, match=says):
             parse_period(bad, today)
+
+
+def test_the_period_before_has_as_many_whole_units():
+    today = date(2026, 11, 30)
+    p = parse_period("last 6 months", today).previous
+    assert (p.start, p.end) == (date(2025, 11, 1), date(2026, 4, 30))
+    p = parse_period("last 2 quarters", today, 2).previous
+    assert (p.start, p.end) == (date(2025, 11, 1), date(2026, 4, 30))
+    p = parse_period("last week", today).previous
+    assert (p.start, p.end) == (date(2026, 11, 16), date(2026, 11, 22))
+    p = parse_period("H1 2026", today).previous
+    assert (p.start, p.end) == (date(2025, 7, 1), date(2025, 12, 31))
+    p = parse_period("2026", date(2026, 11, 24)).previous                     # a year so far: the same days
+    assert (p.start, p.end) == (date(2026, 1, 1) - timedelta(days=328), date(2025, 12, 31))

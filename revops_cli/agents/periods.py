@@ -37,6 +37,8 @@ from datetime import date, timedelta
 from revops_cli.errors import UsageError
 
 GRAINS = ("day", "week", "month", "quarter", "year")
+_WHOLE_GRAIN = {"week": "week", "weeks": "week", "months": "month", "quarters": "quarter", "half": "quarter",
+                "year": "year", "years": "year"}
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
@@ -73,11 +75,23 @@ class Period:
 
     @property
     def previous(self) -> "Period":
-        """The period of the same length just before this one."""
+        """The period of the same length just before this one: the same number of whole weeks, months,
+        quarters or years when the period is made of whole ones, else the same number of days."""
         if self.kind == "quarter":
             return fiscal_quarter(self.start - timedelta(days=1), self.fiscal_start_month)
         if self.kind == "month":
             return month_of(self.start - timedelta(days=1), self.fiscal_start_month)
+        grain = _WHOLE_GRAIN.get(self.kind)
+        whole = grain and buckets(self.start, self.end, grain, self.fiscal_start_month)
+        if whole and whole[0].start == self.start and whole[-1].end == self.end:
+            n = len(whole)
+            last = bucket_of(self.start - timedelta(days=1), grain, self.fiscal_start_month)
+            first = last
+            for _ in range(n - 1):
+                first = bucket_of(first.start - timedelta(days=1), grain, self.fiscal_start_month)
+            span = first.label if n == 1 else f"{first.label} to {last.label}"
+            return Period(f"the {n} {grain}{'s' if n > 1 else ''} before ({span})", first.start, last.end,
+                          self.kind, self.fiscal_start_month)
         length = self.days
         return Period(f"the {length} days before", self.start - timedelta(days=length),
                       self.start - timedelta(days=1), "days", self.fiscal_start_month)
