@@ -148,3 +148,30 @@ def test_interpretation_is_the_first_line():
 
     assert first_line("\n### **Open deals** · region EMEA · 6 deals\n\nmore") == "Open deals · region EMEA · 6 deals"
     assert first_line("") == ""
+
+
+def test_eval_runs_on_another_backend(tmp_path, capsys, demo_db, settings_for, monkeypatch):
+    """The same cases through --backend openai: a model behind an OpenAI-compatible server (the wire fake)."""
+    pytest.importorskip("openai")
+    from fakes.openai_api import ChatCompletionsFake, reply, tool_call
+
+    settings_for(demo_db)
+    monkeypatch.setenv("REVOPS_OPENAI_MODEL", "qwen2.5:7b")
+    script = [reply(tool_calls=[tool_call("c1", "deal_analysis", {"name": "IXIS"})]),
+              reply("IXIS is a **$2.1M** deal in Negotiate.")]
+    f = case_file(tmp_path, """
+cases:
+  - id: model-ixis
+    ask: how is IXIS?
+    ok: true
+    contains: [Negotiate]
+    values:
+      - sql: SELECT amount FROM opportunities WHERE name = 'IXIS - Snowflake Cost Replacement'
+""")
+    with ChatCompletionsFake(script) as api:
+        monkeypatch.setenv("REVOPS_OPENAI_BASE_URL", api.base_url)
+        r = run(capsys, "eval", str(f), "--backend", "openai", "-f", "json")
+        requests = api.requests
+    assert r.code == 0, r.out
+    assert r.json()["backend"] == "openai" and r.json()["passed"] == 1
+    assert requests[0].json["messages"][1] == {"role": "user", "content": "how is IXIS?"}
