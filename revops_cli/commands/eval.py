@@ -15,6 +15,8 @@ import typer
 from revops_cli.commands import context
 
 EVAL_BELOW_MIN_EXIT = 10
+EXAMPLES = ("\b\nExamples:\n  revops eval\n  revops eval my_cases/ --min-pass 0.9 -f json\n"
+            "  revops eval -k pipeline -k followups --no-holdout")
 DEFAULT_MIN_PASS = 0.95      # the same as evaluation.runner.DEFAULT_MIN_PASS (kept light for --help)
 
 
