@@ -57,6 +57,7 @@ class Route:
     reason: str
     entities: dict[str, Any] = field(default_factory=dict)
     chain: list[str] = field(default_factory=list)      # agents to run before `agent`
+    names: Any = None                                     # agents.names.Names: what the question names
 
 
 def clean(text: str) -> str:
@@ -112,8 +113,54 @@ def research_target(text: str) -> str | None:
     return c.strip(" '\"") or None
 
 
-def classify(text: str, session: dict[str, Any] | None = None) -> Route:
-    """Pick the agent from the words alone (entities are resolved afterwards)."""
+_ONE_DEAL_ASPECT = re.compile(
+    r"\b(status|risks?|risky|health\w*|champions?|economic buyer|buyer|decision[- ]makers?|next steps?|push(?:es|ed)?|"
+    r"slipp\w*|close (?:chance|probability|likelihood|odds)|chances?|probability|likel\w+ to close|odds|meddpicc|"
+    r"where are we|how is .{1,40} (?:looking|going|doing)|how's .{1,40} (?:looking|going|doing)|close date|"
+    r"paper process|decision (?:criteria|process)|identify pain|pain|stage|deal review|review)\b", re.I)
+_MANY = re.compile(r"\b(deals|opportunities|opps|pipeline|accounts|customers|average|avg|all|"
+                   r"list|top \d+|by (?:region|segment|owner|rep|stage|industry|source|quarter|month))\b", re.I)
+_LEAD_ASSESS = re.compile(r"\b(assess\w*|score|scoring|fit|icp|qualif\w*|good lead|lead|prospect|priorit\w*|worth|"
+                          r"pursu\w*|outreach|reach out|approach|engage|contact them|angle)\b", re.I)
+
+
+def route_from_names(t: str, names: Any, session: dict[str, Any]) -> Route | None:
+    """The agent decided from what the question names plus its words: one deal's status, risk, champion,
+    buyer, next step, pushes or close chance -> the Deal agent whatever the wording; a person with
+    lead-assessment words -> the Lead agent, company or not."""
+    if names is None:
+        return None
+    deals = names.of("opportunity", "account")
+    families = {m.value if m.kind == "account" else (m.extra.get("account") or m.value) for m in deals}
+    people = names.of("lead", "contact")
+    if people and _LEAD_ASSESS.search(t) and not _DEAL_WORD.search(t):
+        who = people[0]
+        company = next((m.value for m in names.of("account", "company")), None)
+        span = (who.value, company)
+        return Route("lead_analysis", "lead_assess",
+                     f"a person is named ({who.value}, a {who.kind}) with lead-assessment words", {"person_span": span})
+    if len(deals) >= 1 and len(families) == 1 and _ONE_DEAL_ASPECT.search(t) and not _MANY.search(t):
+        m = deals[0]
+        intent = "deal_risks" if re.search(r"\brisks?\b|\brisky\b", t, re.I) and not re.search(r"\bstatus\b", t, re.I) \
+            else "deal_status"
+        how = "" if m.how in ("exact", "partial") else f", read from {m.span!r}"
+        return Route("deal_analysis", intent, f"one deal is named ({m.value}, {m.kind}{how}) with a deal question",
+                     {"deal_span": m.value, "deal_mention": m})
+    return None
+
+
+def is_metric_phrase(span: str) -> bool:
+    """'average', 'biggest', 'deal size': words that measure, never a deal's name."""
+    from revops_cli.agents.names import METRIC_PHRASES, norm
+
+    rest = METRIC_PHRASES.sub(" ", norm(span))
+    rest = re.sub(r"\b(the|a|an|our|my|of|in|for|what|is|s)\b", " ", rest)
+    return not rest.strip()
+
+
+def classify(text: str, session: dict[str, Any] | None = None, names: Any = None) -> Route:
+    """Pick the agent from what the question names (`names`, from agents/names.py; None = words only)
+    and its words. Entities are resolved afterwards."""
     t = clean(text)
     session = session or {}
     person = person_span(t)
@@ -125,6 +172,9 @@ def classify(text: str, session: dict[str, Any] | None = None) -> Route:
                          {"person_span": person}, chain=["web_search"])
         return Route("lead_analysis", "company_fit", "research a company, then assess its fit",
                      {"company": research_target(t)}, chain=["web_search"])
+    by_names = route_from_names(t, names, session)
+    if by_names is not None:
+        return by_names
     if person and not _DEAL_WORD.search(t) and not _DATA_WORDS.search(t.replace(person[1], "")):
         return Route("lead_analysis", "lead_assess", f"a person ({person[0]}) at a company ({person[1]})",
                      {"person_span": person})
@@ -138,10 +188,12 @@ def classify(text: str, session: dict[str, Any] | None = None) -> Route:
             return Route("lead_analysis", "lead_assess", "a person named with lead words", {"person_span": person})
     if _DEAL_WORD.search(t) and not _DEAL_PLURAL.search(t):
         span = deal_name_span(t)
+        if span and is_metric_phrase(span):
+            span = None          # "average deal size", "biggest deal": a measure, not a deal's name
         if span and not _FOLLOW_UP.fullmatch(span.lower()):
             intent = "deal_risks" if re.search(r"\brisks?\b", t, re.I) and not re.search(r"\bstatus\b", t, re.I) else "deal_status"
             return Route("deal_analysis", intent, f"a single deal is named ({span})", {"deal_span": span})
-        if session.get("opportunity"):
+        if session.get("opportunity") and not (deal_name_span(t) and is_metric_phrase(deal_name_span(t) or "")):
             return Route("deal_analysis", "deal_risks" if re.search(r"\brisks?\b", t, re.I) else "deal_status",
                          "a follow-up on the deal discussed earlier", {"opportunity": session["opportunity"]})
     if _RESEARCH.search(t):
@@ -193,11 +245,17 @@ def plan(ctx: AgentContext, text: str, forced: str | None = None, params: dict[s
     """Classify (unless an agent is forced), then resolve the entities the chosen agent needs."""
     params = params or {}
     session = {**ctx.session, "as_of": ctx.as_of, "fiscal_start_month": ctx.fiscal_start_month}
+    names = None
     if forced:
         route = _forced_route(forced, text, params)
     else:
-        route = classify(text, session)
-    ctx.trace.route(NAME, route.agent, route.reason, intent=route.intent)
+        from revops_cli.agents.names import find_names
+
+        names = find_names(ctx, clean(text))
+        route = classify(text, session, names)
+    route.names = names
+    ctx.trace.route(NAME, route.agent, route.reason, intent=route.intent,
+                    **({"names": [f"{m.kind}:{m.value}" for m in names.mentions]} if names and names.mentions else {}))
     _resolve(ctx, route, text)
     return route
 
@@ -232,6 +290,7 @@ def _resolve(ctx: AgentContext, route: Route, text: str) -> None:
             e.setdefault("period", period)
     if "deal_span" in e:
         span = e.pop("deal_span")
+        e.pop("deal_mention", None)
         e["opportunity"] = entities.resolve_deal(ctx, span)
         e["account"] = {"account_id": e["opportunity"].get("account_id"), "name": e["opportunity"].get("account_name")}
     if "person_span" in e:
@@ -247,7 +306,20 @@ def _resolve(ctx: AgentContext, route: Route, text: str) -> None:
             e["opportunity"] = entities.resolve_deal(ctx, span)
         elif ctx.session.get("opportunity"):
             e.setdefault("opportunity", ctx.session["opportunity"])
-    if route.agent in ("data", "execution"):
+    names = route.names
+    if names is not None and route.agent in ("data", "execution"):
+        acc = names.first("account")
+        if acc is not None:
+            e.setdefault("account", {"account_id": acc.id, "name": acc.value})
+        opp = names.first("opportunity")
+        if opp is not None and route.agent == "execution" and "opportunity" not in e:
+            e["opportunity"] = entities.resolve_deal(ctx, opp.value)
+        elif acc is not None and route.agent == "execution" and "opportunity" not in e:
+            e["opportunity"] = entities.resolve_deal(ctx, acc.value)
+        comp = names.first("company")
+        if comp is not None:
+            e.setdefault("company", comp.value)
+    elif route.agent in ("data", "execution"):
         found = entities.find_known_name(ctx, clean(text))
         if found:
             if found["kind"] == "account":
@@ -268,6 +340,8 @@ class Manager:
                params: dict[str, Any] | None = None) -> Answer:
         route = plan(ctx, text, forced, params)
         task = Task(intent=route.intent, text=clean(text), entities=route.entities, params=dict(params or {}))
+        if route.names is not None:
+            task.entities["names"] = route.names
         earlier: list[Answer] = []
         for step_agent in route.chain:
             ctx.trace.handoff(NAME, step_agent, f"{route.intent}: gather input for {route.agent}")

@@ -1,0 +1,425 @@
+"""Names first: every known thing a question names, found before any keyword rule decides the agent.
+
+Two sources, both from the warehouse:
+- the *vocabulary* (`name_index` pattern): regions, segments, industries, stages, deal types, lead sources,
+  forecast categories, competitors, lead statuses and the sales team's people. Small; fetched once per
+  warehouse identity and kept in memory for `INDEX_TTL_S` (and in the result cache across processes).
+- *entity names* (accounts, deals, leads, contacts, researched companies): too many to hold, so each
+  candidate span of the question (quoted text, capitalised phrases, the words next to "deal"/"account",
+  "with/for/at ...") is looked up by its first letters (`name_candidates`) and matched with rapidfuzz.
+
+Metric phrases ("deal size", "biggest deal", "deal count", "average", "win rate", ...) are never names.
+A fuzzy match is taken only as a clear winner; among close candidates the one with an open deal is
+preferred, and the note says which was chosen and over what (`Names.notes`, also in the trace).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from revops_cli.agents.base import AgentContext
+
+AGENT = "manager"
+INDEX_TTL_S = 300.0
+FUZZY_ACCEPT = 75            # a misspelt entity name must reach this similarity ...
+FUZZY_MARGIN = 8             # ... and be this far ahead of a rival pointing elsewhere (or be the only open deal)
+VOCAB_FUZZY = 85             # a misspelt competitor ("Snowfalke") needs more: the vocabulary words are short
+ENTITY_KINDS = ("account", "opportunity", "lead", "contact", "company")
+DEALISH = ("opportunity", "account")
+PEOPLE = ("lead", "contact")
+
+# Phrases that measure things. They are never read as a deal, account or person name.
+METRIC_PHRASES = re.compile(
+    r"\b(?:average|avg|median|mean|total|sum|count|number|deal sizes?|deal counts?|deal velocity|"
+    r"(?:biggest|largest|smallest|top|bottom|best|worst)\s+(?:\d+\s+)?(?:deals?|opportunit\w*|accounts?|customers?|reps?)|"
+    r"win rates?|loss rates?|close rates?|sales cycles?|cycle times?|conversion rates?|pipeline|bookings|revenue|"
+    r"arr|mrr|nrr|grr|net revenue retention|retention|churn|quota|attainment|coverage|forecast|amounts?|"
+    r"growth|trends?|share|ratio|percent\w*|biggest|largest|smallest|highest|lowest|oldest|newest|size)\b", re.I)
+
+_STOP_WORDS = frozenset("""
+a about above across after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have having he her
+here hers him his how i if in into is it its itself just me more most my no nor not now of off on once only or
+other our ours out over own same she should so some such than that the their theirs them then there these they
+this those through to too under until up very was we were what when where which while who whom why will with you
+your yours would let lets let's show tell give list find get see need want please thanks hey hi hello revbot
+whats what's who's how's q1 q2 q3 q4 ytd qtd mtd fy yoy qoq mom ae aes sdr csm cfo ceo cro cto vp icp mql mqls sql
+sqls arr mrr nrr meddpicc crm kpi kpis usd eur gbp jan feb mar apr may jun jul aug sep sept oct nov dec january
+february march april june july august september october november december monday tuesday wednesday thursday
+friday saturday sunday today yesterday tomorrow week weeks month months quarter quarters year years day days
+deal deals opportunity opportunities opp opps oppty account accounts customer customers company companies
+lead leads contact contacts rep reps owner owners team teams segment segments region regions stage stages
+industry industries source sources competitor competitors prospect prospects pipeline forecast bookings revenue
+compare analyze analyse review assess score evaluate check research identify summarize summarise rank send notify
+update post trigger which open closed won lost new last next this previous current recent biggest largest top
+over under between more less than at least most only and by per vs versus each every all any no
+one ones status risk risks health champion buyer economic probability chance odds next step steps close closing date
+""".split())
+
+_NEGATIVE_NAME_WORDS = frozenset({"deal", "deals", "opportunity", "opportunities", "opp", "opps", "account",
+                                  "accounts", "the", "a", "an", "our", "my", "this", "that", "it", "its"})
+
+# Common alternative words for vocabulary values (the canonical value is what the warehouse holds).
+ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("region", "NA"): ("north america", "north american", "us and canada"),
+    ("region", "EMEA"): ("europe", "european"),
+    ("region", "APAC"): ("asia", "asia pacific", "asia-pacific"),
+    ("region", "LATAM"): ("latin america", "south america"),
+    ("segment", "SMB"): ("small business", "small businesses", "small customers"),
+    ("segment", "Mid-Market"): ("mid market", "midmarket", "mid-size", "midsize", "mid-sized", "mid sized"),
+    ("stage", "Negotiate"): ("negotiation", "negotiating", "in negotiation"),
+    ("stage", "Technical Validation"): ("tech validation", "technical eval", "technical evaluation", "poc"),
+    ("stage", "Business Justification"): ("business case",),
+    ("deal_type", "New Business"): ("new logo", "new logos", "net new"),
+    ("lead_source", "Paid Search"): ("ppc", "google ads"),
+}
+# Vocabulary kinds whose values are ordinary words too ("event", "partner", "pipeline"): found only in the
+# forms listed here, so "the partner said" does not become a lead-source filter.
+_CAREFUL = {"forecast_category": {"Commit", "Best Case"}, "lead_status": {"MQL", "Disqualified", "Converted"}}
+
+
+@dataclass
+class Mention:
+    """One known thing the question names."""
+
+    kind: str                    # region | segment | industry | stage | deal_type | lead_source | forecast_category
+                                 # | competitor | lead_status | owner | account | opportunity | lead | contact | company
+    value: str                   # the canonical value or the record's name
+    span: str                    # the words of the question that name it
+    start: int = -1
+    end: int = -1
+    id: str | None = None
+    score: float = 100.0
+    how: str = "exact"           # exact | alias | partial | fuzzy
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Names:
+    mentions: list[Mention] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)     # span -> close candidates (no clear winner)
+
+    def of(self, *kinds: str) -> list[Mention]:
+        return [m for m in self.mentions if m.kind in kinds]
+
+    def first(self, *kinds: str) -> Mention | None:
+        found = self.of(*kinds)
+        return found[0] if found else None
+
+    def values(self, kind: str) -> list[str]:
+        return list(dict.fromkeys(m.value for m in self.of(kind)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mentions": [m.to_dict() for m in self.mentions], "notes": list(self.notes),
+                "ambiguous": dict(self.ambiguous)}
+
+
+def norm(s: str) -> str:
+    return re.sub(r"\s+", " ", str(s).strip().lower().replace("’", "'"))
+
+
+# ---------------------------------------------------------------- the vocabulary index
+
+_INDEX: dict[str, tuple[float, "Vocabulary"]] = {}
+
+
+@dataclass
+class Vocabulary:
+    """kind -> {canonical value: extra}, plus the forms to look for in a question."""
+
+    values: dict[str, dict[str, Any]]
+    forms: list[tuple[re.Pattern, str, str, str]]      # (pattern, kind, value, how), longest form first
+
+    @classmethod
+    def build(cls, rows: list[dict[str, Any]]) -> "Vocabulary":
+        values: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            kind, value = r["kind"], r.get("value")
+            if not value:
+                continue
+            if kind == "competitors":
+                for c in str(value).split(","):
+                    if c.strip():
+                        values.setdefault("competitor", {})[c.strip()] = None
+                continue
+            if kind == "user":
+                uid, _, role = str(r.get("extra") or "").partition("|")
+                values.setdefault("owner", {})[str(value)] = {"user_id": uid, "role": role}
+                continue
+            values.setdefault(kind, {})[str(value)] = r.get("extra")
+        forms: list[tuple[str, str, str, str]] = []
+        for kind, vals in values.items():
+            for value in vals:
+                if kind in _CAREFUL and value not in _CAREFUL[kind]:
+                    continue
+                forms.append((value, kind, value, "exact"))
+                for alias in ALIASES.get((kind, value), ()):
+                    forms.append((alias, kind, value, "alias"))
+        forms.sort(key=lambda f: -len(f[0]))
+        compiled = []
+        for text, kind, value, how in forms:
+            body = re.escape(norm(text)).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
+            if kind == "region" and value == "NA":
+                compiled.append((re.compile(r"(?<![\w-])NA(?![\w-])"), kind, value, how))   # upper case only
+                continue
+            plural = "(?:s|es)?" if kind in ("industry", "lead_source", "competitor", "deal_type", "stage") else ""
+            compiled.append((re.compile(rf"(?<![\w-]){body}{plural}(?![\w-])", re.I), kind, value, how))
+        return cls(values, compiled)
+
+
+def vocabulary(ctx: AgentContext) -> Vocabulary:
+    """The warehouse's vocabulary, built once per warehouse identity (in-process for INDEX_TTL_S)."""
+    identity = str(getattr(ctx.warehouse, "identity", "") or id(ctx.warehouse))
+    hit = _INDEX.get(identity)
+    if hit and time.monotonic() - hit[0] < INDEX_TTL_S:
+        return hit[1]
+    rows = ctx.run_pattern(AGENT, "name_index").records()
+    vocab = Vocabulary.build(rows)
+    _INDEX[identity] = (time.monotonic(), vocab)
+    return vocab
+
+
+def forget_index() -> None:
+    """Drop the in-process vocabulary (tests that rebuild a warehouse at the same path)."""
+    _INDEX.clear()
+
+
+# ---------------------------------------------------------------- finding names in a question
+
+def find_names(ctx: AgentContext, text: str) -> Names:
+    """Every known thing the text names, in the order they appear; the longest span wins an overlap."""
+    names = Names()
+    vocab = vocabulary(ctx)
+    found: list[Mention] = []
+    for rx, kind, value, how in vocab.forms:
+        for m in rx.finditer(text):
+            found.append(Mention(kind, value, m.group(0), m.start(), m.end(), how=how,
+                                 id=(vocab.values[kind].get(value) or {}).get("user_id") if kind == "owner" else None))
+    found += _fuzzy_vocab(text, vocab, found)
+    masked = _metric_mask(text)
+    for span, start in _candidate_spans(text, masked):
+        if _covered(found, start, start + len(span), strictly_longer=True):
+            continue
+        mention = _entity(ctx, span, start, names)
+        if mention is not None:
+            found.append(mention)
+    names.mentions = _longest_first(found)
+    for note in names.notes:
+        ctx.trace.note(AGENT, note)
+    return names
+
+
+def _fuzzy_vocab(text: str, vocab: Vocabulary, found: list[Mention]) -> list[Mention]:
+    """'Snowfalke' -> Snowflake, 'Databriks' -> Databricks: one-word competitors and owners' surnames only."""
+    from rapidfuzz.distance import OSA
+
+    out = []
+    targets = {v: "competitor" for v in vocab.values.get("competitor", {})}
+    for m in re.finditer(r"[A-Za-z][\w-]{4,}", text):
+        word = m.group(0)
+        if _covered(found, m.start(), m.end()) or word.lower() in _STOP_WORDS:
+            continue
+        best, kind_best, score = None, None, 0.0
+        for value, kind in targets.items():
+            s = OSA.normalized_similarity(word.lower(), value.lower()) * 100
+            if s > score:
+                best, kind_best, score = value, kind, s
+        if best and score >= VOCAB_FUZZY and word.lower() != best.lower():
+            out.append(Mention(kind_best, best, word, m.start(), m.end(), score=score, how="fuzzy"))
+    return out
+
+
+def _metric_mask(text: str) -> str:
+    """The text with metric phrases blanked out (same length, so offsets hold)."""
+    return METRIC_PHRASES.sub(lambda m: " " * len(m.group(0)), text)
+
+
+_QUOTED = re.compile(r"'([^']{2,60})'|\"([^\"]{2,60})\"|“([^”]{2,60})”|‘([^’]{2,60})’")
+_CAPS = re.compile(r"\b([A-Z0-9][\w&.'’-]*(?:\s+(?:[A-Z0-9][\w&.'’-]*|(?:of|and|de|la)\b|&))*)")
+_NEAR_DEAL = re.compile(r"\b(?:the\s+)?([\w&.'’-]+(?:\s+[\w&.'’-]+){0,3}?)\s+(?:deal|opportunity|opp|oppty|account)\b", re.I)
+_AFTER_PREP = re.compile(r"\b(?:with|for|at|from|on|of|about|called|named)\s+(?:the\s+)?([\w&.'’-]+(?:\s+[\w&.'’-]+){0,2})", re.I)
+
+
+def _candidate_spans(text: str, masked: str) -> list[tuple[str, int]]:
+    """Spans that may name an account, deal or person: quoted text, capitalised phrases, the words before
+    'deal'/'account', the words after 'with/for/at/from/...'. Longest first; metric phrases excluded."""
+    spans: dict[tuple[int, int], str] = {}
+
+    def add(start: int, end: int) -> None:
+        words = [(m.start() + start, m.end() + start, m.group(0))
+                 for m in re.finditer(r"[\w&.'’-]+", text[start:end])]
+        while words and words[0][2].lower().strip("'’.") in _STOP_WORDS:
+            words.pop(0)
+        while words and words[-1][2].lower().strip("'’.") in _STOP_WORDS:
+            words.pop()
+        if not words:
+            return
+        s0, s1 = words[0][0], words[-1][1]
+        span = re.sub(r"['’]s$", "", text[s0:s1]).strip(".'’-")
+        s1 = s0 + len(span)
+        if len(span) < 2 or not re.search(r"[A-Za-z]", span):
+            return
+        if masked[s0:s1] != span:            # touches a metric phrase
+            return
+        if all(w[2].lower().strip("'’.") in _STOP_WORDS for w in words):
+            return
+        spans[(s0, s1)] = span
+
+    for m in _QUOTED.finditer(text):
+        g = next(i for i in range(1, 5) if m.group(i))
+        add(m.start(g), m.end(g))
+    for m in _CAPS.finditer(masked):
+        add(m.start(1), m.end(1))
+    for m in _NEAR_DEAL.finditer(masked):
+        add(m.start(1), m.end(1))
+    for m in _AFTER_PREP.finditer(masked):
+        add(m.start(1), m.end(1))
+    ordered = sorted(spans.items(), key=lambda kv: (-(kv[0][1] - kv[0][0]), kv[0][0]))
+    return [(span, start) for (start, _), span in ordered[:8]]
+
+
+def _covered(found: list[Mention], start: int, end: int, strictly_longer: bool = False) -> bool:
+    for m in found:
+        if m.start <= start and end <= m.end:
+            return True
+        if strictly_longer and m.start < end and start < m.end and (m.end - m.start) >= (end - start):
+            return True
+    return False
+
+
+def _longest_first(found: list[Mention]) -> list[Mention]:
+    """Overlapping mentions: the longest span wins (an account 'Enterprise Solutions' over the segment
+    'Enterprise'); then in the order of the question."""
+    kept: list[Mention] = []
+    for m in sorted(found, key=lambda m: (-(m.end - m.start), m.start)):
+        if any(k.start < m.end and m.start < k.end for k in kept):
+            continue
+        kept.append(m)
+    return sorted(kept, key=lambda m: m.start)
+
+
+def _candidates(ctx: AgentContext, prefix: str) -> list[dict[str, Any]]:
+    key = ("name_candidates", prefix)
+    if key not in ctx.memo:
+        ctx.memo[key] = ctx.run_pattern(AGENT, "name_candidates", prefix=prefix).records()
+    return ctx.memo[key]
+
+
+def _entity(ctx: AgentContext, span: str, start: int, names: Names) -> Mention | None:
+    """The account, deal, person or company a span names: exact, then a whole-word prefix or part of a
+    deal name, then a fuzzy clear winner (an open deal preferred among close candidates)."""
+    t = norm(span)
+    if len(t) < 2 or t in _NEGATIVE_NAME_WORDS:
+        return None
+    rows = [r for r in _candidates(ctx, t[:2]) if r["kind"] in ENTITY_KINDS]
+    exact = [r for r in rows if norm(r["name"]) == t]
+    if exact:
+        r = _prefer(exact)
+        return _mention(r, span, start, 100.0, "exact")
+    partial = [r for r in rows if norm(r["name"]).startswith(t + " ") or f" {t} " in f" {norm(r['name'])} "
+               and r["kind"] in ("opportunity", "account")]
+    if partial and len(t) >= 3:
+        accounts = {norm(r["name"]) for r in partial if r["kind"] == "account"}
+        deals = [r for r in partial if r["kind"] == "opportunity"]
+        if len(accounts) == 1 and all(norm(r["name"]).startswith(t) for r in partial if r["kind"] == "account"):
+            r = next(r for r in partial if r["kind"] == "account")
+            return _mention(r, span, start, 95.0, "partial")
+        if not accounts and len(deals) == 1:
+            return _mention(deals[0], span, start, 95.0, "partial")
+        if not accounts and deals and len({_first_word(r["name"]) for r in deals}) == 1:
+            return _mention(_prefer(deals), span, start, 90.0, "partial")
+    return _fuzzy_entity(ctx, span, start, names)
+
+
+def _first_word(name: str) -> str:
+    words = re.findall(r"[\w&]+", str(name).lower())
+    return words[0] if words else ""
+
+
+def _prefer(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    order = {"opportunity": 0, "account": 1, "lead": 2, "contact": 3, "company": 4}
+    return sorted(rows, key=lambda r: (order.get(r["kind"], 9), str(r.get("extra") or "").startswith("Closed")))[0]
+
+
+def _mention(r: dict[str, Any], span: str, start: int, score: float, how: str) -> Mention:
+    return Mention(r["kind"], str(r["name"]), span, start, start + len(span), id=str(r["id"]), score=score, how=how,
+                   extra={"detail": r.get("extra")})
+
+
+def score(term: str, name: str) -> float:
+    """How well a typed term matches a name: whole-name similarity (WRatio) and, for a one-word term, the best
+    word of the name by OSA (a swap of two letters is one edit: 'IXSI' ~ 'IXIS')."""
+    from rapidfuzz import fuzz
+    from rapidfuzz.distance import OSA
+
+    t = norm(term)
+    best = fuzz.WRatio(t, norm(name))
+    if " " not in t:
+        for word in re.findall(r"[\w&]+", str(name).lower()):
+            if len(word) >= 3:
+                best = max(best, OSA.normalized_similarity(t, word) * 100)
+    # a short term inside a long name is not a match ("Ac" in "Acme Corp - Analytics Platform")
+    return best if len(t) >= 3 else 0.0
+
+
+def _fuzzy_entity(ctx: AgentContext, span: str, start: int, names: Names) -> Mention | None:
+    t = norm(span)
+    if len(t) < 3:
+        return None
+    rows: dict[str, dict[str, Any]] = {}
+    for prefix in (t[:2], t[:1]):
+        for r in _candidates(ctx, prefix):
+            if r["kind"] in ENTITY_KINDS:
+                rows.setdefault(f"{r['kind']}:{r['id']}", r)
+        if rows:
+            break
+    scored = sorted(((score(span, r["name"]), r) for r in rows.values()), key=lambda x: -x[0])[:8]
+    if not scored or scored[0][0] < FUZZY_ACCEPT:
+        return None
+    top_score, top = scored[0]
+    family = _first_word(top["name"])
+    close = [(s, r) for s, r in scored if s >= FUZZY_ACCEPT and top_score - s < FUZZY_MARGIN]
+    rivals = [(s, r) for s, r in close if _first_word(r["name"]) != family]
+    if not rivals:
+        names.notes.append(f"read {span!r} as {top['name']!r} ({top['kind']}, fuzzy match {top_score:.0f})")
+        return _mention(top, span, start, top_score, "fuzzy")
+    # several close candidates pointing at different things: the one with an open deal, if only one has
+    if any(r["kind"] in DEALISH for _, r in close):
+        with_open = []
+        for s, r in close:
+            if r["kind"] not in DEALISH:
+                continue
+            deal = open_deal_of(ctx, r["name"])
+            if deal:
+                with_open.append((s, r, deal))
+        families = {_first_word(r["name"]) for _, r, _ in with_open}
+        if len(families) == 1:
+            s, r, deal = with_open[0]
+            others = ", ".join(sorted({x["name"] for _, x in close if _first_word(x["name"]) not in families}))
+            names.notes.append(f"read {span!r} as {r['name']!r}: the close match with an open deal "
+                               f"({deal['name']}, {_money(deal.get('amount'))}); not {others}")
+            return _mention(r, span, start, s, "fuzzy")
+    names.ambiguous[span] = [r["name"] for _, r in close][:5]
+    return None
+
+
+def open_deal_of(ctx: AgentContext, name: str) -> dict[str, Any] | None:
+    """The biggest open deal a deal or account name points to, or None."""
+    key = ("open_deal_of", norm(name))
+    if key not in ctx.memo:
+        rows = ctx.run_pattern(AGENT, "deal_lookup", name=name, include_closed=False, limit=5).records()
+        ctx.memo[key] = rows[0] if rows else None
+    return ctx.memo[key]
+
+
+def _money(v: Any) -> str:
+    from revops_cli.templates import _money as money
+
+    return money(v)
