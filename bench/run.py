@@ -106,6 +106,19 @@ def in_process(db: Path, home: Path, runs: int) -> dict[str, float]:
             lambda: ask("status of the IXIS deal", "deal_analysis", {"name": "IXIS"}), runs)
         out[f"risk_factors_this_quarter{label}_ms"] = time_call(
             lambda: ask("what are the main risk factors for deals closing this quarter?"), max(3, runs // 3))
+        if cache_on:
+            # understanding a question (names found in the warehouse, then parsed), without the query itself
+            from revops_cli.agents.base import AgentContext
+            from revops_cli.agents.names import find_names
+            from revops_cli.agents.understanding import parse
+            from revops_cli.models import Trace
+
+            q = "which deals closing in December in EMEA are over $500K owned by Sarah Johnson?"
+
+            def understand():
+                ctx = AgentContext(settings=settings, warehouse=wh, trace=Trace(), request=Request(text=q))
+                return parse(q, find_names(ctx, q), ctx.as_of)
+            out["understand_question_cached_ms"] = time_call(understand, runs)
         if not cache_on:
             for pattern in ("pipeline_by_quarter_and_stage", "weighted_pipeline", "pipeline_coverage_vs_target"):
                 out[f"pattern_{pattern}_ms"] = time_call(lambda: run_pattern(wh, settings, pattern, quarter),

@@ -90,3 +90,12 @@ class UnusableFileError(RevopsError):
 
     exit_code = 3
     http_status = 503
+
+
+class NotUnderstoodError(RevopsError):
+    """A question revops did not fully understand: a word that looks like a filter, a breakdown or an analysis
+    it cannot apply. It is not answered with a number (which would answer another question); the message names
+    what was not understood and the hint lists the closest questions revops can answer."""
+
+    exit_code = 9
+    http_status = 422

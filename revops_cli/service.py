@@ -40,6 +40,9 @@ def session_context(log: Any, session_id: str | None) -> dict[str, Any]:
         if turn.get("ok", True):
             ctx["last_answer"] = {"agent": turn.get("agent"), "answer": turn.get("response") or turn.get("answer"),
                                   "data": data}
+        else:
+            # a failed answer leaves nothing to act on: an action drafted next never carries its text
+            ctx.pop("last_answer", None)
     return ctx
 
 

@@ -434,16 +434,16 @@ def test_segment_filter_is_applied(env):
     assert a.data["summary"]["deal_count"] == len(deals)
 
 
-def test_unmappable_question_lists_capabilities(env):
+def test_unmappable_question_is_not_answered_and_names_the_closest_questions(env):
+    """The capability menu is never a successful answer: ok false, exit 9, the closest questions."""
     ask, _ = env
     a = ask("what's the weather like in Lisbon?")
-    assert a.ok and a.data["analysis"] is None
-    caps = a.data["capabilities"]
-    assert {c["name"] for c in caps} == set(ANALYSES)
-    assert all(c["examples"] for c in caps)
+    assert not a.ok and a.data["analysis"] is None and a.data["error"]["exit_code"] == 9
+    assert set(a.data["capabilities"]) == set(ANALYSES)
     assert "could not match" in a.text
-    for c in caps:
-        assert c["title"] in a.text and c["examples"][0] in a.text
+    assert len(a.data["closest_questions"]) == 3
+    for q in a.data["closest_questions"]:
+        assert q in a.text
 
 
 def test_capabilities_include_pattern_examples():

@@ -281,7 +281,8 @@ def test_two_actions_in_one_request(env, slack):
 
 def test_unrecognised_lists_capabilities(env, slack, receiver):
     answer, _ = run(env, "do a barrel roll")
-    assert answer.ok and answer.pending_actions == [] and answer.data["actions"] == []
+    assert not answer.ok and answer.data["error"]["exit_code"] == 9     # the menu alone is not a success
+    assert answer.pending_actions == [] and answer.data["actions"] == []
     assert "No action recognised" in answer.text and "crm_alerts" in answer.text
     assert slack.calls == [] and receiver.requests == []
 

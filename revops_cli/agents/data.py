@@ -18,9 +18,11 @@ only. A question it cannot map gets a list of what it can answer.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from revops_cli.agents import analyses as A
+from revops_cli.agents.analyses.applies import inherent, not_applied
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.periods import parse_period
 from revops_cli.models import Answer, jsonable
@@ -85,25 +87,169 @@ def _data(out: A.Outcome) -> dict[str, Any]:
     }
 
 
+_DEAL_LIST = re.compile(r"\b(deals|opportunities|opps|pipeline)\b", re.I)
+_CALL_TALK = re.compile(r"\b(calls?|meetings?|mention\w*|came up|comes? up|talk\w*|transcripts?|said)\b", re.I)
+
+# The count each analysis' interpretation line ends with: (summary key, singular noun)
+_COUNTS: dict[str, tuple[str, str]] = {
+    "deals_closing": ("deal_count", "deal"), "pipeline": ("deal_count", "deal"),
+    "deal_risk_factors": ("open_deal_count", "deal"), "slipped_deals": ("slipped_count", "deal"),
+    "win_rate": ("closed_count", "closed deal"), "owner_leaderboard": ("rep_count", "rep"),
+    "lead_volume_by_source": ("lead_count", "lead"), "declining_engagement": ("declining_count", "customer"),
+    "expansion": ("candidate_count", "customer"), "competitor_mentions": ("call_count", "call"),
+}
+_WHAT: dict[str, str] = {
+    "deals_closing": "Open deals", "pipeline": "Open pipeline", "deal_risk_factors": "Risk factors in open deals",
+    "slipped_deals": "Slipped deals", "win_rate": "Win rate", "owner_leaderboard": "Closed-won by rep",
+    "lead_volume_by_source": "New leads by source", "declining_engagement": "Customers with declining usage",
+    "expansion": "Expansion candidates", "revenue_trend": "Revenue by month", "revenue_by_segment": "Revenue by segment",
+    "forecast_vs_target": "Forecast vs target", "coverage": "Pipeline coverage", "competitor_mentions": "Competitor mentions",
+}
+
+
+def interpretation(out: A.Outcome, parsed: Any) -> str:
+    """'Open deals · region EMEA · amount ≥ $500K · close date in December 2026 · 6 deals'."""
+    from revops_cli.agents.analyses.running import count_of
+
+    parts = [_WHAT.get(out.analysis, out.title)]
+    for f in parsed.filters:
+        if inherent(out.analysis, f):
+            continue
+        parts.append(f.label())
+    for d in parsed.dimensions:
+        parts.append(f"by {d.replace('_', ' ')}")
+    if out.period is not None:
+        word = "close date in " if out.analysis in ("deals_closing", "pipeline", "deal_risk_factors", "win_rate") else ""
+        parts.append(f"{word}{out.period.label}")
+    compare = out.compare_period or getattr(parsed, "compare_period", None)
+    if compare is not None:
+        parts.append(f"vs {compare.label}")
+    key = _COUNTS.get(out.analysis)
+    if key and out.summary.get(key[0]) is not None:
+        parts.append(count_of(out.summary.get(key[0]), key[1]))
+    elif out.rows is not None:
+        parts.append(count_of(len(out.rows), "row"))
+    return " · ".join(parts)
+
+
+def receipt(ctx: AgentContext, outcomes: list[A.Outcome], parsed: Any, line: str) -> dict[str, Any]:
+    """What was computed, as data: measures, filters, period, the SQL, the definitions used, freshness."""
+    first = outcomes[0]
+    catalog_defs = []
+    for o in outcomes:
+        a = ANALYSES[o.analysis]
+        catalog_defs.append({"kind": "analysis", "name": a.name, "description": a.description})
+        for s in o.sources:
+            if s.get("type") == "sql_pattern":
+                catalog_defs.append({"kind": "sql_pattern", "name": s["pattern"], "description": s.get("description")})
+    queries = [q for o in outcomes for q in o.queries]
+    return jsonable({
+        "interpretation": line,
+        "analysis": [o.analysis for o in outcomes],
+        "measures": list(parsed.measures),
+        "dimensions": list(parsed.dimensions),
+        "filters": [f.to_dict() for f in parsed.filters],
+        "period": first.period.to_dict() if first.period else None,
+        "compare_period": first.compare_period.to_dict() if first.compare_period else None,
+        "shape": parsed.shape,
+        "sql": queries,
+        "definitions": catalog_defs,
+        "freshness": {"as_of": ctx.as_of.isoformat(), "warehouse": getattr(ctx.warehouse, "kind", None),
+                      "from_cache": bool(queries) and all(q.get("cached") for q in queries)},
+        "not_understood": list(parsed.unknown),
+        "follow_up": parsed.follow_up,
+    })
+
+
+def closest_questions(text: str, settings: Any = None, n: int = 3) -> list[str]:
+    """The example questions of the catalogue nearest the question, best first."""
+    from rapidfuzz import fuzz, process
+
+    examples: list[str] = []
+    for c in capabilities(settings):
+        examples += [e for e in c["examples"] if e not in examples]
+    ranked = process.extract(text, examples, scorer=fuzz.token_set_ratio, limit=n)
+    return [e for e, _, _ in ranked]
+
+
+def not_understood(ctx: AgentContext, text: str, parsed: Any, missing: list[str], understood: str | None,
+                   analysis: str | None) -> Answer:
+    """ok=False, exit 9: the question is not answered with a number, and says exactly what was not understood."""
+    from revops_cli.errors import NotUnderstoodError
+
+    closest = closest_questions(text, ctx.settings)
+    if analysis is None:
+        message = "revops could not match this question to an analysis it runs"
+    else:
+        message = f"revops cannot apply {', '.join(repr(m) for m in missing)} to {ANALYSES[analysis].title.lower()}"
+    err = NotUnderstoodError(message, "closest questions revops can answer: " + "; ".join(f'"{q}"' for q in closest))
+    ctx.trace.note("data", f"not answered: {message}")
+    body = ctx.render("data_not_understood.md.j2", question=text.strip(), missing=missing, understood=understood,
+                      analysis=ANALYSES[analysis].title if analysis else None, closest=closest,
+                      unknown=list(parsed.unknown) if parsed is not None else [])
+    return Answer(agent="data", text=body, ok=False, error=err.one_line(),
+                  data={"analysis": None, "error": {**err.to_dict(), "retryable": False},
+                        "not_understood": missing, "closest_questions": closest,
+                        "question": parsed.to_dict() if parsed is not None else None,
+                        "capabilities": [c["name"] for c in capabilities()]})
+
+
 class DataAgent:
     name = "data"
 
     def handle(self, ctx: AgentContext, task: Task) -> Answer:
+        from revops_cli.agents.understanding import ParsedQuestion, parse, refine
+
         text = task.text or ""
         forced = task.params.get("analysis")
+        names_found = (task.entities or {}).get("names")
+        if names_found is None:            # called directly (reports, tools): find the names here
+            from revops_cli.agents.names import find_names
+
+            names_found = find_names(ctx, text)
+        parsed = parse(text, names_found, ctx.as_of, ctx.fiscal_start_month)
+        e = task.entities or {}
+        if A.as_period(e.get("period")) is not None and parsed.period is None:
+            parsed.period = A.as_period(e.get("period"))
         names = [forced] if forced in ANALYSES else choose_analyses(text)
+        if not forced and names and names[0] == "competitor_mentions" and parsed.filter("competitor") is not None \
+                and _DEAL_LIST.search(text) and not _CALL_TALK.search(text):
+            # "open deals with Snowflake as a competitor": a filter on deals, not a question about calls
+            names = ["pipeline" if re.search(r"\bpipeline\b", text, re.I) else "deals_closing"]
+        if not forced and names and names[0] == "owner_leaderboard" and "pipeline" in parsed.measures \
+                and not re.search(r"\b(won|closed|leaderboard|top|best|rank\w*)\b", text, re.I):
+            names = ["pipeline"]         # "pipeline by owner": open pipeline broken down by rep
+        last = (ctx.session.get("last_answer") or {}).get("data") or {}
+        if task.intent == "follow_up" and last.get("question") and last.get("analysis") in ANALYSES:
+            previous = ParsedQuestion.from_dict(last["question"])
+            # the follow-up's own analysis counts only when it names a measure of its own ("and the win rate?")
+            own = names if names and names[0] != last["analysis"] and parsed.measures else []
+            parsed = refine(previous, parsed, ctx.as_of)
+            names = own or [last["analysis"]]
+            ctx.trace.note(self.name, f"follow-up: refines the last question ({previous.text!r})")
+            text = previous.text if not own else text
         if not names:
-            caps = capabilities(ctx.settings)
-            ctx.trace.note(self.name, "no analysis matches the question; listing capabilities")
-            body = ctx.render("data_capabilities.md.j2", question=text.strip(), capabilities=caps)
-            return Answer(agent=self.name, text=body, data={"analysis": None, "capabilities": caps})
-        ask = self._ask(ctx, task)
+            return not_understood(ctx, text, parsed, [text.strip()], None, None)
+        for name in names:
+            missing = not_applied(name, parsed.filters, parsed.dimensions) + list(parsed.unknown)
+            if missing:
+                understood = " · ".join([_WHAT.get(name, name)] + [f.label() for f in parsed.filters
+                                                                 if f.label() not in missing])
+                return not_understood(ctx, text, parsed, missing, understood, name)
+        ask = self._ask(ctx, task, parsed, text)
         outcomes = []
         for name in names:
             ctx.trace.note(self.name, f"analysis: {name} ({ANALYSES[name].description.split(' - ')[0]})")
             outcomes.append(A.RUNNERS[name](ask))
-        body = ctx.render("data.md.j2", sections=[_section(o) for o in outcomes])
+        if parsed.shape == "comparison" and parsed.compare_period is not None and len(outcomes) == 1:
+            outcomes.append(self._compare(ctx, task, parsed, text, names[0], outcomes[0]))
+        lines = [interpretation(o, parsed) for o in outcomes[:1]]
+        sections = [_section(o) for o in outcomes]
+        body = ctx.render("data.md.j2", sections=sections, interpretation=lines[0])
         data = _data(outcomes[0])
+        data["question"] = parsed.to_dict()
+        data["interpretation"] = lines[0]
+        data["receipt"] = receipt(ctx, outcomes, parsed, lines[0])
         if len(outcomes) > 1:
             data["analyses"] = [_data(o) for o in outcomes]
         sources: list[dict[str, Any]] = []
@@ -111,15 +257,43 @@ class DataAgent:
             sources += [s for s in o.sources if s not in sources]
         return Answer(agent=self.name, text=body, data=data, sources=sources)
 
+    def _compare(self, ctx: AgentContext, task: Task, parsed: Any, text: str, name: str, first: A.Outcome) -> A.Outcome:
+        """The same analysis over the comparison period ('compare with last quarter')."""
+        from dataclasses import replace
+
+        other = replace(parsed, period=parsed.compare_period, compare_period=None)
+        out = A.RUNNERS[name](self._ask(ctx, task, other, text))
+        if first.summary and out.summary:
+            key = _COUNTS.get(name, ("", ""))[0]
+            for k in (key, "total_amount", "open_amount", "won_amount", "win_rate_pct"):
+                if k and k in first.summary and k in out.summary:
+                    first.bullets.insert(0, f"Against {out.period.label if out.period else 'the comparison period'}: "
+                                            f"{k.replace('_', ' ')} {_fmt(first.summary[k])} vs {_fmt(out.summary[k])}.")
+                    break
+        return out
+
     @staticmethod
-    def _ask(ctx: AgentContext, task: Task) -> A.Ask:
-        text = task.text or ""
+    def _ask(ctx: AgentContext, task: Task, parsed: Any, text: str) -> A.Ask:
         e = task.entities or {}
-        period = A.as_period(e.get("period")) or parse_period(text, ctx.as_of, ctx.fiscal_start_month)
-        segment = task.params.get("segment") or A.find_segment(text)
-        region = task.params.get("region") or A.find_region(text)
+        period = parsed.period if parsed is not None and parsed.period is not None else \
+            (A.as_period(e.get("period")) or parse_period(text, ctx.as_of, ctx.fiscal_start_month))
+        filters = list(parsed.filters) if parsed is not None else []
+        segment = task.params.get("segment") or next((f.value for f in filters if f.dimension == "segment"), None)
+        region = task.params.get("region") or next((f.value for f in filters if f.dimension == "region"), None)
         account = e.get("account") if isinstance(e.get("account"), dict) else None
         if account is not None and not (account.get("account_id") or account.get("name")):
             account = None
+        acc_filter = next((f for f in filters if f.dimension == "account"), None)
+        if acc_filter is not None:
+            account = {"account_id": acc_filter.id, "name": acc_filter.value}
         return A.Ask(ctx=ctx, text=text, period=period, segment=segment, region=region, account=account,
-                     params=dict(task.params or {}))
+                     params=dict(task.params or {}), filters=filters,
+                     dimensions=list(parsed.dimensions) if parsed is not None else [])
+
+
+def _fmt(v: Any) -> str:
+    from revops_cli.templates import _money as money, _num as num
+
+    if isinstance(v, float) and abs(v) >= 1000:
+        return money(v)
+    return num(v)

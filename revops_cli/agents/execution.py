@@ -31,7 +31,9 @@ NAME = "execution"
 SLACK_TEXT_LIMIT = 3000
 
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`)\]]+|<https?://[^>]+>", re.I)
-_QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|`([^`]+)`")
+# "…", “…”, ‘…’, `…` and '…' (a single quote opens only after a non-letter and closes before one, so the
+# apostrophes of "don't" and "the AE's" are left alone)
+_QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’|`([^`]+)`|(?<![\w'])'([^']+?)'(?![\w])")
 _SLACK_VERBS = r"send|notify|message|ping|tell|dm|post|alert|remind|let"
 _WEBHOOK_VERBS = r"trigger|call|fire|invoke|hit|send|post|ping"
 _CRM_VERBS = r"update|set|log|change|move|record|push|add|change"
@@ -177,9 +179,19 @@ class ExecutionAgent:
         data: dict[str, Any] = {"ignored_urls": plan["ignored_urls"], "notes": plan["notes"]}
         if plan["opportunity"]:
             data["opportunity"] = plan["opportunity"]
-        return _answer(ctx, actions, confirm=confirm, data=data, notes=plan["notes"],
-                       ignored_urls=plan["ignored_urls"], endpoints=plan["endpoints"],
-                       opportunity=_opp_name(plan["opportunity"]))
+        answer = _answer(ctx, actions, confirm=confirm, data=data, notes=plan["notes"],
+                         ignored_urls=plan["ignored_urls"], endpoints=plan["endpoints"],
+                         opportunity=_opp_name(plan["opportunity"]))
+        if not actions:
+            # what revops can do, alone, is never a successful answer (exit 9, like a question not understood)
+            from revops_cli.errors import NotUnderstoodError
+
+            err = NotUnderstoodError("no action recognised in the request",
+                                     plan["notes"][0] if plan["notes"] else
+                                     "e.g. notify the AE \"call the CFO today\", or trigger the crm_alerts webhook")
+            answer.ok, answer.error = False, err.one_line()
+            answer.data["error"] = {**err.to_dict(), "retryable": False}
+        return answer
 
 
 def run_stored(ctx: AgentContext, record: Any) -> Answer:
@@ -426,7 +438,7 @@ class Planner:
 
         name = None
         for rx in (_WEBHOOK_NAME_BEFORE, _WEBHOOK_NAME_AFTER):
-            for m in rx.finditer(clause):
+            for m in rx.finditer(_restore(clause, quotes)):     # a quoted name: 'crm_alerts' webhook
                 word = m.group(1).strip(".")
                 if word.lower() not in _NOT_NAMES and "\u27e6" not in word:
                     name = word

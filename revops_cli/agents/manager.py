@@ -149,6 +149,31 @@ def route_from_names(t: str, names: Any, session: dict[str, Any]) -> Route | Non
     return None
 
 
+def follow_up_route(t: str, names: Any, session: dict[str, Any]) -> Route | None:
+    """A follow-up refines the last result: 'which of those are over $1M?', 'only EMEA', 'and by owner?',
+    'compare with last quarter' re-run the last data question with the change; 'and the economic buyer?' asks
+    about the deal discussed; 'what about the Acme one?' asks the same about another deal."""
+    from revops_cli.agents.understanding import is_follow_up
+
+    last = session.get("last_answer") or {}
+    agent = last.get("agent")
+    if not is_follow_up(t):
+        return None
+    deals = names.of("opportunity", "account") if names is not None else []
+    if agent == "deal_analysis" or (agent is None and session.get("opportunity") and _DEAL_ASPECT.search(t)):
+        if deals:
+            m = deals[0]
+            return Route("deal_analysis", "deal_status", f"a follow-up on another deal ({m.value})",
+                         {"deal_span": m.value, "deal_mention": m})
+        if session.get("opportunity"):
+            intent = "deal_risks" if re.search(r"\brisks?\b", t, re.I) else "deal_status"
+            return Route("deal_analysis", intent, "a follow-up on the deal discussed earlier",
+                         {"opportunity": session["opportunity"]})
+    if agent == "data" and (last.get("data") or {}).get("question"):
+        return Route("data", "follow_up", "a follow-up that refines the last result")
+    return None
+
+
 def is_metric_phrase(span: str) -> bool:
     """'average', 'biggest', 'deal size': words that measure, never a deal's name."""
     from revops_cli.agents.names import METRIC_PHRASES, norm
@@ -172,6 +197,9 @@ def classify(text: str, session: dict[str, Any] | None = None, names: Any = None
                          {"person_span": person}, chain=["web_search"])
         return Route("lead_analysis", "company_fit", "research a company, then assess its fit",
                      {"company": research_target(t)}, chain=["web_search"])
+    follow = follow_up_route(t, names, session)
+    if follow is not None:
+        return follow
     by_names = route_from_names(t, names, session)
     if by_names is not None:
         return by_names
@@ -333,6 +361,28 @@ def _resolve(ctx: AgentContext, route: Route, text: str) -> None:
             raise NotFoundError("no company named in the request", "ask e.g. 'research TechCorp'")
 
 
+def interpretation_line(route: Route, task: Task, answer: Answer) -> str | None:
+    """The one line that opens every answer: what was looked at ('Deal assessment · IXIS - Snowflake Cost
+    Replacement (IXIS Technologies)'). The Data agent writes its own, with filters and counts."""
+    e = task.entities or {}
+    opp = e.get("opportunity") if isinstance(e.get("opportunity"), dict) else None
+    if route.agent == "deal_analysis" and opp:
+        acc = opp.get("account_name")
+        return f"Deal assessment · {opp.get('name')}" + (f" ({acc})" if acc else "")
+    if route.agent == "lead_analysis":
+        p = e.get("person") if isinstance(e.get("person"), dict) else None
+        if p and p.get("name"):
+            return f"Lead assessment · {p['name']}" + (f" · {p['company']}" if p.get("company") else "")
+        if e.get("company"):
+            return f"Company fit · {e['company']}"
+        return "Lead assessment"
+    if route.agent == "web_search" and e.get("company"):
+        return f"Company research · {e['company']}"
+    if route.agent == "execution":
+        return "Action" + (" (dry run)" if answer.pending_actions else "")
+    return None
+
+
 class Manager:
     name = NAME
 
@@ -350,6 +400,22 @@ class Manager:
                 task.entities.setdefault("research", earlier[-1].data)
         ctx.trace.handoff(NAME, route.agent, route.intent)
         answer = agent_for(route.agent).handle(ctx, task)
+        if answer.ok and not answer.data.get("interpretation"):
+            line = interpretation_line(route, task, answer)
+            if line:
+                answer.data["interpretation"] = line
+                answer.data.setdefault("receipt", {"interpretation": line, "agent": route.agent,
+                                                   "intent": route.intent,
+                                                   "names": [m.to_dict() for m in route.names.mentions]
+                                                   if route.names is not None else [],
+                                                   "freshness": {"as_of": ctx.as_of.isoformat()}})
+                answer.text = f"_{line}_\n\n{answer.text}"
+        if answer.ok and route.names is not None and route.names.notes:
+            # a name read through a typo is said in the answer, not only in the trace
+            head, _, rest = answer.text.partition("\n")
+            said = "; ".join(n[0].upper() + n[1:] for n in route.names.notes)
+            answer.text = f"{head}\n_{said}._\n{rest}"
+            answer.data.setdefault("name_notes", list(route.names.notes))
         for prior in earlier:
             answer.sources = prior.sources + answer.sources
         answer.data.setdefault("route", {"agent": route.agent, "intent": route.intent, "reason": route.reason,

@@ -187,8 +187,9 @@ def vocabulary(ctx: AgentContext) -> Vocabulary:
 
 
 def forget_index() -> None:
-    """Drop the in-process vocabulary (tests that rebuild a warehouse at the same path)."""
+    """Drop the in-process vocabulary and name look-ups (tests that rebuild a warehouse at the same path)."""
     _INDEX.clear()
+    _PREFIXES.clear()
 
 
 # ---------------------------------------------------------------- finding names in a question
@@ -202,7 +203,9 @@ def find_names(ctx: AgentContext, text: str) -> Names:
         for m in rx.finditer(text):
             found.append(Mention(kind, value, m.group(0), m.start(), m.end(), how=how,
                                  id=(vocab.values[kind].get(value) or {}).get("user_id") if kind == "owner" else None))
-    found += _fuzzy_vocab(text, vocab, found)
+    for m in _fuzzy_vocab(text, vocab, found):
+        found.append(m)
+        names.notes.append(f"read {m.span!r} as {m.value!r} ({m.kind}, fuzzy match {m.score:.0f})")
     masked = _metric_mask(text)
     for span, start in _candidate_spans(text, masked):
         if _covered(found, start, start + len(span), strictly_longer=True):
@@ -241,6 +244,7 @@ def _metric_mask(text: str) -> str:
     return METRIC_PHRASES.sub(lambda m: " " * len(m.group(0)), text)
 
 
+_AMOUNTISH = re.compile(r"\$?\d[\d,.]*\s*(?:k|m|mm|mn|b|bn|million|thousand|billion|%|x|st|nd|rd|th)?", re.I)
 _QUOTED = re.compile(r"'([^']{2,60})'|\"([^\"]{2,60})\"|“([^”]{2,60})”|‘([^’]{2,60})’")
 _CAPS = re.compile(r"\b([A-Z0-9][\w&.'’-]*(?:\s+(?:[A-Z0-9][\w&.'’-]*|(?:of|and|de|la)\b|&))*)")
 _NEAR_DEAL = re.compile(r"\b(?:the\s+)?([\w&.'’-]+(?:\s+[\w&.'’-]+){0,3}?)\s+(?:deal|opportunity|opp|oppty|account)\b", re.I)
@@ -264,7 +268,7 @@ def _candidate_spans(text: str, masked: str) -> list[tuple[str, int]]:
         s0, s1 = words[0][0], words[-1][1]
         span = re.sub(r"['’]s$", "", text[s0:s1]).strip(".'’-")
         s1 = s0 + len(span)
-        if len(span) < 2 or not re.search(r"[A-Za-z]", span):
+        if len(span) < 2 or not re.search(r"[A-Za-z]", span) or _AMOUNTISH.fullmatch(span):
             return
         if masked[s0:s1] != span:            # touches a metric phrase
             return
@@ -305,10 +309,25 @@ def _longest_first(found: list[Mention]) -> list[Mention]:
     return sorted(kept, key=lambda m: m.start)
 
 
+_PREFIXES: dict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = {}
+_PREFIX_CAP = 512
+
+
 def _candidates(ctx: AgentContext, prefix: str) -> list[dict[str, Any]]:
+    """Names starting with `prefix`: per request, then in process per warehouse identity for INDEX_TTL_S (a
+    server asked about the same deal again does not query again), then the result cache, then the warehouse."""
     key = ("name_candidates", prefix)
     if key not in ctx.memo:
-        ctx.memo[key] = ctx.run_pattern(AGENT, "name_candidates", prefix=prefix).records()
+        identity = str(getattr(ctx.warehouse, "identity", "") or id(ctx.warehouse))
+        hit = _PREFIXES.get((identity, prefix))
+        if hit and time.monotonic() - hit[0] < INDEX_TTL_S:
+            ctx.memo[key] = hit[1]
+        else:
+            rows = ctx.run_pattern(AGENT, "name_candidates", prefix=prefix).records()
+            if len(_PREFIXES) >= _PREFIX_CAP:
+                _PREFIXES.pop(next(iter(_PREFIXES)))
+            _PREFIXES[(identity, prefix)] = (time.monotonic(), rows)
+            ctx.memo[key] = rows
     return ctx.memo[key]
 
 

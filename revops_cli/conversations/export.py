@@ -265,6 +265,7 @@ def build_conversation(rec: dict[str, Any]) -> dict[str, Any]:
             "sources": rec.get("sources") or [],
             "pending_actions": rec.get("pending_actions") or [],
         },
+        "answer_receipt": rec.get("receipt") or (rec.get("data") or {}).get("receipt") or None,
         "success": bool(rec.get("ok")),
         "error": rec.get("error"),
         "processing_time_ms": round(rec.get("duration_ms") or 0.0, 3),

@@ -31,7 +31,7 @@ from revops_cli.sidefiles import explain, is_damage, move_aside, reason, warn
 
 BUSY_TIMEOUT_MS = 15_000
 
-_JSON_COLUMNS = ("params", "agents_involved", "steps", "data", "sources", "pending_actions", "redactions")
+_JSON_COLUMNS = ("params", "agents_involved", "steps", "data", "sources", "pending_actions", "redactions", "receipt")
 _SUMMARY_COLUMNS = ("id", "session_id", "channel", "user", "started_at", "ended_at", "query", "agent",
                     "agents_involved", "ok", "error", "duration_ms", "backend", "quality", "n_steps", "n_tools",
                     "n_failed_tools")
@@ -237,6 +237,7 @@ class ConversationLog:
         data, c = redact_obj({"data": answer.data or {}, "sources": answer.sources or [],
                               "pending_actions": answer.pending_actions or []})
         keep("data", c)
+        receipt = data["data"].get("receipt") if isinstance(data["data"].get("receipt"), dict) else {}
 
         agents = answer.trace.agents()
         if answer.agent and answer.agent not in agents:
@@ -253,7 +254,7 @@ class ConversationLog:
             answer.agent, _dumps(agents), _dumps(steps), response, _dumps(data["data"]), _dumps(data["sources"]),
             _dumps(data["pending_actions"]), 1 if answer.ok else 0, error, round(duration_ms, 3), backend,
             quality, len(steps), len(tools), sum(1 for s in tools if not s.get("ok", True)),
-            _dumps(redactions), iso_utc(time.time()),
+            _dumps(redactions), iso_utc(time.time()), _dumps(receipt),
         )
         def write(conn: sqlite3.Connection) -> None:
             conn.execute("BEGIN IMMEDIATE")
@@ -262,7 +263,7 @@ class ConversationLog:
                     "INSERT OR REPLACE INTO conversations (id, request_id, session_id, channel, user, "
                     "source_system, source_process, started_at, ended_at, query, params, agent, agents_involved, "
                     "steps, response, data, sources, pending_actions, ok, error, duration_ms, backend, quality, "
-                    "n_steps, n_tools, n_failed_tools, redactions, recorded_at) "
+                    "n_steps, n_tools, n_failed_tools, redactions, recorded_at, receipt) "
                     "VALUES (" + ",".join("?" * len(row)) + ")", row)
                 conn.execute("COMMIT")
             except BaseException:

@@ -55,6 +55,11 @@ CREATE INDEX IF NOT EXISTS conversations_started ON conversations (started_at);
 CREATE INDEX IF NOT EXISTS conversations_channel ON conversations (channel, started_at);
 CREATE INDEX IF NOT EXISTS conversations_session ON conversations (session_id, started_at);
 """),
+    # The answer receipt (issue 13): what was computed - measures, filters, period, the SQL, the definitions
+    # used, freshness - as its own column, so the log can be searched by it and exports carry it whole.
+    (2, """
+ALTER TABLE conversations ADD COLUMN receipt TEXT NOT NULL DEFAULT '{}';
+"""),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -432,6 +432,8 @@ class _Runner:
             return Section(key=sd.key, heading=sd.heading or sd.key, source=source, error=err)
         data = answer.data or {}
         summary, md_headers, md_rows = summary_from_markdown(answer.text)
+        # the answer's interpretation line restates the section's question; the report's heading says it
+        summary = [line for line in summary if line != data.get("interpretation")]
         rows = [jsonable(r) for r in (data.get("rows") or [])]
         if not rows and md_headers:     # an agent without structured rows: its markdown table, as text
             keys = [_slug(h).replace("-", "_") or f"col{i}" for i, h in enumerate(md_headers)]

@@ -6,6 +6,9 @@ params:
   end_date: {type: date, required: true, example: 2026-12-31, description: Latest close date}
   as_of: {type: date, required: true, example: 2026-11-24, description: Today}
   segment: {type: str, default: null, choices: [SMB, Mid-Market, Enterprise]}
+  region: {type: str, default: null, description: Only accounts in this region}
+  owner_id: {type: str, default: null, description: Only this AE's deals (users.user_id)}
+  min_amount: {type: float, default: null, description: Only deals at least this big}
   late_stage_probability: {type: int, default: 60, description: A stage with at least this probability is a late stage}
   min_pushes: {type: int, default: 2, description: Close-date pushes that make a deal a slipper}
   stale_days: {type: int, default: 21, description: Days without activity that make a deal stale}
@@ -19,13 +22,22 @@ WITH deals AS (
     SELECT o.opportunity_id, COALESCE(o.amount, 0) AS amount, o.probability, o.economic_buyer_status,
            o.last_activity_date, o.competitors, o.close_date
     FROM {{ table('opportunities') }} o
-{% if segment %}
+{% if segment or region %}
     JOIN {{ table('accounts') }} a ON a.account_id = o.account_id
 {% endif %}
     WHERE NOT o.is_closed
       AND o.close_date BETWEEN {{ p('start_date') }} AND {{ p('end_date') }}
 {% if segment %}
       AND a.segment = {{ p('segment') }}
+{% endif %}
+{% if region %}
+      AND a.region = {{ p('region') }}
+{% endif %}
+{% if owner_id %}
+      AND o.owner_id = {{ p('owner_id') }}
+{% endif %}
+{% if min_amount is not none %}
+      AND o.amount >= {{ p('min_amount') }}
 {% endif %}
 ),
 pushes AS (

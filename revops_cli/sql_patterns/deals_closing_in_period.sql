@@ -7,6 +7,14 @@ params:
   segment: {type: str, default: null, choices: [SMB, Mid-Market, Enterprise]}
   owner_id: {type: str, default: null, description: Only this AE's deals (users.user_id)}
   min_amount: {type: float, default: null, description: Only deals at least this big}
+  max_amount: {type: float, default: null, description: Only deals at most this big}
+  region: {type: str, default: null, description: Only accounts in this region}
+  industry: {type: str, default: null, description: Only accounts in this industry}
+  account_id: {type: str, default: null, description: Only this account's deals}
+  stages: {type: "list[str]", default: null, description: Only deals in these stages}
+  deal_type: {type: str, default: null, description: "Only this opportunity type (New Business, Expansion, Renewal)"}
+  lead_source: {type: str, default: null, description: Only deals from this lead source}
+  competitor: {type: str, default: null, description: Only deals where this competitor is listed}
   limit: {type: int, default: 50}
 examples:
   - What deals are closing this quarter?
@@ -17,7 +25,10 @@ SELECT
     o.opportunity_id,
     o.name AS deal_name,
     a.name AS account_name,
+    a.account_id,
     a.segment,
+    a.region,
+    a.industry,
     u.name AS owner_name,
     o.type AS deal_type,
     o.stage,
@@ -26,6 +37,7 @@ SELECT
     o.probability,
     CAST(o.amount * o.probability AS DOUBLE PRECISION) / 100 AS weighted_amount,
     o.close_date,
+    o.lead_source,
     o.competitors,
     o.next_step
 FROM {{ table('opportunities') }} o
@@ -41,6 +53,30 @@ WHERE NOT o.is_closed
 {% endif %}
 {% if min_amount is not none %}
   AND o.amount >= {{ p('min_amount') }}
+{% endif %}
+{% if max_amount is not none %}
+  AND o.amount <= {{ p('max_amount') }}
+{% endif %}
+{% if region %}
+  AND a.region = {{ p('region') }}
+{% endif %}
+{% if industry %}
+  AND a.industry = {{ p('industry') }}
+{% endif %}
+{% if account_id %}
+  AND o.account_id = {{ p('account_id') }}
+{% endif %}
+{% if stages %}
+  AND o.stage IN ({{ p_list('stages') }})
+{% endif %}
+{% if deal_type %}
+  AND o.type = {{ p('deal_type') }}
+{% endif %}
+{% if lead_source %}
+  AND o.lead_source = {{ p('lead_source') }}
+{% endif %}
+{% if competitor %}
+  AND (',' || LOWER(COALESCE(o.competitors, '')) || ',') LIKE {{ bind('%,' ~ competitor.lower() ~ ',%') }}
 {% endif %}
 ORDER BY o.amount DESC NULLS LAST, o.close_date, o.opportunity_id
 LIMIT {{ limit }}

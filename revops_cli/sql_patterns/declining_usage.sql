@@ -6,6 +6,7 @@ params:
   window_days: {type: int, default: 30, description: Length of each window in days}
   min_decline_pct: {type: float, default: 10, description: Only drops of at least this many percent (engine hours)}
   segment: {type: str, default: null, choices: [SMB, Mid-Market, Enterprise]}
+  region: {type: str, default: null, description: Only accounts in this region}
   limit: {type: int, default: 50}
 examples:
   - Which customers show declining engagement patterns?
@@ -34,6 +35,9 @@ declining AS (
       AND 100 * (u.recent_engine_hours - u.prior_engine_hours) / u.prior_engine_hours <= 0 - {{ p('min_decline_pct') }}
 {% if segment %}
       AND a.segment = {{ p('segment') }}
+{% endif %}
+{% if region %}
+      AND a.region = {{ p('region') }}
 {% endif %}
 ),
 last_bill AS (

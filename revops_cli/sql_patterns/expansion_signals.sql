@@ -6,6 +6,7 @@ params:
   window_days: {type: int, default: 30, description: Length of each usage window in days}
   min_growth_pct: {type: float, default: 10, description: Minimum growth in % of engine hours or average active users}
   segment: {type: str, default: null, choices: [SMB, Mid-Market, Enterprise]}
+  region: {type: str, default: null, description: Only accounts in this region}
   limit: {type: int, default: 50}
 examples:
   - Identify top expansion opportunities based on usage trends
@@ -47,6 +48,9 @@ candidates AS (
       AND (g.engine_hours_growth_pct >= {{ p('min_growth_pct') }} OR g.active_users_growth_pct >= {{ p('min_growth_pct') }})
 {% if segment %}
       AND a.segment = {{ p('segment') }}
+{% endif %}
+{% if region %}
+      AND a.region = {{ p('region') }}
 {% endif %}
 ),
 last_bill AS (

@@ -5,6 +5,7 @@ params:
   start_date: {type: date, required: true, example: 2026-10-01, description: Earliest close date}
   end_date: {type: date, required: true, example: 2026-12-31, description: Latest close date}
   segment: {type: str, default: null, choices: [SMB, Mid-Market, Enterprise]}
+  region: {type: str, default: null, description: Only accounts in this region}
   limit: {type: int, default: 25}
 examples:
   - Who are our top reps this quarter?
@@ -24,6 +25,9 @@ WITH per_owner AS (
     WHERE o.close_date BETWEEN {{ p('start_date') }} AND {{ p('end_date') }}
 {% if segment %}
       AND a.segment = {{ p('segment') }}
+{% endif %}
+{% if region %}
+      AND a.region = {{ p('region') }}
 {% endif %}
     GROUP BY o.owner_id
 )

@@ -7,6 +7,9 @@ params:
   open_only: {type: bool, default: true, description: Only deals that are still open}
   min_pushes: {type: int, default: 1}
   segment: {type: str, default: null, choices: [SMB, Mid-Market, Enterprise]}
+  region: {type: str, default: null, description: Only accounts in this region}
+  owner_id: {type: str, default: null, description: Only this AE's deals (users.user_id)}
+  min_amount: {type: float, default: null, description: Only deals at least this big}
   limit: {type: int, default: 50}
 examples:
   - Which deals keep slipping?
@@ -50,6 +53,15 @@ slipped AS (
     {% endif %}
     {% if segment %}
       AND a.segment = {{ p('segment') }}
+    {% endif %}
+    {% if region %}
+      AND a.region = {{ p('region') }}
+    {% endif %}
+    {% if owner_id %}
+      AND o.owner_id = {{ p('owner_id') }}
+    {% endif %}
+    {% if min_amount is not none %}
+      AND o.amount >= {{ p('min_amount') }}
     {% endif %}
 )
 SELECT

@@ -6,6 +6,8 @@ params:
   end_date: {type: date, required: true, example: 2026-11-24, description: Latest close date}
   group_by: {type: str, default: segment, choices: [segment, owner, total]}
   segment: {type: str, default: null, choices: [SMB, Mid-Market, Enterprise]}
+  region: {type: str, default: null, description: Only accounts in this region}
+  owner_id: {type: str, default: null, description: Only this AE's deals (users.user_id)}
   deal_type: {type: str, default: null, choices: [New Business, Expansion, Renewal]}
 examples:
   - What is our win rate this year by segment?
@@ -38,6 +40,12 @@ WHERE o.is_closed
   AND o.close_date BETWEEN {{ p('start_date') }} AND {{ p('end_date') }}
 {% if segment %}
   AND a.segment = {{ p('segment') }}
+{% endif %}
+{% if region %}
+  AND a.region = {{ p('region') }}
+{% endif %}
+{% if owner_id %}
+  AND o.owner_id = {{ p('owner_id') }}
 {% endif %}
 {% if deal_type %}
   AND o.type = {{ p('deal_type') }}

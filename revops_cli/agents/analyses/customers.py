@@ -25,7 +25,8 @@ def declining_engagement(ask: Ask) -> Outcome:
     out = Outcome("declining_engagement", "Customers with declining engagement")
     n, end, recent, prior = _usage_window(ask)
     out.period, out.compare_period = recent, prior
-    rows = run(ask, out, "declining_usage", as_of=end, window_days=n, segment=ask.segment, limit=ROW_CAP)
+    rows = run(ask, out, "declining_usage", as_of=end, window_days=n, segment=ask.segment, region=ask.value("region"),
+               limit=ROW_CAP)
     t = rows[0] if rows else {}
     count = int(t.get("total_accounts") or 0)
     arr_at_risk = as_float(t.get("total_arr"))
@@ -82,7 +83,8 @@ def expansion(ask: Ask) -> Outcome:
     out = Outcome("expansion", "Expansion opportunities")
     n, end, recent, prior = _usage_window(ask)
     out.period, out.compare_period = recent, prior
-    rows = run(ask, out, "expansion_signals", as_of=end, window_days=n, segment=ask.segment, limit=ROW_CAP)
+    rows = run(ask, out, "expansion_signals", as_of=end, window_days=n, segment=ask.segment, region=ask.value("region"),
+               limit=ROW_CAP)
     t = rows[0] if rows else {}
     count = int(t.get("total_accounts") or 0)
     arr, headroom = as_float(t.get("total_arr")), as_float(t.get("total_headroom"))

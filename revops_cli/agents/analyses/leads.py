@@ -22,6 +22,10 @@ def lead_volume_by_source(ask: Ask) -> Outcome:
     rows = run(ask, out, "new_leads_by_source", start_date=cur.start, end_date=cur.end, region=ask.region)
     prev_rows = run(ask, out, "new_leads_by_source", key="new_leads_by_source_previous", start_date=prev.start,
                     end_date=prev.end, region=ask.region)
+    source = ask.value("lead_source")
+    if source is not None:                      # one source: its row, and its row of the period before
+        rows = [r for r in rows if r["source"] == source]
+        prev_rows = [r for r in prev_rows if r["source"] == source]
     total = sum(int(r["lead_count"]) for r in rows)
     prev_total = sum(int(r["lead_count"]) for r in prev_rows)
     prev_by = {r["source"]: int(r["lead_count"]) for r in prev_rows}
@@ -37,7 +41,7 @@ def lead_volume_by_source(ask: Ask) -> Outcome:
     s = out.summary = {"lead_count": total, "previous_lead_count": prev_total,
                        "change_pct": change_pct(total, prev_total), "qualified_count": qualified,
                        "qualified_rate_pct": ratio_pct(qualified, total), "by_source": by_source}
-    region = f" in {ask.region}" if ask.region else ""
+    region = (f" from {source}" if source else "") + (f" in {ask.region}" if ask.region else "")
     out.headline = (f"**{num(total)}** new leads{region} in {cur.label}, {signed_pct(s['change_pct'])} against "
                     f"{num(prev_total)} in the period before ({prev.start.isoformat()} to {prev.end.isoformat()}).")
     if rows:

@@ -19,15 +19,17 @@ def win_rate(ask: Ask) -> Outcome:
         "last 12 months", ask.as_of - timedelta(days=364), ask.as_of, "days")
     prev = Period(f"{cur.label}, a year earlier", cur.prev_year.start, cur.prev_year.end, cur.kind)
     out.period, out.compare_period = cur, prev
-    by_owner = bool(re.search(r"\b(reps?|owners?|aes?|sellers?|salespeople|who)\b", ask.low))
+    by_owner = "owner" in ask.dimensions or (
+        bool(re.search(r"\b(reps?|owners?|aes?|sellers?|salespeople|who)\b", ask.low)) and ask.owner_id is None)
     group = "owner" if by_owner else "segment"
-    deal_type = next((t for t in ("New Business", "Expansion", "Renewal") if t.lower() in ask.low), None)
+    deal_type = ask.value("type")
+    more = {"region": ask.value("region"), "owner_id": ask.owner_id}
     rows = run(ask, out, "win_rate", start_date=cur.start, end_date=cur.end, group_by=group, segment=ask.segment,
-               deal_type=deal_type)
+               deal_type=deal_type, **more)
     tot = (run(ask, out, "win_rate", key="win_rate_total", start_date=cur.start, end_date=cur.end, group_by="total",
-               segment=ask.segment, deal_type=deal_type) or [{}])[0]
+               segment=ask.segment, deal_type=deal_type, **more) or [{}])[0]
     prev_tot = (run(ask, out, "win_rate", key="win_rate_prev_year", start_date=prev.start, end_date=prev.end,
-                    group_by="total", segment=ask.segment, deal_type=deal_type) or [{}])[0]
+                    group_by="total", segment=ask.segment, deal_type=deal_type, **more) or [{}])[0]
     s = out.summary = {"win_rate_pct": tot.get("win_rate_pct"), "closed_count": int(tot.get("closed_count") or 0),
                        "won_count": int(tot.get("won_count") or 0), "won_amount": as_float(tot.get("won_amount")),
                        "win_rate_by_amount_pct": tot.get("win_rate_by_amount_pct"),
@@ -36,7 +38,7 @@ def win_rate(ask: Ask) -> Outcome:
     s["change_pts"] = (None if s["win_rate_pct"] is None or s["prev_year_win_rate_pct"] is None
                        else s["win_rate_pct"] - s["prev_year_win_rate_pct"])
     kind = f" {deal_type}" if deal_type else ""
-    out.headline = (f"Win rate{segment_words(ask)}{kind} over {cur.label}: **{pct(s['win_rate_pct'], 1)}** "
+    out.headline = (f"Win rate{segment_words(ask)}{kind}{ask.filter_words()} over {cur.label}: **{pct(s['win_rate_pct'], 1)}** "
                     f"({num(s['won_count'])} won of {num(s['closed_count'])} closed), against "
                     f"{pct(s['prev_year_win_rate_pct'], 1)} a year earlier.")
     out.bullets.append(f"By amount: {pct(s['win_rate_by_amount_pct'], 1)} - {money(s['won_amount'])} won.")
@@ -62,13 +64,15 @@ def owner_leaderboard(ask: Ask) -> Outcome:
     cur = ask.period or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
     rows = run(ask, out, "owner_leaderboard", start_date=cur.start, end_date=cur.end, segment=ask.segment,
-               limit=SUMMARY_LIMIT)
+               region=ask.value("region"), limit=SUMMARY_LIMIT)
+    if ask.owner_id is not None:
+        rows = [r for r in rows if r.get("owner_id") == ask.owner_id]
     won = sum(as_float(r["won_amount"]) for r in rows)
     s = out.summary = {"rep_count": len(rows), "won_amount": won,
                        "open_pipeline_amount": sum(as_float(r["open_pipeline_amount"]) for r in rows)}
     top3 = sum(as_float(r["won_amount"]) for r in rows[:3])
     s["top3_share_pct"] = ratio_pct(top3, won)
-    out.headline = (f"Closed-won{segment_words(ask)} in {cur.label}: **{money(won)}** across "
+    out.headline = (f"Closed-won{segment_words(ask)}{ask.filter_words()} in {cur.label}: **{money(won)}** across "
                     f"{count_of(sum(1 for r in rows if as_float(r['won_amount']) > 0), 'rep')} "
                     f"({count_of(len(rows), 'rep')} with deals closing in the period).")
     if rows:

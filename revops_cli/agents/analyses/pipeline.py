@@ -7,13 +7,38 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from revops_cli.agents.analyses.question import ahead, clip, find_min_amount
+from revops_cli.agents.analyses.question import ahead, clip
 from revops_cli.agents.analyses.running import (
     Ask, Outcome, ROW_CAP, SUMMARY_LIMIT, as_float, count_of, ratio_pct, run, segment_words
 )
 from revops_cli.agents.periods import Period, quarter_of
 from revops_cli.models import jsonable
 from revops_cli.templates import _money as money, _num as num, _pct as pct
+
+
+_ROW_KEY = {"owner": "owner_name", "region": "region", "segment": "segment", "industry": "industry", "stage": "stage",
+            "type": "deal_type", "lead_source": "lead_source", "account": "account_name"}
+
+
+def deal_filter_values(ask: Ask) -> dict[str, Any]:
+    """The question's deal filters as deals_closing_in_period parameters (None values left out)."""
+    values = {"owner_id": ask.owner_id, "min_amount": ask.min_amount, "max_amount": ask.max_amount,
+              "region": ask.value("region"), "industry": ask.value("industry"), "account_id": ask.id_of("account"),
+              "stages": ask.values("stage") or None, "deal_type": ask.value("type"),
+              "lead_source": ask.value("lead_source"), "competitor": ask.value("competitor")}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def breakdown(deals: list[dict[str, Any]], dim: str) -> dict[str, dict[str, Any]]:
+    """Deals grouped by one dimension: count, amount, weighted amount."""
+    out: dict[str, dict[str, Any]] = {}
+    key = _ROW_KEY.get(dim, dim)
+    for d in deals:
+        b = out.setdefault(str(d.get(key) or "Unknown"), {"deal_count": 0, "amount": 0.0, "weighted_amount": 0.0})
+        b["deal_count"] += 1
+        b["amount"] += as_float(d.get("amount"))
+        b["weighted_amount"] += as_float(d.get("weighted_amount"))
+    return out
 
 
 def _stage_mix(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -40,6 +65,9 @@ def pipeline(ask: Ask) -> Outcome:
     else:
         cur = quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
+    deal_filters = deal_filter_values(ask)
+    if deal_filters or set(ask.dimensions) - {"segment", "stage", "quarter"}:
+        return _pipeline_from_deals(ask, out, cur, deal_filters)
     rows = run(ask, out, "pipeline_by_quarter_and_stage", start_date=cur.start, end_date=cur.end, segment=ask.segment)
     seg_rows = run(ask, out, "weighted_pipeline", start_date=cur.start, end_date=cur.end, group_by="segment",
                    segment=ask.segment)
@@ -79,15 +107,52 @@ def pipeline(ask: Ask) -> Outcome:
     return out
 
 
+def _pipeline_from_deals(ask: Ask, out: Outcome, cur: Period, deal_filters: dict[str, Any]) -> Outcome:
+    """Open pipeline when the question filters it (region, owner, amount, competitor ...): from the matching
+    deals themselves, so every filter is applied in the SQL."""
+    deals = run(ask, out, "deals_closing_in_period", start_date=cur.start, end_date=cur.end, segment=ask.segment,
+                limit=SUMMARY_LIMIT, **deal_filters)
+    if len(deals) >= SUMMARY_LIMIT:
+        out.notes.append(f"Only the {SUMMARY_LIMIT} biggest matching deals are counted.")
+    total = sum(as_float(d["amount"]) for d in deals)
+    weighted = sum(as_float(d["weighted_amount"]) for d in deals)
+    by_stage = breakdown(deals, "stage")
+    s = out.summary = {"deal_count": len(deals), "open_amount": total, "weighted_amount": weighted,
+                       "by_stage": {k: {**v, "share_pct": ratio_pct(v["amount"], total)} for k, v in by_stage.items()},
+                       "commit_amount": sum(as_float(d["amount"]) for d in deals if d["forecast_category"] == "Commit"),
+                       "by_segment": breakdown(deals, "segment")}
+    for dim in ask.dimensions:
+        if dim not in ("stage", "quarter"):
+            s[f"by_{dim}"] = breakdown(deals, dim)
+    out.headline = (f"Open pipeline{segment_words(ask)}{ask.filter_words()} closing in {cur.label}: **{money(total)}** "
+                    f"across {num(len(deals))} deals, {money(weighted)} weighted ({pct(ratio_pct(weighted, total))} of the total).")
+    if by_stage:
+        big = max(by_stage, key=lambda k: by_stage[k]["amount"])
+        s["largest_stage"] = big
+        out.bullets.append(f"Largest stage: **{big}** with {money(by_stage[big]['amount'])} "
+                           f"({pct(s['by_stage'][big]['share_pct'])}, {count_of(by_stage[big]['deal_count'], 'deal')}).")
+    for dim in ask.dimensions:
+        if dim not in ("stage", "quarter"):
+            top = sorted(s[f"by_{dim}"].items(), key=lambda kv: -kv[1]["amount"])
+            out.bullets.append(f"By {dim.replace('_', ' ')}: " + ", ".join(
+                f"{k} {money(v['amount'])} ({count_of(v['deal_count'], 'deal')})" for k, v in top[:6]) + ".")
+    out.bullets.append(f"Commit: {money(s['commit_amount'])}.")
+    out.rows, out.row_total = deals[:ROW_CAP], len(deals)
+    out.columns = [("deal_name", "Deal", "text"), ("stage", "Stage", "text"), ("amount", "Amount", "money"),
+                   ("probability", "Prob.", "pct"), ("close_date", "Close", "date"), ("owner_name", "Owner", "text")]
+    return out
+
+
 def deals_closing(ask: Ask) -> Outcome:
     out = Outcome("deals_closing", "Deals closing")
     cur = ahead(ask) or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
-    min_amount = find_min_amount(ask.text)
-    owner_id = ask.params.get("owner_id")
-    filtered = min_amount is not None or owner_id is not None
+    min_amount = ask.min_amount
+    owner_id = ask.owner_id
+    deal_filters = deal_filter_values(ask)
+    filtered = bool(deal_filters) or bool(set(ask.dimensions) - {"segment", "stage"})
     deals = run(ask, out, "deals_closing_in_period", start_date=cur.start, end_date=cur.end, segment=ask.segment,
-                owner_id=owner_id, min_amount=min_amount, limit=SUMMARY_LIMIT if filtered else ROW_CAP)
+                limit=SUMMARY_LIMIT if filtered else ROW_CAP, **deal_filters)
     if filtered:
         if len(deals) >= SUMMARY_LIMIT:
             out.notes.append(f"Only the {SUMMARY_LIMIT} biggest matching deals are counted.")
@@ -125,7 +190,14 @@ def deals_closing(ask: Ask) -> Outcome:
                        "by_segment": by_seg, "by_stage": by_stage}
     if min_amount is not None:
         s["min_amount"] = min_amount
-    what = f"open{segment_words(ask)} deals" + (f" of at least {money(min_amount)}" if min_amount is not None else "")
+    for dim in ask.dimensions:
+        if dim not in ("segment", "stage"):
+            s[f"by_{dim}"] = breakdown(deals, dim)
+            top = sorted(s[f"by_{dim}"].items(), key=lambda kv: -kv[1]["amount"])
+            if top:
+                out.bullets.insert(0, f"By {dim.replace('_', ' ')}: " + ", ".join(
+                    f"{k} {money(v['amount'])} ({count_of(v['deal_count'], 'deal')})" for k, v in top[:6]) + ".")
+    what = f"open{segment_words(ask)} deals" + ask.filter_words()
     out.headline = (f"**{num(count)}** {what} are set to close in {cur.label}, worth **{money(total)}** "
                     f"({money(weighted)} probability-weighted).")
     if deals:
@@ -144,6 +216,8 @@ def deals_closing(ask: Ask) -> Outcome:
         parts = ", ".join(f"{k} {money(v['open_amount'])}" for k, v in
                           sorted(by_seg.items(), key=lambda kv: -kv[1]["open_amount"]))
         out.bullets.append(f"By segment: {parts}.")
+    if owner_id is not None:
+        s["owner_id"] = owner_id
     out.rows, out.row_total = deals[:ROW_CAP], count
     out.columns = [("deal_name", "Deal", "text"), ("segment", "Segment", "text"), ("stage", "Stage", "text"),
                    ("amount", "Amount", "money"), ("probability", "Prob.", "pct"),
@@ -165,7 +239,8 @@ def deal_risk_factors(ask: Ask) -> Outcome:
     cur = ahead(ask) or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
     rows = run(ask, out, "data_deal_risk_factors", start_date=cur.start, end_date=cur.end, as_of=ask.as_of,
-               segment=ask.segment, per_factor=3)
+               segment=ask.segment, region=ask.value("region"), owner_id=ask.owner_id, min_amount=ask.min_amount,
+               per_factor=3)
     summary_row = rows[0] if rows else {}
     top = [r for r in rows if r.get("factor")]
     open_count = int(summary_row.get("open_deal_count") or 0)
@@ -187,7 +262,7 @@ def deal_risk_factors(ask: Ask) -> Outcome:
     s["at_risk_share_pct"] = ratio_pct(s["at_risk_amount"], open_amount)
     ranked = sorted(factors, key=lambda k: (-factors[k]["amount"], k))
     s["top_factor"] = ranked[0] if open_count and factors[ranked[0]]["deal_count"] else None
-    out.headline = (f"Of **{num(open_count)}** open{segment_words(ask)} deals closing in {cur.label} "
+    out.headline = (f"Of **{num(open_count)}** open{segment_words(ask)} deals{ask.filter_words()} closing in {cur.label} "
                     f"({money(open_amount)}), **{num(s['at_risk_count'])}** show at least one risk factor "
                     f"({money(s['at_risk_amount'])}, {pct(s['at_risk_share_pct'])} of the amount); "
                     f"{num(s['multi_risk_count'])} show two or more ({money(s['multi_risk_amount'])}).")
@@ -215,7 +290,7 @@ def slipped_deals(ask: Ask) -> Outcome:
     cur = clip(ask.period or quarter_of(ask.as_of, ask.fiscal_start_month), ask.as_of)
     out.period = cur
     rows = run(ask, out, "slipped_deals", start_date=cur.start, end_date=cur.end, segment=ask.segment,
-               limit=ROW_CAP)
+               region=ask.value("region"), owner_id=ask.owner_id, min_amount=ask.min_amount, limit=ROW_CAP)
     t = rows[0] if rows else {}
     count = int(t.get("total_deals") or 0)
     s = out.summary = {"slipped_count": count, "slipped_amount": as_float(t.get("total_amount")),
@@ -223,7 +298,7 @@ def slipped_deals(ask: Ask) -> Outcome:
                        "pushed_twice_amount": as_float(t.get("pushed_twice_amount")),
                        "total_days_pushed": int(t.get("total_days_pushed") or 0)}
     s["avg_days_pushed"] = s["total_days_pushed"] / count if count else None
-    out.headline = (f"**{num(count)}** open{segment_words(ask)} {'deal' if count == 1 else 'deals'} had the close date "
+    out.headline = (f"**{num(count)}** open{segment_words(ask)} {'deal' if count == 1 else 'deals'}{ask.filter_words()} had the close date "
                     f"pushed during {cur.label}, worth **{money(s['slipped_amount'])}**; "
                     f"{num(s['pushed_twice_count'])} were pushed two or more times ({money(s['pushed_twice_amount'])}).")
     if rows:

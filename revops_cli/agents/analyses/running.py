@@ -27,10 +27,67 @@ class Ask:
     region: str | None
     account: dict[str, Any] | None
     params: dict[str, Any] = field(default_factory=dict)   # explicit inputs (task.params)
+    filters: list[Any] = field(default_factory=list)       # understanding.Filter: every one must be applied
+    dimensions: list[str] = field(default_factory=list)    # breakdowns asked for ("by owner")
 
     @property
     def as_of(self) -> date:
         return self.ctx.as_of
+
+    def value(self, dimension: str) -> Any:
+        """The value of an equality filter on `dimension`, or None."""
+        return next((f.value for f in self.filters if f.dimension == dimension and f.op == "="), None)
+
+    def values(self, dimension: str) -> list[Any]:
+        return [f.value for f in self.filters if f.dimension == dimension and f.op == "="]
+
+    def id_of(self, dimension: str) -> Any:
+        return next((f.id for f in self.filters if f.dimension == dimension and f.op == "="), None)
+
+    @property
+    def owner_id(self) -> str | None:
+        return self.params.get("owner_id") or self.id_of("owner")
+
+    @property
+    def min_amount(self) -> float | None:
+        for f in self.filters:
+            if f.dimension == "amount" and f.op == ">=":
+                return float(f.value)
+            if f.dimension == "amount" and f.op == "between":
+                return float(f.value[0])
+        return None
+
+    @property
+    def max_amount(self) -> float | None:
+        for f in self.filters:
+            if f.dimension == "amount" and f.op == "<=":
+                return float(f.value)
+            if f.dimension == "amount" and f.op == "between":
+                return float(f.value[1])
+        return None
+
+    def filter_words(self) -> str:
+        """' in EMEA, owned by X, of at least $500K' - the filters in the wording of a headline."""
+        from revops_cli.templates import _money as money
+
+        parts = []
+        for f in self.filters:
+            if f.dimension in ("segment", "region", "status"):
+                continue                       # said by segment_words / the analysis itself
+            if f.dimension == "amount":
+                parts.append(f"of at least {money(f.value)}" if f.op == ">=" else f"of at most {money(f.value)}"
+                             if f.op == "<=" else f"of {money(f.value[0])}–{money(f.value[1])}")
+            elif f.dimension == "owner":
+                parts.append(f"owned by {f.value}")
+            elif f.dimension == "competitor":
+                parts.append(f"with {f.value} as a competitor")
+            elif f.dimension == "account":
+                parts.append(f"at {f.value}")
+            elif f.dimension == "region":
+                parts.append(f"in {f.value}")
+            else:
+                parts.append(f"with {f.dimension.replace('_', ' ')} {f.value}")
+        return (" " + ", ".join(parts)) if parts else ""
 
     @property
     def fiscal_start_month(self) -> int:
@@ -57,6 +114,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: list[dict[str, Any]] = field(default_factory=list)
+    queries: list[dict[str, Any]] = field(default_factory=list)          # each SQL run: pattern, text, bound values
 
 
 def row_count(out: Outcome) -> int:
@@ -86,8 +144,11 @@ def run(ask: Ask, out: Outcome, pattern: str, key: str | None = None, **values: 
     result = ask.ctx.run_pattern(AGENT, pattern, **given)
     rows = [{k: (float(v) if isinstance(v, Decimal) else v) for k, v in r.items()} for r in result.records()]
     slot = key or pattern
+    sql, bound = pat.render(typed, table=ask.ctx.settings.table)
     out.results[slot] = {"pattern": pattern, "params": jsonable(typed), "row_count": len(rows),
                          "truncated": result.truncated, "rows": jsonable(rows[:ROW_CAP])}
+    out.queries.append({"pattern": pattern, "sql": sql, "bound": jsonable(bound), "rows": len(rows),
+                        "cached": bool(getattr(result, "cached", False))})
     if not out.params:
         out.params = jsonable(typed)
     if not any(s.get("pattern") == pattern for s in out.sources):
@@ -106,4 +167,5 @@ def period_name(p: Period) -> str:
 
 
 def segment_words(ask: Ask) -> str:
-    return f" {ask.segment}" if ask.segment else ""
+    """' Enterprise', ' EMEA', ' Enterprise EMEA': the segment and region a question filters on."""
+    return "".join(f" {w}" for w in (ask.segment, ask.region) if w)

@@ -1,0 +1,92 @@
+"""Which of a question's filters and breakdowns each built-in analysis applies.
+
+A filter the chosen analysis cannot apply is never dropped: the Data agent refuses the question (`ok: false`,
+exit 9) and names it. `status` values an analysis is about anyway ("won" for a win rate, "open" for deals
+closing) are listed under INHERENT_STATUS and count as applied.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEAL_FILTERS = ("segment", "region", "industry", "owner", "stage", "type", "lead_source", "competitor", "account",
+                "amount")
+
+FILTERS: dict[str, tuple[str, ...]] = {
+    "deals_closing": DEAL_FILTERS,
+    "pipeline": DEAL_FILTERS,
+    "deal_risk_factors": ("segment", "region", "owner", "amount"),
+    "slipped_deals": ("segment", "region", "owner", "amount"),
+    "win_rate": ("segment", "region", "owner", "type"),
+    "owner_leaderboard": ("segment", "region", "owner"),
+    "declining_engagement": ("segment", "region"),
+    "expansion": ("segment", "region"),
+    "lead_volume_by_source": ("region", "lead_source"),
+    "competitor_mentions": ("competitor", "account"),
+    "revenue_trend": ("segment",),
+    "revenue_by_segment": (),
+    "forecast_vs_target": ("segment",),
+    "coverage": ("segment",),
+}
+
+INHERENT_STATUS: dict[str, tuple[str, ...]] = {
+    "deals_closing": ("open",), "pipeline": ("open",), "deal_risk_factors": ("open",), "slipped_deals": ("open",),
+    "coverage": ("open",), "win_rate": ("won", "lost"), "owner_leaderboard": ("won",),
+    "revenue_by_segment": ("won",), "revenue_trend": ("won",), "forecast_vs_target": ("won", "open"),
+}
+
+# Values an analysis is about anyway: "expansion opportunities" is the expansion analysis, not a type filter.
+INHERENT_VALUES: dict[str, tuple[tuple[str, str], ...]] = {
+    "expansion": (("type", "Expansion"),), "declining_engagement": (("type", "Renewal"),),
+    "forecast_vs_target": (("forecast_category", "Commit"), ("forecast_category", "Best Case")),
+}
+
+
+def inherent(analysis: str, f: Any) -> bool:
+    """The filter says what the analysis computes anyway (so it is applied by construction)."""
+    if f.dimension == "status":
+        return f.value in INHERENT_STATUS.get(analysis, ())
+    return (f.dimension, f.value) in INHERENT_VALUES.get(analysis, ())
+
+
+# Breakdowns ("by owner") each analysis can show; time grains are the analysis' own.
+DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "deals_closing": ("owner", "region", "segment", "industry", "stage", "type", "lead_source", "account"),
+    "pipeline": ("owner", "region", "segment", "industry", "stage", "type", "lead_source", "account", "quarter"),
+    "win_rate": ("segment", "owner"),
+    "owner_leaderboard": ("owner",),
+    "revenue_by_segment": ("segment",),
+    "revenue_trend": ("month",),
+    "lead_volume_by_source": ("lead_source",),
+    "competitor_mentions": ("competitor", "account"),
+    "forecast_vs_target": ("segment",),
+    "coverage": ("segment",),
+    "deal_risk_factors": (),
+    "slipped_deals": (),
+    "declining_engagement": ("account",),
+    "expansion": ("account",),
+}
+
+
+def not_applied(analysis: str, filters: list[Any], dimensions: list[str]) -> list[str]:
+    """The filters and breakdowns of the question this analysis cannot apply, as the user would say them."""
+    out = []
+    for f in filters:
+        if inherent(analysis, f):
+            continue
+        if f.dimension == "status":
+            if f.value not in INHERENT_STATUS.get(analysis, ()):
+                out.append(f"{f.value} ({f.text})" if f.text and f.text.lower() != str(f.value) else str(f.value))
+        elif f.dimension not in FILTERS.get(analysis, ()):
+            out.append(f.label())
+    seen_multi: dict[str, set[str]] = {}
+    for f in filters:
+        if f.op == "=" and f.dimension != "stage" and not (f.dimension == "competitor" and analysis == "competitor_mentions"):
+            seen_multi.setdefault(f.dimension, set()).add(str(f.value))
+    for dim, vals in seen_multi.items():
+        if len(vals) > 1 and dim not in ("status",):
+            out.append(f"{dim} {' or '.join(sorted(vals))} (one {dim} at a time)")
+    for d in dimensions:
+        if d not in DIMENSIONS.get(analysis, ()):
+            out.append(f"by {d.replace('_', ' ')}")
+    return out

@@ -1,0 +1,361 @@
+"""What a question asks, as a record: measures × dimensions × filters × period × shape, plus the words that
+looked like a filter but were not understood.
+
+`parse(text, names, as_of)` builds a `ParsedQuestion` from the names the manager found (agents/names.py) and
+the words. The record speaks the semantic model's vocabulary (measure and dimension names of
+revops_cli/model/), so a model query can be built from it; the Data agent's built-in analyses read the same
+filters (`Ask.filters`) and must apply every one or refuse (`agents/data.py`).
+
+    ParsedQuestion(measures=["pipeline"], dimensions=["owner"],
+                   filters=[Filter("region", "=", "EMEA", "EMEA"), Filter("amount", ">=", 500000.0, "over $500K")],
+                   period=Period("December 2026", ...), shape="breakdown", unknown=["Narnia"])
+
+A follow-up ("which of those are over $1M?", "only EMEA", "and by owner?", "compare with last quarter")
+refines the last question: `refine(last, follow_up)` keeps what the follow-up does not change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+# names.py kinds -> model dimension names
+DIMENSION_OF_KIND = {"region": "region", "segment": "segment", "industry": "industry", "stage": "stage",
+                     "deal_type": "type", "lead_source": "lead_source", "competitor": "competitor", "owner": "owner",
+                     "forecast_category": "forecast_category", "lead_status": "lead_status", "account": "account"}
+
+_MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
+    ("weighted_pipeline", re.compile(r"\bweighted pipeline\b", re.I)),
+    ("win_rate", re.compile(r"\bwin[- ]?rates?\b|\bclose rates?\b", re.I)),
+    ("average_deal_size", re.compile(r"\b(?:average|avg|mean) deal sizes?\b|\bdeal sizes?\b", re.I)),
+    ("sales_cycle_days", re.compile(r"\bsales cycles?\b|\bcycle times?\b|\bdays to close\b", re.I)),
+    ("bookings", re.compile(r"\bbookings?\b|\bclosed[- ]won amount\b", re.I)),
+    ("revenue", re.compile(r"\brevenue\b|\bmrr\b|\barr\b|\bbilling\b", re.I)),
+    ("conversion_rate", re.compile(r"\bconversion rates?\b|\bconvert\w*\b", re.I)),
+    ("slip_count", re.compile(r"\bslip\w*\b|\bpushed\b", re.I)),
+    ("pipeline", re.compile(r"\bpipeline\b", re.I)),
+    ("deal_count", re.compile(r"\bdeal counts?\b|\bhow many (?:deals|opportunities|opps)\b|\bnumber of deals\b", re.I)),
+    ("leads", re.compile(r"\b(?:new )?leads\b|\bmqls?\b", re.I)),
+    ("calls", re.compile(r"\bcalls\b", re.I)),
+]
+_BY = re.compile(r"\b(?:by|per|for each|broken down by|split by|grouped by)\s+(?:customer |account |deal |sales )?(region|segment|industry|vertical|"
+                 r"owner|rep|ae|seller|stage|type|deal type|source|lead source|competitor|quarter|month|week|year|"
+                 r"account|customer|team|forecast category)s?\b", re.I)
+_BY_DIMENSION = {"rep": "owner", "ae": "owner", "seller": "owner", "vertical": "industry", "deal type": "type",
+                 "source": "lead_source", "lead source": "lead_source", "customer": "account",
+                 "forecast category": "forecast_category"}
+_TIME_GRAINS = {"quarter", "month", "week", "year"}
+
+_NUM = r"(\d+(?:[.,]\d+)?)\s*(k|m|mm|mn|b|bn|million|thousand|billion)?"
+_MONEY = rf"\$?\s*{_NUM}"
+_AMOUNT_MIN = re.compile(rf"(?:\b(?:over|above|more than|greater than|at least|bigger than|larger than|exceeding|"
+                         rf"north of|upwards of|min(?:imum)?(?: of)?)\s*|>=?\s*|≥\s*){_MONEY}(?![\w%])|"
+                         rf"\$\s*{_NUM}\s*(?:\+|or more|and (?:up|above|over)|or bigger|or larger)", re.I)
+_AMOUNT_MAX = re.compile(rf"(?:\b(?:under|below|less than|smaller than|at most|up to|no more than|max(?:imum)?(?: of)?)"
+                         rf"\s*|<=?\s*|≤\s*){_MONEY}(?![\w%])|\$\s*{_NUM}\s*or (?:less|smaller|under)", re.I)
+_AMOUNT_BETWEEN = re.compile(rf"\bbetween\s+{_MONEY}\s+and\s+{_MONEY}", re.I)
+_ANY_MONEY = re.compile(r"\$\s*\d[\d,.]*\s*(?:k|m|mm|mn|b|bn|million|thousand|billion)?\b|\b\d[\d,.]*\s*(?:k|m|mm|million)\b(?!\w)",
+                        re.I)
+_STATUS = [("won", re.compile(r"\b(?:closed[- ])?won\b|\bwins\b", re.I)),
+           ("lost", re.compile(r"\b(?:closed[- ])?lost\b|\blosses\b", re.I)),
+           ("open", re.compile(r"\bopen\b|\bactive (?:deals|opportunities)\b|\bin flight\b", re.I))]
+_TOP = re.compile(r"\b(?:top|biggest|largest|best)\s+(\d+)\b|\b(\d+)\s+(?:biggest|largest)\b", re.I)
+_BOTTOM = re.compile(r"\b(?:bottom|smallest|worst)\s+(\d+)\b", re.I)
+_COMPARE = re.compile(r"\bcompare\w*\b|\bvs\.?\b|\bversus\b|\bagainst (?:last|the previous|previous|prior)\b|"
+                      r"\bcompared (?:to|with)\b", re.I)
+_SHARE = re.compile(r"\bshare of\b|\bwhat (?:share|percent\w*|fraction|portion)\b|\bpercent(?:age)? of\b", re.I)
+_TREND = re.compile(r"\btrends?\b|\bover time\b|\bmonth over month\b|\bby month\b|\bmonthly\b|\bweekly\b", re.I)
+
+# Words that look like a filter on the deals but that no built-in analysis reads. Named, never dropped.
+_FILTER_LIKE: list[re.Pattern] = [
+    re.compile(r"\bno (?:activity|touch\w*|contact|calls?|meetings?)\b[^?.,;]*", re.I),
+    re.compile(r"\b(?:pushed|slipped|moved)\s+(?:more than|over|at least|twice|\d+)[^?.,;]*", re.I),
+    re.compile(r"\bwithout (?:an? |the )?[\w-]+(?: [\w-]+)?", re.I),
+    re.compile(r"\b(?:excluding|except|other than|not in)\s+[\w$.-]+(?: [\w-]+)?", re.I),
+    re.compile(r"\b(?:created|opened|added)\s+(?:in|during|since|before|after|last|this)\b[^?.,;]*", re.I),
+]
+_NAMED_FILTER = re.compile(
+    r"\b(?P<word>[A-Za-z][\w&.-]*(?:\s+[A-Z][\w&.-]*)?)\s+(?P<what>region|segment|industry|vertical|territory|"
+    r"team|stage|lead source|source|competitor|geo)\b", re.I)
+_IN_PLACE = re.compile(r"\b(?:in|from|within|across|for|at|against|with|owned by|by)\s+(?:the\s+)?"
+                       r"(?P<word>[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,2})")
+_NOT_FILTER_CAPS = frozenset({
+    "q1", "q2", "q3", "q4", "fy", "ytd", "qtd", "mtd", "wtd", "i", "the", "our", "we", "ae", "aes", "crm",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "meddpicc", "icp", "slack",
+    "revbot", "revops", "usd", "arr", "mrr", "nrr", "kpi", "mql", "sql", "sqls", "mqls", "yoy", "qoq", "mom",
+})
+_VERBS = frozenset({"analyze", "analyse", "show", "list", "compare", "review", "give", "get", "find", "main", "key",
+                    "biggest", "top", "new", "each", "every", "any", "which", "what", "whose", "per", "by", "current",
+                    "previous", "late", "early", "same", "other", "different", "primary", "strongest", "weakest"})
+_NOT_FILTER_WORDS = frozenset({"this", "last", "next", "previous", "the", "each", "every", "all", "which", "what",
+                               "our", "my", "by", "per", "a", "an", "that", "any", "same", "one", "sales", "customer",
+                               "deal", "deals", "key", "main", "top", "biggest", "which", "every"})
+
+
+@dataclass
+class Filter:
+    """One condition of the question, in the model's dimension names."""
+
+    dimension: str          # region | segment | industry | owner | stage | type | lead_source | competitor |
+                            # forecast_category | lead_status | account | amount | status
+    op: str                 # = | >= | <= | between
+    value: Any              # a canonical value, a number, or [low, high] for between
+    text: str = ""          # the words of the question it came from
+    id: str | None = None   # the record id for owner / account
+
+    def label(self) -> str:
+        from revops_cli.templates import _money as money
+
+        if self.dimension == "amount":
+            if self.op == "between":
+                return f"amount {money(self.value[0])}–{money(self.value[1])}"
+            return f"amount {'≥' if self.op == '>=' else '≤' if self.op == '<=' else self.op} {money(self.value)}"
+        if self.dimension == "status":
+            return str(self.value)
+        return f"{self.dimension.replace('_', ' ')} {self.value}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dimension": self.dimension, "op": self.op, "value": self.value, "text": self.text, "id": self.id,
+                "label": self.label()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Filter":
+        return cls(d["dimension"], d.get("op", "="), d.get("value"), d.get("text", ""), d.get("id"))
+
+
+@dataclass
+class ParsedQuestion:
+    text: str
+    measures: list[str] = field(default_factory=list)        # model measure names
+    dimensions: list[str] = field(default_factory=list)      # group-by: model dimension names, or a time grain
+    filters: list[Filter] = field(default_factory=list)
+    period: Any = None                                        # agents.periods.Period | None
+    compare_period: Any = None
+    shape: str = "number"                                     # list | number | breakdown | top_n | comparison | share | trend
+    limit: int | None = None
+    unknown: list[str] = field(default_factory=list)          # words that looked like filters, not understood
+    follow_up: bool = False
+
+    def filter(self, dimension: str) -> Filter | None:
+        return next((f for f in self.filters if f.dimension == dimension), None)
+
+    def values(self, dimension: str) -> list[Any]:
+        return [f.value for f in self.filters if f.dimension == dimension]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "measures": list(self.measures), "dimensions": list(self.dimensions),
+                "filters": [f.to_dict() for f in self.filters],
+                "period": self.period.to_dict() if self.period is not None else None,
+                "compare_period": self.compare_period.to_dict() if self.compare_period is not None else None,
+                "shape": self.shape, "limit": self.limit, "unknown": list(self.unknown), "follow_up": self.follow_up}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ParsedQuestion":
+        from revops_cli.agents.analyses.question import as_period
+
+        return cls(text=d.get("text", ""), measures=list(d.get("measures") or []),
+                   dimensions=list(d.get("dimensions") or []),
+                   filters=[Filter.from_dict(f) for f in d.get("filters") or []],
+                   period=as_period(d.get("period")), compare_period=as_period(d.get("compare_period")),
+                   shape=d.get("shape") or "number", limit=d.get("limit"), unknown=list(d.get("unknown") or []),
+                   follow_up=bool(d.get("follow_up")))
+
+
+def amount_of(number: str, unit: str | None) -> float:
+    value = float(number.replace(",", "")) if number.count(",") and len(number.split(",")[-1]) == 3 \
+        else float(number.replace(",", "."))
+    u = (unit or "").lower()
+    return value * (1_000 if u in ("k", "thousand") else 1_000_000 if u in ("m", "mm", "mn", "million")
+                    else 1_000_000_000 if u in ("b", "bn", "billion") else 1)
+
+
+def _amount_filters(text: str) -> tuple[list[Filter], list[tuple[int, int]]]:
+    out: list[Filter] = []
+    used: list[tuple[int, int]] = []
+    for m in _AMOUNT_BETWEEN.finditer(text):
+        out.append(Filter("amount", "between", [amount_of(m.group(1), m.group(2)), amount_of(m.group(3), m.group(4))],
+                          m.group(0).strip()))
+        used.append(m.span())
+    for rx, op in ((_AMOUNT_MIN, ">="), (_AMOUNT_MAX, "<=")):
+        for m in rx.finditer(text):
+            if any(a <= m.start() < b for a, b in used):
+                continue
+            groups = [g for g in m.groups()]
+            number, unit = (groups[0], groups[1]) if groups[0] else (groups[2], groups[3])
+            out.append(Filter("amount", op, amount_of(number, unit), m.group(0).strip()))
+            used.append(m.span())
+    return out, used
+
+
+def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> ParsedQuestion:
+    """The question as a record. `names`: agents.names.Names (or None: words only)."""
+    from revops_cli.agents.periods import parse_period
+
+    q = ParsedQuestion(text=text)
+    low = text.lower()
+    for name, rx in _MEASURE_WORDS:
+        if rx.search(text) and name not in q.measures:
+            q.measures.append(name)
+    for m in _BY.finditer(text):
+        word = m.group(1).lower()
+        dim = _BY_DIMENSION.get(word, word)
+        if dim not in q.dimensions:
+            q.dimensions.append(dim)
+    by_spans = [m.span() for m in _BY.finditer(text)]
+    # filters from the names found in the warehouse
+    for m in (names.mentions if names is not None else []):
+        dim = DIMENSION_OF_KIND.get(m.kind)
+        if dim is None or any(a <= m.start < b for a, b in by_spans):
+            continue
+        if q.filter(dim) is not None and q.filter(dim).value == m.value:
+            continue
+        q.filters.append(Filter(dim, "=", m.value, m.span, id=m.id))
+    amounts, amount_spans = _amount_filters(text)
+    q.filters += amounts
+    for status, rx in _STATUS:
+        m = rx.search(text)
+        if m and not q.filter("status"):
+            q.filters.append(Filter("status", "=", status, m.group(0)))
+    q.period = parse_period(text, as_of, fiscal_start_month)     # an impossible period: UsageError, exit 2
+    m = _TOP.search(text) or _BOTTOM.search(text)
+    if m:
+        q.limit = int(next(g for g in m.groups() if g))
+    if _COMPARE.search(text):
+        q.shape = "comparison"
+    elif q.limit:
+        q.shape = "top_n"
+    elif _SHARE.search(text):
+        q.shape = "share"
+    elif _TREND.search(text) or any(d in _TIME_GRAINS for d in q.dimensions):
+        q.shape = "trend"
+    elif q.dimensions:
+        q.shape = "breakdown"
+    elif re.search(r"\b(which|list|show|what are the|who are)\b", low) and re.search(r"\b(deals|opportunities|opps|"
+                                                                                      r"accounts|customers|leads|reps)\b", low):
+        q.shape = "list"
+    q.unknown = _unknown_words(text, names, amount_spans, by_spans) + _unread_dates(text, q.period)
+    return q
+
+
+_MONTH_WORD = re.compile(r"\b(january|february|march|april|june|july|august|september|october|november|december|"
+                         r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|May)\b\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?"
+                         r"(?:,?\s+20\d\d)?|\b\d{4}-\d{2}-\d{2}\b", re.I)
+_MONTH_FULL = {"jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june", "jul": "july",
+               "aug": "august", "sep": "september", "sept": "september", "oct": "october", "nov": "november",
+               "dec": "december"}
+
+
+def _unread_dates(text: str, period: Any) -> list[str]:
+    """A month or date the period parser did not turn into the period ('in December' read as the quarter)."""
+    out = []
+    for m in _MONTH_WORD.finditer(text):
+        word = m.group(0)
+        if period is None:
+            out.append(word)
+            continue
+        if re.match(r"\d{4}-", word):
+            if period.start.isoformat() != word and period.end.isoformat() != word:
+                out.append(word)
+            continue
+        month = m.group(1).lower()
+        month = _MONTH_FULL.get(month, month)
+        if month not in str(period.label).lower() and period.kind not in ("range", "day", "days"):
+            out.append(word)
+    return out
+
+
+def _unknown_words(text: str, names: Any, amount_spans: list[tuple[int, int]], by_spans: list[tuple[int, int]]) -> list[str]:
+    """Words that look like a filter but were not understood: 'in Narnia', 'Nordics region', 'around $500K',
+    'no activity in 30 days'."""
+    known = [(m.start, m.end) for m in (names.mentions if names is not None else [])]
+
+    def taken(a: int, b: int) -> bool:
+        return any(x < b and a < y for x, y in known + amount_spans + by_spans)
+
+    out: list[str] = []
+    for rx in _FILTER_LIKE:
+        for m in rx.finditer(text):
+            if not taken(*m.span()):
+                out.append(m.group(0).strip(" ?.!,"))
+    for m in _ANY_MONEY.finditer(text):
+        if not taken(*m.span()):
+            out.append(text[max(0, m.start() - 12):m.end()].split(" ", 1)[-1].strip() if m.start() > 12
+                       else text[:m.end()].strip())
+    kinds_found = {DIMENSION_OF_KIND.get(m.kind) for m in (names.mentions if names is not None else [])}
+    what_dim = {"vertical": "industry", "territory": "region", "geo": "region", "source": "lead_source",
+                "lead source": "lead_source", "team": "owner"}
+    for m in _NAMED_FILTER.finditer(text):
+        words = [w for w in m.group("word").split() if w.lower() not in _NOT_FILTER_WORDS | {"as", "is", "was"}]
+        what = m.group("what").lower()
+        if not words or taken(m.start("word"), m.end("word")) or what_dim.get(what, what) in kinds_found:
+            continue
+        if words[0].lower() in _VERBS or (not words[0][0].isupper()
+                                          and what not in ("region", "segment", "territory", "vertical", "geo", "industry")):
+            continue
+        if m.group("what").lower() in ("stage",) and word.lower() in ("late", "early", "each", "every"):
+            continue
+        out.append(m.group(0))
+    for m in _IN_PLACE.finditer(text):
+        word = m.group("word").strip(" ?.!,'’")
+        first = word.split()[0].lower()
+        if first in _NOT_FILTER_CAPS or re.fullmatch(r"q[1-4](?:\s+\d{4})?|fy\d+|\d{4}", word.lower()) \
+                or taken(m.start("word"), m.end("word")):
+            continue
+        out.append(word)
+    seen: list[str] = []
+    for w in out:
+        if w and all(w.lower() not in s.lower() for s in seen):
+            seen.append(w)
+    return seen
+
+
+# ---------------------------------------------------------------- follow-ups
+
+_FOLLOW_UP_START = re.compile(
+    r"^\s*(?:and\b|but\b|only\b|just\b|now\b|what about\b|how about\b|same\b|which of (?:those|these|them)\b|"
+    r"of (?:those|these)\b|those\b|these\b|compare (?:that |it |this )?(?:with|to)\b|vs\.?\b|versus\b|"
+    r"filter\w* (?:to|by|for|on)\b|narrow\w* (?:to|down)\b|break (?:it|that|them) down\b|split (?:it|that|them)\b|"
+    r"excluding\b|without\b)", re.I)
+_REFERS_BACK = re.compile(r"\b(?:of (?:those|these|them)|those|these|that list|the same)\b", re.I)
+
+
+def is_follow_up(text: str) -> bool:
+    """A question that refines the last result rather than asking a new one."""
+    t = text.strip()
+    return bool(_FOLLOW_UP_START.search(t) or (_REFERS_BACK.search(t) and len(t.split()) <= 10))
+
+
+def refine(last: ParsedQuestion, new: ParsedQuestion, as_of: date) -> ParsedQuestion:
+    """The last question, changed by the follow-up: a filter on a dimension already filtered replaces it, new
+    ones are added; a new period replaces the old one; 'compare with last quarter' sets the comparison period;
+    'by owner' adds a breakdown."""
+    from revops_cli.agents.periods import quarter_of
+
+    filters = list(last.filters)
+    for f in new.filters:
+        filters = [g for g in filters if not (g.dimension == f.dimension and (f.dimension != "amount" or g.op == f.op))]
+        filters.append(f)
+    out = replace(last, filters=filters, follow_up=True, unknown=list(new.unknown),
+                  dimensions=list(dict.fromkeys(last.dimensions + new.dimensions)),
+                  measures=list(dict.fromkeys(new.measures + last.measures)) if new.measures else list(last.measures))
+    if new.shape == "comparison":
+        out.shape = "comparison"
+        base = last.period
+        if new.period is not None and (base is None or new.period != base):
+            out.compare_period = new.period
+        elif base is not None:
+            out.compare_period = base.previous
+        else:
+            cur = quarter_of(as_of)
+            out.compare_period = cur.previous
+    elif new.period is not None:
+        out.period = new.period
+    if new.dimensions and out.shape in ("number", "list"):
+        out.shape = "breakdown"
+    if new.limit:
+        out.limit, out.shape = new.limit, "top_n"
+    return out
