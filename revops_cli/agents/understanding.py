@@ -238,6 +238,10 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
                                                                                       r"accounts|customers|leads|reps)\b", low):
         q.shape = "list"
     q.unknown = _unknown_words(text, names, amount_spans, by_spans) + _unread_dates(text, q.period)
+    # a person or a researched company named in a question about the numbers: no analysis filters on them
+    for m in (names.mentions if names is not None else []):
+        if m.kind in ("lead", "contact", "company"):
+            q.unknown.append(f"{m.value} (a {m.kind})")
     return q
 
 

@@ -46,7 +46,7 @@ def win_rate(ask: Ask) -> Outcome:
         out.bullets.append(f"Average sales cycle of won deals: {num(s['avg_won_cycle_days'])} days.")
     label = "owner_name" if by_owner else "segment"
     ranked = [r for r in rows if r["win_rate_pct"] is not None and (not by_owner or int(r["closed_count"]) >= 5)]
-    if ranked:
+    if len(ranked) > 1:
         best, worst = ranked[0], ranked[-1]
         s["best"] = {"name": best[label], "win_rate_pct": best["win_rate_pct"]}
         s["worst"] = {"name": worst[label], "win_rate_pct": worst["win_rate_pct"]}

@@ -198,7 +198,9 @@ def deals_closing(ask: Ask) -> Outcome:
                 out.bullets.insert(0, f"By {dim.replace('_', ' ')}: " + ", ".join(
                     f"{k} {money(v['amount'])} ({count_of(v['deal_count'], 'deal')})" for k, v in top[:6]) + ".")
     what = f"open{segment_words(ask)} deals" + ask.filter_words()
-    out.headline = (f"**{num(count)}** {what} are set to close in {cur.label}, worth **{money(total)}** "
+    if count == 1:
+        what = what.replace(" deals", " deal", 1)
+    out.headline = (f"**{num(count)}** {what} {'is' if count == 1 else 'are'} set to close in {cur.label}, worth **{money(total)}** "
                     f"({money(weighted)} probability-weighted).")
     if deals:
         d0 = deals[0]
