@@ -161,15 +161,31 @@ def receipt(ctx: AgentContext, outcomes: list[A.Outcome], parsed: Any, line: str
     })
 
 
-def closest_questions(text: str, settings: Any = None, n: int = 3) -> list[str]:
-    """The example questions of the catalogue nearest the question, best first."""
+# The analyses that speak to a measure the question names (a sales cycle is in the win-rate analysis)
+_MEASURE_ANALYSES = {"sales_cycle_days": "win_rate", "average_deal_size": "win_rate", "win_rate": "win_rate",
+                     "bookings": "owner_leaderboard", "pipeline": "pipeline", "weighted_pipeline": "pipeline",
+                     "deal_count": "deals_closing", "revenue": "revenue_by_segment", "leads": "lead_volume_by_source",
+                     "conversion_rate": "lead_volume_by_source", "slip_count": "slipped_deals",
+                     "calls": "competitor_mentions"}
+
+
+def closest_questions(text: str, settings: Any = None, n: int = 3, measures: list[str] | None = None) -> list[str]:
+    """The example questions nearest the question, best first: those of the analyses that compute a measure the
+    question names, then the catalogue's examples by word overlap."""
     from rapidfuzz import fuzz, process
 
+    caps = capabilities(settings)
     examples: list[str] = []
-    for c in capabilities(settings):
+    for c in caps:
         examples += [e for e in c["examples"] if e not in examples]
-    ranked = process.extract(text, examples, scorer=fuzz.token_set_ratio, limit=n)
-    return [e for e, _, _ in ranked]
+    first: list[str] = []
+    for m in measures or []:
+        name = _MEASURE_ANALYSES.get(m)
+        cap = next((c for c in caps if c["name"] == name), None)
+        if cap and cap["examples"] and cap["examples"][0] not in first:
+            first.append(cap["examples"][0])
+    ranked = [e for e, _, _ in process.extract(text, examples, scorer=fuzz.token_set_ratio, limit=n + len(first))]
+    return (first + [e for e in ranked if e not in first])[:n]
 
 
 def not_understood(ctx: AgentContext, text: str, parsed: Any, missing: list[str], understood: str | None,
@@ -177,7 +193,7 @@ def not_understood(ctx: AgentContext, text: str, parsed: Any, missing: list[str]
     """ok=False, exit 9: the question is not answered with a number, and says exactly what was not understood."""
     from revops_cli.errors import NotUnderstoodError
 
-    closest = closest_questions(text, ctx.settings)
+    closest = closest_questions(text, ctx.settings, measures=list(parsed.measures) if parsed is not None else None)
     if analysis is None:
         message = "revops could not match this question to an analysis it runs"
     else:
@@ -229,7 +245,9 @@ class DataAgent:
             ctx.trace.note(self.name, f"follow-up: refines the last question ({previous.text!r})")
             text = previous.text if not own else text
         if not names:
-            return not_understood(ctx, text, parsed, [text.strip()], None, None)
+            understood = " · ".join([m.replace("_", " ") for m in parsed.measures] + [f.label() for f in parsed.filters]
+                                    + [f"by {d.replace('_', ' ')}" for d in parsed.dimensions])
+            return not_understood(ctx, text, parsed, [text.strip()], understood or None, None)
         for name in names:
             missing = not_applied(name, parsed.filters, parsed.dimensions) + list(parsed.unknown)
             if missing:
