@@ -242,3 +242,15 @@ def test_the_receipt_travels_into_the_log_and_the_export(asker, revops_home, tmp
     export_conversations(log, str(out))
     docs = [json.loads(p.read_text()) for p in out.rglob("conversation.json")]
     assert any((d.get("answer_receipt") or {}).get("interpretation") == a.data["interpretation"] for d in docs)
+
+
+def test_deal_follow_ups_keep_or_change_the_deal(asker):
+    s = "deal-fu"
+    first = asker("what is the status of the IXIS deal?", s)
+    assert first.ok and first.agent == "deal_analysis"
+    assert first.data["interpretation"].startswith("Deal assessment · IXIS")
+    again = asker("and the economic buyer?", s)
+    assert again.agent == "deal_analysis"
+    assert again.data["opportunity"]["opportunity_id"] == first.data["opportunity"]["opportunity_id"]
+    other = asker("what about the Acme one?", s)
+    assert other.agent == "deal_analysis" and other.data["opportunity"]["account_name"] == "Acme Corp"
