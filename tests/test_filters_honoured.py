@@ -92,6 +92,9 @@ def test_amount_floor(asker, sql, words, floor):
 def test_amount_ceiling(asker, sql):
     a = asker("deals closing this quarter under $50K")
     applied(a, "amount")
+    check_deals(a, open_deals(sql, "o.amount < ?", 50_000))          # "under" is strict
+    a = asker("deals closing this quarter of at most $50K")
+    applied(a, "amount")
     check_deals(a, open_deals(sql, "o.amount <= ?", 50_000))
 
 

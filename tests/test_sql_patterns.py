@@ -616,7 +616,7 @@ def test_parameter_errors():
     typed = pat.coerce({"start_date": datetime(2026, 10, 1, 8), "end_date": "2026-12-31", "segment": "enterprise",
                         "limit": "7", "min_amount": "1000.5"})
     assert typed == {"start_date": date(2026, 10, 1), "end_date": date(2026, 12, 31), "segment": "Enterprise",
-                     "owner_id": None, "min_amount": 1000.5, "limit": 7, "max_amount": None, "region": None,
+                     "owner_id": None, "min_amount": 1000.5, "limit": 7, "max_amount": None, "below_amount": None, "region": None,
                      "industry": None, "account_id": None, "stages": None, "deal_type": None, "lead_source": None,
                      "competitor": None}
     assert pat.coerce(typed) == typed, "coercion is idempotent"

@@ -58,7 +58,9 @@ def capabilities(settings=None) -> list[dict[str, Any]]:
 def _section(out: A.Outcome) -> dict[str, Any]:
     shown = out.rows[:A.TABLE_ROWS]
     period_label = None
-    if out.period:
+    if out.period and out.period.label == "any close date":
+        period_label = "any close date"
+    elif out.period:
         p = out.period
         period_label = f"{p.label} ({p.start.isoformat()} to {p.end.isoformat()})" if p.start != p.end else \
             f"{p.label} ({p.start.isoformat()})"
@@ -88,6 +90,8 @@ def _data(out: A.Outcome) -> dict[str, Any]:
 
 
 _DEAL_LIST = re.compile(r"\b(deals|opportunities|opps|pipeline)\b", re.I)
+_DEAL_WORDS = re.compile(r"\b(deals?|opportunit\w*|opps?|closing|anything clos\w*)\b", re.I)
+_CLOSING_WORDS = re.compile(r"\b(clos\w*|due|land\w*|expected)\b", re.I)
 _CALL_TALK = re.compile(r"\b(calls?|meetings?|mention\w*|came up|comes? up|talk\w*|transcripts?|said)\b", re.I)
 
 # The count each analysis' interpretation line ends with: (summary key, singular noun)
@@ -118,7 +122,9 @@ def interpretation(out: A.Outcome, parsed: Any) -> str:
         parts.append(f.label())
     for d in parsed.dimensions:
         parts.append(f"by {d.replace('_', ' ')}")
-    if out.period is not None:
+    if out.period is not None and out.period.label == "any close date":
+        parts.append("any close date")
+    elif out.period is not None:
         word = "close date in " if out.analysis in ("deals_closing", "pipeline", "deal_risk_factors", "win_rate") else ""
         parts.append(f"{word}{out.period.label}")
     compare = out.compare_period or getattr(parsed, "compare_period", None)
@@ -232,6 +238,14 @@ class DataAgent:
                 and _DEAL_LIST.search(text) and not _CALL_TALK.search(text):
             # "open deals with Snowflake as a competitor": a filter on deals, not a question about calls
             names = ["pipeline" if re.search(r"\bpipeline\b", text, re.I) else "deals_closing"]
+        any_close_date = False
+        if not names and not forced and _DEAL_WORDS.search(text) and not parsed.unknown \
+                and not set(parsed.measures) - {"pipeline", "deal_count"}:
+            # about deals, with no analysis word: the deals themselves, every filter applied
+            names = ["deals_closing"]
+            any_close_date = parsed.period is None and not _CLOSING_WORDS.search(text)
+            ctx.trace.note(self.name, "a question about deals: the matching open deals"
+                           + (" (any close date)" if any_close_date else ""))
         if not forced and names and names[0] == "owner_leaderboard" and "pipeline" in parsed.measures \
                 and not re.search(r"\b(won|closed|leaderboard|top|best|rank\w*)\b", text, re.I):
             names = ["pipeline"]         # "pipeline by owner": open pipeline broken down by rep
@@ -255,6 +269,7 @@ class DataAgent:
                                                                  if f.label() not in missing])
                 return not_understood(ctx, text, parsed, missing, understood, name)
         ask = self._ask(ctx, task, parsed, text)
+        ask.any_close_date = any_close_date
         outcomes = []
         for name in names:
             ctx.trace.note(self.name, f"analysis: {name} ({ANALYSES[name].description.split(' - ')[0]})")

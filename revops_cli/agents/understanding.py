@@ -53,8 +53,9 @@ _MONEY = rf"\$?\s*{_NUM}"
 _AMOUNT_MIN = re.compile(rf"(?:\b(?:over|above|more than|greater than|at least|bigger than|larger than|exceeding|"
                          rf"north of|upwards of|min(?:imum)?(?: of)?)\s*|>=?\s*|≥\s*){_MONEY}(?![\w%])|"
                          rf"\$\s*{_NUM}\s*(?:\+|or more|and (?:up|above|over)|or bigger|or larger)", re.I)
-_AMOUNT_MAX = re.compile(rf"(?:\b(?:under|below|less than|smaller than|at most|up to|no more than|max(?:imum)?(?: of)?)"
-                         rf"\s*|<=?\s*|≤\s*){_MONEY}(?![\w%])|\$\s*{_NUM}\s*or (?:less|smaller|under)", re.I)
+_AMOUNT_MAX = re.compile(rf"(?:\b(?:at most|up to|no more than|max(?:imum)?(?: of)?)"
+                         rf"\s*|<=\s*|≤\s*){_MONEY}(?![\w%])|\$\s*{_NUM}\s*or (?:less|smaller|under)", re.I)
+_AMOUNT_BELOW = re.compile(rf"(?:\b(?:under|below|less than|smaller than)\s*|<\s*){_MONEY}(?![\w%])", re.I)
 _AMOUNT_BETWEEN = re.compile(rf"\bbetween\s+{_MONEY}\s+and\s+{_MONEY}", re.I)
 _ANY_MONEY = re.compile(r"\$\s*\d[\d,.]*\s*(?:k|m|mm|mn|b|bn|million|thousand|billion)?\b|\b\d[\d,.]*\s*(?:k|m|mm|million)\b(?!\w)",
                         re.I)
@@ -114,6 +115,8 @@ class Filter:
             if self.op == "between":
                 return f"amount {money(self.value[0])}–{money(self.value[1])}"
             return f"amount {'≥' if self.op == '>=' else '≤' if self.op == '<=' else self.op} {money(self.value)}"
+        if self.dimension == "stage" and isinstance(self.value, list):
+            return "stage " + " or ".join(self.value)
         if self.dimension == "status":
             return str(self.value)
         return f"{self.dimension.replace('_', ' ')} {self.value}"
@@ -180,7 +183,7 @@ def _amount_filters(text: str) -> tuple[list[Filter], list[tuple[int, int]]]:
         out.append(Filter("amount", "between", [amount_of(m.group(1), m.group(2)), amount_of(m.group(3), m.group(4))],
                           m.group(0).strip()))
         used.append(m.span())
-    for rx, op in ((_AMOUNT_MIN, ">="), (_AMOUNT_MAX, "<=")):
+    for rx, op in ((_AMOUNT_MIN, ">="), (_AMOUNT_MAX, "<="), (_AMOUNT_BELOW, "<")):
         for m in rx.finditer(text):
             if any(a <= m.start() < b for a, b in used):
                 continue
@@ -214,6 +217,10 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
         if q.filter(dim) is not None and q.filter(dim).value == m.value:
             continue
         q.filters.append(Filter(dim, "=", m.value, m.span, id=m.id))
+    stages = [f for f in q.filters if f.dimension == "stage"]
+    if len(stages) > 1:
+        q.filters = [f for f in q.filters if f.dimension != "stage"]
+        q.filters.append(Filter("stage", "in", [f.value for f in stages], " / ".join(f.text for f in stages)))
     amounts, amount_spans = _amount_filters(text)
     q.filters += amounts
     for status, rx in _STATUS:

@@ -8,6 +8,7 @@ params:
   owner_id: {type: str, default: null, description: Only this AE's deals (users.user_id)}
   min_amount: {type: float, default: null, description: Only deals at least this big}
   max_amount: {type: float, default: null, description: Only deals at most this big}
+  below_amount: {type: float, default: null, description: Only deals smaller than this}
   region: {type: str, default: null, description: Only accounts in this region}
   industry: {type: str, default: null, description: Only accounts in this industry}
   account_id: {type: str, default: null, description: Only this account's deals}
@@ -56,6 +57,9 @@ WHERE NOT o.is_closed
 {% endif %}
 {% if max_amount is not none %}
   AND o.amount <= {{ p('max_amount') }}
+{% endif %}
+{% if below_amount is not none %}
+  AND o.amount < {{ p('below_amount') }}
 {% endif %}
 {% if region %}
   AND a.region = {{ p('region') }}

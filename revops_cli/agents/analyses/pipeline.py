@@ -4,7 +4,7 @@ those deals, and slipped deals."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from revops_cli.agents.analyses.question import ahead, clip
@@ -16,6 +16,8 @@ from revops_cli.models import jsonable
 from revops_cli.templates import _money as money, _num as num, _pct as pct
 
 
+ANY_CLOSE_DATE = Period("any close date", date(1900, 1, 1), date(2999, 12, 31), "range")
+
 _ROW_KEY = {"owner": "owner_name", "region": "region", "segment": "segment", "industry": "industry", "stage": "stage",
             "type": "deal_type", "lead_source": "lead_source", "account": "account_name"}
 
@@ -23,6 +25,7 @@ _ROW_KEY = {"owner": "owner_name", "region": "region", "segment": "segment", "in
 def deal_filter_values(ask: Ask) -> dict[str, Any]:
     """The question's deal filters as deals_closing_in_period parameters (None values left out)."""
     values = {"owner_id": ask.owner_id, "min_amount": ask.min_amount, "max_amount": ask.max_amount,
+              "below_amount": ask.below_amount,
               "region": ask.value("region"), "industry": ask.value("industry"), "account_id": ask.id_of("account"),
               "stages": ask.values("stage") or None, "deal_type": ask.value("type"),
               "lead_source": ask.value("lead_source"), "competitor": ask.value("competitor")}
@@ -145,7 +148,10 @@ def _pipeline_from_deals(ask: Ask, out: Outcome, cur: Period, deal_filters: dict
 
 def deals_closing(ask: Ask) -> Outcome:
     out = Outcome("deals_closing", "Deals closing")
-    cur = ahead(ask) or quarter_of(ask.as_of, ask.fiscal_start_month)
+    if ask.period is None and ask.any_close_date:     # "list all open deals", "deals still in discovery"
+        cur = ANY_CLOSE_DATE
+    else:
+        cur = ahead(ask) or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
     min_amount = ask.min_amount
     owner_id = ask.owner_id
@@ -200,7 +206,11 @@ def deals_closing(ask: Ask) -> Outcome:
     what = f"open{segment_words(ask)} deals" + ask.filter_words()
     if count == 1:
         what = what.replace(" deals", " deal", 1)
-    out.headline = (f"**{num(count)}** {what} {'is' if count == 1 else 'are'} set to close in {cur.label}, worth **{money(total)}** "
+    when = "whatever the close date" if cur is ANY_CLOSE_DATE else \
+        f"{'is' if count == 1 else 'are'} set to close in {cur.label}"
+    if cur is ANY_CLOSE_DATE:
+        out.title = "Open deals"
+    out.headline = (f"**{num(count)}** {what} {when}, worth **{money(total)}** "
                     f"({money(weighted)} probability-weighted).")
     if deals:
         d0 = deals[0]

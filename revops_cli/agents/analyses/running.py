@@ -29,6 +29,7 @@ class Ask:
     params: dict[str, Any] = field(default_factory=dict)   # explicit inputs (task.params)
     filters: list[Any] = field(default_factory=list)       # understanding.Filter: every one must be applied
     dimensions: list[str] = field(default_factory=list)    # breakdowns asked for ("by owner")
+    any_close_date: bool = False                           # open deals whatever their close date
 
     @property
     def as_of(self) -> date:
@@ -39,7 +40,13 @@ class Ask:
         return next((f.value for f in self.filters if f.dimension == dimension and f.op == "="), None)
 
     def values(self, dimension: str) -> list[Any]:
-        return [f.value for f in self.filters if f.dimension == dimension and f.op == "="]
+        out: list[Any] = []
+        for f in self.filters:
+            if f.dimension == dimension and f.op == "=":
+                out.append(f.value)
+            elif f.dimension == dimension and f.op == "in":
+                out += list(f.value)
+        return out
 
     def id_of(self, dimension: str) -> Any:
         return next((f.id for f in self.filters if f.dimension == dimension and f.op == "="), None)
@@ -56,6 +63,10 @@ class Ask:
             if f.dimension == "amount" and f.op == "between":
                 return float(f.value[0])
         return None
+
+    @property
+    def below_amount(self) -> float | None:
+        return next((float(f.value) for f in self.filters if f.dimension == "amount" and f.op == "<"), None)
 
     @property
     def max_amount(self) -> float | None:
@@ -76,7 +87,8 @@ class Ask:
                 continue                       # said by segment_words / the analysis itself
             if f.dimension == "amount":
                 parts.append(f"of at least {money(f.value)}" if f.op == ">=" else f"of at most {money(f.value)}"
-                             if f.op == "<=" else f"of {money(f.value[0])}–{money(f.value[1])}")
+                             if f.op == "<=" else f"under {money(f.value)}" if f.op == "<"
+                             else f"of {money(f.value[0])}–{money(f.value[1])}")
             elif f.dimension == "owner":
                 parts.append(f"owned by {f.value}")
             elif f.dimension == "competitor":
@@ -85,6 +97,8 @@ class Ask:
                 parts.append(f"at {f.value}")
             elif f.dimension == "region":
                 parts.append(f"in {f.value}")
+            elif f.dimension == "stage":
+                parts.append("in " + " or ".join(self.values("stage")))
             else:
                 parts.append(f"with {f.dimension.replace('_', ' ')} {f.value}")
         return (" " + ", ".join(parts)) if parts else ""
