@@ -89,6 +89,10 @@ CASES: list[dict] = [
     {"q": "what is the average deal size?", "after": "what is the status of the IXIS deal?", "agent": "data"},
     {"q": "deal count by region this quarter", "agent": "data"},
     {"q": "average sales cycle for mid-market deals", "agent": "data"},
+    {"q": "how's ixis looking?", "agent": "deal_analysis", "deal": "IXIS Technologies"},
+    {"q": "techcorp gone quiet?", "agent": "deal_analysis", "deal": "TechCorp"},
+    {"q": "what's blocking Sarah's IXIS deal", "agent": "deal_analysis", "deal": "IXIS Technologies"},
+    {"q": "which deals keep slipping?", "agent": "data"},
     # --- actions
     {"q": "Send notification to AE", "agent": "execution"},
     {"q": "trigger the crm_alerts webhook for the IXIS deal", "agent": "execution"},

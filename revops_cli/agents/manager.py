@@ -117,7 +117,9 @@ _ONE_DEAL_ASPECT = re.compile(
     r"\b(status|risks?|risky|health\w*|champions?|economic buyer|buyer|decision[- ]makers?|next steps?|push(?:es|ed)?|"
     r"slipp\w*|close (?:chance|probability|likelihood|odds)|chances?|probability|likel\w+ to close|odds|meddpicc|"
     r"where are we|how is .{1,40} (?:looking|going|doing)|how's .{1,40} (?:looking|going|doing)|close date|"
-    r"paper process|decision (?:criteria|process)|identify pain|pain|stage|deal review|review)\b", re.I)
+    r"paper process|decision (?:criteria|process)|identify pain|pain|stage|deal review|review|rundown|summary|"
+    r"quiet|silent|stall\w*|stuck|block\w*|owns|owner|who (?:is|are) we up against|up against|competing|"
+    r"gonna close|going to close|will (?:it|they) close|close this|looking|doing|going)\b", re.I)
 _MANY = re.compile(r"\b(deals|opportunities|opps|pipeline|accounts|customers|average|avg|all|"
                    r"list|top \d+|by (?:region|segment|owner|rep|stage|industry|source|quarter|month))\b", re.I)
 _LEAD_ASSESS = re.compile(r"\b(assess\w*|score|scoring|fit|icp|qualif\w*|good lead|lead|prospect|priorit\w*|worth|"
@@ -139,7 +141,9 @@ def route_from_names(t: str, names: Any, session: dict[str, Any]) -> Route | Non
         span = (who.value, company)
         return Route("lead_analysis", "lead_assess",
                      f"a person is named ({who.value}, a {who.kind}) with lead-assessment words", {"person_span": span})
-    if len(deals) >= 1 and len(families) == 1 and _ONE_DEAL_ASPECT.search(t) and not _MANY.search(t):
+    one_deal_named = any(m.kind == "opportunity" for m in deals)
+    if len(deals) >= 1 and len(families) == 1 and not _MANY.search(t) and (
+            _ONE_DEAL_ASPECT.search(t) or (one_deal_named and not _DATA_WORDS.search(t))):
         m = deals[0]
         intent = "deal_risks" if re.search(r"\brisks?\b|\brisky\b", t, re.I) and not re.search(r"\bstatus\b", t, re.I) \
             else "deal_status"

@@ -59,6 +59,34 @@ over under between more less than at least most only and by per vs versus each e
 one ones status risk risks health champion buyer economic probability chance odds next step steps close closing date
 """.split())
 
+# Common words of analysts' questions that are never looked up as names when written in lower case.
+_COMMON = _STOP_WORDS | frozenset("""
+looking doing going gone quiet rundown blocking blocked blocker stuck pushed push still gonna happening latest
+where when whats what's hows how's tell give show please thanks anything something everything nothing give
+about against ahead behind around across under over with without from into onto than then them they their there
+those these this that have has had will would should could might must been being were is are was does done
+next steps step status risk risks risky health healthy champion champions championing buyer buyers economic
+decision criteria process paper pain metrics competition competitor competitors compete competing
+close closes closed closing closer date dates forecast forecasts commit upside pipeline bookings revenue
+deal deals opportunity opportunities account accounts customer customers company companies lead leads contact
+contacts person people team teams owner owners rep reps seller sellers manager managers quarter quarters month
+months week weeks year years today yesterday tomorrow last this next same each every other more most less least
+much many some any all none only just also even still already yet again ever never always often sometimes
+good great best better worse worst bad biggest largest smallest top bottom high higher highest low lower lowest
+new old open won lost win wins winning losing lose loss slipped slipping slip stalled stalling dead alive
+chance chances likely likelihood odds probability expected expect expecting plan plans planned target targets
+number numbers amount amounts size sizes value values total totals average count counts sum share rate rates
+trend trends growth grow growing declining decline drop dropped churn churned churning renewal renewals
+expansion upsell usage engagement activity activities touch touches call calls meeting meetings email emails
+note notes summary summarise summarize analysis analyse analyze review reviews update updates report reports
+list lists rank ranked ranking compare compared comparison versus region regions segment segments industry
+industries source sources stage stages type types category categories enterprise market smb mid-market
+first second third fourth last final quick short long full deep real actual current recent recently lately
+need needs want wants know known think thinks feel happen happened happens right wrong sure well fine okay
+who whom whose which what when where why how yes no not can cant can't won't don't doesn't isn't aren't
+over under between among within since until before after during while because though although unless
+""".split())
+
 _NEGATIVE_NAME_WORDS = frozenset({"deal", "deals", "opportunity", "opportunities", "opp", "opps", "account",
                                   "accounts", "the", "a", "an", "our", "my", "this", "that", "it", "its"})
 
@@ -207,10 +235,10 @@ def find_names(ctx: AgentContext, text: str) -> Names:
         found.append(m)
         names.notes.append(f"read {m.span!r} as {m.value!r} ({m.kind}, fuzzy match {m.score:.0f})")
     masked = _metric_mask(text)
-    for span, start in _candidate_spans(text, masked):
+    for span, start, lower in _candidate_spans(text, masked):
         if _covered(found, start, start + len(span), strictly_longer=True):
             continue
-        mention = _entity(ctx, span, start, names)
+        mention = _entity(ctx, span, start, names, lower)
         if mention is not None:
             found.append(mention)
     names.mentions = _longest_first(found)
@@ -246,15 +274,18 @@ def _metric_mask(text: str) -> str:
 
 _AMOUNTISH = re.compile(r"\$?\d[\d,.]*\s*(?:k|m|mm|mn|b|bn|million|thousand|billion|%|x|st|nd|rd|th)?", re.I)
 _QUOTED = re.compile(r"'([^']{2,60})'|\"([^\"]{2,60})\"|“([^”]{2,60})”|‘([^’]{2,60})’")
-_CAPS = re.compile(r"\b([A-Z0-9][\w&.'’-]*(?:\s+(?:[A-Z0-9][\w&.'’-]*|(?:of|and|de|la)\b|&))*)")
+_CAPS = re.compile(r"\b([A-Z0-9][\w&.'’-]*(?:\s+(?:[-–]\s+)?(?:[A-Z0-9][\w&.'’-]*|(?:of|and|de|la)\b|&))*)")
+# a lower-case word that may be a name ("how's ixis looking?"): looked up only when it is no common word
+_WORD = re.compile(r"(?<![\w'’-])([a-z][a-z0-9&.-]{3,})(?![\w'’-])")
 _NEAR_DEAL = re.compile(r"\b(?:the\s+)?([\w&.'’-]+(?:\s+[\w&.'’-]+){0,3}?)\s+(?:deal|opportunity|opp|oppty|account)\b", re.I)
 _AFTER_PREP = re.compile(r"\b(?:with|for|at|from|on|of|about|called|named)\s+(?:the\s+)?([\w&.'’-]+(?:\s+[\w&.'’-]+){0,2})", re.I)
 
 
-def _candidate_spans(text: str, masked: str) -> list[tuple[str, int]]:
+def _candidate_spans(text: str, masked: str) -> list[tuple[str, int, bool]]:
     """Spans that may name an account, deal or person: quoted text, capitalised phrases, the words before
     'deal'/'account', the words after 'with/for/at/from/...'. Longest first; metric phrases excluded."""
     spans: dict[tuple[int, int], str] = {}
+    lower: set[tuple[int, int]] = set()      # found only as a lower-case word: read through a typo only when long
 
     def add(start: int, end: int) -> None:
         words = [(m.start() + start, m.end() + start, m.group(0))
@@ -281,12 +312,25 @@ def _candidate_spans(text: str, masked: str) -> list[tuple[str, int]]:
         add(m.start(g), m.end(g))
     for m in _CAPS.finditer(masked):
         add(m.start(1), m.end(1))
+        parts = list(re.finditer(r"[\w&.-]+(?:['’]s)?", m.group(1)))
+        if len(parts) > 1:                       # "Sarah's IXIS": each word may be a name on its own
+            for w in parts:
+                add(m.start(1) + w.start(), m.start(1) + w.end())
     for m in _NEAR_DEAL.finditer(masked):
         add(m.start(1), m.end(1))
     for m in _AFTER_PREP.finditer(masked):
         add(m.start(1), m.end(1))
+    for m in _WORD.finditer(masked):
+        if m.group(1) not in _COMMON and not _covered_span(spans, m.start(1), m.end(1)):
+            before = set(spans)
+            add(m.start(1), m.end(1))
+            lower |= set(spans) - before
     ordered = sorted(spans.items(), key=lambda kv: (-(kv[0][1] - kv[0][0]), kv[0][0]))
-    return [(span, start) for (start, _), span in ordered[:8]]
+    return [(span, start, (start, end) in lower) for (start, end), span in ordered[:14]]
+
+
+def _covered_span(spans: dict[tuple[int, int], str], start: int, end: int) -> bool:
+    return any(a <= start and end <= b for a, b in spans)
 
 
 def _covered(found: list[Mention], start: int, end: int, strictly_longer: bool = False) -> bool:
@@ -331,7 +375,7 @@ def _candidates(ctx: AgentContext, prefix: str) -> list[dict[str, Any]]:
     return ctx.memo[key]
 
 
-def _entity(ctx: AgentContext, span: str, start: int, names: Names) -> Mention | None:
+def _entity(ctx: AgentContext, span: str, start: int, names: Names, lower: bool = False) -> Mention | None:
     """The account, deal, person or company a span names: exact, then a whole-word prefix or part of a
     deal name, then a fuzzy clear winner (an open deal preferred among close candidates)."""
     t = norm(span)
@@ -354,7 +398,7 @@ def _entity(ctx: AgentContext, span: str, start: int, names: Names) -> Mention |
             return _mention(deals[0], span, start, 95.0, "partial")
         if not accounts and deals and len({_first_word(r["name"]) for r in deals}) == 1:
             return _mention(_prefer(deals), span, start, 90.0, "partial")
-    return _fuzzy_entity(ctx, span, start, names)
+    return _fuzzy_entity(ctx, span, start, names, lower)
 
 
 def _first_word(name: str) -> str:
@@ -388,10 +432,10 @@ def score(term: str, name: str) -> float:
     return best if len(t) >= 3 else 0.0
 
 
-def _fuzzy_entity(ctx: AgentContext, span: str, start: int, names: Names) -> Mention | None:
+def _fuzzy_entity(ctx: AgentContext, span: str, start: int, names: Names, lower: bool = False) -> Mention | None:
     t = norm(span)
-    if len(t) < 3:
-        return None
+    if len(t) < 3 or (lower and len(t) < 5):
+        return None        # "keep" is not a typo of "Kelp Apps"; a lower-case word needs 5+ letters
     rows: dict[str, dict[str, Any]] = {}
     for prefix in (t[:2], t[:1]):
         for r in _candidates(ctx, prefix):
@@ -399,8 +443,11 @@ def _fuzzy_entity(ctx: AgentContext, span: str, start: int, names: Names) -> Men
                 rows.setdefault(f"{r['kind']}:{r['id']}", r)
         if rows:
             break
-    scored = sorted(((score(span, r["name"]), r) for r in rows.values()), key=lambda x: -x[0])[:8]
-    if not scored or scored[0][0] < FUZZY_ACCEPT:
+    one_word = len(t.split()) == 1
+    # a person is read through a typo only from a first and last name ("Jon Smith"), never from one word
+    scored = sorted(((score(span, r["name"]), r) for r in rows.values()
+                     if not (one_word and r["kind"] in PEOPLE)), key=lambda x: -x[0])[:8]
+    if not scored or scored[0][0] < (VOCAB_FUZZY if lower else FUZZY_ACCEPT):
         return None
     top_score, top = scored[0]
     family = _first_word(top["name"])
