@@ -26,4 +26,5 @@ def test_a_project_template_overrides_the_package_one(demo_db, settings_for, tmp
     (tmp_path / "templates" / "research.md.j2").write_text("Custom research card for {{ r.company }}\n")
     r = run(capsys, "search", "DataCorp", "-f", "markdown")
     assert r.code == 0, r.err
-    assert r.out.startswith("Custom research card for DataCorp")
+    line, _, body = r.out.partition("\n\n")          # the interpretation line, then the agent's own text
+    assert line == "_Company research · DataCorp_" and body.startswith("Custom research card for DataCorp")
