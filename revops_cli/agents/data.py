@@ -134,7 +134,9 @@ def interpretation(out: A.Outcome, parsed: Any) -> str:
     if key and out.summary.get(key[0]) is not None:
         parts.append(count_of(out.summary.get(key[0]), key[1]))
     elif out.rows is not None:
-        parts.append(count_of(len(out.rows), "row"))
+        from revops_cli.agents.analyses.running import row_count
+
+        parts.append(count_of(row_count(out), "row"))
     return " · ".join(parts)
 
 
