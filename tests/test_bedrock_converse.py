@@ -120,7 +120,7 @@ def test_tool_results_go_back_to_the_model(capsys, bedrock_env):
     assert first["model_id"] == MODEL and first["messages"][0]["content"][0]["text"] == "how many opportunities do we have?"
     names = [t["toolSpec"]["name"] for t in first["tool_config"]["tools"]]
     assert names == ["run_sql_pattern", "run_sql", "deal_analysis", "lead_analysis", "company_research",
-                     "calls_search", "propose_action"]
+                     "calls_search", "query_metrics", "propose_action"]
     enum = first["tool_config"]["tools"][0]["toolSpec"]["inputSchema"]["json"]["properties"]["pattern"]["enum"]
     assert "deals_closing_in_period" in enum and "revenue_by_segment" in enum
     results = fake.calls[1]["messages"][-1]["content"]

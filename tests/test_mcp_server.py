@@ -27,6 +27,7 @@ from mcp.types import ElicitResult, Implementation  # noqa: E402
 from cli import REVOPS, run  # noqa: E402
 
 READ_ONLY_TOOLS = {"ask", "deal_assessment", "lead_assessment", "company_research", "list_patterns", "run_pattern",
+                   "query_metrics",
                    "query_sql"}
 QUARTER = {"start_date": "2026-10-01", "end_date": "2026-12-31"}
 

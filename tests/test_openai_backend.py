@@ -91,7 +91,7 @@ def test_model_calls_tools_then_answers(capsys, openai_env, sql, stream):
         assert first["messages"][1] == {"role": "user", "content": "Is IXIS at risk, and how is Q4 revenue by segment?"}
         assert [t["function"]["name"] for t in first["tools"]] == [
             "run_sql_pattern", "run_sql", "deal_analysis", "lead_analysis", "company_research", "calls_search",
-            "propose_action"]
+            "query_metrics", "propose_action"]
         assert all(t["type"] == "function" and t["function"]["parameters"]["type"] == "object" for t in first["tools"])
         assert requests[0].headers["authorization"] == "Bearer no-key"      # a local server needs no key
 

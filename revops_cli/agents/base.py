@@ -80,6 +80,22 @@ class AgentContext:
                 step.detail = result.limit_note
         return result
 
+    def query_metrics(self, agent: str, query: Any) -> tuple[Any, QueryResult]:
+        """Named measures by dimensions through the semantic model (model/planner.py): (MeasurePlan, rows).
+        The step's params are the query; the plan's definitions, missing and unavailable data go into the
+        result's meta (the answer's receipt)."""
+        from revops_cli.model.planner import run_model_query
+
+        with self.tool(agent, "query_metrics", query.to_dict()) as step:
+            plan, result = run_model_query(self.settings, self.warehouse, query)
+            step.rows = len(result.rows)
+            step.cached = result.cached
+            notes = [f"{m} unavailable: {why}" for m, why in plan.unavailable.items()]
+            if result.truncated:
+                notes.append(result.limit_note or "")
+            step.detail = "; ".join(n for n in notes if n) or None
+        return plan, result
+
     def render(self, template: str, **values: Any) -> str:
         from revops_cli.templates import render
 

@@ -132,9 +132,11 @@ class ModelQuery:
         self.order = [str(o).strip() for o in self.order or []]
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ModelQuery":
+    def from_dict(cls, data: dict[str, Any], *, as_of: date | None = None,
+                  fiscal_year_start_month: int = 1) -> "ModelQuery":
         """From JSON (model tools, `--format json` callers): the field names above; period as
-        {"start": "2026-10-01", "end": "2026-12-31"} or a two-item list."""
+        {"start": "2026-10-01", "end": "2026-12-31"}, a two-item list, or words ("Q3", "last 90 days") when
+        `as_of` is given (agents/periods.py, on the fiscal calendar)."""
         if not isinstance(data, dict):
             raise UsageError("a model query is an object with measures, dimensions, filters, period",
                              "e.g. {\"measures\": [\"bookings\"], \"dimensions\": [\"segment\"]}")
@@ -145,9 +147,24 @@ class ModelQuery:
         period = data.get("period")
         if isinstance(period, dict):
             period = (period.get("start"), period.get("end"))
+        elif isinstance(period, str):
+            if as_of is None:
+                raise UsageError(f"period {period!r} is not a start and end", "give {\"start\": ..., \"end\": ...}")
+            from revops_cli.agents.periods import parse_period
+
+            found = parse_period(period, as_of, fiscal_year_start_month)
+            if found is None:
+                raise UsageError(f"no period in {period!r}",
+                                 "e.g. 'Q3 2026', 'this quarter', 'last 90 days', or {\"start\": ..., \"end\": ...}")
+            period = (found.start, found.end)
+        elif period is not None and not (isinstance(period, (list, tuple)) and len(period) == 2):
+            raise UsageError(f"period {period!r} is not a start and end", "give {\"start\": ..., \"end\": ...}")
+        limit = data.get("limit")
+        if isinstance(limit, str) and limit.strip().isdigit():
+            limit = int(limit)
         return cls(measures=data.get("measures") or [], dimensions=data.get("dimensions") or [],
                    filters=data.get("filters") or [], period=period, order=data.get("order") or [],
-                   limit=data.get("limit"))
+                   limit=limit)
 
     def to_dict(self) -> dict[str, Any]:
         return {"measures": list(self.measures), "dimensions": [str(d) for d in self.dimensions],
@@ -210,24 +227,11 @@ class MeasurePlan:
 # --- fiscal calendar -----------------------------------------------------------------------------------------
 
 def bucket_ranges(start: date, end: date, grain: str, fiscal_year_start_month: int = 1) -> list[tuple[date, date]]:
-    """(first day, last day) of every whole day/ISO week/month/fiscal quarter/fiscal year touching start..end."""
-    out = []
-    d = start
-    while d <= end:
-        if grain == "day":
-            b = (d, d)
-        elif grain == "week":
-            s = d - timedelta(days=d.weekday())
-            b = (s, s + timedelta(days=6))
-        else:
-            months = {"month": 1, "quarter": 3, "year": 12}[grain]
-            first = d.replace(day=1)
-            back = 0 if months == 1 else (d.month - fiscal_year_start_month) % months
-            s = shift_months(first, -back)
-            b = (s, shift_months(s, months - 1, month_end=True))
-        out.append(b)
-        d = b[1] + timedelta(days=1)
-    return out
+    """(first day, last day) of every whole day/ISO week/month/fiscal quarter/fiscal year touching start..end
+    (agents/periods.py: the one fiscal calendar)."""
+    from revops_cli.agents.periods import buckets
+
+    return [(b.start, b.end) for b in buckets(start, end, grain, fiscal_year_start_month)]
 
 
 def months_between(start: date, end: date) -> int | None:
@@ -741,8 +745,7 @@ def run_model_query(settings, warehouse, query: ModelQuery):
     its meta)."""
     from revops_cli.model.loader import load_model
 
-    fsm = int(settings.get("calendar.fiscal_year_start_month", 1) or 1)
-    plan = plan_query(load_model(settings), query, fiscal_year_start_month=fsm)
+    plan = plan_query(load_model(settings), query, fiscal_year_start_month=settings.fiscal_year_start_month)
     result = warehouse.query(plan.sql, plan.params)
     result.meta.update(plan.meta())
     return plan, result

@@ -64,6 +64,18 @@ def rows_payload(result: Any, **extra: Any) -> dict[str, Any]:
                   "rows": records[:RESULT_ROWS]})
 
 
+def metrics_receipt(plan: Any) -> dict[str, Any]:
+    """What a metrics result must carry for the model to answer honestly: each measure's definition, the
+    period, and what this warehouse does not have (an unavailable measure is null, not 0)."""
+    out: dict[str, Any] = {"measures": dict(plan.measures)}
+    if plan.query is not None and plan.query.period:
+        out["period"] = {"start": plan.query.period[0].isoformat(), "end": plan.query.period[1].isoformat()}
+    for key in ("dimensions", "unavailable", "missing", "approximations"):
+        if getattr(plan, key):
+            out[key] = dict(getattr(plan, key))
+    return out
+
+
 def cut_text(s: str) -> str:
     return s if len(s) <= TEXT_LIMIT else s[:TEXT_LIMIT] + "\n…(cut)"
 
@@ -72,7 +84,7 @@ class ToolRunner:
     """Runs the model's tool calls against the local agents; remembers what a final Answer needs."""
 
     # tools whose inner code records a tool step of the same name get no wrapper step
-    SELF_TRACED = ("run_sql_pattern", "run_sql", "company_research")
+    SELF_TRACED = ("run_sql_pattern", "run_sql", "company_research", "query_metrics")
 
     def __init__(self, ctx: AgentContext):
         self.ctx = ctx
@@ -84,6 +96,7 @@ class ToolRunner:
             "run_sql_pattern": self.run_sql_pattern, "run_sql": self.run_sql, "deal_analysis": self.deal_analysis,
             "lead_analysis": self.lead_analysis, "company_research": self.company_research,
             "calls_search": self.calls_search, "propose_action": self.propose_action,
+            "query_metrics": self.query_metrics,
         }
 
     @property
@@ -158,6 +171,15 @@ class ToolRunner:
     def run_sql(self, args: dict[str, Any], _: Step | None) -> dict[str, Any]:
         result = self.ctx.run_sql("data", self._arg(args, "sql"))
         return rows_payload(result)
+
+    def query_metrics(self, args: dict[str, Any], _: Step | None) -> dict[str, Any]:
+        from revops_cli.model.planner import ModelQuery
+
+        query = ModelQuery.from_dict(args, as_of=self.ctx.as_of,
+                                     fiscal_year_start_month=self.ctx.settings.fiscal_year_start_month)
+        plan, result = self.ctx.query_metrics("data", query)
+        self.sources.append({"type": "warehouse", "measures": list(plan.measures), "rows": len(result.rows)})
+        return rows_payload(result, **metrics_receipt(plan))
 
     def deal_analysis(self, args: dict[str, Any], step: Step | None) -> dict[str, Any]:
         from revops_cli.agents import entities

@@ -19,6 +19,8 @@ The tools (the model sees these names; the trace shows them under our agents):
     lead_analysis(name, company)       lead_analysis  ICP fit, priority and outreach angle of one person
     company_research(company)          web_search     firmographics, tech stack and news
     calls_search(account, period)      data           sales calls with an account, optionally in a period
+    query_metrics(measures, ...)       data           named measures by dimensions through the semantic model
+                                                      (model/planner.py): no SQL to write
     propose_action(text)               execution      describes a Slack note / webhook / CRM update (a dry run,
                                                       stored by the service as act_…); runs it only with --yes
 
@@ -39,6 +41,7 @@ TOOL_OWNERS = {
     "run_sql_pattern": "data",
     "run_sql": "data",
     "calls_search": "data",
+    "query_metrics": "data",
     "deal_analysis": "deal_analysis",
     "lead_analysis": "lead_analysis",
     "company_research": "web_search",
@@ -92,9 +95,46 @@ def pattern_help(settings: Any) -> tuple[list[str], str]:
     return catalog.names(), "\n".join(lines)
 
 
+def metrics_help(settings: Any) -> tuple[list[str], list[str], str]:
+    """The model's measure names, dimension names, and one line per measure and dimension (for the model)."""
+    from revops_cli.model.loader import load_model
+
+    model = load_model(settings)
+    lines = ["Measures:"] + [f"- {m.name}: {m.description}" for m in model.measures.values()]
+    lines += ["Dimensions (dates take :day, :week, :month, :quarter or :year):",
+              "- time: each measure's own date"]
+    lines += [f"- {d.name}: {d.description or d.name}" + (" (a date)" if d.time else "")
+              for d in model.dimensions.values()]
+    return list(model.measures), ["time", *model.dimensions], "\n".join(lines)
+
+
+def metrics_schema(measures: list[str]) -> dict[str, Any]:
+    """The JSON schema of a model query (ModelQuery.from_dict)."""
+    return _schema({
+        "measures": {"type": "array", "items": {"type": "string", "enum": measures}, "minItems": 1,
+                     "description": "Measure names."},
+        "dimensions": {"type": "array", "items": {"type": "string"},
+                       "description": "Dimension names, e.g. [\"segment\", \"time:quarter\"]."},
+        "filters": {"type": "array", "description": "Conditions on dimensions or entity.column.",
+                    "items": {"type": "object", "required": ["field", "op", "value"], "properties": {
+                        "field": {"type": "string", "description": "A dimension, or entity.column."},
+                        "op": {"type": "string", "enum": ["=", "!=", "in", "not in", "<", "<=", ">", ">=",
+                                                          "between", "contains"]},
+                        "value": {"description": "A value; a list for in / not in; [low, high] for between; "
+                                                 "one competitor for contains."}}}},
+        "period": {"type": "string", "description": "The period the measures' dates fall in, in words "
+                                                    "('Q3 2026', 'this quarter', 'last 90 days') or as "
+                                                    "'2026-10-01 to 2026-12-31'."},
+        "order": {"type": "array", "items": {"type": "string"},
+                  "description": "Output columns; prefix - for descending, e.g. [\"-bookings\"]."},
+        "limit": {"type": "integer", "minimum": 1},
+    }, ["measures"])
+
+
 def tool_definitions(settings: Any) -> list[ToolDef]:
     """Every tool, in the order the model sees them; the pattern names are an enum, each described."""
     names, help_text = pattern_help(settings)
+    measures, _, metrics_text = metrics_help(settings)
     specs = [
         ("run_sql_pattern",
          "Run a named, read-only SQL pattern from the catalogue against the warehouse; returns columns and rows. "
@@ -119,6 +159,12 @@ def tool_definitions(settings: Any) -> list[ToolDef]:
          "Sales calls with an account (id or part of its name), newest first: brief, key points, next steps. "
          "`period` in words, e.g. 'this quarter', 'last 30 days', 'Q3 2026'.",
          _schema({"account": {"type": "string"}, "period": {"type": "string"}}, ["account"])),
+        ("query_metrics",
+         "Named measures by dimensions from the semantic model, e.g. bookings and revenue by segment this "
+         "quarter: no SQL to write. Returns columns and rows, each measure's definition, and what this warehouse "
+         "lacks (an unavailable measure is null, not 0: say so). A date dimension's value is the first day of "
+         "its bucket; quarters and years are fiscal.\n" + metrics_text,
+         metrics_schema(measures)),
         ("propose_action",
          "Describe an action - a Slack message, an outbound webhook, or a CRM update of the deal in context - "
          "in plain words, e.g. 'send the AE a note about the risks'. It is a dry run unless the user confirmed.",
@@ -137,7 +183,11 @@ def system_prompt(ctx: "AgentContext") -> str:
         f"{ctx.as_of.isoformat()}.\n\nThe specialists behind the tools:\n{roles}\n\n"
         "Rules:\n"
         "- Every number, name and date in the answer must come from a tool result; never invent figures.\n"
-        "- Prefer run_sql_pattern; use run_sql only when no pattern fits, and only for SELECT queries.\n"
+        "- For figures by name (pipeline, bookings, revenue, win rate, NRR, ... by segment, region, quarter) "
+        "prefer query_metrics; then run_sql_pattern; use run_sql only when neither fits, and only for SELECT "
+        "queries.\n"
+        "- When a tool result lists `unavailable` or `missing` data, say what this warehouse does not have; "
+        "never report it as 0.\n"
         "- For one deal call deal_analysis, for one person lead_analysis; do not rebuild them with SQL.\n"
         "- Actions (messages, webhooks, CRM updates) go through propose_action; say that they await "
         "confirmation unless the tool result says they ran.\n"

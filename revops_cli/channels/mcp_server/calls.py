@@ -124,6 +124,28 @@ class McpCalls:
 
         return self.answer(self.request(asker, sql, agent="data", params={"sql": sql}, backend="local"), handler)
 
+    def query_metrics(self, asker: Asker, query: dict[str, Any]) -> Answer:
+        """Named measures by dimensions through the semantic model (model/planner.py)."""
+        def handler(ctx) -> Answer:
+            from revops_cli.agents.backends.tool_runner import metrics_receipt
+            from revops_cli.model.planner import ModelQuery
+
+            q = ModelQuery.from_dict(query, as_of=ctx.as_of,
+                                     fiscal_year_start_month=ctx.settings.fiscal_year_start_month)
+            plan, result = ctx.query_metrics("data", q)
+            receipt = metrics_receipt(plan)
+            answer = table_answer(result, "Measures " + ", ".join(plan.measures), **receipt)
+            notes = [f"- **{m}**: {d}" for m, d in plan.measures.items()]
+            notes += [f"- {m} is not available on this warehouse: {why}" for m, why in plan.unavailable.items()]
+            notes += [f"- this warehouse has no {what}: {why}" for what, why in plan.missing.items()
+                      if not any(why == u for u in plan.unavailable.values())]
+            answer.text += "\n" + "\n".join(notes) + "\n"
+            return answer
+
+        text = "query metrics " + ", ".join(str(m) for m in query.get("measures") or [])
+        return self.answer(self.request(asker, text, agent="data", params={"query_metrics": query},
+                                        backend="local"), handler)
+
     def list_patterns(self) -> list[dict[str, Any]]:
         from revops_cli.warehouse.queries import pattern_catalog
 

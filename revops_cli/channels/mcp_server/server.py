@@ -240,6 +240,34 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPSer
         asker = askers.of(ctx)
         return await run(lambda: calls.query_sql(asker, sql))
 
+    @server.tool(
+        title="Measures by dimensions",
+        description=(
+            "Named measures (the semantic model's: pipeline, bookings, revenue, win_rate, "
+            "net_revenue_retention, churned_arr, ... see the revops://measures resource) by dimensions "
+            "(segment, region, owner, stage, ..., and time:day|week|month|quarter|year on the fiscal calendar), "
+            "e.g. measures [\"bookings\", \"revenue\"], dimensions [\"segment\"], period \"this quarter\". "
+            "No SQL to write. data has columns, rows, measures (each one's definition), and unavailable / missing "
+            "when this warehouse lacks the data (an unavailable measure is null, not 0)."),
+        annotations=READ_ONLY)
+    async def query_metrics(
+        measures: Annotated[list[str], Field(min_length=1, description="Measure names.")],
+        ctx: Context,
+        dimensions: Annotated[list[str] | None, Field(description="Dimension names; dates take :grain, "
+                                                                   "e.g. time:quarter.")] = None,
+        filters: Annotated[list[dict[str, Any]] | None, Field(
+            description="[{field, op, value}]: field a dimension or entity.column; op one of =, !=, in, "
+                        "not in, <, <=, >, >=, between, contains.")] = None,
+        period: Annotated[str | None, Field(description="In words ('Q3 2026', 'last 90 days') or "
+                                                        "'2026-10-01 to 2026-12-31'.")] = None,
+        order: Annotated[list[str] | None, Field(description="Output columns, -name for descending.")] = None,
+        limit: Annotated[int | None, Field(ge=1, description="At most this many rows.")] = None,
+    ) -> Annotated[CallToolResult, AnswerJSON]:
+        asker = askers.of(ctx)
+        query = {"measures": measures, "dimensions": dimensions or [], "filters": filters or [],
+                 "period": period, "order": order or [], "limit": limit}
+        return await run(lambda: calls.query_metrics(asker, query))
+
     # -- actions ---------------------------------------------------------------------------------------
     @server.tool(
         title="Propose an action (dry run)",
@@ -264,6 +292,13 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPSer
                                  "with the configured table mapping.", mime_type="text/x-sql")
     def schema() -> str:
         return schema_text(settings)
+
+    @server.resource("revops://measures", name="measures", title="Semantic model: measures and dimensions",
+                     mime_type="text/markdown")
+    def measures() -> str:
+        from revops_cli.agents.backends.tools import metrics_help
+
+        return metrics_help(settings)[2] + "\n"
 
     @server.resource("revops://patterns", name="patterns", title="SQL pattern catalog",
                      description="Every named SQL pattern with its parameters (the list_patterns tool's data).",
