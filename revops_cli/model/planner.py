@@ -402,12 +402,12 @@ class _Planner:
         return {f"{entity}.{c}": ent.columns[c].missing for c in identifiers(sql)
                 if c in ent.columns and ent.columns[c].missing}
 
-    def unavailable_reason(self, m: Measure) -> str | None:
-        texts = [m.sql, *m.filters, m.time or "", m.per or "", m.value or ""]
+    def measure_missing(self, m: Measure) -> dict[str, str]:
+        """The missing data a measure's own definition reads (its aggregate, filters, date, cohort key)."""
         missing: dict[str, str] = {}
-        for t in texts:
+        for t in (m.sql, *m.filters, m.time or "", m.per or "", m.value or ""):
             missing.update(self.missing_in(m.entity, t))
-        return "; ".join(dict.fromkeys(missing.values())) if missing else None
+        return missing
 
     # -- SQL --
     def plan(self) -> MeasurePlan:
@@ -420,11 +420,10 @@ class _Planner:
         params: list[Any] = []
         for name in q.measures:
             m = model.measures[name]
-            why = self.unavailable_reason(m)
-            if why:
-                unavailable[name] = why
-                missing.update({k: v for t in (m.sql, *m.filters, m.time or "", m.per or "", m.value or "")
-                                for k, v in self.missing_in(m.entity, t).items()})
+            gone = self.measure_missing(m)
+            if gone:
+                unavailable[name] = "; ".join(dict.fromkeys(gone.values()))
+                missing.update(gone)
                 continue
             if m.cohort:
                 windows[name] = comparison_window(*q.period, m.compare)    # type: ignore[misc]
