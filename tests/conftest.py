@@ -45,3 +45,29 @@ def settings_for(revops_home, monkeypatch):
             monkeypatch.setenv(k, v)
         return load_settings()
     return make
+
+
+@pytest.fixture(scope="session")
+def reference_db(demo_db, tmp_path_factory) -> Path:
+    """The demo warehouse of `demo_db` (same seed) rewritten into the reference system's dwh_prod schema."""
+    from revops_cli.warehouse.shapes import build_shape
+
+    path = tmp_path_factory.mktemp("ref") / "dwh_prod.duckdb"
+    build_shape(demo_db, path, "reference-v5", seed=_seed_of(demo_db), as_of=AS_OF)
+    return path
+
+
+@pytest.fixture(scope="session")
+def fivetran_db(demo_db, tmp_path_factory) -> Path:
+    """The demo warehouse of `demo_db` (same seed) rewritten into Fivetran's Salesforce connector schema."""
+    from revops_cli.warehouse.shapes import build_shape
+
+    path = tmp_path_factory.mktemp("fivetran") / "salesforce.duckdb"
+    build_shape(demo_db, path, "fivetran-salesforce", seed=_seed_of(demo_db), as_of=AS_OF)
+    return path
+
+
+def _seed_of(demo_db: Path) -> int:
+    """The seed `demo_db` was generated with (its folder is demo<seed><n>)."""
+    name = demo_db.parent.name[len("demo"):]
+    return next(s for s in SEEDS if name.startswith(str(s)))

@@ -19,8 +19,12 @@ def init(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date the data is relative to (default: today).")] = None,
     path: Annotated[Optional[Path], typer.Option(help="DuckDB file to write (default: warehouse.path).")] = None,
+    shape: Annotated[Optional[str], typer.Option(
+        help="Write the same data in another warehouse's schema: reference-v5 (the reference system's dwh_prod) "
+             "or fivetran-salesforce (Fivetran's Salesforce connector). Pair it with `revops init --preset NAME`.")
+    ] = None,
 ) -> None:
-    """Generate a deterministic, realistic RevOps data set into DuckDB."""
+    """Generate a deterministic, realistic RevOps data set into DuckDB (canonical schema, or --shape NAME)."""
     import sys
     import time
     from datetime import date
@@ -28,6 +32,7 @@ def init(
     from revops_cli.errors import UsageError
     from revops_cli.warehouse.cache import ResultCache
     from revops_cli.warehouse.demo_data import generate
+    from revops_cli.warehouse.shapes import generate_shaped, shape_module
 
     cli = context.get(ctx)
     settings = cli.settings
@@ -35,14 +40,19 @@ def init(
         day = date.fromisoformat(as_of) if as_of else settings.as_of
     except ValueError:
         raise UsageError(f"--as-of {as_of!r} is not a date", "use YYYY-MM-DD") from None
+    if shape is not None:
+        shape_module(shape)                 # an unknown shape is a usage error before anything is written
     target = path or settings.duckdb_path
     target.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    counts = generate(target, scale=scale, seed=seed, as_of=day)
+    if shape is None:
+        counts = generate(target, scale=scale, seed=seed, as_of=day)
+    else:
+        counts = generate_shaped(target, shape, scale=scale, seed=seed, as_of=day)
     cleared = ResultCache(settings.cache_path).clear(source=f"duckdb:{target.resolve()}")
     took = time.perf_counter() - started
     total = sum(counts.values())
-    print(f"demo warehouse: {target} (scale {scale:g}, seed {seed}, as of {day}): "
+    print(f"demo warehouse: {target} ({f'{shape} schema, ' if shape else ''}scale {scale:g}, seed {seed}, as of {day}): "
           f"{total:,} rows in {len(counts)} tables, {took:.1f} s"
           + (f"; {cleared} stale cache entries dropped" if cleared else ""))
     for table, n in counts.items():
