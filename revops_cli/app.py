@@ -82,7 +82,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(agents_cmd.app, name="agents")
 app.add_typer(conversations_cmd.app, name="conversations")
 app.command("export-conversations")(conversations_cmd.export_conversations)
-app.command("init")(config_cmd.init)
+app.command("init", cls=config_cmd.InitCommand)(config_cmd.init)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from revops_cli.warehouse.shapes import fivetran_salesforce as F
 from revops_cli.warehouse.shapes import reference_v5 as R
-from tests.cli import run
+from cli import run
 
 MEDDPICC = R.MEDDPICC_FIELDS
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from revops_cli.commands import context
 from revops_cli.output import TableFormat
@@ -13,23 +14,62 @@ from revops_cli.output import TableFormat
 app = typer.Typer(help="Settings: show what is in force and where it came from.", no_args_is_help=True)
 
 
+class InitCommand(TyperCommand):
+    """`revops init`: a bare `--preset` (no name after it) means "list the presets"."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        args = ["--preset=" if a == "--preset" and (i + 1 == len(args) or args[i + 1].startswith("-")) else a
+                for i, a in enumerate(args)]
+        return super().parse_args(ctx, args)
+
+
 def init(
     user: Annotated[bool, typer.Option("--user", help="Write to the user dir instead of the current folder.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    preset: Annotated[Optional[str], typer.Option(
+        "--preset", metavar="[NAME]",
+        help="Start from the semantic model of a known warehouse schema (reference-v5, fivetran-salesforce): "
+             "sets model.preset and copies its model files into ./model/. Alone, lists the presets.")] = None,
 ) -> None:
-    """Write a commented revops.yaml to start from."""
+    """Write a commented revops.yaml to start from (with --preset: and the model files of a known schema)."""
     from revops_cli.config import CONFIG_FILENAME, INIT_TEMPLATE, user_home
     from revops_cli.errors import UsageError
 
-    target = (user_home() if user else Path.cwd()) / CONFIG_FILENAME
+    if preset == "":                             # `revops init --preset` alone: list them
+        from revops_cli.model.preset_files import presets
+
+        for info in presets():
+            print(f"{info.name:22} {info.summary}")
+        print("\nrevops init --preset NAME writes revops.yaml and ./model/ for one of them (docs/presets/NAME.md).")
+        return
+    info = None
+    if preset is not None:
+        from revops_cli.model.preset_files import check_preset
+
+        info = check_preset(preset)
+    folder = user_home() if user else Path.cwd()
+    target = folder / CONFIG_FILENAME
     if target.exists() and not force:
         raise UsageError(f"{target} already exists", "use --force to overwrite it")
     from revops_cli.private_files import open_private, private_dir
 
+    copied: list[Path] = []
+    if info is not None:
+        from revops_cli.model.preset_files import copy_files
+
+        copied = copy_files(info, folder / "model", force=force)
     private_dir(target.parent, tighten=user)     # settings may hold secrets: 0600 (and 0700 for the user dir)
     with open_private(target, "w") as f:
-        f.write(INIT_TEMPLATE)
+        if info is None:
+            f.write(INIT_TEMPLATE)
+        else:
+            from revops_cli.model.preset_files import config_text
+
+            f.write(config_text(INIT_TEMPLATE, info.name))
     print(f"wrote {target}")
+    if info is not None:
+        print(f"copied the {info.name} model files to {folder / 'model'}: {', '.join(p.name for p in copied)}")
+        print("next: point warehouse: at your warehouse, then run `revops model check`")
 
 
 @app.command("show")
