@@ -34,7 +34,8 @@ def column_sql(model, col) -> str:
         return col.sql
     vm = model.value_maps[col.value_map]
     arms = " ".join(f"WHEN {literal(w)} THEN {literal(c)}" for w, c in vm.to_canonical.items())
-    default = literal(vm.default) if vm.default is not None else f"({col.sql})"
+    default = (f"CASE WHEN ({col.sql}) IS NULL THEN NULL ELSE {literal(vm.default)} END"   # no data is not a word
+               if vm.default is not None else f"({col.sql})")
     return f"CASE ({col.sql}) {arms} ELSE {default} END"
 
 
