@@ -53,5 +53,5 @@ def test_init_with_an_unknown_preset_names_the_known_ones(capsys, tmp_path):
 def test_init_without_preset_is_unchanged(capsys, tmp_path):
     assert run(capsys, "init").code == 0
     text = (tmp_path / "revops.yaml").read_text(encoding="utf-8")
-    assert "preset: " not in text.replace("# ", "") or "preset: null" in text
+    assert "\nmodel:\n  preset:" not in text
     assert not (tmp_path / "model").exists()
