@@ -168,15 +168,13 @@ def test_region_on_churn_risk(asker, sql):
     ("deals closing this quarter in Narnia", "Narnia"),
     ("won deals closing this quarter", "won"),
     ("deals closing this quarter with no activity in 30 days", "no activity"),
-    ("revenue by segment this quarter in EMEA", "region EMEA"),
     ("competitor mentions in calls this quarter for deals over $1M", "amount"),
 ])
 def test_a_filter_not_understood_is_named_and_gets_no_number(asker, q, word):
     refused(asker(q), word)
 
 
-@pytest.mark.parametrize("q", ["average sales cycle for mid-market deals", "compare Q3 and Q4 bookings by region",
-                               "what is the weather like"])
+@pytest.mark.parametrize("q", ["what is the weather like", "how is the vibe in the sales floor"])
 def test_the_capability_menu_is_never_a_successful_answer(asker, q):
     a = asker(q)
     assert not a.ok
@@ -218,7 +216,7 @@ def test_follow_ups_refine_the_last_result(asker, sql):
 
 def test_an_action_after_a_failed_answer_does_not_carry_the_failure(asker):
     s = "act"
-    bad = asker("average sales cycle for mid-market deals", s)
+    bad = asker("average sales cycle for deals in Narnia", s)
     assert not bad.ok
     note = asker("send the AE a note about this", s)
     texts = " ".join(str(p.get("payload")) for p in note.pending_actions)

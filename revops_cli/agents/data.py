@@ -22,6 +22,7 @@ import re
 from typing import Any
 
 from revops_cli.agents import analyses as A
+from revops_cli.agents.adhoc import NOT_A_MEASURE, wants_model
 from revops_cli.agents.analyses.applies import inherent, not_applied
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.periods import parse_period
@@ -260,12 +261,20 @@ class DataAgent:
             names = own or [last["analysis"]]
             ctx.trace.note(self.name, f"follow-up: refines the last question ({previous.text!r})")
             text = previous.text if not own else text
+        if not forced and (not names or wants_model(parsed)):
+            adhoc = self._adhoc(ctx, parsed, text)
+            if adhoc is not None:
+                return adhoc
         if not names:
             understood = " · ".join([m.replace("_", " ") for m in parsed.measures] + [f.label() for f in parsed.filters]
                                     + [f"by {d.replace('_', ' ')}" for d in parsed.dimensions])
             return not_understood(ctx, text, parsed, [text.strip()], understood or None, None)
         for name in names:
             missing = not_applied(name, parsed.filters, parsed.dimensions) + list(parsed.unknown)
+            if missing and not forced and name not in NOT_A_MEASURE:
+                adhoc = self._adhoc(ctx, parsed, text)
+                if adhoc is not None:
+                    return adhoc
             if missing:
                 understood = " · ".join([_WHAT.get(name, name)] + [f.label() for f in parsed.filters
                                                                  if f.label() not in missing])
@@ -291,6 +300,22 @@ class DataAgent:
         for o in outcomes:
             sources += [s for s in o.sources if s not in sources]
         return Answer(agent=self.name, text=body, data=data, sources=sources)
+
+    @staticmethod
+    def _adhoc(ctx: AgentContext, parsed: Any, text: str) -> Answer | None:
+        """The question as a query of the semantic model (agents/adhoc.py), when it parses completely into one:
+        the answer; a refusal naming what the model cannot express; None when it names no measure."""
+        from revops_cli.agents import adhoc
+        from revops_cli.model.loader import load_model
+
+        p = adhoc.plan(parsed, text, load_model(ctx.settings), ctx.as_of, ctx.fiscal_start_month)
+        if p is None:
+            return None
+        if isinstance(p, adhoc.Refusal):
+            understood = " · ".join([adhoc.TITLES.get(m, m) for m in parsed.measures]
+                                    + [f.label() for f in parsed.filters if f.label() not in p.missing])
+            return not_understood(ctx, text, parsed, p.missing, understood or None, None)
+        return adhoc.answer(ctx, p)
 
     def _compare(self, ctx: AgentContext, task: Task, parsed: Any, text: str, name: str, first: A.Outcome) -> A.Outcome:
         """The same analysis over the comparison period ('compare with last quarter')."""

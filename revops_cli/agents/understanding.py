@@ -27,11 +27,15 @@ DIMENSION_OF_KIND = {"region": "region", "segment": "segment", "industry": "indu
                      "forecast_category": "forecast_category", "lead_status": "lead_status", "account": "account"}
 
 _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
+    ("pipeline_created", re.compile(r"\b(?:pipeline|pipe)\s+(?:created|generated|sourced|added|built)\b|\bnew pipeline\b", re.I)),
+    ("net_revenue_retention", re.compile(r"\bnrr\b|\bnet (?:revenue |dollar )?retention\b", re.I)),
+    ("churned_arr", re.compile(r"\bchurned arr\b|\barr churned\b", re.I)),
     ("weighted_pipeline", re.compile(r"\bweighted pipeline\b", re.I)),
     ("win_rate", re.compile(r"\bwin[- ]?rates?\b|\bclose rates?\b", re.I)),
     ("average_deal_size", re.compile(r"\b(?:average|avg|mean) deal sizes?\b|\bdeal sizes?\b", re.I)),
     ("sales_cycle_days", re.compile(r"\bsales cycles?\b|\bcycle times?\b|\bdays to close\b", re.I)),
     ("bookings", re.compile(r"\bbookings?\b|\bclosed[- ]won amount\b", re.I)),
+    ("open_deal_count", re.compile(r"\bopen deal counts?\b|\bnumber of open deals\b|\bhow many open (?:deals|opportunities|opps)\b", re.I)),
     ("revenue", re.compile(r"\brevenue\b|\bmrr\b|\barr\b|\bbilling\b", re.I)),
     ("conversion_rate", re.compile(r"\bconversion rates?\b|\bconvert\w*\b", re.I)),
     ("slip_count", re.compile(r"\bslip\w*\b|\bpushed\b", re.I)),

@@ -41,3 +41,11 @@ def run_sql(warehouse, sql: str, *, row_limit: int | None = None) -> QueryResult
     from revops_cli.warehouse.guard import check_read_only
 
     return warehouse.query(check_read_only(sql), [], row_limit=row_limit, namespace="sql")
+
+
+def run_model_query(settings: Settings, warehouse, query) -> tuple[Any, QueryResult]:
+    """Compile a model query (measures × dimensions × filters × period, revops_cli/model/planner.py) on the
+    settings' model and run it: (MeasurePlan, QueryResult with the receipt in its meta)."""
+    from revops_cli.model.planner import run_model_query as run
+
+    return run(settings, warehouse, query)

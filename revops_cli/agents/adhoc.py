@@ -1,0 +1,400 @@
+"""Ad-hoc questions over the semantic model (issue 13 part 2): a question that parses completely into measures ×
+dimensions × filters × period × shape, and that no built-in analysis answers with all its filters, is compiled
+by the measure planner (revops_cli/model/planner.py) and run through the one query path
+(revops_cli/warehouse/queries.py).
+
+    "average sales cycle for mid-market deals"
+      -> ModelQuery(measures=["sales_cycle_days", "won_deal_count"], filters=[segment = Mid-Market])
+      -> "Average sales cycle (days) · won deals · segment Mid-Market · any close date · 38 deals"
+
+`plan(parsed, text)` returns an `AdhocPlan`, or a `Refusal` naming what the model cannot express (the Data agent
+then answers ok:false, exit 9: never a number for a different question). `answer(ctx, plan)` runs it and writes
+the answer: the interpretation line first, a number or a short table, and `data.receipt` (measures with their
+definitions, filters, period, the SQL).
+
+Shapes: one number; a breakdown (`by region`); top/bottom N; a comparison of two periods ("compare Q3 and Q4
+bookings by region"); a trend (`for the last four quarters`, `by month`); a threshold on the measure per group
+("which reps have more than $2M open").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from revops_cli.models import Answer, jsonable
+
+# The user's words for each measure, for the interpretation line.
+TITLES = {
+    "pipeline": "Open pipeline", "weighted_pipeline": "Weighted pipeline", "bookings": "Bookings",
+    "deal_count": "Deals", "open_deal_count": "Open deals", "won_deal_count": "Won deals", "win_rate": "Win rate",
+    "average_deal_size": "Average deal size", "sales_cycle_days": "Average sales cycle (days)",
+    "slip_count": "Deals pushed", "revenue": "Revenue", "usage_queries": "Queries run",
+    "engine_hours": "Engine hours", "calls": "Calls", "leads": "New leads", "conversion_rate": "Lead conversion rate",
+    "net_revenue_retention": "Net revenue retention", "churned_arr": "Churned ARR",
+    "pipeline_created": "Pipeline created", "created_deal_count": "Deals created",
+}
+# The count each measure's line ends with: (count measure, noun)
+_COUNT_OF = {
+    "pipeline": ("open_deal_count", "deal"), "weighted_pipeline": ("open_deal_count", "deal"),
+    "open_deal_count": ("open_deal_count", "deal"), "bookings": ("won_deal_count", "deal"),
+    "average_deal_size": ("won_deal_count", "deal"), "sales_cycle_days": ("won_deal_count", "deal"),
+    "won_deal_count": ("won_deal_count", "deal"), "deal_count": ("deal_count", "deal"),
+    "pipeline_created": ("created_deal_count", "deal"), "created_deal_count": ("created_deal_count", "deal"),
+    "leads": ("leads", "lead"), "conversion_rate": ("leads", "lead"), "calls": ("calls", "call"),
+}
+# What the status words mean for each opportunity measure: the measure itself, or a swap, or a contradiction.
+_OPEN = {"pipeline", "weighted_pipeline", "open_deal_count"}
+_WON = {"bookings", "average_deal_size", "sales_cycle_days", "won_deal_count"}
+_STATUS_SWAP = {("deal_count", "open"): "open_deal_count", ("deal_count", "won"): "won_deal_count"}
+_SCOPE = {"sales_cycle_days": "won deals", "average_deal_size": "won deals", "win_rate": "closed deals"}
+_STATUS_WORD = {"open": "open deals", "won": "won deals", "lost": "lost deals"}
+_PERIOD_WORD = {"close_date": "close date", "created_date": "created", "month": "billing month",
+                "started_at": "started", "usage_date": "usage date", "changed_at": "pushed"}
+_SUBJECT = re.compile(r"\b(?:which|what|top|bottom|biggest|largest|best|worst|\d+)\s+(reps?|owners?|aes?|sellers?|"
+                      r"accounts?|customers?|regions?|segments?|industr(?:y|ies)|verticals?|stages?|sources?|"
+                      r"lead sources?|competitors?)\b", re.I)
+_SUBJECT_DIM = {"rep": "owner", "owner": "owner", "ae": "owner", "seller": "owner", "account": "account",
+                "customer": "account", "region": "region", "segment": "segment", "industry": "industry",
+                "industrie": "industry", "vertical": "industry", "stage": "stage", "source": "lead_source",
+                "lead source": "lead_source", "competitor": "competitor"}
+_HAVE = re.compile(r"\b(?:have|has|with|carry|carrying|hold|holding|own|owning)\b", re.I)
+_CREATED = re.compile(r"\b(?:pipeline|pipe)\s+(?:created|generated|sourced|added|built)\b|\bnew pipeline\b", re.I)
+_LAST_N = re.compile(r"\b(?:for|over|in|during)?\s*the\s+(?:last|past|previous)\s+(\w+)\s+(quarters|months|weeks|years)\b",
+                     re.I)
+_COMPARE_SPLIT = re.compile(r"\b(?:and|vs\.?|versus|with|to|against)\b", re.I)
+# Built-in analyses whose subject no measure captures: a question they refuse is not re-read as a measure.
+NOT_A_MEASURE = ("competitor_mentions", "declining_engagement", "expansion", "deal_risk_factors", "slipped_deals",
+                 "forecast_vs_target", "coverage")
+# Measures no built-in analysis computes: the question goes to the model even when an analysis was chosen.
+MODEL_ONLY = ("pipeline_created", "net_revenue_retention", "churned_arr", "created_deal_count")
+
+
+@dataclass
+class Refusal:
+    """Why the question is not a model query: what the user said that the model cannot express."""
+
+    missing: list[str]
+
+
+@dataclass
+class AdhocPlan:
+    text: str
+    parsed: Any                                         # understanding.ParsedQuestion
+    measures: list[str]
+    dimensions: list[str] = field(default_factory=list)  # model dimensions, `time:grain` for a trend
+    filters: list[Any] = field(default_factory=list)     # planner.Filter
+    labels: list[str] = field(default_factory=list)      # the filters as the interpretation line says them
+    period: Any = None                                   # periods.Period
+    compare_period: Any = None
+    limit: int | None = None
+    descending: bool = True
+    threshold: tuple[str, float] | None = None           # (op, value) on the first measure, per group
+    count: tuple[str, str] | None = None                 # (count measure, noun)
+
+    def model_query(self, period: Any = None):
+        from revops_cli.model.planner import ModelQuery
+
+        period = period if period is not None else self.period
+        measures = list(self.measures)
+        if self.count and self.count[0] not in measures:
+            measures.append(self.count[0])
+        order = [f"-{self.measures[0]}"] if self.dimensions and not any(d.startswith("time:") for d in self.dimensions) \
+            else []
+        if self.limit and not self.descending:
+            order = [self.measures[0]]
+        return ModelQuery(measures=measures, dimensions=list(self.dimensions), filters=list(self.filters),
+                          period=(period.start, period.end) if period is not None else None, order=order,
+                          limit=self.limit if self.threshold is None else None)
+
+
+def wants_model(parsed: Any) -> bool:
+    """The question names a measure only the model computes ('pipeline created', 'NRR')."""
+    return any(m in MODEL_ONLY for m in parsed.measures)
+
+
+def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int = 1) -> AdhocPlan | Refusal | None:
+    """The question as a model query; None when it names no measure (not an ad-hoc question); a Refusal when a
+    part of it cannot be expressed."""
+    from revops_cli.agents.periods import parse_period
+    from revops_cli.model.planner import Filter as MF
+
+    measures = [m for m in parsed.measures if m in model.measures]
+    if ("net_revenue_retention" in measures or "churned_arr" in measures) and "revenue" in measures:
+        measures.remove("revenue")
+    if "open_deal_count" in measures and "deal_count" in measures:
+        measures.remove("deal_count")
+    if "pipeline_created" in measures and "pipeline" in measures:
+        measures.remove("pipeline")
+    if "created_deal_count" in measures and "deal_count" in measures:
+        measures.remove("deal_count")
+    status = parsed.filter("status")
+    subject = _SUBJECT.search(text)
+    subject_dim = None
+    if subject:
+        word = subject.group(1).lower()
+        word = word[:-1] if word.endswith("s") and word[:-1] in _SUBJECT_DIM else word
+        subject_dim = _SUBJECT_DIM.get(word)
+    amounts = [f for f in parsed.filters if f.dimension == "amount"]
+    threshold = None
+    if subject_dim and amounts and _HAVE.search(text[subject.end():]):
+        # "which reps have more than $2M open": a threshold on each rep's total, not on each deal
+        if not measures and status is not None and status.value == "open":
+            measures = ["pipeline"]
+        if len(amounts) == 1 and amounts[0].op in (">=", "<=", "<"):
+            threshold = (amounts[0].op, float(amounts[0].value))
+    if not measures:
+        return None
+    unknown = list(parsed.unknown)
+    if any(m in ("pipeline_created", "created_deal_count") for m in measures):
+        unknown = [u for u in unknown if not re.match(r"(?:created|opened|added)\b", u, re.I)]
+    if unknown:
+        return Refusal(unknown)
+    if len(measures) > 1 and not all(m in _OPEN | _WON | {"deal_count"} for m in measures):
+        measures = measures[:1] if len({model.measures[m].entity for m in measures}) > 1 else measures
+    missing: list[str] = []
+    labels: list[str] = []
+    filters: list[Any] = []
+    if status is not None:
+        opp = [m for m in measures if model.measures[m].entity == "opportunities"]
+        if len(opp) != len(measures):
+            missing.append(f"{status.value} ({status.text})")
+        for i, m in enumerate(list(measures)):
+            if (m, status.value) in _STATUS_SWAP:
+                measures[i] = _STATUS_SWAP[(m, status.value)]
+            elif (status.value == "open" and m in _OPEN) or (status.value == "won" and m in _WON):
+                continue
+            elif m in ("deal_count", "pipeline_created", "created_deal_count") and status.value == "lost":
+                filters += [MF("opportunities.is_closed", "=", True), MF("opportunities.is_won", "=", False)]
+            elif m in ("pipeline_created", "created_deal_count") and status.value == "won":
+                filters.append(MF("opportunities.is_won", "=", True))
+            elif m in ("pipeline_created", "created_deal_count") and status.value == "open":
+                filters.append(MF("opportunities.is_closed", "=", False))
+            else:
+                missing.append(f"{status.value} ({status.text}) with {TITLES.get(m, m).lower()}")
+        measures = list(dict.fromkeys(measures))
+        if not all((status.value == "open" and m in _OPEN) or (status.value == "won" and m in _WON) for m in measures):
+            labels.append(_STATUS_WORD[status.value])
+    for f in parsed.filters:
+        if f.dimension == "status":
+            continue
+        if f.dimension == "amount":
+            if threshold is not None:
+                continue
+            if f.op == "between":
+                filters.append(MF("opportunities.amount", "between", list(f.value)))
+            else:
+                filters.append(MF("opportunities.amount", f.op, f.value))
+        elif f.dimension == "competitor":
+            filters.append(MF("competitor", "contains", f.value))
+        elif f.dimension == "stage" and isinstance(f.value, list):
+            filters.append(MF("stage", "in", list(f.value)))
+        elif f.dimension in model.dimensions and f.op == "=":
+            filters.append(MF(f.dimension, "=", f.value))
+        else:
+            missing.append(f.label())
+            continue
+        labels.append(f.label())
+    dims: list[str] = []
+    for d in parsed.dimensions:
+        if d in ("quarter", "month", "week", "year"):
+            dims.append(f"time:{d}")
+        elif d in model.dimensions:
+            dims.append(d)
+        else:
+            missing.append(f"by {d.replace('_', ' ')}")
+    if subject_dim and subject_dim not in dims and not any(f.field == subject_dim for f in filters):
+        dims.insert(0, subject_dim)
+    period = parsed.period
+    compare = parsed.compare_period
+    if parsed.shape == "comparison" and compare is None:
+        found = []
+        for piece in _COMPARE_SPLIT.split(text):
+            p = parse_period(piece, as_of, fiscal_start_month)
+            if p is not None and all((p.start, p.end) != (q.start, q.end) for q in found):
+                found.append(p)
+        if len(found) != 2:
+            missing.append("the two periods to compare")
+        else:
+            period, compare = found
+    last_n = _LAST_N.search(text)
+    if last_n and period is not None and not any(d.startswith("time:") for d in dims) and parsed.shape != "comparison":
+        dims.append("time:" + last_n.group(2).lower().rstrip("s"))     # "NRR for the last four quarters": each one
+    if missing:
+        return Refusal(missing)
+    scope = [_SCOPE[m] for m in measures if m in _SCOPE]
+    if scope and scope[0] not in labels:
+        labels.insert(0, scope[0])
+    count = _COUNT_OF.get(measures[0]) if len(measures) == 1 else None
+    limit = parsed.limit if parsed.shape == "top_n" else None
+    descending = not re.search(r"\b(?:bottom|smallest|worst|lowest)\b", text, re.I)
+    if limit and not dims:
+        return Refusal([f"top {limit} of what (say 'by rep', 'by account')"])
+    return AdhocPlan(text=text, parsed=parsed, measures=measures, dimensions=dims, filters=filters, labels=labels,
+                     period=period, compare_period=compare, limit=limit, descending=descending, threshold=threshold,
+                     count=count)
+
+
+def _passes(value: Any, threshold: tuple[str, float]) -> bool:
+    if value is None:
+        return False
+    op, limit = threshold
+    return value >= limit if op == ">=" else value <= limit if op == "<=" else value < limit
+
+
+def _period_part(model: Any, measure: str, period: Any) -> str:
+    time = model.measures[measure].time
+    word = _PERIOD_WORD.get(time, (time or "").replace("_", " "))
+    if period is None:
+        return f"any {word}" if word not in ("created", "pushed", "started") else "any date"
+    return f"{word} in {period.label}" if word not in ("created", "pushed", "started") else f"{word} {period.label}"
+
+
+def _fmt_kind(fmt: str | None) -> str:
+    return {"money": "money", "count": "num", "percent": "pct1", "days": "days", "number": "num"}.get(fmt or "", "")
+
+
+def value_text(v: Any, fmt: str | None) -> str:
+    from revops_cli.templates import format_value
+
+    if v is None:
+        return "n/a"
+    if fmt == "days":
+        return f"{float(v):.0f} days"
+    return format_value(v, _fmt_kind(fmt))
+
+
+def _count_text(n: Any, noun: str) -> str:
+    from revops_cli.agents.analyses.running import count_of
+
+    return count_of(int(n or 0), noun)
+
+
+def answer(ctx: Any, p: AdhocPlan) -> Answer:
+    """Run the plan through the one query path and write the answer (interpretation line, number or table,
+    receipt)."""
+    from revops_cli.model.loader import load_model
+    from revops_cli.warehouse.queries import run_model_query
+
+    model = load_model(ctx.settings)
+    main_plan, result = run_model_query(ctx.settings, ctx.warehouse, p.model_query())
+    runs = [(main_plan, result)]
+    other = None
+    if p.compare_period is not None:
+        other = run_model_query(ctx.settings, ctx.warehouse, p.model_query(p.compare_period))
+        runs.append(other)
+    first = p.measures[0]
+    fmt = model.measures[first].format
+    rows = result.records()
+    if p.threshold is not None:
+        rows = [r for r in rows if _passes(r.get(first), p.threshold)]
+        if p.limit:
+            rows = rows[:p.limit]
+    dim_cols = [c for c in main_plan.columns if c not in main_plan.measures]
+    count_key = p.count[0] if p.count else None
+    parts = [" and ".join(TITLES.get(m, m.replace("_", " ")) for m in p.measures)] + list(p.labels)
+    if p.threshold is not None:
+        sign = {">=": "≥", "<=": "≤", "<": "<"}[p.threshold[0]]
+        from revops_cli.templates import _money as money
+
+        parts.append(f"{TITLES.get(first, first).lower()} {sign} {money(p.threshold[1])} per {dim_cols[0]}")
+    parts += [f"by {d.split(':')[-1].replace('_', ' ')}" for d in p.dimensions]
+    if p.limit:
+        parts.append(f"{'top' if p.descending else 'bottom'} {p.limit}")
+    parts.append(_period_part(model, first, p.period))
+    if p.compare_period is not None:
+        parts.append(f"vs {p.compare_period.label}")
+    summary: dict[str, Any] = {}
+    compare_rows: list[dict[str, Any]] = []
+    if other is not None:
+        compare_rows = other[1].records()
+    if not dim_cols:
+        row = rows[0] if rows else {}
+        summary = {m: row.get(m) for m in main_plan.measures}
+        if compare_rows:
+            summary["compare"] = {m: compare_rows[0].get(m) for m in main_plan.measures}
+        if count_key:
+            parts.append(_count_text(row.get(count_key), p.count[1]))
+        headline = f"{TITLES.get(first, first)}: **{value_text(row.get(first), fmt)}**"
+        if compare_rows:
+            headline += f" in {p.period.label}, against {value_text(compare_rows[0].get(first), fmt)} in " \
+                        f"{p.compare_period.label}"
+        headline += "."
+    else:
+        if count_key:
+            parts.append(_count_text(sum(r.get(count_key) or 0 for r in rows), p.count[1]))
+        else:
+            parts.append(_count_text(len(rows), "row"))
+        summary = {"row_count": len(rows)}
+        if rows and not any(d.startswith("time:") for d in p.dimensions):
+            best = rows[0]
+            headline = f"{'Highest' if p.descending else 'Lowest'}: {best.get(dim_cols[0])} at " \
+                       f"{value_text(best.get(first), fmt)}."
+        elif rows:
+            headline = " · ".join(f"{_cell(r.get(dim_cols[0]), dim_cols[0], ctx.fiscal_start_month)} "
+                                  f"{value_text(r.get(first), fmt)}" for r in rows[:8])
+        else:
+            headline = "No rows match."
+    line = " · ".join(parts)
+    # the table
+    headers = [c.replace("time_", "").replace("_", " ") for c in dim_cols] + [TITLES.get(m, m) for m in main_plan.measures]
+    table_rows = []
+    compare_by = {tuple(r.get(c) for c in dim_cols): r for r in compare_rows}
+    if compare_rows and dim_cols:
+        headers.append(f"{TITLES.get(first, first)} {p.compare_period.label}")
+    fsm = ctx.fiscal_start_month
+    for r in rows[:25]:
+        cells = [_cell(r.get(c), c, fsm) for c in dim_cols]
+        cells += [value_text(r.get(m), model.measures[m].format) for m in main_plan.measures]
+        if compare_rows and dim_cols:
+            o = compare_by.get(tuple(r.get(c) for c in dim_cols), {})
+            cells.append(value_text(o.get(first), fmt))
+        table_rows.append(cells)
+    notes = [f"{m}: no data here ({why})" for m, why in main_plan.unavailable.items()]
+    body = ctx.render("data_adhoc.md.j2", interpretation=line, headline=headline,
+                      table={"headers": headers, "rows": table_rows if dim_cols else [],
+                             "more": max(len(rows) - 25, 0)}, notes=notes)
+    definitions = [{"kind": "measure", "name": m, "description": d} for m, d in main_plan.measures.items()]
+    definitions += [{"kind": "dimension", "name": c, "description": d} for c, d in main_plan.dimensions.items()]
+    sql = [{"sql": plan.sql, "params": jsonable(plan.params), "model_query": plan.query.to_dict() if plan.query else None,
+            "cached": bool(res.cached)} for plan, res in runs]
+    parsed = p.parsed
+    receipt = jsonable({
+        "interpretation": line,
+        "analysis": ["adhoc"],
+        "measures": list(main_plan.measures),
+        "dimensions": list(p.dimensions),
+        "filters": [f.to_dict() for f in parsed.filters],
+        "period": p.period.to_dict() if p.period is not None else None,
+        "compare_period": p.compare_period.to_dict() if p.compare_period is not None else None,
+        "shape": parsed.shape,
+        "sql": sql,
+        "definitions": definitions,
+        "missing": dict(main_plan.missing), "approximations": dict(main_plan.approximations),
+        "unavailable": dict(main_plan.unavailable),
+        "freshness": {"as_of": ctx.as_of.isoformat(), "warehouse": getattr(ctx.warehouse, "kind", None),
+                      "from_cache": all(q["cached"] for q in sql)},
+        "not_understood": [],
+        "follow_up": parsed.follow_up,
+    })
+    ctx.trace.note("data", f"ad-hoc model query: {main_plan.query.to_dict() if main_plan.query else p.measures}")
+    data = {"analysis": "adhoc", "question": parsed.to_dict(), "interpretation": line, "receipt": receipt,
+            "summary": jsonable(summary), "rows": jsonable(rows[:200]), "row_count": len(rows),
+            "compare_rows": jsonable(compare_rows[:200]) if compare_rows else None,
+            "period": p.period.to_dict() if p.period is not None else None,
+            "compare_period": p.compare_period.to_dict() if p.compare_period is not None else None}
+    sources = [{"type": "model_query", "measures": list(main_plan.measures), "sql": main_plan.sql}]
+    return Answer(agent="data", text=body, data=data, sources=sources)
+
+
+def _cell(v: Any, column: str = "", fiscal_start_month: int = 1) -> str:
+    """A table cell; a time bucket by its label ('Q3 2026', 'October 2026')."""
+    from revops_cli.templates import format_value
+
+    grain = column.rsplit("_", 1)[-1]
+    if hasattr(v, "isoformat") and grain in ("month", "quarter", "year", "week"):
+        from revops_cli.agents.periods import bucket_of
+
+        return bucket_of(v, grain, fiscal_start_month).label
+    return format_value(v, "date") if hasattr(v, "isoformat") else format_value(v)

@@ -1,0 +1,147 @@
+"""Ad-hoc questions over the semantic model (issue 13 part 2): a question no built-in analysis answers with all its
+filters is compiled by the measure planner and answered with its interpretation line and receipt. Expected
+numbers come from SQL written here, on both seeds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+Y2026 = (date(2026, 1, 1), date(2026, 12, 31))
+
+
+@pytest.fixture
+def asker(demo_db, settings_for):
+    settings_for(demo_db)
+
+    def ask(text: str):
+        from revops_cli.config import load_settings
+        from revops_cli.models import Request
+        from revops_cli.service import ask as service_ask
+
+        return service_ask(Request(text=text), load_settings())
+    return ask
+
+
+@pytest.fixture
+def sql(demo_db):
+    def run(query: str, *params):
+        con = duckdb.connect(str(demo_db), read_only=True)
+        try:
+            return con.execute(query, list(params)).fetchall()
+        finally:
+            con.close()
+    return run
+
+
+def answered(a) -> dict:
+    assert a.ok, a.text
+    assert a.data["analysis"] == "adhoc"
+    line = a.data["interpretation"]
+    assert a.text.lstrip("_").startswith(line)
+    r = a.data["receipt"]
+    assert r["sql"] and r["sql"][0]["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+    assert any(d["kind"] == "measure" and d["description"] for d in r["definitions"])
+    return r
+
+
+def test_sales_cycle_won_in_emea_this_year(asker, sql):
+    a = asker("average sales cycle for deals won in EMEA this year")
+    r = answered(a)
+    days, n = sql("""SELECT AVG(DATE_DIFF('day', CAST(o.created_date AS TIMESTAMP), CAST(o.close_date AS TIMESTAMP))), COUNT(*)
+                     FROM opportunities o JOIN accounts a ON a.account_id = o.account_id
+                     WHERE o.is_won AND a.region = 'EMEA' AND o.close_date BETWEEN ? AND ?""", *Y2026)[0]
+    assert a.data["summary"]["sales_cycle_days"] == pytest.approx(days)
+    assert a.data["summary"]["won_deal_count"] == n
+    line = a.data["interpretation"]
+    assert line.startswith("Average sales cycle (days) · won deals")
+    assert "region EMEA" in line and "close date in 2026" in line and line.endswith(f"{n} deals")
+    assert r["period"]["start"] == "2026-01-01"
+    assert {f["dimension"] for f in r["filters"]} >= {"region", "status"}
+
+
+def test_sales_cycle_for_mid_market_any_close_date(asker, sql):
+    a = asker("average sales cycle for mid-market deals")
+    answered(a)
+    days, n = sql("""SELECT AVG(DATE_DIFF('day', CAST(o.created_date AS TIMESTAMP), CAST(o.close_date AS TIMESTAMP))), COUNT(*)
+                     FROM opportunities o JOIN accounts a ON a.account_id = o.account_id
+                     WHERE o.is_won AND a.segment = 'Mid-Market'""")[0]
+    assert a.data["summary"]["sales_cycle_days"] == pytest.approx(days)
+    assert "segment Mid-Market" in a.data["interpretation"] and "any close date" in a.data["interpretation"]
+    assert f"{days:.0f} days" in a.text
+
+
+def test_pipeline_created_last_month_by_lead_source(asker, sql):
+    a = asker("pipeline created last month by lead source")
+    answered(a)
+    expected = {src: amt for src, amt in sql("""SELECT COALESCE(lead_source, 'Unknown'), SUM(amount) FROM opportunities
+                                                 WHERE created_date BETWEEN '2026-10-01' AND '2026-10-31' GROUP BY 1""")}
+    got = {r["lead_source"]: r["pipeline_created"] for r in a.data["rows"]}
+    assert got == pytest.approx(expected)
+    assert "created October 2026" in a.data["interpretation"]
+
+
+def test_reps_with_more_than_2m_open_in_negotiate(asker, sql):
+    a = asker("which reps have more than $2M open in Negotiate")
+    answered(a)
+    expected = {name: amt for name, amt in sql("""SELECT u.name, SUM(o.amount) FROM opportunities o
+                                                  JOIN users u ON u.user_id = o.owner_id
+                                                  WHERE NOT o.is_closed AND o.stage = 'Negotiate'
+                                                  GROUP BY 1 HAVING SUM(o.amount) >= 2000000""")}
+    got = {r["owner"]: r["pipeline"] for r in a.data["rows"]}
+    assert got == pytest.approx(expected)
+    assert "stage Negotiate" in a.data["interpretation"]
+
+
+def test_compare_q3_and_q4_bookings_by_region(asker, sql):
+    a = asker("compare Q3 and Q4 bookings by region")
+    answered(a)
+
+    def by_region(start, end):
+        return {reg: amt for reg, amt in sql("""SELECT COALESCE(a.region, 'Unknown'), SUM(o.amount) FROM opportunities o
+                                                JOIN accounts a ON a.account_id = o.account_id
+                                                WHERE o.is_won AND o.close_date BETWEEN ? AND ? GROUP BY 1""", start, end)}
+    assert {r["region"]: r["bookings"] for r in a.data["rows"]} == pytest.approx(by_region("2026-07-01", "2026-09-30"))
+    assert {r["region"]: r["bookings"] for r in a.data["compare_rows"]} == \
+        pytest.approx(by_region("2026-10-01", "2026-12-31"))
+    assert "Q3 2026" in a.data["interpretation"] and "vs Q4 2026" in a.data["interpretation"]
+
+
+def test_nrr_for_the_last_four_quarters(asker, sql):
+    a = asker("NRR for the last four quarters")
+    answered(a)
+    rows = a.data["rows"]
+    assert len(rows) == 4
+    # Q3 2026 against Q3 2025, per account, written here
+    (nrr,) = sql("""WITH now AS (SELECT account_id, SUM(revenue) v FROM billing_monthly
+                                 WHERE month BETWEEN '2026-07-01' AND '2026-09-30' GROUP BY 1),
+                         base AS (SELECT account_id, SUM(revenue) v FROM billing_monthly
+                                  WHERE month BETWEEN '2025-07-01' AND '2025-09-30' GROUP BY 1)
+                    SELECT 100.0 * SUM(COALESCE(now.v, 0)) / SUM(base.v)
+                    FROM base LEFT JOIN now USING (account_id) WHERE base.v > 0""")[0]
+    last = next(r for r in rows if str(r["time_quarter"]).startswith("2026-07-01"))
+    assert last["net_revenue_retention"] == pytest.approx(nrr)
+
+
+def test_open_deal_count_by_region(asker, sql):
+    a = asker("open deal count by region")
+    assert a.ok, a.text
+    expected = dict(sql("""SELECT COALESCE(a.region, 'Unknown'), COUNT(*) FROM opportunities o
+                           JOIN accounts a ON a.account_id = o.account_id WHERE NOT o.is_closed GROUP BY 1"""))
+    if a.data["analysis"] == "adhoc":
+        assert {r["region"]: r["open_deal_count"] for r in a.data["rows"]} == expected
+    assert str(sum(expected.values())) in a.data["interpretation"].replace(",", "")
+
+
+@pytest.mark.parametrize("q,word", [
+    ("average sales cycle for deals in Narnia", "Narnia"),
+    ("win rate for open deals this quarter", "open"),
+])
+def test_a_word_not_understood_gets_no_number(asker, q, word):
+    a = asker(q)
+    assert not a.ok
+    assert a.data["error"]["exit_code"] == 9
+    assert any(word.lower() in m.lower() for m in a.data["not_understood"]), a.data["not_understood"]
+    assert "summary" not in a.data
