@@ -325,7 +325,8 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
         if count_key:
             parts.append(_count_text(sum(r.get(count_key) or 0 for r in rows), p.count[1]))
         else:
-            parts.append(_count_text(len(rows), "row"))
+            grain = next((d.split(":")[1] for d in p.dimensions if d.startswith("time:")), None)
+            parts.append(_count_text(len(rows), grain or "row"))
         summary = {"row_count": len(rows)}
         if rows and not any(d.startswith("time:") for d in p.dimensions):
             best = rows[0]
