@@ -8,6 +8,7 @@ from datetime import date
 
 import duckdb
 import pytest
+from conftest import AS_OF
 
 Y2026 = (date(2026, 1, 1), date(2026, 12, 31))
 
@@ -52,12 +53,12 @@ def test_sales_cycle_won_in_emea_this_year(asker, sql):
     r = answered(a)
     days, n = sql("""SELECT AVG(DATE_DIFF('day', CAST(o.created_date AS TIMESTAMP), CAST(o.close_date AS TIMESTAMP))), COUNT(*)
                      FROM opportunities o JOIN accounts a ON a.account_id = o.account_id
-                     WHERE o.is_won AND a.region = 'EMEA' AND o.close_date BETWEEN ? AND ?""", *Y2026)[0]
+                     WHERE o.is_won AND a.region = 'EMEA' AND o.close_date BETWEEN ? AND ?""", Y2026[0], AS_OF)[0]
     assert a.data["summary"]["sales_cycle_days"] == pytest.approx(days)
     assert a.data["summary"]["won_deal_count"] == n
     line = a.data["interpretation"]
     assert line.startswith("Average sales cycle (days) · won deals")
-    assert "region EMEA" in line and "close date in 2026" in line and line.endswith(f"{n} deals")
+    assert "region EMEA" in line and "close date in 2026 to date" in line and line.endswith(f"{n} deals")
     assert r["period"]["start"] == "2026-01-01"
     assert {f["dimension"] for f in r["filters"]} >= {"region", "status"}
 
@@ -70,7 +71,7 @@ def test_sales_cycle_for_mid_market_any_close_date(asker, sql):
                      WHERE o.is_won AND a.segment = 'Mid-Market'""")[0]
     assert a.data["summary"]["sales_cycle_days"] == pytest.approx(days)
     assert "segment Mid-Market" in a.data["interpretation"] and "any close date" in a.data["interpretation"]
-    assert f"{days:.0f} days" in a.text
+    assert f"{days:.1f} days" in a.text
 
 
 def test_pipeline_created_last_month_by_lead_source(asker, sql):
@@ -145,3 +146,32 @@ def test_a_word_not_understood_gets_no_number(asker, q, word):
     assert a.data["error"]["exit_code"] == 9
     assert any(word.lower() in m.lower() for m in a.data["not_understood"]), a.data["not_understood"]
     assert "summary" not in a.data
+
+
+def test_deals_lost_to_a_competitor_this_year(asker, sql):
+    a = asker("how many deals did we lose to databricks this year?")
+    answered(a)
+    (n,) = sql("""SELECT COUNT(*) FROM opportunities WHERE is_closed AND NOT is_won
+                  AND list_contains(string_split(competitors, ','), 'Databricks') AND close_date BETWEEN ? AND ?""",
+               Y2026[0], AS_OF)[0]
+    assert a.data["summary"]["deal_count"] == n
+    assert "lost deals" in a.data["interpretation"] and "competitor Databricks" in a.data["interpretation"]
+
+
+def test_share_of_open_pipeline_from_partners(asker, sql):
+    a = asker("what share of open pipeline comes from partners?")
+    answered(a)
+    part, total = sql("""SELECT SUM(CASE WHEN lead_source = 'Partner' THEN amount ELSE 0 END), SUM(amount)
+                         FROM opportunities WHERE NOT is_closed""")[0]
+    assert a.data["summary"]["share"] == pytest.approx(part / total)
+    assert f"{100 * part / total:.1f}%" in a.text
+
+
+def test_top_3_industries_by_open_pipeline(asker, sql):
+    a = asker("top 3 industries by open pipeline")
+    answered(a)
+    expected = [r[0] for r in sql("""SELECT COALESCE(a.industry, 'Unknown') FROM opportunities o
+                                     JOIN accounts a ON a.account_id = o.account_id WHERE NOT o.is_closed
+                                     GROUP BY 1 ORDER BY SUM(o.amount) DESC LIMIT 3""")]
+    assert [r["industry"] for r in a.data["rows"]] == expected
+    assert "top 3" in a.data["interpretation"]

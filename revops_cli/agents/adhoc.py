@@ -64,6 +64,9 @@ _CREATED = re.compile(r"\b(?:pipeline|pipe)\s+(?:created|generated|sourced|added
 _LAST_N = re.compile(r"\b(?:for|over|in|during)?\s*the\s+(?:last|past|previous)\s+(\w+)\s+(quarters|months|weeks|years)\b",
                      re.I)
 _COMPARE_SPLIT = re.compile(r"\b(?:and|vs\.?|versus|with|to|against)\b", re.I)
+# Measures of what is still open (a period may lie ahead); every other measure counts what has happened.
+FORWARD = {"pipeline", "weighted_pipeline", "open_deal_count", "deal_count"}
+ADDITIVE_FORMATS = ("money", "count")
 # Built-in analyses whose subject no measure captures: a question they refuse is not re-read as a measure.
 NOT_A_MEASURE = ("competitor_mentions", "declining_engagement", "expansion", "deal_risk_factors", "slipped_deals",
                  "forecast_vs_target", "coverage")
@@ -92,6 +95,7 @@ class AdhocPlan:
     descending: bool = True
     threshold: tuple[str, float] | None = None           # (op, value) on the first measure, per group
     count: tuple[str, str] | None = None                 # (count measure, noun)
+    share_of: tuple[str, Any] | None = None              # (dimension, value): that part's share of the total
 
     def model_query(self, period: Any = None):
         from revops_cli.model.planner import ModelQuery
@@ -114,6 +118,33 @@ def wants_model(parsed: Any) -> bool:
     return any(m in MODEL_ONLY for m in parsed.measures)
 
 
+def subject_of(text: str) -> tuple[re.Match | None, str | None]:
+    """'which reps …', 'top 3 industries …': the dimension the question ranks or lists."""
+    subject = _SUBJECT.search(text)
+    if not subject:
+        return None, None
+    word = subject.group(1).lower()
+    word = word[:-1] if word.endswith("s") and word[:-1] in _SUBJECT_DIM else word
+    return subject, _SUBJECT_DIM.get(word)
+
+
+def beyond(parsed: Any, text: str, analysis: str) -> bool:
+    """The question asks for a shape or a ranking the built-in analysis does not give: a share of a total, the
+    top N of a dimension, or the reps/sources/industries ranked when the analysis cannot break down by them."""
+    from revops_cli.agents.analyses.applies import DIMENSIONS
+
+    if analysis in NOT_A_MEASURE or not parsed.measures and parsed.filter("status") is None:
+        return False
+    if parsed.shape == "share":
+        return True
+    _, dim = subject_of(text)
+    if dim is None:
+        return False
+    if parsed.limit and analysis != "owner_leaderboard":
+        return True
+    return dim not in DIMENSIONS.get(analysis, ())
+
+
 def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int = 1) -> AdhocPlan | Refusal | None:
     """The question as a model query; None when it names no measure (not an ad-hoc question); a Refusal when a
     part of it cannot be expressed."""
@@ -130,12 +161,7 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
     if "created_deal_count" in measures and "deal_count" in measures:
         measures.remove("deal_count")
     status = parsed.filter("status")
-    subject = _SUBJECT.search(text)
-    subject_dim = None
-    if subject:
-        word = subject.group(1).lower()
-        word = word[:-1] if word.endswith("s") and word[:-1] in _SUBJECT_DIM else word
-        subject_dim = _SUBJECT_DIM.get(word)
+    subject, subject_dim = subject_of(text)
     amounts = [f for f in parsed.filters if f.dimension == "amount"]
     threshold = None
     if subject_dim and amounts and _HAVE.search(text[subject.end():]):
@@ -206,6 +232,19 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
             missing.append(f"by {d.replace('_', ' ')}")
     if subject_dim and subject_dim not in dims and not any(f.field == subject_dim for f in filters):
         dims.insert(0, subject_dim)
+    share_of = None
+    if parsed.shape == "share":
+        # "what share of open pipeline comes from partners?": the whole, by the filtered dimension, and that part
+        eq = [f for f in filters if f.op == "=" and f.field in model.dimensions]
+        if not eq or any(model.measures[m].format not in ADDITIVE_FORMATS for m in measures[:1]):
+            missing.append("a share of what (name a part: a region, a segment, a source)")
+        else:
+            f = eq[-1]
+            i = filters.index(f)
+            filters.pop(i)
+            labels = [x for x in labels if x != f"{f.field.replace('_', ' ')} {f.value}"]
+            dims = [f.field] + [d for d in dims if d != f.field]
+            share_of = (f.field, f.value)
     period = parsed.period
     compare = parsed.compare_period
     if parsed.shape == "comparison" and compare is None:
@@ -223,6 +262,14 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
         dims.append("time:" + last_n.group(2).lower().rstrip("s"))     # "NRR for the last four quarters": each one
     if missing:
         return Refusal(missing)
+    forward = any(m in FORWARD for m in measures) and not (status is not None and status.value in ("won", "lost")
+                                                          and "deal_count" in measures)
+    if not forward:
+        # events that have happened: "this year" is this year to date ("close date in 2026 to date · 38 deals")
+        from revops_cli.agents.analyses.question import clip
+
+        period = clip(period, as_of) if period is not None else None
+        compare = clip(compare, as_of) if compare is not None else None
     scope = [_SCOPE[m] for m in measures if m in _SCOPE]
     if scope and scope[0] not in labels:
         labels.insert(0, scope[0])
@@ -233,7 +280,7 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
         return Refusal([f"top {limit} of what (say 'by rep', 'by account')"])
     return AdhocPlan(text=text, parsed=parsed, measures=measures, dimensions=dims, filters=filters, labels=labels,
                      period=period, compare_period=compare, limit=limit, descending=descending, threshold=threshold,
-                     count=count)
+                     count=count, share_of=share_of)
 
 
 def _passes(value: Any, threshold: tuple[str, float]) -> bool:
@@ -261,7 +308,7 @@ def value_text(v: Any, fmt: str | None) -> str:
     if v is None:
         return "n/a"
     if fmt == "days":
-        return f"{float(v):.0f} days"
+        return f"{float(v):.1f} days"
     return format_value(v, _fmt_kind(fmt))
 
 
@@ -299,7 +346,8 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
         from revops_cli.templates import _money as money
 
         parts.append(f"{TITLES.get(first, first).lower()} {sign} {money(p.threshold[1])} per {dim_cols[0]}")
-    parts += [f"by {d.split(':')[-1].replace('_', ' ')}" for d in p.dimensions]
+    parts += [f"by {d.split(':')[-1].replace('_', ' ')}" for d in p.dimensions
+              if p.share_of is None or d != p.share_of[0]]
     if p.limit:
         parts.append(f"{'top' if p.descending else 'bottom'} {p.limit}")
     parts.append(_period_part(model, first, p.period))
@@ -328,7 +376,17 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
             grain = next((d.split(":")[1] for d in p.dimensions if d.startswith("time:")), None)
             parts.append(_count_text(len(rows), grain or "row"))
         summary = {"row_count": len(rows)}
-        if rows and not any(d.startswith("time:") for d in p.dimensions):
+        if p.share_of is not None:
+            dim, value = p.share_of
+            total = sum(r.get(first) or 0 for r in rows)
+            part = next((r.get(first) or 0 for r in rows if str(r.get(dim)).lower() == str(value).lower()), 0)
+            share = part / total if total else None
+            summary.update({"part": part, "total": total, "share": share})
+            parts.insert(-1, f"share of {dim.replace('_', ' ')} {value}")
+            headline = (f"{dim.replace('_', ' ').capitalize()} {value}: **{value_text(part, fmt)}** of "
+                        f"{value_text(total, fmt)}, **{share * 100:.1f}%** of {TITLES.get(first, first).lower()}."
+                        if share is not None else f"No {TITLES.get(first, first).lower()} to share out.")
+        elif rows and not any(d.startswith("time:") for d in p.dimensions):
             best = rows[0]
             headline = f"{'Highest' if p.descending else 'Lowest'}: {best.get(dim_cols[0])} at " \
                        f"{value_text(best.get(first), fmt)}."

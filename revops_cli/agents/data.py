@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from revops_cli.agents import analyses as A
-from revops_cli.agents.adhoc import NOT_A_MEASURE, wants_model
+from revops_cli.agents.adhoc import NOT_A_MEASURE, beyond, wants_model
 from revops_cli.agents.analyses.applies import inherent, not_applied
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.periods import parse_period
@@ -261,7 +261,7 @@ class DataAgent:
             names = own or [last["analysis"]]
             ctx.trace.note(self.name, f"follow-up: refines the last question ({previous.text!r})")
             text = previous.text if not own else text
-        if not forced and (not names or wants_model(parsed)):
+        if not forced and (not names or wants_model(parsed) or beyond(parsed, text, names[0])):
             adhoc = self._adhoc(ctx, parsed, text)
             if adhoc is not None:
                 return adhoc

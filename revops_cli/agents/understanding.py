@@ -32,9 +32,9 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
     ("churned_arr", re.compile(r"\bchurned arr\b|\barr churned\b", re.I)),
     ("weighted_pipeline", re.compile(r"\bweighted pipeline\b", re.I)),
     ("win_rate", re.compile(r"\bwin[- ]?rates?\b|\bclose rates?\b", re.I)),
-    ("average_deal_size", re.compile(r"\b(?:average|avg|mean) deal sizes?\b|\bdeal sizes?\b", re.I)),
+    ("average_deal_size", re.compile(r"\b(?:average|avg|mean) (?:won |closed[- ]won )?deal sizes?\b|\bdeal sizes?\b", re.I)),
     ("sales_cycle_days", re.compile(r"\bsales cycles?\b|\bcycle times?\b|\bdays to close\b", re.I)),
-    ("bookings", re.compile(r"\bbookings?\b|\bclosed[- ]won amount\b", re.I)),
+    ("bookings", re.compile(r"\bbookings?\b|\bclosed[- ]won amount\b|\b(?:closed|sold|booked|won) the most\b", re.I)),
     ("open_deal_count", re.compile(r"\bopen deal counts?\b|\bnumber of open deals\b|\bhow many open (?:deals|opportunities|opps)\b", re.I)),
     ("revenue", re.compile(r"\brevenue\b|\bmrr\b|\barr\b|\bbilling\b", re.I)),
     ("conversion_rate", re.compile(r"\bconversion rates?\b|\bconvert\w*\b", re.I)),
@@ -44,7 +44,7 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
     ("leads", re.compile(r"\b(?:new )?leads\b|\bmqls?\b", re.I)),
     ("calls", re.compile(r"\bcalls\b", re.I)),
 ]
-_BY = re.compile(r"\b(?:by|per|for each|broken down by|split by|grouped by)\s+(?:customer |account |deal |sales )?(region|segment|industry|vertical|"
+_BY = re.compile(r"\b(?:by|per|for each|each|broken down by|split by|grouped by)\s+(?:customer |account |deal |sales |opportunity |opp )?(region|segment|industry|vertical|"
                  r"owner|rep|ae|seller|stage|type|deal type|source|lead source|competitor|quarter|month|week|year|"
                  r"account|customer|team|forecast category)s?\b", re.I)
 _BY_DIMENSION = {"rep": "owner", "ae": "owner", "seller": "owner", "vertical": "industry", "deal type": "type",
@@ -64,7 +64,7 @@ _AMOUNT_BETWEEN = re.compile(rf"\bbetween\s+{_MONEY}\s+and\s+{_MONEY}", re.I)
 _ANY_MONEY = re.compile(r"\$\s*\d[\d,.]*\s*(?:k|m|mm|mn|b|bn|million|thousand|billion)?\b|\b\d[\d,.]*\s*(?:k|m|mm|million)\b(?!\w)",
                         re.I)
 _STATUS = [("won", re.compile(r"\b(?:closed[- ])?won\b|\bwins\b", re.I)),
-           ("lost", re.compile(r"\b(?:closed[- ])?lost\b|\blosses\b", re.I)),
+           ("lost", re.compile(r"\b(?:closed[- ])?lost\b|\blosses\b|\blos(?:e|ing)\b", re.I)),
            ("open", re.compile(r"\bopen\b|\bactive (?:deals|opportunities)\b|\bin flight\b", re.I))]
 _TOP = re.compile(r"\b(?:top|biggest|largest|best)\s+(\d+)\b|\b(\d+)\s+(?:biggest|largest)\b", re.I)
 _BOTTOM = re.compile(r"\b(?:bottom|smallest|worst)\s+(\d+)\b", re.I)
