@@ -22,6 +22,7 @@ from revops_cli.commands import data as data_cmd
 from revops_cli.commands import demo as demo_cmd
 from revops_cli.commands import eval as eval_cmd
 from revops_cli.commands import mcp as mcp_cmd
+from revops_cli.commands import model as model_cmd
 from revops_cli.commands import report as report_cmd
 from revops_cli.commands import slack as slack_cmd
 from revops_cli.commands import webhook as webhook_cmd
@@ -69,6 +70,7 @@ app.command("search")(answers.search)
 app.command("execute")(answers.execute)
 data_cmd.app.command("ask")(answers.data_ask)
 app.add_typer(data_cmd.app, name="data")
+app.add_typer(model_cmd.app, name="model")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(report_cmd.app, name="report")
 app.command("eval", epilog=eval_cmd.EXAMPLES)(eval_cmd.eval_command)
