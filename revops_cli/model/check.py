@@ -146,6 +146,7 @@ class _Checker:
         self.column_state: dict[tuple[str, str], tuple[str, str]] = {}   # -> (error|warning, why)
         self.rows: dict[str, int] = {}
         self.distinct: dict[tuple[str, tuple[str, ...]], int] = {}     # (entity, key) -> distinct key count
+        self.orphans: dict[str, tuple[int, int]] = {}                   # relationship -> (orphans, linked)
 
     def q(self, sql: str, params: list | None = None):
         return self.wh.query(sql, params or [])
@@ -192,7 +193,6 @@ class _Checker:
             why = f"the entity's query does not produce {c}"
             self.add("error", f"{ent.name}.{c}", why + " (declare it missing or add it)", rep.where)
             self.column_state[(ent.name, c)] = ("error", f"{ent.name}.{c}: {why}")
-        self.counts(ent, rep)
         return rep
 
     def locate(self, ent: Entity, exc: RevopsError) -> dict[str, str] | None:
@@ -234,26 +234,59 @@ class _Checker:
             return True
         return any(r.parent == ent.name and [r.parent_column] == key for r in self.model.relationships)
 
-    def counts(self, ent: Entity, rep: EntityReport) -> None:
-        key = [k for k in rep.key if k in ent.columns and not ent.columns[k].missing
-               and self.column_state.get((ent.name, k), ("",))[0] != "error"]
-        rel = self.rel(ent.name, key or None)
+    def usable(self, entity: str, column: str) -> bool:
+        ent = self.model.entities[entity]
+        return (not ent.missing and entity not in self.broken_entities and not ent.columns[column].missing
+                and self.column_state.get((entity, column), ("",))[0] != "error")
+
+    def orphan_checks(self, ent: Entity) -> list:
+        """The relationships from this entity whose orphans are counted: where the model builds either side
+        (two plain tables are the warehouse's own business) and both columns can be read."""
+        out = []
+        for r in self.model.relationships:
+            if r.child != ent.name:
+                continue
+            child, parent = ent, self.model.entities[r.parent]
+            if child.identity and parent.identity:
+                continue
+            if self.usable(r.child, r.child_column) and self.usable(r.parent, r.parent_column):
+                out.append(r)
+        return out
+
+    def scan(self, ent: Entity, rep: EntityReport) -> None:
+        """One query per entity, its relation evaluated once: rows, distinct keys where they matter, and the
+        orphans of each relationship from it."""
+        key = [k for k in rep.key if k in ent.columns and self.usable(ent.name, k)]
+        checks = self.orphan_checks(ent)
+        cols = list(dict.fromkeys([*key, *(r.child_column for r in checks)]))
+        parts = ["(SELECT COUNT(*) FROM e)"]
+        with_keys = self.needs_key_check(ent, key)
+        if with_keys:
+            keys = ", ".join(key)
+            parts.append(f"(SELECT COUNT(*) FROM (SELECT {keys} FROM e GROUP BY {keys}) AS d)")
+        for r in checks:
+            prel = self.rel(r.parent, [r.parent_column])
+            parts.append(f"(SELECT COUNT(*) FROM e LEFT JOIN (SELECT DISTINCT {r.parent_column} AS _k FROM {prel} "
+                         f"AS b) AS p ON p._k = e.{r.child_column} WHERE e.{r.child_column} IS NOT NULL "
+                         f"AND p._k IS NULL)")
+            parts.append(f"(SELECT COUNT(*) FROM e WHERE e.{r.child_column} IS NOT NULL)")
+        chosen = ", ".join(cols) if cols else "*"
+        sql = (f"WITH e AS MATERIALIZED (SELECT {chosen} FROM {self.rel(ent.name, cols or None)} AS x) "
+               f"SELECT {', '.join(parts)}")
         try:
-            if self.needs_key_check(ent, key):
-                keys = ", ".join(key)
-                res = self.q(f"SELECT (SELECT COUNT(*) FROM {rel} AS a), (SELECT COUNT(*) FROM "
-                             f"(SELECT {keys} FROM {rel} AS b GROUP BY {keys}) AS d)")
-                rep.rows, rep.distinct_keys = (int(v or 0) for v in res.rows[0])
-            else:
-                rep.rows = int(self.q(f"SELECT COUNT(*) FROM {rel} AS a").rows[0][0] or 0)
+            values = [int(v or 0) for v in self.q(sql).rows[0]]
         except RevopsError as exc:
             self.add("error", ent.name, f"cannot be counted: {_one_line(exc)}", rep.where)
             self.broken_entities[ent.name] = f"{ent.name} cannot be read"
             rep.status = "broken"
             return
+        rep.rows = values.pop(0)
         self.rows[ent.name] = rep.rows
-        if rep.distinct_keys is not None:
+        if with_keys:
+            rep.distinct_keys = values.pop(0)
             self.distinct[(ent.name, tuple(key))] = rep.distinct_keys
+        for r in checks:
+            self.orphans[str(r)] = (values.pop(0), values.pop(0))
         if rep.rows == 0:
             self.add("warning", ent.name, "has no rows on this warehouse", rep.where)
         if rep.distinct_keys is not None and rep.distinct_keys < rep.rows:
@@ -296,8 +329,7 @@ class _Checker:
     # -- relationships --
     def relationships(self) -> None:
         """Fan-out: the parent key must be unique (then a join keeps the child's rows). Orphans: child rows whose
-        key finds no parent, counted where the model builds either side (two plain tables are the warehouse's
-        own business)."""
+        key finds no parent, counted in the child's scan."""
         for r in self.model.relationships:
             child, parent = self.model.entities[r.child], self.model.entities[r.parent]
             if child.missing or parent.missing or r.child in self.broken_entities or r.parent in self.broken_entities:
@@ -307,35 +339,26 @@ class _Checker:
             if gone:
                 self.add("info", str(r), f"not checked: {', '.join(gone)} is missing", _where(r.origin))
                 continue
-            if any(self.column_state.get(k, ("",))[0] == "error"
-                   for k in ((r.child, r.child_column), (r.parent, r.parent_column))):
+            if not (self.usable(r.child, r.child_column) and self.usable(r.parent, r.parent_column)):
                 continue
-            prel = self.rel(r.parent, [r.parent_column])
-            try:
-                distinct = self.distinct.get((r.parent, (r.parent_column,)))
-                if distinct is None:
-                    distinct = int(self.q(f"SELECT COUNT(DISTINCT {r.parent_column}) FROM {prel} AS b").rows[0][0] or 0)
-                prows = self.rows.get(r.parent, 0)
-                repeated = prows - distinct
-                if repeated > 0 and self.distinct.get((r.parent, (r.parent_column,))) is None:
-                    nulls = int(self.q(f"SELECT COUNT(*) FROM {prel} AS b WHERE {r.parent_column} IS NULL").rows[0][0] or 0)
-                    repeated -= nulls
-                if repeated > 0:
-                    self.add("error", str(r), f"fans out: {repeated} {r.parent} rows repeat a "
-                             f"{r.parent_column}, so joining {r.child} to {r.parent} multiplies rows",
-                             _where(r.origin), count=repeated)
-                    self.column_state[(r.child, r.child_column)] = ("error", f"{r} multiplies rows")
+            distinct = self.distinct.get((r.parent, (r.parent_column,)))
+            if distinct is None:       # the parent's key is another column: count this one
+                prel = self.rel(r.parent, [r.parent_column])
+                try:
+                    distinct = int(self.q(f"SELECT COUNT(DISTINCT {r.parent_column}) + MAX(CASE WHEN "
+                                          f"{r.parent_column} IS NULL THEN 1 ELSE 0 END) FROM {prel} AS b"
+                                          ).rows[0][0] or 0)
+                except RevopsError as exc:
+                    self.add("error", str(r), f"cannot be joined: {_one_line(exc)}", _where(r.origin))
                     continue
-                if child.identity and parent.identity:
-                    continue
-                sql = (f"SELECT SUM(CASE WHEN p._k IS NULL THEN 1 ELSE 0 END), COUNT(*) "
-                       f"FROM (SELECT {r.child_column} AS _fk FROM {self.rel(r.child, [r.child_column])} AS a "
-                       f"WHERE {r.child_column} IS NOT NULL) AS c "
-                       f"LEFT JOIN (SELECT DISTINCT {r.parent_column} AS _k FROM {prel} AS b) AS p ON p._k = c._fk")
-                orphans, linked = (int(v or 0) for v in self.q(sql).rows[0])
-            except RevopsError as exc:
-                self.add("error", str(r), f"cannot be joined: {_one_line(exc)}", _where(r.origin))
+            repeated = self.rows.get(r.parent, 0) - distinct
+            if repeated > 0:
+                self.add("error", str(r), f"fans out: {repeated} {r.parent} rows repeat a "
+                         f"{r.parent_column}, so joining {r.child} to {r.parent} multiplies rows",
+                         _where(r.origin), count=repeated)
+                self.column_state[(r.child, r.child_column)] = ("error", f"{r} multiplies rows")
                 continue
+            orphans, linked = self.orphans.get(str(r), (0, 0))
             if orphans:
                 share = 100.0 * orphans / linked if linked else 0.0
                 self.add("warning" if share >= 5 else "info", str(r),
@@ -493,6 +516,9 @@ def check_model(settings, warehouse, model: SemanticModel | None = None) -> Chec
     model = model or load_model(settings)
     checker = _Checker(model, warehouse)
     entities = [checker.entity(e) for e in model.entities.values()]
+    for rep in entities:
+        if rep.status in ("ok", "partial"):
+            checker.scan(model.entities[rep.name], rep)
     checker.value_maps()
     checker.relationships()
     checker.ranges()
