@@ -404,7 +404,7 @@ class _Checker:
     # -- capabilities --
     def judge(self, reads: dict[str, set[str] | None], requires: set[str]) -> tuple[str, list[str]]:
         """reads: entity -> columns (None: all); requires: `entity.column` / `entity` it cannot do without."""
-        broken, unavailable, degraded = [], [], []
+        broken, unavailable, degraded, loose = [], [], [], []      # loose: approximated or warned, after missing
         for e, cols in reads.items():
             ent = self.model.entities.get(e)
             if ent is None:
@@ -426,10 +426,10 @@ class _Checker:
                 elif col.missing:
                     (unavailable if f"{e}.{c}" in requires else degraded).append(f"no {e}.{c}: {col.missing}")
                 elif state:
-                    degraded.append(state[1])
+                    loose.append(state[1])
                 elif col.approx and cols is not None:
-                    degraded.append(f"{e}.{c} approximated: {col.approx}")
-        for status, reasons in (("broken", broken), ("unavailable", unavailable), ("degraded", degraded)):
+                    loose.append(f"{e}.{c} approximated: {col.approx}")
+        for status, reasons in (("broken", broken), ("unavailable", unavailable), ("degraded", degraded + loose)):
             if reasons:
                 return status, list(dict.fromkeys(reasons))
         return "works", []
