@@ -228,3 +228,24 @@ def test_the_command_table_names_every_pattern_the_agents_run():
         assert named and named <= set(COMMANDS[command]), (command, named - set(COMMANDS[command]))
     catalog = pattern_catalog(load_settings())
     assert all(p in catalog for pats in COMMANDS.values() for p in pats)
+
+
+def test_the_check_reads_the_same_through_firebolt(demo_db, settings_for, tmp_path, raw):
+    """Firebolt's type names (integer, double precision, text, date, timestamp, boolean) fit as DuckDB's do."""
+    import shutil
+
+    from fakes.firebolt_core import FireboltCoreFake
+    from revops_cli.model.check import check_model
+    from revops_cli.warehouse.firebolt import FireboltWarehouse
+
+    settings = settings_for(demo_db)
+    served = tmp_path / "fb.duckdb"
+    shutil.copy(demo_db, served)
+    with FireboltCoreFake(served, database="revops") as url:
+        fire = FireboltWarehouse(url=url, database="revops")
+        report = check_model(settings, fire)
+        fire.close()
+    assert report.ok, [f.to_dict() for f in report.findings if f.level != "info"]
+    assert not [f for f in report.findings if f.level == "warning"]
+    rows = {e.name: e.rows for e in report.entities}
+    assert rows["opportunities"] == len(raw["opportunities"]) and rows["accounts"] == len(raw["accounts"])
