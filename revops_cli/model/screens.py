@@ -67,9 +67,13 @@ def print_show(summary: dict[str, Any]) -> None:
         t.add_column(col)
     for e in summary["entities"]:
         mapping = e["mapping"] + (f" ({e['table']})" if e["table"] and e["table"] != e["name"] else "")
-        t.add_row(e["name"], mapping, str(len(e["mapped"])), ", ".join(e["approx"]) or "-",
-                  ", ".join(e["missing"]) if len(e["missing"]) < len(e["mapped"]) + len(e["missing"])
-                  else "all: " + next(iter(e["missing"].values()), ""))
+        if not e["missing"]:
+            missing = "-"
+        elif e["mapped"]:
+            missing = ", ".join(e["missing"])
+        else:
+            missing = "all: " + next(iter(e["missing"].values()))
+        t.add_row(e["name"], mapping, str(len(e["mapped"])), ", ".join(e["approx"]) or "-", missing)
     out.print(t)
 
 
