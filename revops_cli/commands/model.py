@@ -15,6 +15,13 @@ CheckFormatOpt = Annotated[TableFormat, typer.Option("--format", "-f", case_sens
                                                      help="table (one screen) or json (stable, README).")]
 
 
+def screen_or_json(fmt: TableFormat) -> None:
+    if fmt not in (TableFormat.table, TableFormat.json):
+        from revops_cli.errors import UsageError
+
+        raise UsageError(f"`revops model` prints a table or JSON, not {fmt.value}", "use --format table or json")
+
+
 @app.command("check")
 def check(ctx: typer.Context, fmt: CheckFormatOpt = TableFormat.table) -> None:
     """Check the model against the live warehouse (read-only): entities compile, types fit, value maps cover
@@ -24,6 +31,7 @@ def check(ctx: typer.Context, fmt: CheckFormatOpt = TableFormat.table) -> None:
     from revops_cli.model.screens import print_check
     from revops_cli.output import echo_json
 
+    screen_or_json(fmt)
     cli = context.get(ctx)
     warehouse = cli.warehouse(refresh=True)
     try:
@@ -45,6 +53,7 @@ def show(ctx: typer.Context, fmt: CheckFormatOpt = TableFormat.table) -> None:
     from revops_cli.model.screens import model_summary, print_show
     from revops_cli.output import echo_json
 
+    screen_or_json(fmt)
     summary = model_summary(load_model(context.get(ctx).settings))
     if fmt == TableFormat.json:
         echo_json(summary)

@@ -215,6 +215,8 @@ def test_model_show_lists_measures_dimensions_and_mapping(capsys, settings_for, 
     assert calls["approx"] == {"title": "the meeting name"} and "title" in calls["mapped"]
     screen = run(capsys, "model", "show")
     assert screen.code == 0 and "net_revenue_retention" in screen.out and "transcript" in screen.out
+    wrong = run(capsys, "model", "show", "--format", "csv")
+    assert wrong.code == 2 and "table or JSON" in wrong.err and "Traceback" not in wrong.err
 
 
 def test_the_command_table_names_every_pattern_the_agents_run():
