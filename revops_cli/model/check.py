@@ -152,9 +152,9 @@ class _Checker:
         return self.wh.query(sql, params or [])
 
     def rel(self, entity: str, columns: list[str] | None = None) -> str:
-        from revops_cli.model.compile import relation
+        from revops_cli.model.planner import entity_relation
 
-        return relation(self.model, entity, columns)
+        return entity_relation(self.model, entity, columns)
 
     def add(self, level: str, subject: str, message: str, where: str | None = None, **kw: Any) -> None:
         self.findings.append(Finding(level, subject, message, where, **kw))
@@ -436,25 +436,35 @@ class _Checker:
 
 
 def pattern_reads(model: SemanticModel, pattern, as_of: date) -> tuple[dict[str, set[str] | None], set[str]]:
-    """The canonical entities and columns a SQL pattern reads (rendered with example values, analysed), and
-    what its `requires:` header says it cannot do without."""
-    from revops_cli.model.compile import analyse
-
+    """The canonical entities and columns a SQL pattern reads (rendered with example values), and what its
+    `requires:` header says it cannot do without. On the identity model nothing is missing or approximated,
+    so the entities its `table()` calls name are enough (every column of each); on a mapped one the compiler
+    analyses the rendered SQL for the columns."""
     values: dict[str, Any] = {}
     for name, prm in pattern.params.items():
         if prm.example is not None:
             values[name] = prm.example
         elif prm.required:
             values[name] = {"date": as_of, "int": 1, "float": 1.0, "bool": False, "list[str]": ["x"]}.get(prm.type, "x")
+    named: list[str] = []
+
+    def table(entity: str) -> str:
+        named.append(entity)
+        return entity
+
     try:
-        sql, _ = pattern.render(values)
+        sql, _ = pattern.render(values, table=table)
     except RevopsError:
-        sql, _ = pattern.render({n: v for n, v in values.items() if pattern.params[n].required})
+        sql, _ = pattern.render({n: v for n, v in values.items() if pattern.params[n].required}, table=table)
+    requires = set(getattr(pattern, "requires", None) or ())
+    if model.identity:
+        return {e: None for e in dict.fromkeys(named) if e in model.entities}, requires
+    from revops_cli.model.compile import analyse
+
     usage = analyse(sql, frozenset(model.entities))
     reads: dict[str, set[str] | None] = {}
     for e in usage.entities:
         reads[e] = None if e in usage.stars else set(usage.read(e))
-    requires = set(getattr(pattern, "requires", None) or ())
     return reads, requires
 
 
