@@ -30,7 +30,7 @@ def _schema_columns() -> dict[str, list[str]]:
         for line in body.splitlines():
             line = line.split("--")[0].strip()
             if line:
-                cols.append(line.split()[0])
+                cols.append(line.split()[0].strip('"'))          # "quarter" is quoted (Firebolt reserves it)
         out[table] = cols
     return out
 

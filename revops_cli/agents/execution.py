@@ -304,7 +304,7 @@ class Planner:
     def users(self) -> list[dict[str, Any]]:
         if self._users is None:
             table = self.ctx.settings.table("users")
-            sql = f"SELECT user_id, name, email, role, manager_id, slack_user_id FROM {table} ORDER BY user_id"
+            sql = f"SELECT user_id, name, email, role, manager_id, slack_user_id FROM {table} ORDER BY user_id NULLS LAST"
             with self.ctx.tool(NAME, "lookup_users", {"table": table}) as step:
                 result = self.ctx.warehouse.query(sql)
                 step.rows, step.cached = len(result.rows), result.cached
@@ -515,7 +515,7 @@ class Planner:
         table = self.ctx.settings.table("opportunities")
         try:
             with self.ctx.tool(NAME, "lookup_stages", {"table": table}) as step:
-                result = self.ctx.warehouse.query(f"SELECT DISTINCT stage FROM {table} WHERE stage IS NOT NULL ORDER BY 1")
+                result = self.ctx.warehouse.query(f"SELECT DISTINCT stage FROM {table} WHERE stage IS NOT NULL ORDER BY 1 NULLS LAST")
                 step.rows, step.cached = len(result.rows), result.cached
             stages = [s for s in result.column("stage") if s]
         except RevopsError:

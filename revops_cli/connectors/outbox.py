@@ -128,7 +128,7 @@ def record_crm_update(settings: Any, warehouse: Any, update: dict[str, Any]) -> 
 def list_outbox(settings: Any, warehouse: Any = None, limit: int | None = None) -> list[dict[str, Any]]:
     """The recorded updates, newest first: the local outbox, or the Firebolt table when given that warehouse."""
     table = _table(settings)
-    sql = f"SELECT {', '.join(COLUMNS)} FROM {table} ORDER BY created_at DESC, update_id"
+    sql = f"SELECT {', '.join(COLUMNS)} FROM {table} ORDER BY created_at DESC NULLS LAST, update_id NULLS LAST"
     if limit:
         sql += f" LIMIT {int(limit)}"
     if warehouse is not None and getattr(warehouse, "kind", None) == "firebolt":

@@ -166,11 +166,11 @@ class OfflineProvider:
 
     def _select(self, where: str, params: list[Any]) -> dict[str, Any] | None:
         sql = (f"SELECT {', '.join(COLUMNS)} FROM {self.table} WHERE {where} "
-               "ORDER BY length(company_name), company_name LIMIT 1")
+               "ORDER BY length(company_name) NULLS LAST, company_name NULLS LAST LIMIT 1")
         return self._query(sql, params).first()
 
     def names(self) -> list[str]:
-        return [r for r in self._query(f"SELECT DISTINCT company_name FROM {self.table} ORDER BY 1", []).column(
+        return [r for r in self._query(f"SELECT DISTINCT company_name FROM {self.table} ORDER BY 1 NULLS LAST", []).column(
             "company_name") if r]
 
     def research(self, company: str) -> ResearchResult | None:

@@ -37,7 +37,7 @@ VALUE_MAP_KEYS = {"values", "default"}
 FORMATS = {"money", "count", "percent", "days", "number"}
 _RELATIONSHIP = re.compile(r"^\s*(\w+)\.(\w+)\s*->\s*(\w+)\.(\w+)\s*$")
 _CREATE = re.compile(r"CREATE TABLE (\w+) \((.*?)\n\);", re.S)
-_COLUMN = re.compile(r"^\s*(\w+)\s+([A-Z][A-Z ]*?)(?:\s+NOT NULL)?\s*,?\s*(?:--.*)?$")
+_COLUMN = re.compile(r"^\s*\"?(\w+)\"?\s+([A-Z][A-Z ]*?)(?:\s+NOT NULL)?\s*,?\s*(?:--.*)?$")   # "quarter": quoted
 
 
 def presets_dir() -> Path:

@@ -26,7 +26,7 @@ deals AS (
 ),
 bills AS (
     SELECT b.account_id, b.month, b.revenue, b.plan,
-           ROW_NUMBER() OVER (PARTITION BY b.account_id ORDER BY b.month DESC) AS rn
+           ROW_NUMBER() OVER (PARTITION BY b.account_id ORDER BY b.month DESC NULLS LAST) AS rn
     FROM {{ table('billing_monthly') }} b
     JOIN acct ON acct.account_id = b.account_id
 {% if as_of %}
@@ -35,7 +35,7 @@ bills AS (
 ),
 calls_ranked AS (
     SELECT c.account_id, c.started_at, c.title, c.brief,
-           ROW_NUMBER() OVER (PARTITION BY c.account_id ORDER BY c.started_at DESC, c.call_id) AS rn,
+           ROW_NUMBER() OVER (PARTITION BY c.account_id ORDER BY c.started_at DESC NULLS LAST, c.call_id NULLS LAST) AS rn,
            COUNT(*) OVER (PARTITION BY c.account_id) AS call_count
     FROM {{ table('calls') }} c
     JOIN acct ON acct.account_id = c.account_id
@@ -77,7 +77,7 @@ SELECT
     lc.started_at AS last_call_at,
     lc.title AS last_call_title,
     lc.brief AS last_call_brief,
-    DATE_DIFF('day', CAST(lc.started_at AS DATE), {% if as_of %}{{ p('as_of') }}{% else %}CURRENT_DATE{% endif %}) AS days_since_last_call
+    DATE_DIFF('day', CAST(CAST(lc.started_at AS DATE) AS TIMESTAMP), CAST({% if as_of %}{{ p('as_of') }}{% else %}CURRENT_DATE{% endif %} AS TIMESTAMP)) AS days_since_last_call
 FROM acct
 LEFT JOIN deals d ON d.account_id = acct.account_id
 LEFT JOIN bills b ON b.account_id = acct.account_id AND b.rn = 1
@@ -85,5 +85,5 @@ LEFT JOIN calls_ranked lc ON lc.account_id = acct.account_id AND lc.rn = 1
 LEFT JOIN contact_counts cc ON cc.account_id = acct.account_id
 LEFT JOIN {{ table('users') }} ae ON ae.user_id = acct.owner_id
 LEFT JOIN {{ table('users') }} csm ON csm.user_id = acct.csm_id
-ORDER BY CASE WHEN acct.account_type = 'customer' THEN 0 ELSE 1 END, arr DESC NULLS LAST, acct.account_id
+ORDER BY CASE WHEN acct.account_type = 'customer' THEN 0 ELSE 1 END NULLS LAST, arr DESC NULLS LAST, acct.account_id NULLS LAST
 LIMIT {{ limit }}

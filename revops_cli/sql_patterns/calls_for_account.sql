@@ -38,5 +38,5 @@ WHERE (a.account_id = {{ p('account') }} OR LOWER(a.name) LIKE {{ like('account'
 {% if end_date %}
   AND CAST(c.started_at AS DATE) <= {{ p('end_date') }}
 {% endif %}
-ORDER BY c.started_at DESC, c.call_id
+ORDER BY c.started_at DESC NULLS LAST, c.call_id NULLS LAST
 LIMIT {{ limit }}

@@ -29,5 +29,5 @@ LEFT JOIN {{ table('opportunities') }} o ON o.opportunity_id = c.opportunity_id
 LEFT JOIN {{ table('accounts') }} a ON a.account_id = c.account_id
 LEFT JOIN {{ table('users') }} u ON u.user_id = c.owner_id
 WHERE c.opportunity_id = {{ p('opportunity_id') }}
-ORDER BY c.started_at DESC, c.call_id
+ORDER BY c.started_at DESC NULLS LAST, c.call_id NULLS LAST
 LIMIT {{ limit }}

@@ -32,7 +32,7 @@ last_call AS (
 ),
 renewal AS (
     SELECT o.account_id, o.opportunity_id, o.close_date, o.amount, o.stage, o.forecast_category,
-           ROW_NUMBER() OVER (PARTITION BY o.account_id ORDER BY o.close_date, o.opportunity_id) AS rn
+           ROW_NUMBER() OVER (PARTITION BY o.account_id ORDER BY o.close_date NULLS LAST, o.opportunity_id NULLS LAST) AS rn
     FROM {{ table('opportunities') }} o
     WHERE o.type = 'Renewal' AND NOT o.is_closed
 ),
@@ -47,7 +47,7 @@ billing AS (
 ),
 last_bill AS (
     SELECT b.account_id, b.month, b.revenue, b.plan,
-           ROW_NUMBER() OVER (PARTITION BY b.account_id ORDER BY b.month DESC) AS rn
+           ROW_NUMBER() OVER (PARTITION BY b.account_id ORDER BY b.month DESC NULLS LAST) AS rn
     FROM {{ table('billing_monthly') }} b
     WHERE b.month <= {{ p('as_of') }}
 )
@@ -66,12 +66,12 @@ SELECT
     100 * (u.recent_avg_active_users - u.prior_avg_active_users) / NULLIF(u.prior_avg_active_users, 0) AS active_users_change_pct,
     u.last_usage_date,
     lc.last_call_at,
-    DATE_DIFF('day', CAST(lc.last_call_at AS DATE), {{ p('as_of') }}) AS days_since_last_call,
+    DATE_DIFF('day', CAST(CAST(lc.last_call_at AS DATE) AS TIMESTAMP), CAST({{ p('as_of') }} AS TIMESTAMP)) AS days_since_last_call,
     r.opportunity_id AS renewal_opportunity_id,
     r.close_date AS renewal_close_date,
     r.amount AS renewal_amount,
     r.stage AS renewal_stage,
-    DATE_DIFF('day', {{ p('as_of') }}, r.close_date) AS days_to_renewal,
+    DATE_DIFF('day', CAST({{ p('as_of') }} AS TIMESTAMP), CAST(r.close_date AS TIMESTAMP)) AS days_to_renewal,
     bl.recent_3m_revenue,
     bl.prior_3m_revenue,
     100 * (bl.recent_3m_revenue - bl.prior_3m_revenue) / NULLIF(bl.prior_3m_revenue, 0) AS billing_change_pct,
@@ -89,5 +89,5 @@ WHERE a.account_type = 'customer'
 {% if segment %}
   AND a.segment = {{ p('segment') }}
 {% endif %}
-ORDER BY usage_change_pct NULLS LAST, arr DESC NULLS LAST, a.account_id
+ORDER BY usage_change_pct NULLS LAST, arr DESC NULLS LAST, a.account_id NULLS LAST
 LIMIT {{ limit }}

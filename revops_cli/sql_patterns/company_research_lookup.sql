@@ -25,5 +25,5 @@ SELECT
     r.updated_at
 FROM {{ table('company_research') }} r
 WHERE LOWER(r.company_name) LIKE {{ like('company') }} OR LOWER(r.domain) LIKE {{ like('company') }}
-ORDER BY CASE WHEN LOWER(r.company_name) = LOWER({{ p('company') }}) THEN 0 ELSE 1 END, r.company_name
+ORDER BY CASE WHEN LOWER(r.company_name) = LOWER({{ p('company') }}) THEN 0 ELSE 1 END NULLS LAST, r.company_name NULLS LAST
 LIMIT {{ limit }}

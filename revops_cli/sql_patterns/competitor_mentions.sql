@@ -35,5 +35,5 @@ WHERE CAST(c.started_at AS DATE) BETWEEN {{ p('start_date') }} AND {{ p('end_dat
   AND (a.account_id = {{ p('account') }} OR LOWER(a.name) LIKE {{ like('account') }})
 {% endif %}
 {% endfor %}
-ORDER BY mention_call_count DESC, competitor
+ORDER BY mention_call_count DESC NULLS LAST, competitor NULLS LAST
 {% endif %}

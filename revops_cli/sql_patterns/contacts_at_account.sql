@@ -26,9 +26,9 @@ WHERE (a.account_id = {{ p('account') }} OR LOWER(a.name) LIKE {{ like('account'
 {% if department %}
   AND LOWER(c.department) = LOWER({{ p('department') }})
 {% endif %}
-ORDER BY a.account_id,
-         CASE WHEN c.is_primary THEN 0 ELSE 1 END,
+ORDER BY a.account_id NULLS LAST,
+         CASE WHEN c.is_primary THEN 0 ELSE 1 END NULLS LAST,
          CASE c.seniority WHEN 'C-Level' THEN 1 WHEN 'VP' THEN 2 WHEN 'Director' THEN 3
-                          WHEN 'Manager' THEN 4 ELSE 5 END,
-         c.name
+                          WHEN 'Manager' THEN 4 ELSE 5 END NULLS LAST,
+         c.name NULLS LAST
 LIMIT {{ limit }}

@@ -68,30 +68,30 @@ scored AS (
     FROM flags f
 ),
 -- Top-N per factor: one small ORDER BY ... LIMIT per factor (a top-N scan each), not a window over all rows.
-top AS (
+factor_top AS (
     (SELECT 'no_economic_buyer' AS factor, f.opportunity_id, f.amount, f.push_count
      FROM flags f WHERE f.f_no_economic_buyer = 1
-     ORDER BY f.amount DESC, f.opportunity_id
+     ORDER BY f.amount DESC NULLS LAST, f.opportunity_id NULLS LAST
      LIMIT {{ per_factor }})
     UNION ALL
     (SELECT 'pushed' AS factor, f.opportunity_id, f.amount, f.push_count
      FROM flags f WHERE f.f_pushed = 1
-     ORDER BY f.amount DESC, f.opportunity_id
+     ORDER BY f.amount DESC NULLS LAST, f.opportunity_id NULLS LAST
      LIMIT {{ per_factor }})
     UNION ALL
     (SELECT 'stale' AS factor, f.opportunity_id, f.amount, f.push_count
      FROM flags f WHERE f.f_stale = 1
-     ORDER BY f.amount DESC, f.opportunity_id
+     ORDER BY f.amount DESC NULLS LAST, f.opportunity_id NULLS LAST
      LIMIT {{ per_factor }})
     UNION ALL
     (SELECT 'competitor' AS factor, f.opportunity_id, f.amount, f.push_count
      FROM flags f WHERE f.f_competitor = 1
-     ORDER BY f.amount DESC, f.opportunity_id
+     ORDER BY f.amount DESC NULLS LAST, f.opportunity_id NULLS LAST
      LIMIT {{ per_factor }})
     UNION ALL
     (SELECT 'past_due' AS factor, f.opportunity_id, f.amount, f.push_count
      FROM flags f WHERE f.f_past_due = 1
-     ORDER BY f.amount DESC, f.opportunity_id
+     ORDER BY f.amount DESC NULLS LAST, f.opportunity_id NULLS LAST
      LIMIT {{ per_factor }})
 ),
 totals AS (
@@ -117,7 +117,7 @@ totals AS (
 top_deals AS (
     SELECT
         t.factor,
-        ROW_NUMBER() OVER (PARTITION BY t.factor ORDER BY t.amount DESC, t.opportunity_id) AS factor_rank,
+        ROW_NUMBER() OVER (PARTITION BY t.factor ORDER BY t.amount DESC NULLS LAST, t.opportunity_id NULLS LAST) AS factor_rank,
         o.opportunity_id,
         o.name AS deal_name,
         a.name AS account_name,
@@ -128,11 +128,11 @@ top_deals AS (
         o.probability,
         o.close_date,
         o.last_activity_date,
-        DATE_DIFF('day', o.last_activity_date, {{ p('as_of') }}) AS days_since_activity,
+        DATE_DIFF('day', CAST(o.last_activity_date AS TIMESTAMP), CAST({{ p('as_of') }} AS TIMESTAMP)) AS days_since_activity,
         t.push_count,
         o.economic_buyer_status,
         o.competitors
-    FROM top t
+    FROM factor_top t
     JOIN {{ table('opportunities') }} o ON o.opportunity_id = t.opportunity_id
     JOIN {{ table('accounts') }} a ON a.account_id = o.account_id
     LEFT JOIN {{ table('users') }} u ON u.user_id = o.owner_id
@@ -140,4 +140,4 @@ top_deals AS (
 SELECT s.*, d.*
 FROM totals s
 LEFT JOIN top_deals d ON 1 = 1
-ORDER BY d.factor, d.factor_rank
+ORDER BY d.factor NULLS LAST, d.factor_rank NULLS LAST

@@ -23,5 +23,5 @@ SELECT
 FROM {{ table('calls') }} c
 WHERE c.opportunity_id = {{ p('opportunity_id') }}
   AND CAST(c.started_at AS DATE) <= {{ p('as_of') }}
-ORDER BY c.started_at DESC, c.call_id
+ORDER BY c.started_at DESC NULLS LAST, c.call_id NULLS LAST
 LIMIT {{ limit }}

@@ -40,5 +40,5 @@ LEFT JOIN {{ table('users') }} u ON u.user_id = o.owner_id
 {% if not include_closed %}
 WHERE NOT o.is_closed
 {% endif %}
-ORDER BY CASE WHEN o.is_closed THEN 1 ELSE 0 END, o.amount DESC NULLS LAST, o.opportunity_id
+ORDER BY CASE WHEN o.is_closed THEN 1 ELSE 0 END NULLS LAST, o.amount DESC NULLS LAST, o.opportunity_id NULLS LAST
 LIMIT {{ limit }}

@@ -14,7 +14,7 @@ examples:
 */
 WITH pushes AS (
     SELECT h.opportunity_id, COUNT(*) AS push_count,
-           SUM(DATE_DIFF('day', h.old_close_date, h.new_close_date)) AS days_pushed
+           SUM(DATE_DIFF('day', CAST(h.old_close_date AS TIMESTAMP), CAST(h.new_close_date AS TIMESTAMP))) AS days_pushed
     FROM {{ table('opportunity_stage_history') }} h
     WHERE h.new_close_date > h.old_close_date AND CAST(h.changed_at AS DATE) <= {{ p('as_of') }}
     GROUP BY h.opportunity_id
@@ -43,15 +43,15 @@ SELECT
     o.probability,
     o.forecast_category,
     o.close_date,
-    DATE_DIFF('day', {{ p('as_of') }}, o.close_date) AS days_to_close,
+    DATE_DIFF('day', CAST({{ p('as_of') }} AS TIMESTAMP), CAST(o.close_date AS TIMESTAMP)) AS days_to_close,
     o.last_activity_date,
-    DATE_DIFF('day', o.last_activity_date, {{ p('as_of') }}) AS days_since_activity,
+    DATE_DIFF('day', CAST(o.last_activity_date AS TIMESTAMP), CAST({{ p('as_of') }} AS TIMESTAMP)) AS days_since_activity,
     COALESCE(dc.call_count, 0) AS call_count,
     dc.last_call_at,
-    DATE_DIFF('day', CAST(dc.last_call_at AS DATE), {{ p('as_of') }}) AS days_since_last_call,
+    DATE_DIFF('day', CAST(CAST(dc.last_call_at AS DATE) AS TIMESTAMP), CAST({{ p('as_of') }} AS TIMESTAMP)) AS days_since_last_call,
     COALESCE(p.push_count, 0) AS push_count,
     COALESCE(p.days_pushed, 0) AS days_pushed,
-    DATE_DIFF('day', COALESCE(CAST(sm.last_stage_change_at AS DATE), o.created_date), {{ p('as_of') }}) AS days_in_current_stage,
+    DATE_DIFF('day', CAST(COALESCE(CAST(sm.last_stage_change_at AS DATE), o.created_date) AS TIMESTAMP), CAST({{ p('as_of') }} AS TIMESTAMP)) AS days_in_current_stage,
     o.competitors,
     o.next_step,
     o.metrics_status,
@@ -92,5 +92,5 @@ WHERE NOT o.is_closed
 {% if owner_id %}
   AND o.owner_id = {{ p('owner_id') }}
 {% endif %}
-ORDER BY o.amount DESC NULLS LAST, o.opportunity_id
+ORDER BY o.amount DESC NULLS LAST, o.opportunity_id NULLS LAST
 LIMIT {{ limit }}

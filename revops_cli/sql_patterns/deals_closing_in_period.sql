@@ -82,5 +82,5 @@ WHERE NOT o.is_closed
 {% if competitor %}
   AND (',' || LOWER(COALESCE(o.competitors, '')) || ',') LIKE {{ bind('%,' ~ competitor.lower() ~ ',%') }}
 {% endif %}
-ORDER BY o.amount DESC NULLS LAST, o.close_date, o.opportunity_id
+ORDER BY o.amount DESC NULLS LAST, o.close_date NULLS LAST, o.opportunity_id NULLS LAST
 LIMIT {{ limit }}

@@ -42,7 +42,7 @@ declining AS (
 ),
 last_bill AS (
     SELECT b.account_id, b.revenue, b.plan,
-           ROW_NUMBER() OVER (PARTITION BY b.account_id ORDER BY b.month DESC) AS rn
+           ROW_NUMBER() OVER (PARTITION BY b.account_id ORDER BY b.month DESC NULLS LAST) AS rn
     FROM {{ table('billing_monthly') }} b
     JOIN declining x ON x.account_id = b.account_id
     WHERE b.month <= {{ p('as_of') }}
@@ -56,7 +56,7 @@ last_call AS (
 ),
 renewal AS (
     SELECT o.account_id, o.opportunity_id, o.close_date, o.amount,
-           ROW_NUMBER() OVER (PARTITION BY o.account_id ORDER BY o.close_date, o.opportunity_id) AS rn
+           ROW_NUMBER() OVER (PARTITION BY o.account_id ORDER BY o.close_date NULLS LAST, o.opportunity_id NULLS LAST) AS rn
     FROM {{ table('opportunities') }} o
     JOIN declining x ON x.account_id = o.account_id
     WHERE o.type = 'Renewal' AND NOT o.is_closed
@@ -81,9 +81,9 @@ joined AS (
         r.opportunity_id AS renewal_opportunity_id,
         r.close_date AS renewal_close_date,
         r.amount AS renewal_amount,
-        DATE_DIFF('day', {{ p('as_of') }}, r.close_date) AS days_to_renewal,
+        DATE_DIFF('day', CAST({{ p('as_of') }} AS TIMESTAMP), CAST(r.close_date AS TIMESTAMP)) AS days_to_renewal,
         lc.last_call_at,
-        DATE_DIFF('day', CAST(lc.last_call_at AS DATE), {{ p('as_of') }}) AS days_since_last_call
+        DATE_DIFF('day', CAST(CAST(lc.last_call_at AS DATE) AS TIMESTAMP), CAST({{ p('as_of') }} AS TIMESTAMP)) AS days_since_last_call
     FROM declining x
     JOIN {{ table('accounts') }} a ON a.account_id = x.account_id
     LEFT JOIN last_bill lb ON lb.account_id = x.account_id AND lb.rn = 1
@@ -98,9 +98,9 @@ SELECT
     SUM(COALESCE(j.arr, 0)) OVER () AS total_arr,
     AVG(j.usage_change_pct) OVER () AS avg_usage_change_pct,
     MAX(j.arr) OVER () AS largest_arr,
-    FIRST_VALUE(j.account_name) OVER (ORDER BY COALESCE(j.arr, 0) DESC, j.account_id
+    FIRST_VALUE(j.account_name) OVER (ORDER BY COALESCE(j.arr, 0) DESC NULLS LAST, j.account_id NULLS LAST
                                       ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS largest_arr_account,
-    FIRST_VALUE(j.usage_change_pct) OVER (ORDER BY COALESCE(j.arr, 0) DESC, j.account_id
+    FIRST_VALUE(j.usage_change_pct) OVER (ORDER BY COALESCE(j.arr, 0) DESC NULLS LAST, j.account_id NULLS LAST
                                           ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS largest_arr_usage_change_pct,
     SUM(CASE WHEN j.days_to_renewal BETWEEN 0 AND 90 THEN 1 ELSE 0 END) OVER () AS renewing_90d_count,
     SUM(CASE WHEN j.days_to_renewal BETWEEN 0 AND 90 THEN COALESCE(j.arr, 0) ELSE 0 END) OVER () AS renewing_90d_arr,
@@ -112,5 +112,5 @@ SELECT
     SUM(CASE WHEN j.segment = 'Enterprise' THEN 1 ELSE 0 END) OVER () AS enterprise_accounts,
     SUM(CASE WHEN j.segment = 'Enterprise' THEN COALESCE(j.arr, 0) ELSE 0 END) OVER () AS enterprise_arr
 FROM joined j
-ORDER BY j.usage_change_pct, j.arr DESC NULLS LAST, j.account_id
+ORDER BY j.usage_change_pct NULLS LAST, j.arr DESC NULLS LAST, j.account_id NULLS LAST
 LIMIT {{ limit }}

@@ -55,7 +55,7 @@ candidates AS (
 ),
 last_bill AS (
     SELECT b.account_id, b.revenue, b.plan,
-           ROW_NUMBER() OVER (PARTITION BY b.account_id ORDER BY b.month DESC) AS rn
+           ROW_NUMBER() OVER (PARTITION BY b.account_id ORDER BY b.month DESC NULLS LAST) AS rn
     FROM {{ table('billing_monthly') }} b
     JOIN candidates c ON c.account_id = b.account_id
     WHERE b.month <= {{ p('as_of') }}
@@ -88,7 +88,7 @@ SELECT
     COUNT(*) OVER () AS total_accounts,
     SUM(COALESCE(j.arr, 0)) OVER () AS total_arr,
     MAX(j.spend_headroom) OVER () AS largest_headroom,
-    FIRST_VALUE(j.account_name) OVER (ORDER BY COALESCE(j.spend_headroom, 0) DESC, j.account_id
+    FIRST_VALUE(j.account_name) OVER (ORDER BY COALESCE(j.spend_headroom, 0) DESC NULLS LAST, j.account_id NULLS LAST
                                       ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS largest_headroom_account,
     SUM(CASE WHEN j.spend_headroom > 0 THEN j.spend_headroom ELSE 0 END) OVER () AS total_headroom,
     SUM(CASE WHEN j.segment = 'SMB' THEN 1 ELSE 0 END) OVER () AS smb_accounts,
@@ -98,5 +98,5 @@ SELECT
     SUM(CASE WHEN j.segment = 'Enterprise' THEN 1 ELSE 0 END) OVER () AS enterprise_accounts,
     SUM(CASE WHEN j.segment = 'Enterprise' AND j.spend_headroom > 0 THEN j.spend_headroom ELSE 0 END) OVER () AS enterprise_headroom
 FROM joined j
-ORDER BY j.engine_hours_growth_pct DESC NULLS LAST, j.account_id
+ORDER BY j.engine_hours_growth_pct DESC NULLS LAST, j.account_id NULLS LAST
 LIMIT {{ limit }}

@@ -38,11 +38,17 @@ by_segment AS (
     LEFT JOIN deals d ON d.segment = t.segment
 ),
 with_total AS (
-    SELECT 1 AS sort_key, segment, bookings_target, closed_won_amount, commit_amount, best_case_amount, pipeline_amount
+    -- each column CAST to one type in both branches: Firebolt does not unify a SUM's NUMERIC with a column's type
+    SELECT 1 AS sort_key, CAST(segment AS TEXT) AS segment, CAST(bookings_target AS DOUBLE PRECISION) AS bookings_target,
+           CAST(closed_won_amount AS DOUBLE PRECISION) AS closed_won_amount,
+           CAST(commit_amount AS DOUBLE PRECISION) AS commit_amount,
+           CAST(best_case_amount AS DOUBLE PRECISION) AS best_case_amount,
+           CAST(pipeline_amount AS DOUBLE PRECISION) AS pipeline_amount
     FROM by_segment
     UNION ALL
-    SELECT 2 AS sort_key, 'Total' AS segment, SUM(bookings_target), SUM(closed_won_amount), SUM(commit_amount),
-           SUM(best_case_amount), SUM(pipeline_amount)
+    SELECT 2 AS sort_key, CAST('Total' AS TEXT), CAST(SUM(bookings_target) AS DOUBLE PRECISION),
+           CAST(SUM(closed_won_amount) AS DOUBLE PRECISION), CAST(SUM(commit_amount) AS DOUBLE PRECISION),
+           CAST(SUM(best_case_amount) AS DOUBLE PRECISION), CAST(SUM(pipeline_amount) AS DOUBLE PRECISION)
     FROM by_segment
 )
 SELECT
@@ -59,4 +65,4 @@ SELECT
     100 * closed_won_amount / NULLIF(bookings_target, 0) AS attainment_pct,
     100 * (closed_won_amount + commit_amount) / NULLIF(bookings_target, 0) AS commit_forecast_pct_of_target
 FROM with_total
-ORDER BY sort_key, segment
+ORDER BY sort_key NULLS LAST, segment NULLS LAST

@@ -28,6 +28,6 @@ WHERE a.account_id = {{ p('account_id') }}
    OR LOWER(a.name) = LOWER({{ p('company') }})
    OR LOWER(a.domain) = LOWER({{ p('domain') }})
 ORDER BY CASE WHEN a.account_id = {{ p('account_id') }} THEN 0
-              WHEN LOWER(a.name) = LOWER({{ p('company') }}) THEN 1 ELSE 2 END,
-         a.account_id
+              WHEN LOWER(a.name) = LOWER({{ p('company') }}) THEN 1 ELSE 2 END NULLS LAST,
+         a.account_id NULLS LAST
 LIMIT 5

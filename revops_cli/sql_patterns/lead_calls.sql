@@ -24,5 +24,5 @@ WHERE (c.lead_id = {{ p('lead_id') }} OR c.account_id = {{ p('account_id') }})
 {% if end_date %}
   AND CAST(c.started_at AS DATE) <= {{ p('end_date') }}
 {% endif %}
-ORDER BY CASE WHEN c.lead_id = {{ p('lead_id') }} THEN 0 ELSE 1 END, c.started_at DESC, c.call_id
+ORDER BY CASE WHEN c.lead_id = {{ p('lead_id') }} THEN 0 ELSE 1 END NULLS LAST, c.started_at DESC NULLS LAST, c.call_id NULLS LAST
 LIMIT {{ limit }}

@@ -12,7 +12,7 @@ examples:
 */
 WITH research AS (
     SELECT r.company_name, r.employees,
-           ROW_NUMBER() OVER (PARTITION BY LOWER(r.company_name) ORDER BY r.updated_at DESC, r.domain) AS rn
+           ROW_NUMBER() OVER (PARTITION BY LOWER(r.company_name) ORDER BY r.updated_at DESC NULLS LAST, r.domain NULLS LAST) AS rn
     FROM {{ table('company_research') }} r
 ),
 seg AS (
@@ -43,19 +43,19 @@ SELECT dimension, value, leads, conversions,
        100 * CAST(conversions AS DOUBLE PRECISION) / leads AS conversion_pct,
        CAST(touches AS DOUBLE PRECISION) / leads AS avg_touches
 FROM (
-    SELECT 'source' AS dimension, source AS value, COUNT(*) AS leads, SUM(converted) AS conversions, SUM(touches) AS touches
+    SELECT 'source' AS dimension, CAST(source AS TEXT) AS value, COUNT(*) AS leads, SUM(converted) AS conversions, SUM(touches) AS touches
     FROM seg GROUP BY source
     UNION ALL
-    SELECT 'seniority', seniority, COUNT(*), SUM(converted), SUM(touches) FROM seg GROUP BY seniority
+    SELECT 'seniority', CAST(seniority AS TEXT), COUNT(*), SUM(converted), SUM(touches) FROM seg GROUP BY seniority
     UNION ALL
-    SELECT 'department', department, COUNT(*), SUM(converted), SUM(touches) FROM seg GROUP BY department
+    SELECT 'department', CAST(department AS TEXT), COUNT(*), SUM(converted), SUM(touches) FROM seg GROUP BY department
     UNION ALL
-    SELECT 'persona', seniority || ' / ' || department, COUNT(*), SUM(converted), SUM(touches)
+    SELECT 'persona', CAST(seniority || ' / ' || department AS TEXT), COUNT(*), SUM(converted), SUM(touches)
     FROM seg GROUP BY seniority, department
     UNION ALL
-    SELECT 'industry', industry, COUNT(*), SUM(converted), SUM(touches) FROM seg GROUP BY industry
+    SELECT 'industry', CAST(industry AS TEXT), COUNT(*), SUM(converted), SUM(touches) FROM seg GROUP BY industry
     UNION ALL
-    SELECT 'all', 'all', COUNT(*), SUM(converted), SUM(touches) FROM seg
+    SELECT 'all', CAST('all' AS TEXT), COUNT(*), SUM(converted), SUM(touches) FROM seg
 ) t
 WHERE leads > 0
-ORDER BY dimension, conversion_pct DESC, leads DESC, value
+ORDER BY dimension NULLS LAST, conversion_pct DESC NULLS LAST, leads DESC NULLS LAST, value NULLS LAST

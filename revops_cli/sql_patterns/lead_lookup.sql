@@ -29,5 +29,5 @@ WHERE (LOWER(l.name) LIKE {{ like('name') }} OR LOWER(l.email) LIKE {{ like('nam
 {% if company %}
   AND (LOWER(l.company) LIKE {{ like('company') }} OR LOWER(l.company_domain) LIKE {{ like('company') }})
 {% endif %}
-ORDER BY l.last_activity_date DESC NULLS LAST, l.lead_id
+ORDER BY l.last_activity_date DESC NULLS LAST, l.lead_id NULLS LAST
 LIMIT {{ limit }}

@@ -12,16 +12,16 @@ examples:
   - Score our MQL leads from this week against ICP criteria
 */
 WITH research AS (
-    SELECT r.*, ROW_NUMBER() OVER (PARTITION BY LOWER(r.company_name) ORDER BY r.updated_at DESC, r.domain) AS rn
+    SELECT r.*, ROW_NUMBER() OVER (PARTITION BY LOWER(r.company_name) ORDER BY r.updated_at DESC NULLS LAST, r.domain NULLS LAST) AS rn
     FROM {{ table('company_research') }} r
 ),
 research_by_domain AS (
-    SELECT r.*, ROW_NUMBER() OVER (PARTITION BY LOWER(r.domain) ORDER BY r.updated_at DESC, r.company_name) AS rn
+    SELECT r.*, ROW_NUMBER() OVER (PARTITION BY LOWER(r.domain) ORDER BY r.updated_at DESC NULLS LAST, r.company_name NULLS LAST) AS rn
     FROM {{ table('company_research') }} r
     WHERE r.domain IS NOT NULL
 ),
 accts AS (
-    SELECT a.*, ROW_NUMBER() OVER (PARTITION BY LOWER(a.name) ORDER BY a.account_id) AS rn
+    SELECT a.*, ROW_NUMBER() OVER (PARTITION BY LOWER(a.name) ORDER BY a.account_id NULLS LAST) AS rn
     FROM {{ table('accounts') }} a
 ),
 lead_calls AS (
@@ -91,5 +91,5 @@ WHERE 1 = 1
 {% if max_employees is not none %}
   AND COALESCE(l.employees, r.employees, rd.employees, a.employees) <= {{ p('max_employees') }}
 {% endif %}
-ORDER BY l.created_date DESC, l.lead_id
+ORDER BY l.created_date DESC NULLS LAST, l.lead_id NULLS LAST
 LIMIT {{ limit }}

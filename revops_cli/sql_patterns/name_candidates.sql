@@ -23,5 +23,5 @@ SELECT kind, id, name, extra FROM (
     SELECT 'company', r.company_name, r.company_name, r.domain
     FROM {{ table('company_research') }} r WHERE LOWER(r.company_name) LIKE {{ bind(prefix ~ '%') }}
 ) names
-ORDER BY kind, name
+ORDER BY kind NULLS LAST, name NULLS LAST
 LIMIT {{ limit }}

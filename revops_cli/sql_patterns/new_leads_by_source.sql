@@ -26,4 +26,4 @@ WHERE l.created_date BETWEEN {{ p('start_date') }} AND {{ p('end_date') }}
   AND l.region = {{ p('region') }}
 {% endif %}
 GROUP BY COALESCE(l.source, 'Unknown')
-ORDER BY lead_count DESC, source
+ORDER BY lead_count DESC NULLS LAST, source NULLS LAST

@@ -32,7 +32,7 @@ WITH per_owner AS (
     GROUP BY o.owner_id
 )
 SELECT
-    ROW_NUMBER() OVER (ORDER BY po.won_amount DESC, po.weighted_pipeline_amount DESC, po.owner_id) AS leaderboard_rank,
+    ROW_NUMBER() OVER (ORDER BY po.won_amount DESC NULLS LAST, po.weighted_pipeline_amount DESC NULLS LAST, po.owner_id NULLS LAST) AS leaderboard_rank,
     po.owner_id,
     COALESCE(u.name, po.owner_id) AS owner_name,
     u.team,
@@ -46,5 +46,5 @@ SELECT
     po.weighted_pipeline_amount
 FROM per_owner po
 LEFT JOIN {{ table('users') }} u ON u.user_id = po.owner_id
-ORDER BY leaderboard_rank
+ORDER BY leaderboard_rank NULLS LAST
 LIMIT {{ limit }}

@@ -21,5 +21,5 @@ SELECT kind, id, name, title, company, email FROM (
     WHERE LOWER(c.name) LIKE {{ like('name') }}
     {% if company %}AND (LOWER(a.name) LIKE {{ like('company') }} OR LOWER(a.domain) LIKE {{ like('company') }}){% endif %}
 ) people
-ORDER BY rank_kind, seen DESC, id
+ORDER BY rank_kind NULLS LAST, seen DESC NULLS LAST, id NULLS LAST
 LIMIT {{ limit }}

@@ -26,4 +26,4 @@ WHERE NOT o.is_closed
 GROUP BY
     CAST(EXTRACT(YEAR FROM o.close_date) AS TEXT) || '-Q' || CAST(EXTRACT(QUARTER FROM o.close_date) AS TEXT),
     o.stage
-ORDER BY close_quarter, stage_probability, o.stage
+ORDER BY close_quarter NULLS LAST, stage_probability NULLS LAST, o.stage NULLS LAST

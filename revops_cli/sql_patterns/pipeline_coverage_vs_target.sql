@@ -39,12 +39,17 @@ by_segment AS (
     LEFT JOIN deals d ON d.segment = t.segment
 ),
 with_total AS (
-    SELECT 1 AS sort_key, segment, bookings_target, closed_won_amount, open_pipeline_amount,
-           weighted_pipeline_amount, open_deal_count
+    -- each column CAST to one type in both branches: Firebolt does not unify a SUM's NUMERIC with a column's type
+    SELECT 1 AS sort_key, CAST(segment AS TEXT) AS segment, CAST(bookings_target AS DOUBLE PRECISION) AS bookings_target,
+           CAST(closed_won_amount AS DOUBLE PRECISION) AS closed_won_amount,
+           CAST(open_pipeline_amount AS DOUBLE PRECISION) AS open_pipeline_amount,
+           CAST(weighted_pipeline_amount AS DOUBLE PRECISION) AS weighted_pipeline_amount,
+           CAST(open_deal_count AS BIGINT) AS open_deal_count
     FROM by_segment
     UNION ALL
-    SELECT 2 AS sort_key, 'Total' AS segment, SUM(bookings_target), SUM(closed_won_amount),
-           SUM(open_pipeline_amount), SUM(weighted_pipeline_amount), SUM(open_deal_count)
+    SELECT 2 AS sort_key, CAST('Total' AS TEXT), CAST(SUM(bookings_target) AS DOUBLE PRECISION),
+           CAST(SUM(closed_won_amount) AS DOUBLE PRECISION), CAST(SUM(open_pipeline_amount) AS DOUBLE PRECISION),
+           CAST(SUM(weighted_pipeline_amount) AS DOUBLE PRECISION), CAST(SUM(open_deal_count) AS BIGINT)
     FROM by_segment
 )
 SELECT
@@ -61,4 +66,4 @@ SELECT
     100 * closed_won_amount / NULLIF(bookings_target, 0) AS attainment_pct,
     bookings_target - closed_won_amount - open_pipeline_amount AS gap_amount
 FROM with_total
-ORDER BY sort_key, segment
+ORDER BY sort_key NULLS LAST, segment NULLS LAST

@@ -26,7 +26,7 @@ SELECT
     revenue,
     paying_accounts,
     revenue / NULLIF(paying_accounts, 0) AS revenue_per_account,
-    revenue - LAG(revenue) OVER (ORDER BY month) AS mom_change,
-    100 * (revenue - LAG(revenue) OVER (ORDER BY month)) / NULLIF(LAG(revenue) OVER (ORDER BY month), 0) AS mom_change_pct
+    revenue - LAG(revenue) OVER (ORDER BY month NULLS LAST) AS mom_change,
+    100 * (revenue - LAG(revenue) OVER (ORDER BY month NULLS LAST)) / NULLIF(LAG(revenue) OVER (ORDER BY month NULLS LAST), 0) AS mom_change_pct
 FROM monthly
-ORDER BY month
+ORDER BY month NULLS LAST

@@ -43,11 +43,16 @@ by_segment AS (
     LEFT JOIN prev p ON p.segment = s.segment
 ),
 with_total AS (
-    SELECT 1 AS sort_key, segment, revenue, prev_year_revenue, paying_accounts, prev_year_paying_accounts
+    -- each column CAST to one type in both branches: Firebolt does not unify a SUM's NUMERIC with a column's type
+    SELECT 1 AS sort_key, CAST(segment AS TEXT) AS segment, CAST(revenue AS DOUBLE PRECISION) AS revenue,
+           CAST(prev_year_revenue AS DOUBLE PRECISION) AS prev_year_revenue,
+           CAST(paying_accounts AS BIGINT) AS paying_accounts,
+           CAST(prev_year_paying_accounts AS BIGINT) AS prev_year_paying_accounts
     FROM by_segment
     UNION ALL
-    SELECT 2 AS sort_key, 'Total' AS segment, SUM(revenue), SUM(prev_year_revenue),
-           SUM(paying_accounts), SUM(prev_year_paying_accounts)
+    SELECT 2 AS sort_key, CAST('Total' AS TEXT), CAST(SUM(revenue) AS DOUBLE PRECISION),
+           CAST(SUM(prev_year_revenue) AS DOUBLE PRECISION),
+           CAST(SUM(paying_accounts) AS BIGINT), CAST(SUM(prev_year_paying_accounts) AS BIGINT)
     FROM by_segment
 )
 SELECT
@@ -59,4 +64,4 @@ SELECT
     paying_accounts,
     prev_year_paying_accounts
 FROM with_total
-ORDER BY sort_key, revenue DESC
+ORDER BY sort_key NULLS LAST, revenue DESC NULLS LAST

@@ -19,7 +19,7 @@ WITH pushes AS (
     SELECT
         h.opportunity_id,
         COUNT(*) AS push_count,
-        SUM(DATE_DIFF('day', h.old_close_date, h.new_close_date)) AS days_pushed,
+        SUM(DATE_DIFF('day', CAST(h.old_close_date AS TIMESTAMP), CAST(h.new_close_date AS TIMESTAMP))) AS days_pushed,
         MIN(h.old_close_date) AS first_close_date,
         MAX(h.changed_at) AS last_pushed_at
     FROM {{ table('opportunity_stage_history') }} h
@@ -72,10 +72,10 @@ SELECT
     SUM(CASE WHEN s.push_count >= 2 THEN 1 ELSE 0 END) OVER () AS pushed_twice_deals,
     SUM(CASE WHEN s.push_count >= 2 THEN COALESCE(s.amount, 0) ELSE 0 END) OVER () AS pushed_twice_amount,
     MAX(s.amount) OVER () AS largest_amount,
-    FIRST_VALUE(s.deal_name) OVER (ORDER BY COALESCE(s.amount, 0) DESC, s.opportunity_id
+    FIRST_VALUE(s.deal_name) OVER (ORDER BY COALESCE(s.amount, 0) DESC NULLS LAST, s.opportunity_id NULLS LAST
                                    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS largest_deal_name,
-    FIRST_VALUE(s.stage) OVER (ORDER BY COALESCE(s.amount, 0) DESC, s.opportunity_id
+    FIRST_VALUE(s.stage) OVER (ORDER BY COALESCE(s.amount, 0) DESC NULLS LAST, s.opportunity_id NULLS LAST
                                ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS largest_deal_stage
 FROM slipped s
-ORDER BY s.push_count DESC, s.days_pushed DESC, s.amount DESC NULLS LAST, s.opportunity_id
+ORDER BY s.push_count DESC NULLS LAST, s.days_pushed DESC NULLS LAST, s.amount DESC NULLS LAST, s.opportunity_id NULLS LAST
 LIMIT {{ limit }}

@@ -18,11 +18,11 @@ SELECT
     h.old_close_date,
     h.new_close_date,
     CASE WHEN h.old_close_date IS NOT NULL AND h.new_close_date IS NOT NULL
-         THEN DATE_DIFF('day', h.old_close_date, h.new_close_date) END AS close_date_moved_days,
+         THEN DATE_DIFF('day', CAST(h.old_close_date AS TIMESTAMP), CAST(h.new_close_date AS TIMESTAMP)) END AS close_date_moved_days,
     h.amount,
     h.changed_by,
     u.name AS changed_by_name
 FROM {{ table('opportunity_stage_history') }} h
 LEFT JOIN {{ table('users') }} u ON u.user_id = h.changed_by
 WHERE h.opportunity_id = {{ p('opportunity_id') }}
-ORDER BY h.changed_at
+ORDER BY h.changed_at NULLS LAST

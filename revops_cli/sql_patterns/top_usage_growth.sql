@@ -51,5 +51,5 @@ WHERE g.{{ metric }}_growth_pct IS NOT NULL
 {% if segment %}
   AND a.segment = {{ p('segment') }}
 {% endif %}
-ORDER BY g.{{ metric }}_growth_pct DESC, a.account_id
+ORDER BY g.{{ metric }}_growth_pct DESC NULLS LAST, a.account_id NULLS LAST
 LIMIT {{ limit }}

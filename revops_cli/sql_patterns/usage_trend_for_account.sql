@@ -24,4 +24,4 @@ JOIN {{ table('accounts') }} a ON a.account_id = d.account_id
 WHERE (a.account_id = {{ p('account') }} OR LOWER(a.name) LIKE {{ like('account') }})
   AND d.usage_date BETWEEN {{ p('start_date') }} AND {{ p('end_date') }}
 GROUP BY a.account_id, a.name, CAST(date_trunc('{{ grain }}', d.usage_date) AS DATE)
-ORDER BY a.account_id, period_start
+ORDER BY a.account_id NULLS LAST, period_start NULLS LAST

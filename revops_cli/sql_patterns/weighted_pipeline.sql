@@ -31,5 +31,5 @@ WHERE NOT o.is_closed
 {% endif %}
 {% if group_by == 'segment' %}
 GROUP BY COALESCE(a.segment, 'Unknown')
-ORDER BY weighted_amount DESC
+ORDER BY weighted_amount DESC NULLS LAST
 {% endif %}

@@ -30,7 +30,7 @@ SELECT
     SUM(CASE WHEN o.is_won THEN 0 ELSE o.amount END) AS lost_amount,
     100 * SUM(CASE WHEN o.is_won THEN o.amount ELSE 0 END) / NULLIF(SUM(o.amount), 0) AS win_rate_by_amount_pct,
     AVG(CASE WHEN o.is_won THEN o.amount END) AS avg_won_amount,
-    AVG(CASE WHEN o.is_won THEN CAST(DATE_DIFF('day', o.created_date, o.close_date) AS DOUBLE PRECISION) END) AS avg_won_cycle_days
+    AVG(CASE WHEN o.is_won THEN CAST(DATE_DIFF('day', CAST(o.created_date AS TIMESTAMP), CAST(o.close_date AS TIMESTAMP)) AS DOUBLE PRECISION) END) AS avg_won_cycle_days
 FROM {{ table('opportunities') }} o
 JOIN {{ table('accounts') }} a ON a.account_id = o.account_id
 {% if group_by == 'owner' %}
@@ -52,8 +52,8 @@ WHERE o.is_closed
 {% endif %}
 {% if group_by == 'segment' %}
 GROUP BY COALESCE(a.segment, 'Unknown')
-ORDER BY win_rate_pct DESC
+ORDER BY win_rate_pct DESC NULLS LAST
 {% elif group_by == 'owner' %}
 GROUP BY o.owner_id, COALESCE(u.name, o.owner_id)
-ORDER BY win_rate_pct DESC, won_amount DESC
+ORDER BY win_rate_pct DESC NULLS LAST, won_amount DESC NULLS LAST
 {% endif %}

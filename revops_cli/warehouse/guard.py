@@ -240,12 +240,53 @@ def check_read_only(sql: str) -> str:
 
 
 def limit_rows(sql: str, row_limit: int) -> str:
-    """Wrap a query so at most row_limit + 1 rows come back (the extra row tells the caller it was cut).
+    """The query, made to return at most row_limit + 1 rows (the extra row tells the caller it was cut).
 
-    The original text is kept verbatim; newlines around it keep a trailing `-- comment` from
-    swallowing the closing parenthesis.
+    A query whose outermost level is ordered keeps its order: the limit goes on that level (a LIMIT it
+    already has is lowered, never raised), since `SELECT * FROM (… ORDER BY …) LIMIT n` does not keep the
+    subquery's order (Firebolt does not). Any other query is wrapped: `SELECT * FROM (…) AS revops_q LIMIT n`.
+    The original text is otherwise kept verbatim; newlines keep a trailing `-- comment` from swallowing what
+    follows.
     """
     if row_limit is None or int(row_limit) < 0:
         raise ValueError("row_limit must be a non-negative integer")
-    body = _strip_tail(sql, _tokens(sql))
-    return f"SELECT * FROM (\n{body}\n) AS {LIMIT_ALIAS} LIMIT {int(row_limit) + 1}"
+    cap = int(row_limit) + 1
+    tokens = _tokens(sql)
+    body = _strip_tail(sql, tokens)
+    ordered = _outer_order_and_limit(body)
+    if ordered is None:
+        return f"SELECT * FROM (\n{body}\n) AS {LIMIT_ALIAS} LIMIT {cap}"
+    limit_token = ordered
+    if limit_token is False:                    # ordered, no LIMIT of its own
+        return f"{body}\nLIMIT {cap}"
+    current = int(limit_token.text)
+    if current <= cap:
+        return body
+    return body[:limit_token.start] + str(cap) + body[limit_token.end + 1:]
+
+
+def _outer_order_and_limit(body: str):
+    """For a query ordered at its outermost level: its LIMIT's number token, or False when it has no LIMIT.
+    None when the outermost level is not ordered, or its LIMIT is not a plain number (then it is wrapped)."""
+    try:
+        root = sqlglot.parse_one(body, read="duckdb")
+    except SqlglotError:
+        return None
+    if not isinstance(root, (exp.Select, exp.SetOperation)) or not root.args.get("order"):
+        return None
+    tokens = [t for t in _tokens(body) if t.token_type != TokenType.SEMICOLON]
+    depth, last_limit = 0, None
+    for i, t in enumerate(tokens):
+        if t.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif t.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 0 and t.token_type in (TokenType.FETCH,):
+            return None
+        elif depth == 0 and t.token_type == TokenType.LIMIT:
+            last_limit = i
+    if root.args.get("limit") is None:
+        return None if last_limit is not None else False
+    if last_limit is None or last_limit + 1 >= len(tokens) or tokens[last_limit + 1].token_type != TokenType.NUMBER:
+        return None
+    return tokens[last_limit + 1]

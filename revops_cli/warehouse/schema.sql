@@ -159,7 +159,7 @@ CREATE TABLE billing_monthly (
 );
 
 CREATE TABLE targets (
-    quarter           TEXT NOT NULL,      -- '2026-Q4' (calendar quarters)
+    "quarter"         TEXT NOT NULL,      -- '2026-Q4' (calendar quarters); quoted: a Firebolt reserved word
     quarter_start     DATE NOT NULL,
     quarter_end       DATE NOT NULL,
     segment           TEXT NOT NULL,      -- 'SMB' | 'Mid-Market' | 'Enterprise'

@@ -24,7 +24,7 @@ def test_the_canonical_model_is_the_schema_itself(revops_home):
     assert set(model.entities) == set(schema)
     # Every column of schema.sql, counted independently from the file's CREATE TABLE lines.
     text = (__import__("revops_cli.warehouse", fromlist=["x"]).__path__[0]) + "/schema.sql"
-    declared = sum(1 for line in open(text) if re.match(r"^\s{4}\w+\s+[A-Z]", line))
+    declared = sum(1 for line in open(text) if re.match(r"^\s{4}\"?\w+\"?\s+[A-Z]", line))
     assert sum(len(e.columns) for e in model.entities.values()) == declared
     assert model.entities["opportunities"].columns["amount"].type == "DOUBLE PRECISION"
     assert {"pipeline", "bookings", "win_rate"} <= set(model.measures)
