@@ -260,3 +260,24 @@ def test_import_does_not_load_the_sdk() -> None:
             "print(any(k == 'firebolt' or k.startswith('firebolt.') for k in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_aggregates_come_as_firebolts_numeric_and_read_as_on_duckdb(wh, fake, expected) -> None:
+    """The fake types columns as Firebolt does (COUNT and SUM: NUMERIC), not as DuckDB computed them; revops
+    reads NUMERIC(38, 0) as int and NUMERIC(38, 9) as float, so the answer equals DuckDB's."""
+    import httpx
+
+    cols, _, rows = expected
+    body = httpx.post(fake.url + "/?database=revops&output_format=JSON_Compact",
+                      content="SELECT a.segment, COUNT(*) AS deals, SUM(o.amount) AS total_amount, "
+                              "MAX(o.probability) AS max_probability, AVG(o.amount) AS avg_amount "
+                              "FROM opportunities o JOIN accounts a ON a.account_id = o.account_id "
+                              "GROUP BY a.segment ORDER BY a.segment NULLS LAST").json()
+    assert [m["type"] for m in body["meta"]] == ["text null", "numeric(38, 0) null", "numeric(38, 9) null",
+                                                 "integer null", "double precision null"]
+    assert body["data"][0][1:3] == ["3", "166500.850000000"]        # Enterprise: IXIS 120000.5 + 45000.25 + 1500.1
+    r = wh.query(JOIN_QUERY, PARAMS)
+    assert r.types[cols.index("deals")] == "BIGINT" and r.types[cols.index("total_amount")] == "DOUBLE"
+    got = [tuple(row) for row in r.rows]
+    assert got == rows                                                # same values, same Python types
+    assert all(type(a) is type(b) for g, e in zip(got, rows) for a, b in zip(g, e) if a is not None)

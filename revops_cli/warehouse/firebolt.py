@@ -62,6 +62,24 @@ def python_type_name(type_code: Any) -> str:
     return "TEXT"
 
 
+def numeric_as_duckdb(rows: list[tuple], types: list[str], numeric: list[tuple[int, int | None]]
+                      ) -> tuple[list[tuple], list[str]]:
+    """Aggregate NUMERIC columns as the canonical schema's types: Firebolt returns NUMERIC for COUNT and SUM
+    (its docs; NUMERIC(38, 9) unless a scale is given), where DuckDB returns BIGINT and DOUBLE. NUMERIC(38, 0)
+    -> int (BIGINT), NUMERIC(38, 9) -> float (DOUBLE): the canonical schema keeps amounts in DOUBLE PRECISION,
+    so an answer, a cache entry or a JSON document is the same on both warehouses. Any other NUMERIC (a
+    column declared NUMERIC(12, 2), a CAST to it) stays a Decimal, as on DuckDB."""
+    types = list(types)
+    for i, scale in numeric:
+        types[i] = "BIGINT" if scale == 0 else "DOUBLE"
+    cast = dict(numeric)
+
+    def convert(row: tuple) -> tuple:
+        return tuple((int(v) if cast[i] == 0 else float(v)) if i in cast and v is not None else v
+                     for i, v in enumerate(row))
+    return [convert(r) for r in rows], types
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return " ".join(text.splitlines()[0].split())
@@ -245,8 +263,14 @@ class FireboltWarehouse:
         _, desc, rows = self._run(run_sql, params, timeout_s, fetch=True)
         elapsed = (time.perf_counter() - started) * 1000
         columns = [d.name if hasattr(d, "name") else d[0] for d in desc]
-        types = [python_type_name(d.type_code if hasattr(d, "type_code") else d[1]) for d in desc]
+        codes = [d.type_code if hasattr(d, "type_code") else d[1] for d in desc]
+        types = [python_type_name(c) for c in codes]
         out = [tuple(r) for r in rows]
+        numeric = [(i, c.scale) for i, c in enumerate(codes)       # what COUNT and SUM return: NUMERIC(38, 0 | 9)
+                   if type(c).__name__.upper() == "DECIMAL" and getattr(c, "precision", None) == 38
+                   and getattr(c, "scale", None) in (0, 9)]
+        if numeric:
+            out, types = numeric_as_duckdb(out, types, numeric)
         truncated_by = None
         if row_limit and len(out) > row_limit:
             out, truncated_by = out[:row_limit], "query.row_limit"

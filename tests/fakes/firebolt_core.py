@@ -12,6 +12,14 @@ firebolt-sdk (1.19) talks to Firebolt Core like this, and this fake answers the 
   with Firebolt type names (`integer`, `bigint`, `double precision`, `text`, `date`, `timestamp`,
   `boolean`, `numeric(p, s)`, `array(...)`, a ` null` suffix for nullable columns); dates and
   timestamps as strings, numerics as strings; a statement without a result set gets an empty body;
+* the column types are Firebolt's, not DuckDB's (`firebolt_result_types`): each output column is traced
+  through the query (sqlglot lineage over the canonical schema) to what makes it, and typed by Firebolt's
+  documented rules: COUNT and SUM return NUMERIC (docs: "Return Types: NUMERIC"; NUMERIC defaults to
+  NUMERIC(38, 9)): `numeric(38, 0)` for COUNT and for SUM of integers, `numeric(38, 9)` for SUM of anything
+  else; AVG `double precision`; a CAST its target type; a table column its type in schema.sql; MIN, MAX,
+  COALESCE, NULLIF and CASE pass their argument's type through. Only an expression none of these covers
+  (arithmetic, other functions) takes the type of the value DuckDB computed;
+* `CREATE DATABASE [IF NOT EXISTS] x` is accepted (Firebolt Core creates it; DuckDB has one database);
 * errors are a 4xx with `{"errors": [{"severity", "name", "code", "description", "source"}]}`, which the
   SDK raises as `FireboltStructuredError`.
 
@@ -56,11 +64,11 @@ def firebolt_type(duck_type: str, nullable: bool = True) -> str:
         inner = t[t.index("(") + 1:t.rindex(")")] if "(" in t else "18,3"
         p, s = (x.strip() for x in inner.split(","))
         return f"numeric({p}, {s}){suffix}"
-    if t in ("TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT"):
+    if t in ("TINYINT", "SMALLINT", "INTEGER", "INT", "INT4", "UTINYINT", "USMALLINT"):
         name = "integer"
-    elif t in ("BIGINT", "HUGEINT", "UINTEGER", "UBIGINT", "UHUGEINT"):
+    elif t in ("BIGINT", "INT8", "HUGEINT", "UINTEGER", "UBIGINT", "UHUGEINT"):
         name = "bigint"
-    elif t in ("DOUBLE", "FLOAT", "REAL"):
+    elif t in ("DOUBLE", "FLOAT", "REAL", "DOUBLE PRECISION", "FLOAT8", "FLOAT4"):
         name = "double precision"
     elif t == "DATE":
         name = "date"
@@ -75,6 +83,82 @@ def firebolt_type(duck_type: str, nullable: bool = True) -> str:
     else:
         name = "text"
     return name + suffix
+
+
+_SCHEMA_TYPES: dict[str, dict[str, str]] | None = None
+_PASS_THROUGH = ("Max", "Min", "Coalesce", "Nullif", "Case", "If", "Paren", "AnyValue", "Abs", "Round")
+
+
+def schema_types() -> dict[str, dict[str, str]]:
+    """table -> {column: SQL type} of the canonical schema (schema.sql), which the fake serves."""
+    global _SCHEMA_TYPES
+    if _SCHEMA_TYPES is None:
+        import re
+
+        text = (Path(__file__).resolve().parents[2] / "revops_cli" / "warehouse" / "schema.sql").read_text()
+        out: dict[str, dict[str, str]] = {}
+        for table, body in re.findall(r"CREATE TABLE (\w+) \((.*?)\n\);", text, re.S):
+            cols = {}
+            for line in body.splitlines():
+                m = re.match(r'^\s*"?(\w+)"?\s+([A-Z][A-Z ]*?)(?:\s+NOT NULL)?\s*,?\s*(?:--.*)?$', line)
+                if m:
+                    cols[m.group(1)] = m.group(2).strip()
+            out[table] = cols
+        _SCHEMA_TYPES = out
+    return _SCHEMA_TYPES
+
+
+def _traced_type(sql: str, column: str, duck_type: str) -> str | None:
+    """Firebolt's type for one output column by its lineage; None when no documented rule decides it."""
+    from sqlglot import exp
+    from sqlglot.lineage import lineage
+
+    try:
+        node = lineage(column, sql, schema=schema_types(), dialect="duckdb")
+    except Exception:                                   # noqa: BLE001 - not traceable: no rule
+        return None
+    last_column: str | None = None
+    while node is not None:
+        e = node.expression
+        while isinstance(e, exp.Alias):
+            e = e.this
+        if isinstance(e, exp.Table):
+            declared = schema_types().get(e.name, {}).get(last_column or "")
+            return firebolt_type(declared, nullable=False) if declared else None
+        if isinstance(e, exp.Count):
+            return "numeric(38, 0)"
+        if isinstance(e, exp.Sum):
+            integral = duck_type.upper() in ("HUGEINT", "BIGINT", "INTEGER", "INT128", "UBIGINT")
+            return "numeric(38, 0)" if integral else "numeric(38, 9)"
+        if isinstance(e, exp.Avg):
+            return "double precision"
+        if isinstance(e, exp.Cast):
+            return firebolt_type(e.to.sql(dialect="duckdb"), nullable=False)
+        if isinstance(e, exp.Column):
+            last_column = e.name
+        elif type(e).__name__ not in _PASS_THROUGH or len(node.downstream) != 1:
+            return None
+        node = node.downstream[0] if len(node.downstream) == 1 else None
+    return None
+
+
+def firebolt_result_types(sql: str, desc: Any) -> list[str]:
+    """The `meta` types Firebolt Core would report for a query's columns (see the module docstring)."""
+    names = [d[0] for d in desc]
+    out = []
+    for d in desc:
+        traced = _traced_type(sql, d[0], str(d[1])) if names.count(d[0]) == 1 else None
+        out.append((traced + " null") if traced else firebolt_type(str(d[1])))
+    return out
+
+
+def encode_typed(v: Any, fb_type: str) -> Any:
+    """A value in the JSON_Compact encoding of its Firebolt type: NUMERIC as a string with its scale."""
+    if v is None or not fb_type.startswith("numeric("):
+        return encode_value(v)
+    scale = int(fb_type[fb_type.index(",") + 1:fb_type.index(")")])
+    d = Decimal(str(v)) if not isinstance(v, Decimal) else v
+    return str(d.quantize(Decimal(1).scaleb(-scale)))
 
 
 def encode_value(v: Any) -> Any:
@@ -201,6 +285,8 @@ class FireboltCoreFake:
         sql = req.sql.strip().rstrip(";")
         if not sql:
             return 400, self._error("Syntax error", "empty query")
+        if sql.upper().startswith("CREATE DATABASE"):
+            return 200, b""
         started = time.perf_counter()
         with self._lock:
             if self._con is None:               # stopped while this request slept
@@ -219,9 +305,10 @@ class FireboltCoreFake:
         if len(desc) == 1 and desc[0][0] == "Count" and sql.split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
             return 200, b""                    # DML: Firebolt answers with no result set
         elapsed = time.perf_counter() - started
+        types = firebolt_result_types(sql, desc)
         doc = {
-            "meta": [{"name": d[0], "type": firebolt_type(str(d[1]))} for d in desc],
-            "data": [[encode_value(v) for v in row] for row in rows],
+            "meta": [{"name": d[0], "type": t} for d, t in zip(desc, types)],
+            "data": [[encode_typed(v, t) for v, t in zip(row, types)] for row in rows],
             "rows": len(rows),
             "statistics": {"elapsed": round(elapsed, 6), "rows_read": len(rows), "bytes_read": 0,
                            "time_before_execution": 0.0, "time_to_execute": round(elapsed, 6)},
