@@ -17,7 +17,7 @@ firebolt-sdk (1.19) talks to Firebolt Core like this, and this fake answers the 
   documented rules: COUNT and SUM return NUMERIC (docs: "Return Types: NUMERIC"; NUMERIC defaults to
   NUMERIC(38, 9)): `numeric(38, 0)` for COUNT and for SUM of integers, `numeric(38, 9)` for SUM of anything
   else; AVG `double precision`; a CAST its target type; a table column its type in schema.sql; MIN, MAX,
-  COALESCE, NULLIF and CASE pass their argument's type through. Only an expression none of these covers
+  COALESCE and NULLIF pass their argument's type through. Only an expression none of these covers
   (arithmetic, other functions) takes the type of the value DuckDB computed;
 * `CREATE DATABASE [IF NOT EXISTS] x` is accepted (Firebolt Core creates it; DuckDB has one database);
 * errors are a 4xx with `{"errors": [{"severity", "name", "code", "description", "source"}]}`, which the
@@ -86,7 +86,7 @@ def firebolt_type(duck_type: str, nullable: bool = True) -> str:
 
 
 _SCHEMA_TYPES: dict[str, dict[str, str]] | None = None
-_PASS_THROUGH = ("Max", "Min", "Coalesce", "Nullif", "Case", "If", "Paren", "AnyValue", "Abs", "Round")
+_PASS_THROUGH = ("Max", "Min", "Coalesce", "Nullif", "Paren", "AnyValue")     # the type of their (one) argument
 
 
 def schema_types() -> dict[str, dict[str, str]]:
