@@ -457,6 +457,8 @@ duckdb: {}                     # the embedded warehouse's limits; a query over o
 #   agent_id: PVWGKOWSOT
 #   agent_alias_id: TSTALIASID
 #   model_id: us.anthropic.claude-3-7-sonnet-20250219-v1:0   # an inference profile id (default: this one, per region)
+#   memory_id: per_user        # bedrock-agents: agent memory per channel and user (or a fixed memory id)
+#   stream: true               # bedrock-agents: the final answer streams as it is written
 
 # --backend openai: any OpenAI-compatible Chat Completions server (OpenAI, Ollama, vLLM, llama.cpp, LM Studio).
 # openai:

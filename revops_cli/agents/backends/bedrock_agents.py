@@ -23,7 +23,7 @@ from typing import Any, Iterable
 
 from revops_cli.agents.backends import bedrock_client as bc
 from revops_cli.agents.backends.bedrock_trace import (  # noqa: F401  (agent_name: part of this module's API)
-    EVENT_HANDLING, MANAGER, TraceTranslator, agent_name)
+    MANAGER, TraceTranslator, agent_name)
 from revops_cli.agents.base import AgentContext
 from revops_cli.errors import ConfigError
 from revops_cli.models import Answer, Step
