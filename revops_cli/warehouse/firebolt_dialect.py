@@ -23,6 +23,7 @@ this check names the place (tests/test_firebolt_sql.py runs it over every render
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -54,6 +55,7 @@ class Finding:
         return f"{self.rule}: {self.message}"
 
 
+@lru_cache(maxsize=4)
 def schema_column_types(path: Path | None = None) -> dict[str, str]:
     """Column name -> its type in the canonical schema (schema.sql), when every table agrees on it."""
     import sqlglot
