@@ -567,8 +567,9 @@ class _Planner:
         n = len(selects)
         key_group = f" GROUP BY {', '.join(str(i + 1) for i in range(n + 1))}"
         parts = []
-        for lo, hi, period_v, base_v in (("cal._s", "cal._e", m.value, "CAST(NULL AS DOUBLE PRECISION)"),
-                                         ("cal._bs", "cal._be", "CAST(NULL AS DOUBLE PRECISION)", m.value)):
+        value = f"CAST({m.value} AS DOUBLE PRECISION)"     # one type in both UNION branches (Firebolt: SUM is NUMERIC)
+        for lo, hi, period_v, base_v in (("cal._s", "cal._e", value, "CAST(NULL AS DOUBLE PRECISION)"),
+                                         ("cal._bs", "cal._be", "CAST(NULL AS DOUBLE PRECISION)", value)):
             parts.append(f"SELECT {', '.join([*selects, f'{m.per} AS _key', f'{period_v} AS period_value', f'{base_v} AS base_value'])} "
                          f"FROM {from_sql} JOIN {cohort_cal} AS cal ON {t} BETWEEN {lo} AND {hi}{where}{key_group}")
         dims = [_quote(d.column) for d in q.dimensions]
