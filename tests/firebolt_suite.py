@@ -146,11 +146,14 @@ def comparable(out: dict[str, Any]) -> dict[str, Any]:
     return _round(keep)
 
 
+VARYING = ("warehouse", "freshness", "elapsed_ms", "duration_ms")    # which warehouse answered, and when
+
+
 def _round(v: Any) -> Any:
     if isinstance(v, float):
         return round(v, 6)
     if isinstance(v, dict):
-        return {k: _round(x) for k, x in v.items()}
+        return {k: _round(x) for k, x in v.items() if k not in VARYING}
     if isinstance(v, list):
         return [_round(x) for x in v]
     return v
