@@ -40,5 +40,5 @@ SELECT kind, value, extra, n FROM (
     SELECT 'user', u.name, CAST(CONCAT(u.user_id, '|', COALESCE(u.role, '')) AS TEXT), CAST(1 AS BIGINT)
     FROM {{ table('users') }} u WHERE u.name IS NOT NULL
 ) vocabulary
-ORDER BY kind NULLS LAST, value NULLS LAST
+ORDER BY kind NULLS LAST, value NULLS LAST, extra NULLS LAST, n NULLS LAST
 LIMIT {{ limit }}
