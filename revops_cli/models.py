@@ -69,6 +69,16 @@ class Step:
     error: str | None = None
     sql_pattern: str | None = None
     cached: bool | None = None
+    model: dict[str, Any] | None = None  # a mapped warehouse: entities read, missing data, approximations used
+
+    def record(self, result: Any) -> None:
+        """A query's rows, cache hit, limit note and semantic-model receipt (QueryResult.meta['model'])."""
+        self.rows = len(result.rows)
+        self.cached = result.cached
+        if result.truncated:
+            self.detail = result.limit_note
+        if result.meta.get("model"):
+            self.model = result.meta["model"]
 
 
 @dataclass

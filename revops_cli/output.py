@@ -83,10 +83,12 @@ def result_to_json(result: QueryResult, **extra: Any) -> dict[str, Any]:
             "rows": result.records(),
             "row_count": len(result.rows),
             "truncated": result.truncated,
-            **({"truncated_by": result.truncated_by or "query.row_limit"} if result.truncated else {})}
+            **({"truncated_by": result.truncated_by or "query.row_limit"} if result.truncated else {}),
+            **({"model": result.meta["model"]} if result.meta.get("model") else {})}
 
 
-def render_result(result: QueryResult, fmt: TableFormat, *, title: str | None = None, **extra: Any) -> None:
+def render_result(result: QueryResult, fmt: TableFormat, *, title: str | None = None, settings: Any = None,
+                  **extra: Any) -> None:
     if fmt == TableFormat.json:
         echo_json(result_to_json(result, **extra))
     elif fmt == TableFormat.csv:
@@ -102,6 +104,11 @@ def render_result(result: QueryResult, fmt: TableFormat, *, title: str | None = 
         render_rich_table(result.columns, result.rows, title=title, types=result.types)
     if result.truncated and fmt != TableFormat.json:
         print(f"revops: {result.limit_note}", file=sys.stderr)
+    if result.meta.get("model") and fmt != TableFormat.json and settings is not None:
+        from revops_cli.model.compile import notes
+
+        for line in notes(settings, result.meta["model"]):
+            print(f"revops: {line}", file=sys.stderr)
 
 
 def markdown_table(columns: list[str], rows: Iterable[Iterable[Any]]) -> str:

@@ -63,21 +63,15 @@ class AgentContext:
 
         with self.tool(agent, "run_sql_pattern", {"pattern": pattern, **values}, sql_pattern=pattern) as step:
             _, _, result = run_pattern(self.warehouse, self.settings, pattern, values)
-            step.rows = len(result.rows)
-            step.cached = result.cached
-            if result.truncated:
-                step.detail = result.limit_note
+            step.record(result)
         return result
 
     def run_sql(self, agent: str, sql: str) -> QueryResult:
         from revops_cli.warehouse.queries import run_sql
 
         with self.tool(agent, "run_sql", {"sql": sql}) as step:
-            result = run_sql(self.warehouse, sql)
-            step.rows = len(result.rows)
-            step.cached = result.cached
-            if result.truncated:
-                step.detail = result.limit_note
+            result = run_sql(self.warehouse, self.settings, sql)
+            step.record(result)
         return result
 
     def query_metrics(self, agent: str, query: Any) -> tuple[Any, QueryResult]:
@@ -95,6 +89,21 @@ class AgentContext:
                 notes.append(result.limit_note or "")
             step.detail = "; ".join(n for n in notes if n) or None
         return plan, result
+    def run_query(self, agent: str, name: str, sql: str, params: list[Any] | None = None,
+                  trace_params: dict[str, Any] | None = None) -> QueryResult:
+        """revops' own lookup SQL in canonical names (through the semantic model), as a traced step."""
+        from revops_cli.warehouse.queries import run_query
+
+        with self.tool(agent, name, trace_params) as step:
+            result = run_query(self.warehouse, self.settings, sql, params)
+            step.record(result)
+        return result
+
+    def model(self):
+        """The semantic model of this warehouse (the identity model, read from no file, on the demo)."""
+        from revops_cli.model.compile import model_for
+
+        return model_for(self.settings)
 
     def render(self, template: str, **values: Any) -> str:
         from revops_cli.templates import render

@@ -304,10 +304,8 @@ class Planner:
     def users(self) -> list[dict[str, Any]]:
         if self._users is None:
             table = self.ctx.settings.table("users")
-            sql = f"SELECT user_id, name, email, role, manager_id, slack_user_id FROM {table} ORDER BY user_id NULLS LAST"
-            with self.ctx.tool(NAME, "lookup_users", {"table": table}) as step:
-                result = self.ctx.warehouse.query(sql)
-                step.rows, step.cached = len(result.rows), result.cached
+            sql = "SELECT user_id, name, email, role, manager_id, slack_user_id FROM users ORDER BY user_id NULLS LAST"
+            result = self.ctx.run_query(NAME, "lookup_users", sql, trace_params={"table": table})
             self._users = result.records()
         return self._users
 
@@ -317,15 +315,12 @@ class Planner:
     def opp_row(self) -> dict[str, Any] | None:
         """The deal's current CRM values (owner, stage, amount, ...), read once."""
         if self._opp_row is None and self.opportunity and self.opportunity.get("opportunity_id"):
-            table = self.ctx.settings.table("opportunities")
-            acc = self.ctx.settings.table("accounts")
-            sql = (f"SELECT o.opportunity_id, o.name, o.account_id, a.name AS account_name, a.csm_id, o.owner_id, "
-                   f"o.stage, o.amount, o.close_date, o.next_step, o.forecast_category "
-                   f"FROM {table} o LEFT JOIN {acc} a ON a.account_id = o.account_id WHERE o.opportunity_id = ?")
+            sql = ("SELECT o.opportunity_id, o.name, o.account_id, a.name AS account_name, a.csm_id, o.owner_id, "
+                   "o.stage, o.amount, o.close_date, o.next_step, o.forecast_category "
+                   "FROM opportunities o LEFT JOIN accounts a ON a.account_id = o.account_id "
+                   "WHERE o.opportunity_id = ?")
             oid = self.opportunity["opportunity_id"]
-            with self.ctx.tool(NAME, "lookup_opportunity", {"opportunity_id": oid}) as step:
-                result = self.ctx.warehouse.query(sql, [oid])
-                step.rows, step.cached = len(result.rows), result.cached
+            result = self.ctx.run_query(NAME, "lookup_opportunity", sql, [oid], trace_params={"opportunity_id": oid})
             self._opp_row = result.first() or {}
         return self._opp_row or None
 
@@ -514,9 +509,9 @@ class Planner:
     def _stages(self) -> list[str]:
         table = self.ctx.settings.table("opportunities")
         try:
-            with self.ctx.tool(NAME, "lookup_stages", {"table": table}) as step:
-                result = self.ctx.warehouse.query(f"SELECT DISTINCT stage FROM {table} WHERE stage IS NOT NULL ORDER BY 1 NULLS LAST")
-                step.rows, step.cached = len(result.rows), result.cached
+            result = self.ctx.run_query(NAME, "lookup_stages",
+                                        "SELECT DISTINCT stage FROM opportunities WHERE stage IS NOT NULL ORDER BY 1 NULLS LAST",
+                                        trace_params={"table": table})
             stages = [s for s in result.column("stage") if s]
         except RevopsError:
             stages = []

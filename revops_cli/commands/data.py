@@ -70,7 +70,7 @@ def run(
         pat, typed, result = run_pattern(wh, cli.settings, pattern, parse_params(param))
     finally:
         wh.close()
-    render_result(result, fmt, title=pat.name, pattern=pat.name, params=typed)
+    render_result(result, fmt, title=pat.name, settings=cli.settings, pattern=pat.name, params=typed)
 
 
 @app.command("sql")
@@ -88,7 +88,7 @@ def sql(
     cli = context.get(ctx)
     wh = cli.warehouse(offline, refresh)
     try:
-        result = run_sql(wh, query)
+        result = run_sql(wh, cli.settings, query)
     finally:
         wh.close()
-    render_result(result, fmt)
+    render_result(result, fmt, settings=cli.settings)

@@ -156,11 +156,13 @@ class OfflineProvider:
     def __init__(self, warehouse: Any, settings: Any):
         self.warehouse = warehouse
         self.settings = settings
-        self.table = settings.table("company_research")
+        self.table = "company_research"      # canonical: the semantic model maps it (warehouse/queries.py)
         self.last_cached: bool | None = None
 
     def _query(self, sql: str, params: list[Any]) -> Any:
-        result = self.warehouse.query(sql, params, namespace=NAMESPACE)
+        from revops_cli.warehouse.queries import run_query
+
+        result = run_query(self.warehouse, self.settings, sql, params, namespace=NAMESPACE)
         self.last_cached = bool(result.cached) if self.last_cached is None else (self.last_cached and result.cached)
         return result
 

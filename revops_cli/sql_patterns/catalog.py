@@ -22,7 +22,8 @@ Rendering returns `(sql, params)` with positional `?` placeholders. Inside the b
 - `p_list(name)`  binds a list[str] parameter, one `?` per item (`NULL` when empty): `IN ({{ p_list('x') }})`.
 - `like(name)`    binds `%value%` lower-cased, for `LOWER(col) LIKE {{ like('term') }}`.
 - `bind(value)`   binds any computed value, e.g. `{{ bind(as_of - days(window_days)) }}` or a loop item.
-- `table(name)`   emits the user's real table for a canonical one, refused unless a plain identifier.
+- `table(name)`   emits the relation of a canonical entity: its table name (refused unless a plain
+                  identifier) or, on a mapped warehouse, the SELECT the semantic model compiles for it.
 - `days(n)`, `add_months(d, n)`, `month_start(d)`, `add_years(d, n)`: date arithmetic done in Python,
   so no dialect's interval syntax is needed.
 
@@ -375,6 +376,10 @@ class Pattern:
             if not isinstance(canonical, str) or not _IDENT.match(canonical):
                 raise ConfigError(f"{where}: table({canonical!r}) is not a table name", "use a canonical table name")
             real = table(canonical)
+            from revops_cli.model.compile import Relation
+
+            if isinstance(real, Relation):       # the entity's SQL, written by the model compiler
+                return _Sql(real)
             if not isinstance(real, str) or not _IDENT.match(real):
                 raise ConfigError(f"table name {real!r} for '{canonical}' is not a plain identifier",
                                   "`tables:` in revops.yaml takes names like schema.table "

@@ -106,7 +106,7 @@ class McpCalls:
 
             with ctx.tool("data", "run_sql_pattern", {"pattern": pattern, **values}, sql_pattern=pattern) as step:
                 pat, typed, result = run_pattern(ctx.warehouse, ctx.settings, pattern, values)
-                step.rows, step.cached = len(result.rows), result.cached
+                step.record(result)
             return table_answer(result, f"Pattern `{pat.name}`", pattern=pat.name, params=typed)
 
         text = f"run pattern {pattern}" + "".join(f" {k}={v}" for k, v in values.items())
@@ -118,8 +118,8 @@ class McpCalls:
             from revops_cli.warehouse.queries import run_sql
 
             with ctx.tool("data", "run_sql", {"sql": sql}) as step:
-                result = run_sql(ctx.warehouse, sql)
-                step.rows, step.cached = len(result.rows), result.cached
+                result = run_sql(ctx.warehouse, ctx.settings, sql)
+                step.record(result)
             return table_answer(result, "Query")
 
         return self.answer(self.request(asker, sql, agent="data", params={"sql": sql}, backend="local"), handler)
