@@ -89,6 +89,8 @@ def ask(request: Request, settings: Settings | None = None, *, mode: str = "onli
         if own_warehouse and warehouse is not None:
             warehouse.close()
     answer.trace = trace if not answer.trace.steps else answer.trace
+    if answer.ok:
+        add_model_receipt(answer, settings)
     answer.session_id = request.session_id
     answer.request_id = request.request_id
     answer.started_at = started_wall
@@ -100,6 +102,29 @@ def ask(request: Request, settings: Settings | None = None, *, mode: str = "onli
     if log is not None:
         record_answer(log, request, answer, backend)
     return answer
+
+
+def add_model_receipt(answer: Answer, settings: Settings) -> None:
+    """On a mapped warehouse: the data the answer read that the warehouse lacks or approximates, in
+    `data["model"]` and as notes under the text (templates/model_notes.md.j2). Nothing on the demo warehouse."""
+    if not any(getattr(s, "model", None) for s in answer.trace.steps):
+        return
+    from revops_cli.model.compile import answer_receipt
+    from revops_cli.templates import render
+
+    data = answer.data if isinstance(answer.data, dict) else {}
+    said = set(data.get("unavailable") or {})
+    for part in data.get("analyses") or []:
+        said |= set(part.get("unavailable") or {})
+    receipt = answer_receipt(answer.trace.steps, said)
+    if not receipt:
+        return
+    if isinstance(answer.data, dict):
+        answer.data["model"] = receipt
+    notes = render(settings, "model_notes.md.j2", missing=receipt.get("missing") or {},
+                   approximations=receipt.get("approximations") or {}).strip()
+    if notes:
+        answer.text = answer.text.rstrip() + "\n\n" + notes + "\n"
 
 
 def record_answer(log: Any, request: Request, answer: Answer, backend: str) -> None:

@@ -87,6 +87,7 @@ def _data(out: A.Outcome) -> dict[str, Any]:
         "rows": jsonable(out.rows[:A.ROW_CAP]),
         "row_count": A.row_count(out),          # every row the analysis found; `rows` keeps the first ROW_CAP
         "results": out.results,
+        **({"unavailable": dict(out.unavailable)} if out.unavailable else {}),
     }
 
 

@@ -171,8 +171,12 @@ def analyse(sql: str, canonical: frozenset[str]) -> Usage:
             break
         except SqlglotError:
             continue
-    if tree is None:      # the warehouse will say what is wrong with it
-        return Usage((), frozenset(), (), frozenset())
+    if tree is None:
+        # sqlglot cannot read it (the warehouse may): every canonical name it mentions, with all its columns.
+        import re
+
+        found = tuple(e for e in sorted(canonical) if re.search(rf"\b{e}\b", sql, re.I))
+        return Usage(found, frozenset(), (), frozenset(found))
     ctes = {str(c.alias_or_name).lower() for c in tree.find_all(exp.CTE)}
     entities: list[str] = []
     aliases: dict[str, set[str]] = {}
@@ -249,6 +253,30 @@ def notes(settings, meta: dict[str, Any] | None) -> list[str]:
     text = render(settings, "model_notes.txt.j2", missing=meta.get("missing") or {},
                   approximations=meta.get("approximations") or {})
     return [line for line in text.splitlines() if line.strip()]
+
+
+def answer_receipt(steps: Iterable[Any], already_said: Iterable[str] = ()) -> dict[str, Any]:
+    """The model receipts of an answer's steps merged (Step.model): every missing and approximated piece of
+    data the answer read, minus what the answer's own text already says is unavailable."""
+    missing: dict[str, str] = {}
+    approx: dict[str, str] = {}
+    definitions: dict[str, str] = {}
+    entities: list[str] = []
+    for step in steps:
+        meta = getattr(step, "model", None) or {}
+        missing.update(meta.get("missing") or {})
+        approx.update(meta.get("approximations") or {})
+        definitions.update(meta.get("definitions") or {})
+        entities += [e for e in meta.get("entities") or [] if e not in entities]
+    said = set(already_said)
+    missing = {k: v for k, v in missing.items() if k not in said}
+    out: dict[str, Any] = {}
+    if entities:
+        out["entities"] = entities
+    for key, value in (("missing", missing), ("approximations", approx), ("definitions", definitions)):
+        if value:
+            out[key] = value
+    return out
 
 
 def receipt(model: SemanticModel, usage: Usage) -> tuple[dict[str, str], dict[str, str]]:
@@ -333,6 +361,21 @@ def compile_pattern(model: SemanticModel, pattern, typed: dict[str, Any]) -> tup
     sql, params = pattern.render(typed, table=lambda e: relation(model, e, usage.columns_for(model, e)))
     return Compiled(sql=sql, entities=list(usage.entities), missing=missing, approximations=approx,
                     mapped=sql != canonical_sql), params
+
+
+def unavailable(model: SemanticModel, requires: Iterable[str]) -> dict[str, str]:
+    """The requirements (`entity` or `entity.column`, a pattern's `requires:`) this warehouse lacks, with why."""
+    out: dict[str, str] = {}
+    for item in requires:
+        entity, _, column = item.partition(".")
+        ent = model.entities.get(entity)
+        if ent is None:
+            continue
+        if ent.missing:
+            out[item] = ent.missing
+        elif column and column in ent.columns and ent.columns[column].missing:
+            out[item] = ent.columns[column].missing
+    return out
 
 
 # --- a mapping the warehouse rejects -------------------------------------------------------------------------

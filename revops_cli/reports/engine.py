@@ -470,7 +470,7 @@ class _Runner:
                                          error=exc.one_line(), data={"error": exc.to_dict()},
                                          started_at=wall, duration_ms=step.duration_ms))
             raise
-        step.rows, step.cached = len(result.rows), result.cached
+        step.record(result)
         step.duration_ms = (time.perf_counter() - started) * 1000
         trace.add(step)
         rows = [jsonable(r) for r in result.records()]
@@ -485,6 +485,10 @@ class _Runner:
                    + (f" ({period['label']})" if period else "") + "."]
         if result.truncated:
             summary.append(f"The result was cut: {result.limit_note}.")
+        if result.meta.get("model"):          # a mapped warehouse: what this section's data lacks
+            from revops_cli.model.compile import notes
+
+            summary += [f"_{line[0].upper()}{line[1:]}._" for line in notes(self.settings, result.meta["model"])]
         section = Section(key=sd.key, heading=sd.heading or pattern.description or pattern.name, summary=summary,
                           figures={"row_count": len(rows)}, columns=columns, rows=rows[:sd.max_rows],
                           row_count=len(rows), period=period,

@@ -27,6 +27,10 @@ Rendering returns `(sql, params)` with positional `?` placeholders. Inside the b
 - `days(n)`, `add_months(d, n)`, `month_start(d)`, `add_years(d, n)`: date arithmetic done in Python,
   so no dialect's interval syntax is needed.
 
+An optional `requires: [calls.transcript, targets]` names the canonical data (entity or entity.column) the
+pattern cannot answer without; on a warehouse whose semantic model declares it missing, the analyses switch to a
+fallback or say the figure is unavailable (`model.compile.unavailable`), instead of printing 0.
+
 Only bound `?`s, table names, ints/floats (typed parameters, e.g. LIMIT) and `choices:`-checked strings
 may be written into the SQL text; inlining any other value is refused at render time.
 
@@ -52,7 +56,7 @@ _TYPE_ALIASES = {"string": "str", "text": "str", "integer": "int", "number": "fl
 _TYPE_WORDS = {"str": "a string", "int": "an integer", "float": "a number", "date": "a date (YYYY-MM-DD)",
                "bool": "true or false", "list[str]": "a list of strings (comma-separated)"}
 _SPEC_KEYS = frozenset({"type", "required", "default", "description", "example", "choices"})
-_HEADER_KEYS = frozenset({"name", "description", "params", "examples"})
+_HEADER_KEYS = frozenset({"name", "description", "params", "examples", "requires"})
 HELPERS = frozenset({"p", "p_list", "like", "bind", "table", "days", "add_months", "month_start", "add_years"})
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -260,6 +264,7 @@ class Pattern:
     body: str
     path: Path
     body_line: int = 1                      # the file line the body starts on (for error messages)
+    requires: list[str] = field(default_factory=list)   # canonical data it cannot answer without: entity[.column]
     _template: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -274,7 +279,7 @@ class Pattern:
                 "params": {n: {"type": p.type, "required": p.required, "default": jsonable(p.default),
                                "description": p.description, "choices": p.choices,
                                "example": jsonable(p.example)} for n, p in self.params.items()},
-                "path": str(self.path)}
+                "requires": list(self.requires), "path": str(self.path)}
 
     def params_hint(self) -> str:
         if not self.params:
@@ -509,7 +514,25 @@ def load_pattern(path: Path) -> Pattern:
     if not body.strip():
         raise ConfigError(f"{path}: the pattern has no SQL after its header", "write the query")
     return Pattern(name=name, description=" ".join(description.split()), params=params, examples=examples,
-                   body=body, path=path, body_line=body_line)
+                   body=body, path=path, body_line=body_line, requires=_parse_requires(header.get("requires"), path))
+
+
+def _parse_requires(value: Any, path: Path) -> list[str]:
+    """`requires: [calls.transcript, targets]`: canonical entities or entity.columns the pattern needs."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ConfigError(f"{path}: requires must be a list like [calls.transcript, targets]", "fix the header")
+    from revops_cli.model.loader import canonical_schema
+
+    schema = canonical_schema()
+    for item in items:
+        entity, _, column = item.partition(".")
+        if entity not in schema or (column and column not in schema[entity]):
+            raise ConfigError(f"{path}: requires {item!r}, which is not a canonical entity or entity.column",
+                              "see warehouse/schema.sql for the names")
+    return list(items)
 
 
 # Parsed files, reused while unchanged (keyed on mtime and size), compiled templates included.

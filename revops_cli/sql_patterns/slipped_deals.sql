@@ -11,6 +11,7 @@ params:
   owner_id: {type: str, default: null, description: Only this AE's deals (users.user_id)}
   min_amount: {type: float, default: null, description: Only deals at least this big}
   limit: {type: int, default: 50}
+requires: [opportunity_stage_history.old_close_date, opportunity_stage_history.new_close_date]
 examples:
   - Which deals keep slipping?
   - Which deals had their close date pushed this quarter?

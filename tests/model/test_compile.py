@@ -215,3 +215,15 @@ def test_a_broken_pattern_on_a_mapped_model_is_not_blamed_on_the_model(model, ma
         run_sql(Recorder(_open(settings)), settings, "SELECT nonexistent_column FROM opportunities")
     with pytest.raises(ConfigError):
         model.entity("oportunities")
+
+
+def test_sql_sqlglot_cannot_read_still_gets_its_entities(model, monkeypatch):
+    from revops_cli.model import compile as compiler
+
+    text = "SELECT o.name FROM opportunities o WHERE o.stage = 'Negotiate'"
+    compiler.analyse.cache_clear()
+    monkeypatch.setattr("sqlglot.parse_one", lambda *a, **k: (_ for _ in ()).throw(__import__("sqlglot").ParseError("x")))
+    out = compile_sql(model, text)
+    compiler.analyse.cache_clear()
+    assert out.entities == ["opportunities"] and out.sql.endswith(text)
+    assert "AS forecast_category" in out.sql       # every column: nothing known about what it reads

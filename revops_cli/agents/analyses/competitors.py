@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from revops_cli.agents.analyses.question import LAST_CALL, account_span, clip, find_competitors, last_days
-from revops_cli.agents.analyses.running import Ask, Outcome, count_of, ratio_pct, run
+from revops_cli.agents.analyses.running import Ask, Outcome, count_of, lacks, ratio_pct, run, unavailable_note
 from revops_cli.agents.periods import Period
 from revops_cli.models import jsonable
 from revops_cli.templates import _num as num, _pct as pct
@@ -31,14 +31,21 @@ def competitor_mentions(ask: Ask) -> Outcome:
     account_key = (account or {}).get("account_id") or (account or {}).get("name")
     if not account_key and re.search(r"\b(calls?|meetings?|conversations?) with\b", ask.text, re.I):
         account_key = account_span(ask.text)
-    if account_key and LAST_CALL.search(ask.text):
-        return _last_call_competitors(ask, out, account_key, account, comps)
+    # No transcripts on this warehouse: search the call notes and the deals' competitor fields, and say so.
+    no_transcripts = lacks(ask, "calls.transcript")
+    search_in = "notes" if no_transcripts else None
+    last_call = bool(account_key and LAST_CALL.search(ask.text))
+    if no_transcripts:
+        out.notes.append(unavailable_note(ask, out, "transcripts_call" if last_call else "transcripts",
+                                          no_transcripts))
+    if last_call:
+        return _last_call_competitors(ask, out, account_key, account, comps, notes_only=bool(no_transcripts))
     cur = clip(ask.period, ask.as_of) if ask.period else last_days(ask.as_of, 365 if account_key else 90)
     out.period = cur
     rows = run(ask, out, "competitor_mentions", start_date=cur.start, end_date=cur.end, competitors=comps,
-               account=account_key)
+               account=account_key, search_in=search_in)
     vol = (run(ask, out, "data_call_volume", start_date=cur.start, end_date=cur.end, competitors=comps,
-               account=account_key) or [{}])[0]
+               account=account_key, search_in=search_in) or [{}])[0]
     calls = int(vol.get("call_count") or 0)
     with_any = int(vol.get("competitor_call_count") or 0)
     mentions = {r["competitor"]: int(r["mention_call_count"] or 0) for r in rows}
@@ -74,17 +81,20 @@ def competitor_mentions(ask: Ask) -> Outcome:
 
 
 def _last_call_competitors(ask: Ask, out: Outcome, account_key: str, account: dict | None,
-                           comps: list[str]) -> Outcome:
+                           comps: list[str], notes_only: bool = False) -> Outcome:
     out.title = "Competitors in the last call"
-    calls = run(ask, out, "calls_for_account", account=account_key, end_date=ask.as_of, include_transcript=True,
-                limit=1)
+    calls = run(ask, out, "calls_for_account", account=account_key, end_date=ask.as_of,
+                include_transcript=None if notes_only else True, limit=1)
     if not calls:
         name = (account or {}).get("name") or account_key
         out.summary = {"call_id": None, "competitors_mentioned": [], "mentions": {}}
         out.headline = f"No calls with {name} on record up to {ask.as_of.isoformat()}."
         return out
     call = calls[0]
-    text = call.get("transcript") or ""
+    if notes_only:    # the call's own notes (no transcript on this warehouse)
+        text = "\n".join(str(call.get(k) or "") for k in ("brief", "key_points", "next_steps"))
+    else:
+        text = call.get("transcript") or ""
     found = []
     for c in comps:
         hits = re.findall(rf"\b{re.escape(c)}\b", text, re.I)

@@ -9,7 +9,8 @@ from typing import Any
 
 from revops_cli.agents.analyses.question import ahead, clip
 from revops_cli.agents.analyses.running import (
-    Ask, Outcome, ROW_CAP, SUMMARY_LIMIT, as_float, count_of, ratio_pct, run, segment_words
+    Ask, Outcome, ROW_CAP, SUMMARY_LIMIT, as_float, count_of, lacks, pattern_lacks, ratio_pct, run, segment_words,
+    unavailable_note,
 )
 from revops_cli.agents.periods import Period, quarter_of
 from revops_cli.models import jsonable
@@ -103,7 +104,12 @@ def pipeline(ask: Ask) -> Outcome:
         top = max(s["by_segment"], key=lambda k: s["by_segment"][k]["open_amount"])
         out.bullets.append(f"**{top}** holds the most: {money(s['by_segment'][top]['open_amount'])} "
                            f"({money(s['by_segment'][top]['weighted_amount'])} weighted).")
-    out.bullets.append(f"Commit: {money(s['commit_amount'])}.")
+    no_fc = lacks(ask, "opportunities.forecast_category")
+    if no_fc:
+        s["commit_amount"] = None
+        out.bullets.append(unavailable_note(ask, out, "forecast_category", no_fc))
+    else:
+        out.bullets.append(f"Commit: {money(s['commit_amount'])}.")
     out.rows = rows
     out.columns = [("close_quarter", "Quarter", "text"), ("stage", "Stage", "text"), ("deal_count", "Deals", "num"),
                    ("total_amount", "Amount", "money"), ("weighted_amount", "Weighted", "money")]
@@ -219,7 +225,12 @@ def deals_closing(ask: Ask) -> Outcome:
         out.bullets.append(f"Biggest: **{d0['deal_name']}** ({money(d0['amount'])}, {d0['stage']}, "
                            f"{d0['probability']}%, closes {jsonable(d0['close_date'])}).")
         out.bullets.append(f"The top 5 deals are {money(top5)}, {pct(s['top5_share_pct'])} of the total.")
-    out.bullets.append(f"Commit: {money(commit)} ({pct(ratio_pct(commit, total))} of the amount).")
+    no_fc = lacks(ask, "opportunities.forecast_category")
+    if no_fc:
+        s["commit_amount"] = None
+        out.bullets.append(unavailable_note(ask, out, "forecast_category", no_fc))
+    else:
+        out.bullets.append(f"Commit: {money(commit)} ({pct(ratio_pct(commit, total))} of the amount).")
     if by_stage:
         big = max(by_stage, key=lambda k: by_stage[k]["amount"])
         out.bullets.append(f"Most money sits in **{big}**: {money(by_stage[big]['amount'])} across "
@@ -272,7 +283,11 @@ def deal_risk_factors(ask: Ask) -> Outcome:
                        "multi_risk_amount": as_float(summary_row.get("multi_risk_amount")),
                        "factors": factors}
     s["at_risk_share_pct"] = ratio_pct(s["at_risk_amount"], open_amount)
-    ranked = sorted(factors, key=lambda k: (-factors[k]["amount"], k))
+    no_history = lacks(ask, "opportunity_stage_history.old_close_date", "opportunity_stage_history.new_close_date")
+    if no_history:       # the pattern counts no push without the history: say so rather than show 0
+        factors["pushed"].update(deal_count=None, amount=None, share_of_amount_pct=None, unavailable=True)
+        out.notes.append(unavailable_note(ask, out, "pushes", no_history))
+    ranked = sorted(factors, key=lambda k: (-(factors[k]["amount"] or 0), k))
     s["top_factor"] = ranked[0] if open_count and factors[ranked[0]]["deal_count"] else None
     out.headline = (f"Of **{num(open_count)}** open{segment_words(ask)} deals{ask.filter_words()} closing in {cur.label} "
                     f"({money(open_amount)}), **{num(s['at_risk_count'])}** show at least one risk factor "
@@ -301,6 +316,12 @@ def slipped_deals(ask: Ask) -> Outcome:
     out = Outcome("slipped_deals", "Slipped deals")
     cur = clip(ask.period or quarter_of(ask.as_of, ask.fiscal_start_month), ask.as_of)
     out.period = cur
+    gaps = pattern_lacks(ask, "slipped_deals")
+    if gaps:
+        out.summary = {"slipped_count": None, "slipped_amount": None, "pushed_twice_count": None,
+                       "pushed_twice_amount": None, "total_days_pushed": None, "avg_days_pushed": None}
+        out.headline = unavailable_note(ask, out, "slipped_deals", gaps)
+        return out
     rows = run(ask, out, "slipped_deals", start_date=cur.start, end_date=cur.end, segment=ask.segment,
                region=ask.value("region"), owner_id=ask.owner_id, min_amount=ask.min_amount, limit=ROW_CAP)
     t = rows[0] if rows else {}

@@ -129,6 +129,7 @@ class Outcome:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: list[dict[str, Any]] = field(default_factory=list)
     queries: list[dict[str, Any]] = field(default_factory=list)          # each SQL run: pattern, text, bound values
+    unavailable: dict[str, str] = field(default_factory=dict)   # data this warehouse lacks -> why (model)
 
 
 def row_count(out: Outcome) -> int:
@@ -168,6 +169,30 @@ def run(ask: Ask, out: Outcome, pattern: str, key: str | None = None, **values: 
     if not any(s.get("pattern") == pattern for s in out.sources):
         out.sources.append({"type": "sql_pattern", "pattern": pattern, "description": pat.description})
     return rows
+
+
+def lacks(ask: Ask, *requires: str) -> dict[str, str]:
+    """Which of these canonical data (`entity` or `entity.column`) the warehouse's semantic model declares
+    missing, with the reason; empty on the demo warehouse."""
+    from revops_cli.model.compile import unavailable
+
+    return unavailable(ask.ctx.model(), requires)
+
+
+def pattern_lacks(ask: Ask, pattern: str) -> dict[str, str]:
+    """What a pattern's `requires:` names that this warehouse lacks."""
+    from revops_cli.warehouse.queries import pattern_catalog
+
+    return lacks(ask, *pattern_catalog(ask.ctx.settings).get(pattern).requires)
+
+
+def unavailable_note(ask: Ask, out: Outcome, kind: str, gaps: dict[str, str]) -> str:
+    """The sentence saying what this warehouse cannot answer (templates/data_unavailable.md.j2), recorded in
+    the outcome and the trace, so the answer never shows 0 or "none" for data that does not exist."""
+    out.unavailable.update(gaps)
+    ask.ctx.trace.note(AGENT, f"unavailable on this warehouse ({kind}): "
+                       + "; ".join(f"{k}: {v}" for k, v in gaps.items()))
+    return ask.ctx.render("data_unavailable.md.j2", kind=kind, gaps=gaps).strip()
 
 
 def count_of(count: Any, word: str, plural: str | None = None) -> str:

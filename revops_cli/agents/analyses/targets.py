@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from revops_cli.agents.analyses.running import Ask, Outcome, as_float, count_of, period_name, run
+from revops_cli.agents.analyses.running import (
+    Ask, Outcome, as_float, count_of, lacks, period_name, run, unavailable_note,
+)
 from revops_cli.agents.periods import quarter_of
 from revops_cli.templates import _money as money, _pct as pct
 
@@ -11,6 +13,11 @@ def forecast_vs_target(ask: Ask) -> Outcome:
     out = Outcome("forecast_vs_target", "Forecast vs target")
     cur = ask.period or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
+    no_targets = lacks(ask, "targets")
+    if no_targets:
+        out.summary = {"bookings_target": None}
+        out.headline = unavailable_note(ask, out, "targets", no_targets)
+        return out
     rows = run(ask, out, "forecast_vs_target", start_date=cur.start, end_date=cur.end)
     total = next((r for r in rows if r["segment"] == "Total"), None)
     segs = [r for r in rows if r["segment"] != "Total"]
@@ -31,6 +38,20 @@ def forecast_vs_target(ask: Ask) -> Outcome:
     days_left = (cur.end - ask.as_of).days if cur.start <= ask.as_of <= cur.end else None
     s["days_left"] = days_left
     who = ask.segment or "We"
+    no_fc = lacks(ask, "opportunities.forecast_category")
+    if no_fc:       # closed won against target is still exact; commit and best case do not exist here
+        for k in ("commit_amount", "best_case_amount", "pipeline_amount", "commit_forecast_amount",
+                  "best_case_forecast_amount", "gap_to_target_at_commit", "gap_to_target_at_best_case",
+                  "commit_forecast_pct_of_target"):
+            s[k] = None
+        out.headline = (f"{who} {'have' if who == 'We' else 'has'} closed **{money(s['closed_won_amount'])}** of a "
+                        f"{money(s['bookings_target'])} target for {cur.label} ({pct(s['attainment_pct'])}).")
+        out.bullets.append(unavailable_note(ask, out, "forecast_category", no_fc))
+        if days_left is not None:
+            out.bullets.append(f"{count_of(days_left, 'day')} left in the quarter.")
+        out.rows = rows
+        out.columns = [c for c in _FORECAST_COLUMNS if c[0] in ("segment", "bookings_target", "closed_won_amount")]
+        return out
     out.headline = (f"{who} {'have' if who == 'We' else 'has'} closed **{money(s['closed_won_amount'])}** of a "
                     f"{money(s['bookings_target'])} target for {cur.label} ({pct(s['attainment_pct'])}); with commit "
                     f"the forecast is **{money(s['commit_forecast_amount'])}** "
@@ -74,6 +95,11 @@ def coverage(ask: Ask) -> Outcome:
     out = Outcome("coverage", "Pipeline coverage vs target")
     cur = ask.period or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
+    no_targets = lacks(ask, "targets")
+    if no_targets:
+        out.summary = {"bookings_target": None}
+        out.headline = unavailable_note(ask, out, "targets", no_targets)
+        return out
     rows = run(ask, out, "pipeline_coverage_vs_target", start_date=cur.start, end_date=cur.end)
     total = next((r for r in rows if r["segment"] == (ask.segment or "Total")), None)
     if not total or total.get("bookings_target") is None:

@@ -61,7 +61,9 @@ def rows_payload(result: Any, **extra: Any) -> dict[str, Any]:
     records = result.records()
     return plain({**extra, "columns": list(result.columns), "row_count": len(result.rows),
                   "truncated": bool(result.truncated) or len(records) > RESULT_ROWS,
-                  "rows": records[:RESULT_ROWS]})
+                  "rows": records[:RESULT_ROWS],
+                  # A mapped warehouse: the data this result could not contain, so the model does not read 0 as fact.
+                  **({"model": result.meta["model"]} if result.meta.get("model") else {})})
 
 
 def metrics_receipt(plan: Any) -> dict[str, Any]:
