@@ -8,6 +8,7 @@ import hashlib
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,8 +29,9 @@ def mapped_warehouse(canonical: Path) -> Path:
 
 
 def run(quick: bool, canonical: Path, as_of: str = "2026-11-24") -> dict:
+    """Canonical and mapped runs interleaved (a busy machine slows both alike), medians compared."""
     sys.path.insert(0, str(ROOT))
-    from bench.run import time_call
+    from bench.run import median_ms
     from revops_cli import service
     from revops_cli.config import load_settings
     from revops_cli.models import Request
@@ -38,7 +40,7 @@ def run(quick: bool, canonical: Path, as_of: str = "2026-11-24") -> dict:
 
     mapped_db = mapped_warehouse(canonical)
     runs = 3 if quick else 7
-    out: dict = {}
+    sides = {}
     for label, db in (("canonical", canonical), ("mapped", mapped_db)):
         home = Path(tempfile.mkdtemp(prefix=f"revops-bench-{label}-"))
         if label == "mapped":
@@ -46,21 +48,31 @@ def run(quick: bool, canonical: Path, as_of: str = "2026-11-24") -> dict:
         os.environ.update(REVOPS_HOME=str(home), REVOPS_DUCKDB_PATH=str(db), REVOPS_AS_OF=as_of,
                           REVOPS_CACHE__ENABLED="false")
         settings = load_settings()
-        wh = open_warehouse(settings)
-
-        def ask(text: str, agent: str | None = None, params: dict | None = None):
-            a = service.ask(Request(text=text, agent=agent, params=params or {}), settings, warehouse=wh, log=None)
-            assert a.ok, a.error
-            return a
-
-        ask("status of the IXIS deal", "deal_analysis", {"name": "IXIS"})       # warm: open, compile, import
-        out[f"{label}_deal_answer_ms"] = time_call(
-            lambda: ask("status of the IXIS deal", "deal_analysis", {"name": "IXIS"}), runs)
-        out[f"{label}_risk_factors_ms"] = time_call(
-            lambda: ask("what are the main risk factors for deals closing this quarter?"), runs)
-        wh.close()
+        sides[label] = (settings, open_warehouse(settings))
     os.environ.pop("REVOPS_CACHE__ENABLED", None)
-    for what in ("deal_answer", "risk_factors"):
+    questions = {"deal_answer": ("status of the IXIS deal", "deal_analysis", {"name": "IXIS"}),
+                 "risk_factors": ("what are the main risk factors for deals closing this quarter?", None, {})}
+
+    def ask(label: str, what: str) -> float:
+        settings, wh = sides[label]
+        text, agent, params = questions[what]
+        started = time.perf_counter()
+        a = service.ask(Request(text=text, agent=agent, params=params), settings, warehouse=wh, log=None)
+        assert a.ok, a.error
+        return time.perf_counter() - started
+
+    samples: dict[str, list[float]] = {f"{label}_{what}": [] for label in sides for what in questions}
+    for label in sides:                  # warm: open the file, compile the templates, import
+        for what in questions:
+            ask(label, what)
+    for _ in range(runs):
+        for what in questions:
+            for label in sides:
+                samples[f"{label}_{what}"].append(ask(label, what))
+    for _, wh in sides.values():
+        wh.close()
+    out: dict = {f"{k}_ms": median_ms(v) for k, v in samples.items()}
+    for what in questions:
         out[f"{what}_ratio"] = round(out[f"mapped_{what}_ms"] / out[f"canonical_{what}_ms"], 2)
     out["goal"] = "ratios <= 1.5"
     return out

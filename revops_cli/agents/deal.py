@@ -132,6 +132,15 @@ class DealAnalysisAgent:
         data["view"] = "risks" if only_risks else "full"
         text = ctx.render("deal.md.j2", d=data, opp=opportunity, m=data["meddpicc"], risks=risks,
                           opportunities=opportunities, prob=probability, facts=facts, only_risks=only_risks)
+        from revops_cli.model.compile import unavailable
+
+        no_transcripts = unavailable(ctx.model(), ["calls.transcript"])
+        if no_transcripts:    # a mapped warehouse without transcripts: the call evidence above is not there
+            data["unavailable"] = no_transcripts
+            ctx.trace.note(NAME, "unavailable on this warehouse: calls.transcript: "
+                           + "; ".join(no_transcripts.values()))
+            text = text.rstrip() + "\n\n_" + ctx.render("data_unavailable.md.j2", kind="deal_transcripts",
+                                                         gaps=no_transcripts).strip() + "_\n"
         sources = [{"type": "crm", "table": "opportunities", "id": opp_id, "name": opportunity["name"]}]
         sources += [{"type": "call", "table": "calls", "id": c["call_id"], "date": c["date"], "title": c["title"]}
                     for c in data["calls"]]

@@ -10,7 +10,9 @@ examples:
   - Find the DataCorp opportunity
 */
 -- Each table is filtered before any join: at a million deals, joining first and filtering the joined
--- rows costs several times more.
+-- rows costs several times more. The hits are a filter (IN), not a join: where opportunities is a mapped
+-- relation with a row filter (the semantic model), DuckDB would otherwise join all deals to their accounts
+-- before meeting the few hits (9x slower at scale 1000).
 WITH hits AS (
     SELECT o.opportunity_id FROM {{ table('opportunities') }} o WHERE LOWER(o.name) LIKE {{ like('name') }}
     UNION
@@ -33,12 +35,12 @@ SELECT
     o.is_closed,
     o.is_won,
     o.last_activity_date
-FROM hits h
-JOIN {{ table('opportunities') }} o ON o.opportunity_id = h.opportunity_id
+FROM {{ table('opportunities') }} o
 JOIN {{ table('accounts') }} a ON a.account_id = o.account_id
 LEFT JOIN {{ table('users') }} u ON u.user_id = o.owner_id
+WHERE o.opportunity_id IN (SELECT h.opportunity_id FROM hits h)
 {% if not include_closed %}
-WHERE NOT o.is_closed
+  AND NOT o.is_closed
 {% endif %}
 ORDER BY CASE WHEN o.is_closed THEN 1 ELSE 0 END NULLS LAST, o.amount DESC NULLS LAST, o.opportunity_id NULLS LAST
 LIMIT {{ limit }}

@@ -227,3 +227,31 @@ def test_sql_sqlglot_cannot_read_still_gets_its_entities(model, monkeypatch):
     compiler.analyse.cache_clear()
     assert out.entities == ["opportunities"] and out.sql.endswith(text)
     assert "AS forecast_category" in out.sql       # every column: nothing known about what it reads
+
+
+def test_mapped_sql_runs_through_firebolt_sdk_as_on_duckdb(demo_db, mapped_db, settings_for, tmp_path):
+    """The compiled text (CTEs, CASE value maps, typed NULLs) goes through firebolt-sdk and the Firebolt
+    backend's own read-only guard to the Firebolt Core fake, and gives the canonical warehouse's rows."""
+    import shutil
+
+    from fakes.firebolt_core import FireboltCoreFake
+    from revops_cli.warehouse.firebolt import FireboltWarehouse
+    from revops_cli.warehouse.queries import run_pattern, run_sql
+
+    mapped.write_model(tmp_path / "model")
+    settings = settings_for(mapped_db)
+    served = tmp_path / "firebolt-side.duckdb"
+    shutil.copy(mapped_db, served)
+    canonical = _open(settings_for(demo_db))
+    with FireboltCoreFake(served, database="revops") as url:
+        fire = Recorder(FireboltWarehouse(url=url, database="revops"))
+        try:
+            for name in ("pipeline_by_quarter_and_stage", "win_rate", "revenue_by_month", "revenue_by_segment"):
+                pattern = PATTERNS.get(name)
+                typed = pattern.coerce(pattern.example_values())
+                _, _, result = run_pattern(fire, settings, name, typed)
+                assert _rows(result) == _rows(canonical.query(*pattern.render(typed))), name
+            sql = "WITH won AS (SELECT * FROM opportunities WHERE is_won) SELECT COUNT(*) AS n FROM won"
+            assert run_sql(fire, settings, sql).rows == canonical.query(sql).rows
+        finally:
+            fire.inner.close()

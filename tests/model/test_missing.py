@@ -99,9 +99,12 @@ def test_risk_factors_do_not_count_pushes_they_cannot_see(on_mapped, capsys):
 
 def test_a_deal_answer_lists_the_missing_data_it_read(on_mapped, capsys):
     out = ask(capsys, "deal", "IXIS")
-    missing = out["data"]["model"]["missing"]
-    assert missing["calls.transcript"] == "this warehouse has no call transcripts"
-    assert "not in this warehouse: `calls.transcript`" in out["answer"]
+    assert out["data"]["unavailable"] == {"calls.transcript": "this warehouse has no call transcripts"}
+    assert "MEDDPICC, the risks and the probability adjustment rest on the CRM fields" in out["answer"]
+    missing = out["data"]["model"]["missing"]     # the rest it read, listed under the answer, said once
+    assert "calls.transcript" not in missing
+    assert missing["opportunities.forecast_category"] == "this warehouse has no forecast category"
+    assert "not in this warehouse: `opportunities.forecast_category`" in out["answer"]
     steps = [s for s in out["trace"] if s.get("model")]
     assert steps and all("entities" in s["model"] for s in steps)
 
