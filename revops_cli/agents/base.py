@@ -99,7 +99,7 @@ class AgentContext:
             step.record(result)
         return result
 
-    def model(self):
+    def semantic_model(self):
         """The semantic model of this warehouse (the identity model, read from no file, on the demo)."""
         from revops_cli.model.compile import model_for
 

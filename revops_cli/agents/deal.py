@@ -134,7 +134,7 @@ class DealAnalysisAgent:
                           opportunities=opportunities, prob=probability, facts=facts, only_risks=only_risks)
         from revops_cli.model.compile import unavailable
 
-        no_transcripts = unavailable(ctx.model(), ["calls.transcript"])
+        no_transcripts = unavailable(ctx.semantic_model(), ["calls.transcript"])
         if no_transcripts:    # a mapped warehouse without transcripts: the call evidence above is not there
             data["unavailable"] = no_transcripts
             ctx.trace.note(NAME, "unavailable on this warehouse: calls.transcript: "

@@ -176,7 +176,7 @@ def lacks(ask: Ask, *requires: str) -> dict[str, str]:
     missing, with the reason; empty on the demo warehouse."""
     from revops_cli.model.compile import unavailable
 
-    return unavailable(ask.ctx.model(), requires)
+    return unavailable(ask.ctx.semantic_model(), requires)
 
 
 def pattern_lacks(ask: Ask, pattern: str) -> dict[str, str]:
