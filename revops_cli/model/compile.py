@@ -399,10 +399,18 @@ def locate_failure(model: SemanticModel, warehouse, compiled: Compiled, error: E
         ent = model.entities.get(e)
         if ent is None or ent.identity or ent.missing:
             continue
-        if fails(relation(model, e)) is None:
+        if ent.query is None and fails(relation(model, e)) is None:
             continue
         if ent.query is not None:
-            msg = fails(f"({ent.query.strip().rstrip(';')})")
+            body = ent.query.strip().rstrip(";")
+            msg = fails(f"({body})")
+            if msg is None:      # it runs, but lacks a canonical column
+                for c, col in ent.columns.items():
+                    if not col.missing and fails(f"(SELECT q.{c} FROM ({body}) AS q)"):
+                        return ConfigError(f"{ent.origin}: the query of entity '{e}' has no column '{c}'",
+                                           f"add `… AS {c}` to its SELECT list, or declare it under columns: "
+                                           "as `{missing: reason}`")
+                continue
             return ConfigError(f"{ent.origin}: the query of entity '{e}' does not run on this warehouse: "
                                f"{msg or error}", "fix it in the model file (`revops model check`)")
         msg = fails(f"(SELECT 1 AS x FROM {ent.source})")

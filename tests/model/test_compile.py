@@ -204,6 +204,10 @@ def test_a_mapping_the_warehouse_rejects_names_its_model_line(mapped_db, capsys,
     mapped.write_model(tmp_path / "model", mapped.MODEL.replace("c.is_deleted = FALSE", "c.deleted = FALSE"))
     res = run(capsys, "data", "sql", "SELECT count(*) FROM calls")
     assert res.code == 3 and "c.deleted = FALSE" in res.err and "mapped.yaml:" in res.err
+    # A whole-entity query that runs but lacks a canonical column is named with the column.
+    mapped.write_model(tmp_path / "model", mapped.MODEL.replace("MAX(plan) AS plan", "MAX(plan) AS tier"))
+    res = run(capsys, "data", "sql", "SELECT plan, SUM(revenue) FROM billing_monthly GROUP BY 1")
+    assert res.code == 3 and "the query of entity 'billing_monthly' has no column 'plan'" in res.err
 
 
 def test_a_broken_pattern_on_a_mapped_model_is_not_blamed_on_the_model(model, mapped_db, settings_for):
