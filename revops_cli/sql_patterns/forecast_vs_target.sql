@@ -4,7 +4,7 @@ description: Forecast for a period per segment and in total - closed won, commit
 params:
   start_date: {type: date, required: true, example: 2026-10-01, description: First day of the period (a quarter start)}
   end_date: {type: date, required: true, example: 2026-12-31, description: Last day of the period (a quarter end)}
-requires: [targets, opportunities.forecast_category]
+requires: [targets, accounts.segment, opportunities.forecast_category]
 examples:
   - Are we going to hit the number this quarter?
   - Q4 forecast vs target by segment

@@ -4,7 +4,7 @@ description: Closed-won plus open pipeline in a period against the bookings targ
 params:
   start_date: {type: date, required: true, example: 2026-10-01, description: First day of the period (a quarter start)}
   end_date: {type: date, required: true, example: 2026-12-31, description: Last day of the period (a quarter end)}
-requires: [targets]
+requires: [targets, accounts.segment]
 examples:
   - What is our pipeline coverage for Q4?
   - Do we have enough pipeline to hit the Enterprise target this quarter?

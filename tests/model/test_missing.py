@@ -117,3 +117,18 @@ def test_the_demo_warehouse_says_nothing_of_the_kind(demo_db, settings_for, caps
         assert "model" not in out["data"] and "unavailable" not in out["data"]
         assert "this warehouse" not in out["answer"]
         assert all(s.get("model") is None for s in out["trace"])
+
+
+def test_targets_by_segment_without_segments_are_unavailable_not_zero(mapped_db, settings_for, tmp_path, capsys):
+    text = mapped.MODEL.replace(
+        "  targets:\n    missing: no targets table in this warehouse\n",
+        "  targets:\n    query: |\n      SELECT '2026-Q4' AS quarter, DATE '2026-10-01' AS quarter_start,\n"
+        "             DATE '2026-12-31' AS quarter_end, 'SMB' AS segment, 15700000.0 AS bookings_target,\n"
+        "             20000000.0 AS revenue_target\n").replace(
+        "      segment: {sql: a.seg, map: segment_words}", "      segment: {missing: our segment is a customer type}")
+    mapped.write_model(tmp_path / "model", text)
+    settings_for(mapped_db)
+    for question in ("are we going to hit the number this quarter?", "what is our pipeline coverage this quarter?"):
+        out = ask(capsys, "ask", question)
+        assert out["data"]["unavailable"] == {"accounts.segment": "our segment is a customer type"}
+        assert "this warehouse has no account segments" in out["answer"] and "$0" not in out["answer"]

@@ -13,10 +13,7 @@ def forecast_vs_target(ask: Ask) -> Outcome:
     out = Outcome("forecast_vs_target", "Forecast vs target")
     cur = ask.period or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
-    no_targets = lacks(ask, "targets")
-    if no_targets:
-        out.summary = {"bookings_target": None}
-        out.headline = unavailable_note(ask, out, "targets", no_targets)
+    if _targets_unavailable(ask, out):
         return out
     rows = run(ask, out, "forecast_vs_target", start_date=cur.start, end_date=cur.end)
     total = next((r for r in rows if r["segment"] == "Total"), None)
@@ -85,6 +82,17 @@ def forecast_vs_target(ask: Ask) -> Outcome:
     return out
 
 
+def _targets_unavailable(ask: Ask, out: Outcome) -> bool:
+    """No targets, or targets by segment on a warehouse without account segments (the sum would join no
+    deal to any target and read $0): say so instead."""
+    for kind, gaps in (("targets", lacks(ask, "targets")), ("targets_by_segment", lacks(ask, "accounts.segment"))):
+        if gaps:
+            out.summary = {"bookings_target": None}
+            out.headline = unavailable_note(ask, out, kind, gaps)
+            return True
+    return False
+
+
 _FORECAST_COLUMNS = [("segment", "Segment", "text"), ("bookings_target", "Target", "money"),
                      ("closed_won_amount", "Closed won", "money"), ("commit_amount", "Commit", "money"),
                      ("best_case_amount", "Best case", "money"), ("gap_to_target_at_commit", "Gap at commit", "money"),
@@ -95,10 +103,7 @@ def coverage(ask: Ask) -> Outcome:
     out = Outcome("coverage", "Pipeline coverage vs target")
     cur = ask.period or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
-    no_targets = lacks(ask, "targets")
-    if no_targets:
-        out.summary = {"bookings_target": None}
-        out.headline = unavailable_note(ask, out, "targets", no_targets)
+    if _targets_unavailable(ask, out):
         return out
     rows = run(ask, out, "pipeline_coverage_vs_target", start_date=cur.start, end_date=cur.end)
     total = next((r for r in rows if r["segment"] == (ask.segment or "Total")), None)
