@@ -10,7 +10,7 @@ examples:
   - Find the DataCorp opportunity
 */
 -- Each table is filtered before any join: at a million deals, joining first and filtering the joined
--- rows costs several times more. The hits are a filter (IN), not a join: where opportunities is a mapped
+-- rows costs several times more. The hits are an IN list, not a join: where opportunities is a mapped
 -- relation with a row filter (the semantic model), DuckDB would otherwise join all deals to their accounts
 -- before meeting the few hits (9x slower at scale 1000).
 WITH hits AS (
