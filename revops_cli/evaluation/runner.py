@@ -141,11 +141,12 @@ def builtin_values(as_of: date) -> dict[str, str]:
     }
 
 
-def expected_cells(warehouse: Any, sql: str) -> list[Any]:
-    """Every non-null cell of a guarded query's result, row by row (the path of `revops data sql`)."""
+def expected_cells(warehouse: Any, settings: Settings, sql: str) -> list[Any]:
+    """Every non-null cell of a guarded query's result, row by row (the path of `revops data sql`: canonical
+    names, compiled onto a mapped warehouse by the semantic model)."""
     from revops_cli.warehouse.queries import run_sql
 
-    result = run_sql(warehouse, sql)
+    result = run_sql(warehouse, settings, sql)
     return [v for row in result.rows for v in (row.values() if isinstance(row, dict) else row) if v is not None]
 
 
@@ -165,13 +166,13 @@ class CaseError(Exception):
     """A case that cannot be run as written."""
 
 
-def _values(warehouse: Any, items: list[ValueExpect], variables: dict[str, str]) -> list[tuple[str, list[Any]]]:
+def _values(warehouse: Any, settings: Settings, items: list[ValueExpect], variables: dict[str, str]) -> list[tuple[str, list[Any]]]:
     out = []
     for v in items:
         if v.sql is not None:
             sql = substitute(v.sql, variables)
             try:
-                cells = expected_cells(warehouse, sql)
+                cells = expected_cells(warehouse, settings, sql)
             except RevopsError as exc:
                 raise CaseError(f"expected-value SQL failed: {exc.one_line()} [{sql}]") from None
             out.append((v.label or "SQL", cells))
@@ -181,7 +182,7 @@ def _values(warehouse: Any, items: list[ValueExpect], variables: dict[str, str])
     return out
 
 
-def _aliases(warehouse: Any, entities: dict[str, str], known: dict[tuple[str, str], list[str]]) -> dict[str, list[str]]:
+def _aliases(warehouse: Any, settings: Settings, entities: dict[str, str], known: dict[tuple[str, str], list[str]]) -> dict[str, list[str]]:
     """Other names an expected deal or account goes by in answers: its id (answers may carry only the id).
     `known`: the run's aliases so far (each name is looked up once per run)."""
     out: dict[str, list[str]] = {}
@@ -193,19 +194,19 @@ def _aliases(warehouse: Any, entities: dict[str, str], known: dict[tuple[str, st
             literal = "'" + name.replace("'", "''") + "'"
             try:
                 out[name] = [str(c) for c in expected_cells(
-                    warehouse, f"SELECT {key} FROM {table} WHERE lower(name) = lower({literal})")]
+                    warehouse, settings, f"SELECT {key} FROM {table} WHERE lower(name) = lower({literal})")]
             except RevopsError:
                 out[name] = []
             known[(kind, name)] = out[name]
     return out
 
 
-def _given(warehouse: Any, case: Case, variables: dict[str, str]) -> dict[str, str]:
+def _given(warehouse: Any, settings: Settings, case: Case, variables: dict[str, str]) -> dict[str, str]:
     values = dict(variables)
     for name, sql in case.given.items():
         sql = substitute(sql, values)
         try:
-            cells = expected_cells(warehouse, sql)
+            cells = expected_cells(warehouse, settings, sql)
         except RevopsError as exc:
             raise CaseError(f"given {name}: {exc.one_line()} [{sql}]") from None
         if not cells:
@@ -224,7 +225,7 @@ def run_case(case: Case, settings: Settings, warehouse: Any, log: Any, variables
     result = CaseResult(case=case)
     known = {} if known is None else known
     try:
-        values = _given(warehouse, case, variables)
+        values = _given(warehouse, settings, case, variables)
         session_id = new_id(f"eval-{case.id}-")
         for turn in case.turns:
             question = sub(turn.ask, values)
@@ -247,9 +248,9 @@ def run_case(case: Case, settings: Settings, warehouse: Any, log: Any, variables
                     duration_ms=(time.perf_counter() - started) * 1000))
                 break
             took = (time.perf_counter() - started) * 1000
-            checks = check_answer(answer, expect, _values(warehouse, expect.values, values),
-                                  _values(warehouse, expect.absent, values),
-                                  _aliases(warehouse, expect.entities, known))
+            checks = check_answer(answer, expect, _values(warehouse, settings, expect.values, values),
+                                  _values(warehouse, settings, expect.absent, values),
+                                  _aliases(warehouse, settings, expect.entities, known))
             result.turns.append(TurnResult(question=question, agent=answer.agent, ok=answer.ok,
                                            exit_code=exit_code_of(answer), checks=checks, answer=answer.text or "",
                                            duration_ms=took))
