@@ -5,6 +5,7 @@ params:
   start_date: {type: date, required: true, example: 2026-01-01, description: First month (a month start)}
   end_date: {type: date, required: true, example: 2026-11-30, description: Last day of the period}
   segment: {type: str, default: null, choices: [SMB, Mid-Market, Enterprise]}
+requires: [billing_monthly]
 examples:
   - Show revenue by month this year
   - What are the Q4 revenue trends for Mid-Market?

@@ -6,6 +6,7 @@ params:
   end_date: {type: date, required: true, example: 2026-12-31, description: Last day of the period}
   prev_start_date: {type: date, default: null, description: First day of the comparison period (default one year before start_date)}
   prev_end_date: {type: date, default: null, description: Last day of the comparison period (default one year before end_date)}
+requires: [billing_monthly]
 examples:
   - Q4 revenue by segment
   - How does this quarter's revenue compare with last year by segment?

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from revops_cli.agents.analyses.question import clip
 from revops_cli.agents.analyses.running import (
-    Ask, Outcome, as_float, change_pct, period_name, ratio_pct, run, segment_words
+    Ask, Outcome, as_float, change_pct, lacks, period_name, ratio_pct, run, segment_words, unavailable_note,
 )
 from revops_cli.agents.periods import Period, quarter_of
 from revops_cli.models import jsonable
@@ -20,6 +20,11 @@ def revenue_by_segment(ask: Ask) -> Outcome:
     prev = Period(f"same period {cur.start.year - 1}" if cur.start.year == cur.end.year else "a year earlier",
                   base.prev_year.start, cur.prev_year.end, cur.kind)
     out.period, out.compare_period = cur, prev
+    no_billing = lacks(ask, "billing_monthly")
+    if no_billing:     # never $0 for revenue the warehouse does not hold
+        out.summary = {"revenue": None}
+        out.headline = unavailable_note(ask, out, "billing", no_billing)
+        return out
     rows = run(ask, out, "revenue_by_segment", start_date=cur.start, end_date=cur.end,
                prev_start_date=prev.start, prev_end_date=prev.end)
     total = next((r for r in rows if r["segment"] == "Total"), None) or {
@@ -87,6 +92,11 @@ def revenue_trend(ask: Ask) -> Outcome:
         cur = Period("last 12 months", start, ask.as_of, "months")
     prev = Period(f"{cur.label} a year earlier", cur.prev_year.start, cur.prev_year.end, cur.kind)
     out.period, out.compare_period = cur, prev
+    no_billing = lacks(ask, "billing_monthly")
+    if no_billing:     # never $0 for revenue the warehouse does not hold
+        out.summary = {"revenue": None}
+        out.headline = unavailable_note(ask, out, "billing", no_billing)
+        return out
     seg = ask.segment
     rows = run(ask, out, "revenue_by_month", start_date=cur.start, end_date=cur.end, segment=seg)
     prev_rows = run(ask, out, "revenue_by_month", key="revenue_by_month_prev_year", start_date=prev.start,
