@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-firebolt bench clean
+.PHONY: install demo test test-firebolt matrix bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test-firebolt: $(STAMP)
 	@$(BIN)/python -c "import sys; sys.path.insert(0, 'tests'); import firebolt_suite as s; \
 	r = s.unreachable(s.core_url()); print('make test-firebolt: ' + ('skipped: ' + r if r else 'running on ' + s.core_url()))"
 	$(BIN)/python -m pytest -rs tests/test_firebolt_core.py -k firebolt-core
+
+matrix:
+	bash scripts/matrix.sh
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -21,12 +21,14 @@ from revops_cli.commands import conversations as conversations_cmd
 from revops_cli.commands import data as data_cmd
 from revops_cli.commands import demo as demo_cmd
 from revops_cli.commands import eval as eval_cmd
+from revops_cli.commands import examples
 from revops_cli.commands import mcp as mcp_cmd
 from revops_cli.commands import model as model_cmd
 from revops_cli.commands import report as report_cmd
 from revops_cli.commands import slack as slack_cmd
 from revops_cli.commands import webhook as webhook_cmd
 from revops_cli.commands.context import CliContext
+from revops_cli.errors import RevopsError
 
 app = typer.Typer(
     name="revops",
@@ -34,7 +36,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,      # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     rich_markup_mode=None,
 )
 
@@ -93,13 +95,13 @@ def main(argv: list[str] | None = None) -> None:
 
     import click
 
-    from revops_cli.errors import RevopsError
+    from revops_cli.errors import missing_extra
     from revops_cli.interrupts import Terminated, install_cli_handlers, last_signal
 
     install_cli_handlers()
     args = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in args or "-v" in args or bool(os.environ.get("REVOPS_VERBOSE"))
-    command = typer.main.get_command(app)
+    command = examples.attach(typer.main.get_command(app))
     try:
         rv = command.main(args=args, prog_name="revops", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
@@ -115,27 +117,37 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         code = exc.exit_code
     except RevopsError as exc:
-        if verbose:
-            import traceback
-
-            traceback.print_exc()
-        print(f"Error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  hint: {exc.hint}", file=sys.stderr)
-        code = exc.exit_code
+        code = report_error(exc, verbose)
     except KeyboardInterrupt:
         code = 130
     except BrokenPipeError:
         code = 0
-    except Exception as exc:  # a bug: still one line unless --verbose
-        if verbose:
-            import traceback
-
-            traceback.print_exc()
-        print(f"Error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("  hint: re-run with --verbose for the traceback, and report it", file=sys.stderr)
-        code = 1
+    except Exception as exc:  # a bug: still one line unless --verbose (a missing optional extra is not)
+        extra = missing_extra(exc)
+        code = report_error(extra, verbose) if extra else report_bug(exc, verbose)
     if code == 130 and last_signal() == signal.SIGINT:    # typer turns Ctrl-C into a bare exit 130
         print("revops: interrupted (Ctrl-C)", file=sys.stderr)
     sys.stdout.flush()
     raise SystemExit(code)
+
+
+def report_error(exc: RevopsError, verbose: bool) -> int:
+    """A RevopsError: one line and its hint on stderr (the traceback too with --verbose); its exit code."""
+    if verbose:
+        import traceback
+
+        traceback.print_exc()
+    print(f"Error: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"  hint: {exc.hint}", file=sys.stderr)
+    return exc.exit_code
+
+
+def report_bug(exc: Exception, verbose: bool) -> int:
+    if verbose:
+        import traceback
+
+        traceback.print_exc()
+    print(f"Error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+    print("  hint: re-run with --verbose for the traceback, and report it", file=sys.stderr)
+    return 1

@@ -99,3 +99,37 @@ class NotUnderstoodError(RevopsError):
 
     exit_code = 9
     http_status = 422
+
+
+# The optional dependencies ("extras" in pyproject.toml) and the modules that only they bring.
+EXTRA_OF_MODULE = {
+    "fastapi": "serve", "uvicorn": "serve", "starlette": "serve", "slack_bolt": "serve", "slack_sdk": "serve",
+    "matplotlib": "report",
+    "openai": "llm",
+    "mcp": "mcp",
+}
+EXTRA_USE = {"serve": "the webhook API and the Slack bot", "report": "charts in HTML reports",
+             "llm": "the openai backend", "mcp": "the MCP server"}
+
+
+class MissingExtraError(ConfigError):
+    """A command needs an optional dependency that is not installed: names the extra and the pip command."""
+
+    def __init__(self, extra: str, module: str):
+        super().__init__(f"this needs the optional '{extra}' dependencies ({EXTRA_USE.get(extra, extra)}): "
+                         f"{module} is not installed", install_hint(extra))
+        self.extra = extra
+        self.module = module
+
+
+def install_hint(extra: str) -> str:
+    return f"pip install 'revops-cli[{extra}]' (or pipx install 'revops-cli[{extra}]' --force)"
+
+
+def missing_extra(exc: BaseException) -> MissingExtraError | None:
+    """The MissingExtraError behind an ImportError of a module only an extra brings, else None."""
+    if not isinstance(exc, ImportError) or not exc.name:
+        return None
+    module = exc.name.split(".")[0]
+    extra = EXTRA_OF_MODULE.get(module)
+    return MissingExtraError(extra, module) if extra else None

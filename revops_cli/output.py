@@ -26,6 +26,12 @@ class TableFormat(str, Enum):
     markdown = "markdown"
 
 
+class SummaryFormat(str, Enum):
+    """Commands that print one record or a summary: a line of text, or JSON."""
+    text = "text"
+    json = "json"
+
+
 class AnswerFormat(str, Enum):
     text = "text"
     markdown = "markdown"
@@ -169,6 +175,47 @@ class MarkdownStream:
         if final_text is not None:
             self._live.update(Markdown(final_text))
         self._live.stop()
+
+
+def progress_wanted(quiet: bool = False) -> bool:
+    """Progress bars go to stderr, only when it is a terminal: never in pipes, cron or --quiet runs."""
+    return not quiet and sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+
+
+class ProgressBar:
+    """One progress bar on stderr for work that takes more than a second (demo init, exports, reports).
+
+    `with ProgressBar("building", total=9, enabled=progress_wanted()) as bar: bar.advance("users")` — a
+    disabled bar is a no-op, so callers never branch. The bar is transient: it leaves nothing behind."""
+
+    def __init__(self, label: str, total: int | None, *, enabled: bool = True) -> None:
+        self.label, self.total, self.enabled = label, total, enabled
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> "ProgressBar":
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.description}"), TimeElapsedColumn(),
+                                 console=console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("", total=self.total)
+        return self
+
+    def advance(self, description: str = "", steps: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, advance=steps, description=description)
+
+    def update(self, completed: int, description: str | None = None) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=completed,
+                             **({"description": description} if description is not None else {}))
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 def render_markdown(text: str) -> None:

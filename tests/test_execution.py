@@ -311,6 +311,19 @@ def test_slack_notifier_against_fake(slack):
         SlackNotifier(None)
 
 
+def test_slack_rate_limit_is_waited_out_and_retried(slack):
+    """HTTP 429 + Retry-After: slack_sdk's RateLimitErrorRetryHandler posts again; the message arrives once."""
+    n = SlackNotifier(TOKEN, slack.base_url)
+    slack.fail_next("chat.postMessage", "ratelimited", status=429, retry_after=1)
+    reply = n.post("#deal-desk", "after a rate limit")
+    assert reply["ok"] and [m["text"] for m in slack.messages] == ["after a rate limit"]
+    assert len(slack.calls_to("chat.postMessage")) == 2
+    slack.fail_next("chat.postMessage", "ratelimited", status=429, retry_after=1, times=3)   # still limited
+    with pytest.raises(ActionError, match="ratelimited"):
+        n.post("#deal-desk", "never")
+    assert "never" not in [m["text"] for m in slack.messages]
+
+
 def test_slack_notifier_errors_have_no_token(slack):
     with pytest.raises(ActionError) as err:
         SlackNotifier("xoxb-BAD-000000000", slack.base_url).post("#deal-desk", "x")

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from revops_cli.conversations.export import (ExportSummary, bench_export, export_conversations, load_schema,
+from revops_cli.conversations.export import (ExportSummary, export_conversations, load_schema,
                                              relative_dir, synthetic_exchange)
 from revops_cli.conversations.log import ConversationLog
 from revops_cli.errors import UsageError
@@ -189,7 +189,3 @@ def test_s3_export_moto(log: ConversationLog, monkeypatch: pytest.MonkeyPatch):
         from revops_cli.errors import NotFoundError
         with pytest.raises(NotFoundError):
             export_conversations(log, "s3://no-such-bucket/x")
-
-
-def test_bench_export_small(tmp_path: Path):
-    assert bench_export(300, tmp_path) > 100

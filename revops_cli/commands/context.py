@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from revops_cli.output import AnswerFormat, TableFormat
+from revops_cli.output import AnswerFormat, SummaryFormat, TableFormat  # noqa: F401 (re-exported)
 
 
 @dataclass
@@ -63,6 +63,8 @@ TableFormatOpt = Annotated[TableFormat, typer.Option("--format", "-f", help="Out
                                                      case_sensitive=False)]
 AnswerFormatOpt = Annotated[AnswerFormat, typer.Option("--format", "-f", help="Output format.",
                                                        case_sensitive=False)]
+SummaryFormatOpt = Annotated[SummaryFormat, typer.Option("--format", "-f", help="text or json.",
+                                                         case_sensitive=False)]
 OfflineOpt = Annotated[bool, typer.Option("--offline", help="Answer only from the result cache.")]
 RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Skip the result cache and ask the warehouse.")]
 ParamOpt = Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Pattern parameter, key=value (repeatable).")]

@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from revops_cli.commands import context
-from revops_cli.commands.context import TableFormatOpt
-from revops_cli.output import TableFormat
+from revops_cli.commands.context import SummaryFormatOpt, TableFormatOpt
+from revops_cli.output import SummaryFormat, TableFormat
 
 app = typer.Typer(help="The conversation log: every answer from every channel.", no_args_is_help=True)
 
@@ -58,13 +58,13 @@ def list_(
 def show(
     ctx: typer.Context,
     conversation_id: Annotated[str, typer.Argument(help="Conversation id or a unique prefix.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: SummaryFormatOpt = SummaryFormat.text,
 ) -> None:
     """Show one conversation: the question, each step of the trace, and the answer."""
     from revops_cli.output import echo_json, render_markdown
 
     rec = _log(ctx).get(conversation_id)
-    if fmt == "json":
+    if fmt == SummaryFormat.json:
         echo_json(rec)
         return
     lines = [f"# {rec['conversation_id']}", "",
@@ -113,21 +113,21 @@ def export_conversations(
     channel: ChannelOpt = None,
     session: Annotated[Optional[str], typer.Option("--session", help="Only this session.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Rewrite files even when unchanged.")] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json (the summary).")] = "text",
+    fmt: SummaryFormatOpt = SummaryFormat.text,
 ) -> None:
     """Export conversations as YYYY/MM/DD/<timestamp>/conversation.json + metadata.json."""
-    import sys
-
     from revops_cli.conversations.export import export_conversations as run_export
-    from revops_cli.output import echo_json
+    from revops_cli.output import echo_json, progress_wanted
 
     summary = run_export(_log(ctx), to, since=since, until=until, channel=channel, session=session,
-                         progress=sys.stdout.isatty() and fmt != "json", force=force)
-    if fmt == "json":
+                         progress=progress_wanted(), force=force)
+    if fmt == SummaryFormat.json:
         echo_json(summary.to_dict())
     else:
         d = summary.to_dict()
         print(f"exported {d['total']} conversations to {to}: {d['written']} written, {d['unchanged']} unchanged, "
               f"{d['flagged']} below the quality threshold" + (f", {len(d['failed'])} failed" if d['failed'] else ""))
-    if not summary.ok:
-        raise typer.Exit(1)
+    if not summary.ok:          # some conversations could not be written: an output failed (exit 7)
+        from revops_cli.errors import ActionError
+
+        raise typer.Exit(ActionError.exit_code)

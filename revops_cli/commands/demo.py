@@ -30,8 +30,9 @@ def init(
     from datetime import date
 
     from revops_cli.errors import UsageError
+    from revops_cli.output import ProgressBar, progress_wanted
     from revops_cli.warehouse.cache import ResultCache
-    from revops_cli.warehouse.demo_data import generate
+    from revops_cli.warehouse.demo_data import GENERATE_STEPS, generate
     from revops_cli.warehouse.shapes import generate_shaped, shape_module
 
     cli = context.get(ctx)
@@ -46,7 +47,8 @@ def init(
     target.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if shape is None:
-        counts = generate(target, scale=scale, seed=seed, as_of=day)
+        with ProgressBar("building the demo warehouse", GENERATE_STEPS, enabled=progress_wanted()) as bar:
+            counts = generate(target, scale=scale, seed=seed, as_of=day, on_step=bar.advance)
     else:
         counts = generate_shaped(target, shape, scale=scale, seed=seed, as_of=day)
     cleared = ResultCache(settings.cache_path).clear(source=f"duckdb:{target.resolve()}")

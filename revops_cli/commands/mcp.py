@@ -24,12 +24,12 @@ def serve_mcp(
     propose_action, confirm_action. Resources: revops://schema, revops://patterns,
     revops://conversations/recent. See docs/mcp.md for the Claude Desktop and Cursor configuration.
     """
-    from revops_cli.errors import ConfigError
+    from revops_cli.errors import MissingExtraError
 
     try:
         import mcp  # noqa: F401
     except ImportError:
-        raise ConfigError("MCP support is not installed", "pip install 'revops-cli[mcp]'") from None
+        raise MissingExtraError("mcp", "mcp") from None
     from revops_cli.channels.mcp_server.calls import McpCalls
     from revops_cli.channels.mcp_server.server import build_server
 

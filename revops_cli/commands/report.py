@@ -93,7 +93,7 @@ def run_cmd(
     """Run a report and print, write or post it."""
     import getpass
 
-    from revops_cli.output import stdout_is_tty
+    from revops_cli.output import ProgressBar, progress_wanted, stdout_is_tty
     from revops_cli.reports import get_report, run_report
     from revops_cli.reports.deliver import DeliveryError, check_target, deliver, parse_target
     from revops_cli.reports.engine import with_as_of
@@ -119,15 +119,9 @@ def run_cmd(
         user = getpass.getuser()
     except Exception:
         user = None
-    show_progress = not quiet and sys.stderr.isatty()
-
-    def progress(i: int, n: int, heading: str) -> None:
-        sys.stderr.write(f"\rrevops: [{i}/{n}] {heading[:60]:60}")
-        sys.stderr.flush()
-
-    report = run_report(defn, settings, mode=mode, user=user, progress=progress if show_progress else None)
-    if show_progress:
-        sys.stderr.write("\r" + " " * 80 + "\r")
+    with ProgressBar(f"report {defn.name}", len(defn.sections), enabled=progress_wanted(quiet)) as bar:
+        report = run_report(defn, settings, mode=mode, user=user,     # section i starts: i - 1 are done
+                            progress=lambda i, n, heading: bar.update(i - 1, heading[:60]))
     if not report.ok:
         for err in report.errors:
             print(f"Error: {err.get('message')}", file=sys.stderr)
@@ -149,7 +143,7 @@ def run_cmd(
         _write(out, text.encode("utf-8"))
         if not quiet:
             print(f"revops: wrote {out}", file=sys.stderr)
-    elif not targets:
+    elif not targets and not quiet:
         text = render(report, fmt_name, settings=settings, tty=fmt_name == "text" and stdout_is_tty())
         sys.stdout.write(text)
 

@@ -164,7 +164,7 @@ def list_(
 def replay(
     ctx: typer.Context,
     delivery_id: Annotated[str, typer.Argument(help="Delivery id, tracking id, or a unique prefix.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: context.SummaryFormatOpt = context.SummaryFormat.text,
 ) -> None:
     """Send a delivery again (re-enables an endpoint disabled by 410). Exits 7 if it fails again."""
     from revops_cli.errors import ActionError
@@ -172,7 +172,7 @@ def replay(
     from revops_cli.output import echo_json
 
     outcome = do_replay(context.get(ctx).settings, _store(ctx), delivery_id)
-    if fmt == "json":
+    if fmt == context.SummaryFormat.json:
         echo_json({"delivery_id": outcome.delivery_id, "status": outcome.status, "attempts": outcome.attempts,
                    "error": outcome.error})
     elif outcome.status == "delivered":

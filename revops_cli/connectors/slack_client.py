@@ -1,6 +1,10 @@
 """Posting to Slack (chat.postMessage) through slack_sdk, with one-line errors that never carry the token.
 
 `slack.api_url` points the client at another Web API root (ending in `/api/`), e.g. a local fake in tests.
+
+Rate limits: every client made here (`web_client`, also the Slack bot's) carries slack_sdk's own
+`RateLimitErrorRetryHandler`, so an HTTP 429 is retried after the `Retry-After` Slack sends (at most
+`RATE_LIMIT_RETRIES` times) instead of failing the post; only a post still rate-limited after that fails.
 """
 
 from __future__ import annotations
@@ -8,9 +12,19 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from revops_cli.errors import ActionError, ConfigError
+from revops_cli.errors import ActionError, ConfigError, MissingExtraError
 
 DEFAULT_API_URL = "https://slack.com/api/"
+RATE_LIMIT_RETRIES = 2
+
+
+def web_client(token: str | None, base_url: str, timeout: int) -> Any:
+    """A slack_sdk WebClient that waits out Slack's rate limits (HTTP 429 + Retry-After) and tries again."""
+    from slack_sdk import WebClient
+    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+    return WebClient(token=token, base_url=base_url, timeout=timeout,
+                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)])
 
 HINTS = {
     "invalid_auth": "check REVOPS_SLACK_BOT_TOKEN (a bot token, xoxb-…)",
@@ -33,9 +47,9 @@ class SlackNotifier:
             raise ConfigError("no Slack bot token: REVOPS_SLACK_BOT_TOKEN is not set",
                               "set it (or slack.bot_token) to the Slack app's bot token, xoxb-…")
         try:
-            from slack_sdk import WebClient
+            import slack_sdk  # noqa: F401
         except ImportError:  # pragma: no cover - slack_sdk ships with the serve extra
-            raise ConfigError("Slack support is not installed", "pip install 'revops-cli[serve]'") from None
+            raise MissingExtraError("serve", "slack_sdk") from None
         base = (api_url or DEFAULT_API_URL).rstrip("/") + "/"
         if api_url:
             from revops_cli.connectors.addresses import check_outbound_url
@@ -43,13 +57,14 @@ class SlackNotifier:
             check_outbound_url(base, "slack.api_url")        # never a metadata or link-local address
         self.api_url = base
         self._host = urlsplit(base).netloc or base
-        self.client = WebClient(token=token, base_url=base, timeout=timeout_s)
+        self.client = web_client(token, base, timeout_s)
 
     @classmethod
     def from_settings(cls, settings: Any) -> "SlackNotifier":
         return cls(settings.get("slack.bot_token"), settings.get("slack.api_url"))
 
-    def _call(self, method: str, fn: Any, **kwargs: Any) -> dict[str, Any]:
+    def call(self, method: str, fn: Any, **kwargs: Any) -> dict[str, Any]:
+        """One Web API call (`fn` a method of `self.client`): Slack's answer, or an ActionError in one line."""
         from slack_sdk.errors import SlackApiError, SlackClientError
 
         try:
@@ -71,7 +86,7 @@ class SlackNotifier:
         return dict(response.data) if hasattr(response, "data") else dict(response)
 
     def auth_test(self) -> dict[str, Any]:
-        return self._call("auth.test", self.client.auth_test)
+        return self.call("auth.test", self.client.auth_test)
 
     def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None,
              thread_ts: str | None = None) -> dict[str, Any]:
@@ -83,12 +98,12 @@ class SlackNotifier:
             kwargs["blocks"] = redact_value(blocks)
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
-        return self._call("chat.postMessage", self.client.chat_postMessage, **kwargs)
+        return self.call("chat.postMessage", self.client.chat_postMessage, **kwargs)
 
     def user_for_email(self, email: str) -> str | None:
         """The Slack user id for an email (users.lookupByEmail), None if nobody has it."""
         try:
-            data = self._call("users.lookupByEmail", self.client.users_lookupByEmail, email=email)
+            data = self.call("users.lookupByEmail", self.client.users_lookupByEmail, email=email)
         except ActionError as exc:
             if "users_not_found" in exc.message:
                 return None

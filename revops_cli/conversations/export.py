@@ -541,45 +541,38 @@ def export_conversations(log: Any, destination: str, *, since: Any = None, until
                          s3_client: Any = None) -> ExportSummary:
     """Export the log's conversations in [since, until) (all by default) to a folder or `s3://bucket/prefix`.
 
-    `progress=True` shows a rich progress bar (pass it when stdout is a terminal). `force=True` rewrites
+    `progress=True` shows a progress bar on stderr (pass `output.progress_wanted()`). `force=True` rewrites
     files even when unchanged. `s3_client` replaces `boto3.client("s3")` (tests, custom endpoints).
     """
     sink = _open_sink(destination, s3_client)
     summary = ExportSummary(destination=str(destination), kind=sink.kind, threshold=threshold)
     exported_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     t0 = time.perf_counter()
-    bar = task = None
-    records = log.iter_range(since=since, until=until, channel=channel, session=session)
-    if progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from revops_cli.output import ProgressBar
 
-        bar = Progress(TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                       transient=True)
-        bar.start()
-        task = bar.add_task("export", total=log.count(since=since, until=until, channel=channel, session=session))
+    records = log.iter_range(since=since, until=until, channel=channel, session=session)
+    total = log.count(since=since, until=until, channel=channel, session=session) if progress else None
     try:
-        for rec in records:
-            summary.total += 1
-            try:
-                rel, conv, meta, flagged, found = render(rec, exported_at=exported_at,
-                                                         destination_kind=sink.kind, threshold=threshold)
-            except Exception as exc:  # one bad record must not stop the export
-                summary.failed.append({"conversation_id": str(rec.get("conversation_id")),
-                                       "error": f"{type(exc).__name__}: {exc}"})
-                continue
-            summary.flagged += flagged
-            summary.redactions += found
-            if not force and sink.unchanged(rel, conv):
-                summary.unchanged += 1
-            else:
-                sink.write(rec["conversation_id"], rel, conv, meta)
-            if bar is not None and summary.total % 50 == 0:
-                bar.update(task, completed=summary.total)
+        with ProgressBar("exporting", total, enabled=progress) as bar:
+            for rec in records:
+                summary.total += 1
+                try:
+                    rel, conv, meta, flagged, found = render(rec, exported_at=exported_at,
+                                                             destination_kind=sink.kind, threshold=threshold)
+                except Exception as exc:  # one bad record must not stop the export
+                    summary.failed.append({"conversation_id": str(rec.get("conversation_id")),
+                                           "error": f"{type(exc).__name__}: {exc}"})
+                    continue
+                summary.flagged += flagged
+                summary.redactions += found
+                if not force and sink.unchanged(rel, conv):
+                    summary.unchanged += 1
+                else:
+                    sink.write(rec["conversation_id"], rel, conv, meta)
+                if summary.total % 50 == 0:
+                    bar.update(summary.total)
         sink.close()
     finally:
-        if bar is not None:
-            bar.update(task, completed=summary.total)
-            bar.stop()
         close = getattr(records, "close", None)
         if close:
             close()

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from revops_cli.errors import ActionError, ConfigError, RevopsError, UsageError
+from revops_cli.errors import ActionError, ConfigError, MissingExtraError, RevopsError, UsageError
 from revops_cli.reports.engine import Report
 
 SLACK_TEXT_LIMIT = 3500
@@ -60,7 +60,7 @@ def check_target(target: Target, settings: Any) -> None:
         try:
             import slack_sdk  # noqa: F401
         except ImportError:  # pragma: no cover
-            raise ConfigError("Slack support is not installed", "pip install 'revops-cli[serve]'") from None
+            raise MissingExtraError("serve", "slack_sdk") from None
     else:
         from revops_cli.connectors.webhooks import endpoint
 
@@ -123,7 +123,7 @@ def _channel_id(notifier: Any, channel: str) -> str:
                                       "limit": 1000}
             if cursor:
                 kwargs["cursor"] = cursor
-            data = notifier._call("conversations.list", notifier.client.conversations_list, **kwargs)
+            data = notifier.call("conversations.list", notifier.client.conversations_list, **kwargs)
             for ch in data.get("channels") or []:
                 if str(ch.get("name", "")).lower() == wanted:
                     return str(ch["id"])
@@ -146,7 +146,7 @@ def post_slack(report: Report, channel: str, settings: Any) -> dict[str, Any]:
         return {"kind": "slack", "channel": data.get("channel"), "ts": data.get("ts"), "files": []}
     uploads = [{"content": report.chart_png(c), "filename": f"{report.name}-{c.name}.png", "title": c.title}
                for c in charts]
-    data = notifier._call("files.uploadV2", notifier.client.files_upload_v2,
+    data = notifier.call("files.uploadV2", notifier.client.files_upload_v2,
                           channel=_channel_id(notifier, channel), initial_comment=text, file_uploads=uploads)
     files = data.get("files") or ([data["file"]] if data.get("file") else [])
     return {"kind": "slack", "channel": channel, "files": [f.get("id") for f in files if isinstance(f, dict)]}

@@ -43,7 +43,7 @@ import math
 import os
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from revops_cli.warehouse.firmographics import employee_range, employee_range_sql
 
@@ -1607,8 +1607,14 @@ def _schema_sql() -> str:
     return (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 
 
-def generate(path: Path, *, scale: float = 1.0, seed: int = 42, as_of: dt.date) -> dict[str, int]:
-    """Build the demo warehouse at `path` (DuckDB file) and return row counts per table."""
+GENERATE_STEPS = 9     # the calls `generate` makes to `on_step`, for a progress bar's total
+
+
+def generate(path: Path, *, scale: float = 1.0, seed: int = 42, as_of: dt.date,
+             on_step: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Build the demo warehouse at `path` (DuckDB file) and return row counts per table.
+    `on_step(name)` is called after each of its GENERATE_STEPS steps (the CLI's progress bar)."""
+    step = on_step or (lambda name: None)
     import duckdb
 
     from revops_cli.errors import UsageError, WarehouseError
@@ -1636,11 +1642,14 @@ def generate(path: Path, *, scale: float = 1.0, seed: int = 42, as_of: dt.date) 
         con.execute("SET enable_progress_bar = false")      # cron and pipes: no progress output
         con.execute(_schema_sql())
         _macros(con, seed)
+        step("schema")
         taken = set(_RESERVED_NAMES)
         users = _users(ctx, taken)
         _insert(con, "users", ["user_id", "name", "email", "role", "team", "region", "manager_id", "slack_user_id"],
                 users)
+        step("users")
         named = _named_rows(ctx)
+        step("named accounts and deals")
         _insert(con, "accounts", ACCOUNT_COLUMNS, named["accounts"])
         _insert(con, "opportunities", OPP_COLUMNS, named["opportunities"])
         _insert(con, "opportunity_stage_history", HISTORY_COLUMNS, named["opportunity_stage_history"])
@@ -1655,13 +1664,19 @@ def generate(path: Path, *, scale: float = 1.0, seed: int = 42, as_of: dt.date) 
                                           "funding_stage", "total_funding", "headquarters", "founded_year",
                                           "tech_stack", "description", "recent_news", "source_url", "updated_at"],
                 named["company_research"])
+        step("named rows written")
         _bulk(con, ctx, len(named["accounts"]), len(named["opportunities"]), len(named["contacts"]),
               len(named["leads"]))
+        step("bulk rows")
         _insert(con, "calls", CALL_COLUMNS, _calls(con, ctx, users))
+        step("calls")
         _targets(con, ctx)
+        step("targets")
         _cluster(con)
+        step("stage history ordered")
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
         con.execute("CHECKPOINT")
+        step("written")
         con.close()
         os.replace(tmp, path)
     except duckdb.Error as exc:

@@ -23,14 +23,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from revops_cli.errors import ConfigError, ModelBackendError, RevopsError
+from revops_cli.errors import ConfigError, ModelBackendError, RevopsError, install_hint, missing_extra
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_TIMEOUT = 180.0          # a local model on a CPU can take minutes for a long prompt
 DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_MAX_TOKENS = 2048
 NO_KEY = "no-key"
-INSTALL_HINT = "pip install 'revops-cli[llm]' (or pip install openai)"
+INSTALL_HINT = install_hint("llm")
 
 
 # ---------------------------------------------------------------------------------------------- errors
@@ -109,8 +109,8 @@ def _flag(v: Any) -> bool:
 def import_sdk():
     try:
         import openai
-    except ImportError:
-        raise ConfigError("the openai backend needs the openai package", INSTALL_HINT) from None
+    except ImportError as exc:
+        raise missing_extra(exc) or ConfigError("the openai backend needs the openai package", INSTALL_HINT) from None
     return openai
 
 

@@ -56,7 +56,8 @@ class SlackBot:
     def __init__(self, settings: Any, *, client: Any = None, credentials: SlackCredentials | None = None,
                  socket_mode: bool = False):
         from slack_bolt import App
-        from slack_sdk import WebClient
+
+        from revops_cli.connectors.slack_client import web_client
 
         self.settings = settings
         self.socket_mode = socket_mode
@@ -68,7 +69,7 @@ class SlackBot:
             from revops_cli.connectors.addresses import check_outbound_url
 
             check_outbound_url(api_url, "slack.api_url")     # never a metadata or link-local address
-        self.client = client or WebClient(token=self.credentials.bot_token, base_url=api_url, timeout=30)
+        self.client = client or web_client(self.credentials.bot_token, api_url, 30)
         if not self.client.token:
             self.client.token = self.credentials.bot_token
         self.allowed_channels = _list_setting(settings.get("slack.allowed_channels"))

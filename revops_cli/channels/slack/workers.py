@@ -28,7 +28,7 @@ def init_worker(settings: Any, bot_token: str, api_url: str, log_level: int, sec
                 parent_pid: int) -> None:
     """In each answer process: logging (redacted), a Web API client, the state file, the conversation log."""
     global _WORKER
-    from slack_sdk import WebClient
+    from revops_cli.connectors.slack_client import web_client
 
     try:
         os.nice(WORKER_NICENESS)     # answers are background work: the acks get the CPU first
@@ -45,7 +45,7 @@ def init_worker(settings: Any, bot_token: str, api_url: str, log_level: int, sec
     install_log_redaction(*secrets)
     settings.data.setdefault("slack", {})
     state = SlackState(Path(settings.get("slack.state_path") or settings.home / "slack.db"))
-    _WORKER = Answerer(settings, WebClient(token=bot_token, base_url=api_url, timeout=30), state, open_log(settings))
+    _WORKER = Answerer(settings, web_client(bot_token, api_url, 30), state, open_log(settings))
 
 
 def _die_with_parent(parent_pid: int) -> None:
