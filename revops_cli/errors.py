@@ -25,8 +25,10 @@ class RevopsError(Exception):
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
     def to_dict(self) -> dict:
-        """The error as answers and reports carry it in their data (`{"error": ...}`)."""
-        return {"kind": type(self).__name__, "message": self.message, "hint": self.hint, "exit_code": self.exit_code}
+        """The one error object of revops' JSON: in an answer's `data.error`, in a report's errors, and as
+        `{"ok": false, "error": ...}` from a table command with `-f json` (`data run`, `data sql`, ...)."""
+        return {"kind": type(self).__name__, "message": self.message, "hint": self.hint, "exit_code": self.exit_code,
+                "retryable": self.retryable}
 
 
 class UsageError(RevopsError):

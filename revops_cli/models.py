@@ -11,25 +11,9 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from revops_cli.formatting import jsonable  # noqa: F401  (models' callers use it from here too)
+
 AGENTS = ("manager", "deal_analysis", "lead_analysis", "data", "web_search", "execution")
-
-
-def jsonable(v: Any) -> Any:
-    """A value as stable JSON-able data: Decimal -> float, dates -> ISO text, containers recursively."""
-    from datetime import date, datetime
-    from decimal import Decimal
-
-    if isinstance(v, Decimal):
-        return float(v)
-    if isinstance(v, datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, (list, tuple)):
-        return [jsonable(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): jsonable(x) for k, x in v.items()}
-    return v
 
 
 def new_id(prefix: str = "") -> str:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Iterable
 
+from revops_cli.formatting import to_json
 from revops_cli.warehouse.base import QueryResult
 
 
@@ -50,22 +51,8 @@ def console(stderr: bool = False):
                    width=None if tty else 200, soft_wrap=not tty)
 
 
-def json_default(v: Any) -> Any:
-    if isinstance(v, (datetime, date)):
-        return v.isoformat()
-    if isinstance(v, Decimal):
-        return float(v)
-    if isinstance(v, (set, tuple)):
-        return list(v)
-    if isinstance(v, Enum):
-        return v.value
-    if hasattr(v, "to_dict"):
-        return v.to_dict()
-    return str(v)
-
-
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, default=json_default, indent=2, ensure_ascii=False)
+    return to_json(obj, indent=2)
 
 
 def echo_json(obj: Any) -> None:

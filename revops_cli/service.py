@@ -13,6 +13,7 @@ back as an Answer with ok=False and a one-line error (and the CLI exits non-zero
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Any, Callable
 
 from revops_cli.config import Settings, load_settings
@@ -44,6 +45,22 @@ def session_context(log: Any, session_id: str | None) -> dict[str, Any]:
             # a failed answer leaves nothing to act on: an action drafted next never carries its text
             ctx.pop("last_answer", None)
     return ctx
+
+
+def calendar(as_of: date, fiscal_start_month: int = 1) -> dict[str, Any]:
+    """The periods around a date as the agents count them (`agents/periods.py`, fiscal quarters from
+    `fiscal_start_month`): quarter, prev_quarter, next_quarter, month, prev_month, fiscal_year, each a Period
+    with `start`, `end` and `label`. For channels that name dates without asking a question (report
+    parameters such as `{quarter_start}`)."""
+    from datetime import timedelta
+
+    from revops_cli.agents.periods import fiscal_year_period, month_of, quarter_of
+
+    q, m = quarter_of(as_of, fiscal_start_month), month_of(as_of)
+    return {"quarter": q, "prev_quarter": q.previous,
+            "next_quarter": quarter_of(q.end + timedelta(days=1), fiscal_start_month),
+            "month": m, "prev_month": month_of(m.start - timedelta(days=1)),
+            "fiscal_year": fiscal_year_period(as_of, fiscal_start_month)}
 
 
 def open_log(settings: Settings):
@@ -83,7 +100,7 @@ def ask(request: Request, settings: Settings | None = None, *, mode: str = "onli
     except RevopsError as exc:
         answer = Answer(agent="manager", text=f"**Sorry:** {exc.message}." + (f" {exc.hint}." if exc.hint else ""),
                         trace=trace, ok=False, error=exc.one_line(),
-                        data={"error": {**exc.to_dict(), "retryable": exc.retryable}})
+                        data={"error": exc.to_dict()})
         trace.add(_error_step(exc))
     finally:
         if own_warehouse and warehouse is not None:

@@ -16,7 +16,7 @@ from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.data import DataAgent, capabilities, choose_analyses, choose_analysis
 from revops_cli.agents.periods import parse_period
 from revops_cli.models import Request, Trace
-from revops_cli.templates import _num as num, _signed_pct as signed_pct, money
+from revops_cli.formatting import money, num, signed_pct
 
 AS_OF = date(2026, 11, 24)
 Q4 = (date(2026, 10, 1), date(2026, 12, 31))

@@ -17,7 +17,7 @@ from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.deal import DealAnalysisAgent
 from revops_cli.errors import ConfigError, NotFoundError
 from revops_cli.models import Request, Trace
-from revops_cli.templates import money
+from revops_cli.formatting import money
 
 AS_OF = date(2026, 11, 24)
 RUBRIC = Path(__file__).resolve().parents[1] / "revops_cli" / "agents" / "rubrics" / "meddpicc.yaml"

@@ -99,3 +99,30 @@ def test_a_missing_extra_names_it_and_the_pip_command(module, args, extra, demo_
     assert proc.returncode == 3, proc.stderr
     assert f"pip install 'revops-cli[{extra}]'" in proc.stderr and "Traceback" not in proc.stderr
     assert f"'{extra}'" in proc.stderr.splitlines()[0]
+
+
+def test_one_error_object_in_json_everywhere(capsys, demo_db, settings_for):
+    """A refused `data sql -f json` prints the same error object as a failed answer's `data.error`."""
+    settings_for(demo_db)
+    r = run(capsys, "data", "sql", "DELETE FROM accounts", "-f", "json")
+    assert r.code == 4 and r.err.startswith("Error:")
+    refused = r.json()
+    assert refused["ok"] is False
+    assert refused["error"]["kind"] == "RefusedSQLError" and refused["error"]["exit_code"] == 4
+    r = run(capsys, "data", "run", "no_such_pattern", "-f", "json")
+    assert r.code == 2 and r.json()["error"]["exit_code"] == 2
+    r = run(capsys, "--offline", "deal", "IXIS", "-f", "json")
+    answer_error = r.json()["data"]["error"]
+    assert r.code == 6 and set(answer_error) == set(refused["error"])
+
+
+def test_json_dates_and_datetimes_are_iso_8601(capsys, demo_db, settings_for):
+    import re
+
+    settings_for(demo_db)
+    r = run(capsys, "deal", "IXIS", "-f", "json")
+    assert r.code == 0
+    stamps = re.findall(r'"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)', r.out)
+    assert stamps and all("T" in s for s in stamps)
+    r = run(capsys, "data", "sql", "SELECT TIMESTAMP '2026-01-02 03:04:05' AS t, DATE '2026-01-02' AS d", "-f", "json")
+    assert r.json()["rows"] == [{"t": "2026-01-02T03:04:05", "d": "2026-01-02"}]

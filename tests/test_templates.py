@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from revops_cli.templates import money, pct
+from revops_cli.formatting import money, pct
 
 
 @pytest.mark.parametrize("value,text", [(2_100_000, "$2.1M"), (800_000, "$800K"), (1_000_000, "$1M"),

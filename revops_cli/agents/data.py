@@ -27,7 +27,7 @@ from revops_cli.agents.analyses.applies import inherent, not_applied
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.periods import parse_period
 from revops_cli.models import Answer, jsonable
-from revops_cli.templates import format_value
+from revops_cli.formatting import format_value
 
 ANALYSES = A.ANALYSES
 choose_analysis = A.choose_analysis

@@ -56,7 +56,7 @@ _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 def _day(v: Any) -> date | None:
-    return meddpicc._day(v)
+    return meddpicc.day_of(v)
 
 
 def _quarter(d: date | None) -> str | None:
@@ -380,7 +380,7 @@ class DealAnalysisAgent:
         if exp:
             amounts = [a for a in (meddpicc.parse_amount(ln.words) for ln in exp) if a]
             amount = max(amounts) if amounts else None
-            from revops_cli.templates import money
+            from revops_cli.formatting import money
 
             title = (f"Additional use cases worth {money(amount)} ARR mentioned" if amount
                      else "Expansion or additional use cases mentioned")

@@ -284,7 +284,8 @@ def split_participants(text: str | None) -> list[tuple[str, str]]:
     return out
 
 
-def _day(v: Any) -> date | None:
+def day_of(v: Any) -> date | None:
+    """A date from a date, a datetime or ISO text (its first ten characters); None for anything else."""
     if isinstance(v, datetime):
         return v.date()
     if isinstance(v, date):
@@ -310,7 +311,7 @@ def prepare_calls(calls: Iterable[dict[str, Any]], rubric: Rubric, owner_name: s
         if owner:
             internal.add(owner)
         customers = [n for n, _ in people if n.lower() not in internal]
-        call_id, day = str(call.get("call_id")), _day(call.get("started_at"))
+        call_id, day = str(call.get("call_id")), day_of(call.get("started_at"))
         lines = []
         for raw in str(call.get("transcript") or "").splitlines():
             raw = raw.strip()

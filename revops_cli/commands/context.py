@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Iterator, Optional
 
 import typer
 
+from revops_cli.errors import RevopsError
 from revops_cli.output import AnswerFormat, SummaryFormat, TableFormat  # noqa: F401 (re-exported)
 
 
@@ -56,6 +58,21 @@ def get(ctx: typer.Context) -> CliContext:
     if obj is None:
         obj = ctx.find_root().obj = CliContext()
     return obj
+
+
+@contextmanager
+def json_errors(fmt: Any) -> Iterator[None]:
+    """With `-f json`, a failure also prints the one error object on stdout, `{"ok": false, "error": {kind,
+    message, hint, exit_code, retryable}}`, so a script reading stdout sees JSON either way; the one line on
+    stderr and the exit code stay as they are."""
+    try:
+        yield
+    except RevopsError as exc:
+        if getattr(fmt, "value", fmt) == "json":
+            from revops_cli.output import echo_json
+
+            echo_json({"ok": False, "error": exc.to_dict()})
+        raise
 
 
 # Shared options, declared once (the sqlite-utils habit).

@@ -65,11 +65,12 @@ def run(
     from revops_cli.warehouse.queries import run_pattern
 
     cli = context.get(ctx)
-    wh = cli.warehouse(offline, refresh)
-    try:
-        pat, typed, result = run_pattern(wh, cli.settings, pattern, parse_params(param))
-    finally:
-        wh.close()
+    with context.json_errors(fmt):
+        wh = cli.warehouse(offline, refresh)
+        try:
+            pat, typed, result = run_pattern(wh, cli.settings, pattern, parse_params(param))
+        finally:
+            wh.close()
     render_result(result, fmt, title=pat.name, settings=cli.settings, pattern=pat.name, params=typed)
 
 
@@ -86,9 +87,10 @@ def sql(
     from revops_cli.warehouse.queries import run_sql
 
     cli = context.get(ctx)
-    wh = cli.warehouse(offline, refresh)
-    try:
-        result = run_sql(wh, cli.settings, query)
-    finally:
-        wh.close()
+    with context.json_errors(fmt):
+        wh = cli.warehouse(offline, refresh)
+        try:
+            result = run_sql(wh, cli.settings, query)
+        finally:
+            wh.close()
     render_result(result, fmt, settings=cli.settings)

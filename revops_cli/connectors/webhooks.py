@@ -351,7 +351,8 @@ def deliver(url: str, payload: Any, *, secret: str | None, allow_hosts: Iterable
 
 # -- configured endpoints ------------------------------------------------------------------------------
 
-def _norm(name: str) -> str:
+def normalised_name(name: str) -> str:
+    """An endpoint or callback name as compared: lower case, `-` and spaces as `_`, nothing else but [a-z0-9_]."""
     return "".join(ch for ch in str(name).lower().replace("-", "_").replace(" ", "_") if ch.isalnum() or ch == "_")
 
 
@@ -370,7 +371,7 @@ def endpoint(settings: Any, name: str | None = None) -> tuple[str, str | None]:
     """
     default_secret = settings.get("webhooks.secret")
     endpoints = settings.get("webhooks.endpoints") or {}
-    if name is None or (_norm(name) == "default" and "default" not in endpoints):
+    if name is None or (normalised_name(name) == "default" and "default" not in endpoints):
         url = settings.get("webhooks.url")
         if not url:
             if name is None and len(endpoints) == 1:
@@ -378,9 +379,9 @@ def endpoint(settings: Any, name: str | None = None) -> tuple[str, str | None]:
             raise ConfigError("no webhook URL is configured",
                               "set REVOPS_WEBHOOK_URL or webhooks.url (or name an endpoint under webhooks.endpoints)")
         return str(url), default_secret
-    wanted = _norm(name)
+    wanted = normalised_name(name)
     for key, conf in endpoints.items():
-        if _norm(key) == wanted:
+        if normalised_name(key) == wanted:
             if isinstance(conf, str):
                 return conf, default_secret
             if not isinstance(conf, dict) or not conf.get("url"):

@@ -28,10 +28,10 @@ STYLE = {
 
 
 def tick_label(v: float, fmt: str) -> str:
-    from revops_cli.templates import _money
+    from revops_cli.formatting import money
 
     if fmt == "money":
-        return _money(v)
+        return money(v)
     if fmt == "pct":
         return f"{v:.0f}%"
     if fmt == "ratio":

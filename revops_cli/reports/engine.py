@@ -198,14 +198,11 @@ def date_tokens(as_of: date, fiscal_start_month: int = 1) -> dict[str, date]:
     """The dates a user report's parameters may name: `{as_of}`, `{quarter_start}`, `{as_of-30d}`, ...
     Quarters are fiscal quarters (calendar.fiscal_year_start_month); `{year_*}` the calendar year,
     `{fiscal_year_*}` the fiscal year."""
-    from revops_cli.agents.periods import fiscal_year_period, month_of, quarter_of
+    from revops_cli import service
 
-    q = quarter_of(as_of, fiscal_start_month)
-    prev_q = q.previous
-    next_q = quarter_of(q.end + timedelta(days=1), fiscal_start_month)
-    m = month_of(as_of)
-    prev_m = month_of(m.start - timedelta(days=1))
-    fy = fiscal_year_period(as_of, fiscal_start_month)
+    cal = service.calendar(as_of, fiscal_start_month)   # the agents' periods, asked of the service
+    q, prev_q, next_q = cal["quarter"], cal["prev_quarter"], cal["next_quarter"]
+    m, prev_m, fy = cal["month"], cal["prev_month"], cal["fiscal_year"]
     return {"as_of": as_of, "today": as_of, "quarter_start": q.start, "quarter_end": q.end,
             "prev_quarter_start": prev_q.start, "prev_quarter_end": prev_q.end,
             "next_quarter_start": next_q.start, "next_quarter_end": next_q.end,

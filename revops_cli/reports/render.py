@@ -23,7 +23,7 @@ from typing import Any
 
 from revops_cli.errors import UsageError
 from revops_cli.reports.engine import MAX_TABLE_ROWS, Chart, Report, Section
-from revops_cli.templates import _money, _num, _pct, _signed_pct, format_value
+from revops_cli.formatting import format_value, money, num, pct, signed_pct
 
 FORMATS = ("markdown", "html", "json", "csv", "text")
 EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".json": "json",
@@ -93,7 +93,7 @@ def _environment(dirs: tuple[str, ...]):
     env = Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=False,
                       autoescape=lambda name: bool(name) and name.endswith((".html", ".html.j2", ".htm")))
-    env.filters.update(money=_money, pct=_pct, signed_pct=_signed_pct, num=_num, inline=inline_html)
+    env.filters.update(money=money, pct=pct, signed_pct=signed_pct, num=num, inline=inline_html)
     return env
 
 
@@ -142,7 +142,7 @@ def render_html(report: Report, *, settings: Any = None) -> str:
 
 
 def render_json(report: Report) -> str:
-    from revops_cli.output import json_default
+    from revops_cli.formatting import json_default
 
     return json.dumps(report.to_dict(), default=json_default, indent=2, ensure_ascii=False) + "\n"
 

@@ -10,7 +10,7 @@ from revops_cli.agents.analyses.question import LAST_CALL, account_span, clip, f
 from revops_cli.agents.analyses.running import Ask, Outcome, count_of, lacks, ratio_pct, run, unavailable_note
 from revops_cli.agents.periods import Period
 from revops_cli.models import jsonable
-from revops_cli.templates import _num as num, _pct as pct
+from revops_cli.formatting import num, pct
 
 
 def known_competitors(ask: Ask) -> list[str]:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from revops_cli.agents.analyses.question import window_days
 from revops_cli.agents.analyses.running import Ask, Outcome, ROW_CAP, as_float, count_of, run, segment_words
 from revops_cli.agents.periods import Period
-from revops_cli.templates import _money as money, _num as num, _signed_pct as signed_pct
+from revops_cli.formatting import money, num, signed_pct
 
 
 def _usage_window(ask: Ask) -> tuple[int, date, Period, Period]:

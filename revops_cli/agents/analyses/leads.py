@@ -8,7 +8,7 @@ from datetime import timedelta
 from revops_cli.agents.analyses.question import clip, last_days
 from revops_cli.agents.analyses.running import Ask, Outcome, as_float, change_pct, count_of, ratio_pct, run
 from revops_cli.agents.periods import Period, month_of
-from revops_cli.templates import _num as num, _pct as pct, _signed_pct as signed_pct
+from revops_cli.formatting import num, pct, signed_pct
 
 
 def lead_volume_by_source(ask: Ask) -> Outcome:

@@ -10,7 +10,7 @@ from revops_cli.agents.analyses.running import (
     Ask, Outcome, ROW_CAP, SUMMARY_LIMIT, as_float, count_of, ratio_pct, run, segment_words
 )
 from revops_cli.agents.periods import Period, quarter_of
-from revops_cli.templates import _money as money, _num as num, _pct as pct
+from revops_cli.formatting import money, num, pct
 
 
 def win_rate(ask: Ask) -> Outcome:

@@ -14,7 +14,7 @@ from revops_cli.agents.analyses.running import (
 )
 from revops_cli.agents.periods import Period, quarter_of
 from revops_cli.models import jsonable
-from revops_cli.templates import _money as money, _num as num, _pct as pct
+from revops_cli.formatting import money, num, pct
 
 
 ANY_CLOSE_DATE = Period("any close date", date(1900, 1, 1), date(2999, 12, 31), "range")

@@ -10,7 +10,7 @@ from revops_cli.agents.analyses.running import (
 )
 from revops_cli.agents.periods import Period, quarter_of
 from revops_cli.models import jsonable
-from revops_cli.templates import _money as money, _num as num, _pct as pct, _signed_pct as signed_pct
+from revops_cli.formatting import money, num, pct, signed_pct
 
 
 def revenue_by_segment(ask: Ask) -> Outcome:

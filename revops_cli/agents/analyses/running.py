@@ -10,7 +10,7 @@ from typing import Any
 
 from revops_cli.agents.periods import Period
 from revops_cli.models import jsonable
-from revops_cli.templates import _num as num
+from revops_cli.formatting import num
 
 AGENT = "data"
 ROW_CAP = 50            # rows kept in Answer.data["rows"]

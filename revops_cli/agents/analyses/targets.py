@@ -6,7 +6,7 @@ from revops_cli.agents.analyses.running import (
     Ask, Outcome, as_float, count_of, lacks, period_name, run, unavailable_note,
 )
 from revops_cli.agents.periods import quarter_of
-from revops_cli.templates import _money as money, _pct as pct
+from revops_cli.formatting import money, pct
 
 
 def forecast_vs_target(ask: Ask) -> Outcome:

@@ -52,7 +52,7 @@ class ToolResult:
 
 def plain(obj: Any) -> Any:
     """JSON-safe copy (dates, decimals) of a tool result."""
-    from revops_cli.output import json_default
+    from revops_cli.formatting import json_default
 
     return json.loads(json.dumps(obj, default=json_default))
 

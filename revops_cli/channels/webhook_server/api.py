@@ -235,14 +235,14 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
     """The webhook API. `start_workers`: run an in-process worker pool of `workers` threads (lifespan).
     `allow_anonymous`: with no authentication configured, serve callers as `anonymous` (serve-webhook
     passes False when it listens beyond loopback; see auth.bind_decision)."""
-    from revops_cli.connectors.webhooks import _norm, endpoint_names
+    from revops_cli.connectors.webhooks import endpoint_names, normalised_name
 
     queue = queue or open_queue(settings)
     store = queue.store
     max_body = int(settings.get("webhooks.max_body_bytes", MAX_BODY_BYTES))
     auth = Authenticator(settings, store, allow_anonymous=allow_anonymous)
     callbacks = endpoint_names(settings)
-    callback_norm = {_norm(n) for n in callbacks}
+    callback_norm = {normalised_name(n) for n in callbacks}
     sync_submit = isinstance(queue, SQLiteQueue)
     state: dict[str, Any] = {"pool": None, "status_listener": None}
 
@@ -367,7 +367,7 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
             if any(e.get("type") == "model_type" and not e.get("loc") for e in errors):
                 raise ApiError(422, "invalid_request", "the body must be a JSON object") from None
             raise ApiError(422, "invalid_request", "the request is not valid", _validation_details(errors)) from None
-        if item.callback is not None and _norm(item.callback) not in callback_norm:
+        if item.callback is not None and normalised_name(item.callback) not in callback_norm:
             raise ApiError(422, "unknown_callback", "unknown callback endpoint" + (
                 f"; configured: {', '.join(callbacks)}" if callbacks else "; none is configured (webhooks.endpoints)"),
                 [{"loc": ["body", "callback"], "msg": "not a configured endpoint", "type": "unknown_callback",
