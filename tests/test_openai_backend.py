@@ -324,7 +324,8 @@ def test_missing_settings_and_missing_extra(capsys, openai_env, monkeypatch):
     monkeypatch.setitem(sys.modules, "openai", None)          # the `llm` extra is not installed
     r = run(capsys, "ask", "Q4 revenue?", "--backend", "openai")
     assert r.code == 3
-    assert r.err.splitlines()[0] == "Error: the openai backend needs the openai package"
+    assert r.err.splitlines()[0] == ("Error: this needs the optional 'llm' dependencies (the openai backend): "
+                                     "openai is not installed")
     assert "pip install 'revops-cli[llm]'" in r.err
 
     monkeypatch.setenv("REVOPS_OPENAI_MODEL", "")
