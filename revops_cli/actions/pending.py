@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -146,26 +145,25 @@ def refusal(record: PendingAction | None, action_id: str, channel: str, user: st
     return None
 
 
+# Numbered migrations (storage.migrate): append, never edit. 1 is the schema as it was before numbering.
+MIGRATIONS = [(1, """
+CREATE TABLE IF NOT EXISTS pending_actions (id TEXT PRIMARY KEY, channel TEXT NOT NULL, user TEXT,
+    session_id TEXT, request_id TEXT, text TEXT NOT NULL, created_at REAL NOT NULL,
+    expires_at REAL NOT NULL, status TEXT NOT NULL, settled_by TEXT, settled_at REAL,
+    actions TEXT NOT NULL, results TEXT)
+""")]
+
+
 class PendingStore:
     """The SQLite file of dry runs. Safe to share between processes; each call is one short transaction."""
 
     def __init__(self, path: Path):
-        from revops_cli.private_files import private_dir, secure_sqlite
+        from revops_cli.private_files import private_dir
+        from revops_cli.storage import connect_sqlite
 
         self.path = Path(path)
         private_dir(self.path.parent)
-        secure_sqlite(self.path)              # 0600 before SQLite opens it, so its -wal / -shm are 0600 too
-        self._conn = sqlite3.connect(self.path, timeout=15, isolation_level=None, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA busy_timeout = 15000")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS pending_actions (id TEXT PRIMARY KEY, channel TEXT NOT NULL, user TEXT, "
-            "session_id TEXT, request_id TEXT, text TEXT NOT NULL, created_at REAL NOT NULL, "
-            "expires_at REAL NOT NULL, status TEXT NOT NULL, settled_by TEXT, settled_at REAL, "
-            "actions TEXT NOT NULL, results TEXT)")
-        secure_sqlite(self.path)              # the WAL holds the same payloads
+        self._conn = connect_sqlite(self.path, MIGRATIONS)   # 0600 (and its WAL, which holds the payloads), WAL
 
     @classmethod
     def from_settings(cls, settings: Any) -> "PendingStore":

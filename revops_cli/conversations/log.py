@@ -24,12 +24,11 @@ from typing import Any, Callable, Iterator
 from revops_cli.conversations import migrations
 from revops_cli.conversations.quality import assess
 from revops_cli.errors import NotFoundError, UnusableFileError, UsageError
-from revops_cli.private_files import secure_sqlite
 from revops_cli.redaction import redact, redact_obj
 from revops_cli.models import Answer, Request, new_id
 from revops_cli.sidefiles import explain, is_damage, move_aside, reason, warn
+from revops_cli.storage import BUSY_TIMEOUT_MS, connect_sqlite
 
-BUSY_TIMEOUT_MS = 15_000
 
 _JSON_COLUMNS = ("params", "agents_involved", "steps", "data", "sources", "pending_actions", "redactions", "receipt")
 _SUMMARY_COLUMNS = ("id", "session_id", "channel", "user", "started_at", "ended_at", "query", "agent",
@@ -90,11 +89,8 @@ class ConversationLog:
         raises UnusableFileError."""
         for attempt in (1, 2):
             try:
-                secure_sqlite(self.path)           # 0600 in a 0700 folder, -wal/-shm too (private_files.py)
-                conn = self._connect()
+                conn = self._connect()        # 0600 in a 0700 folder, WAL, migrated (storage.py)
                 try:
-                    secure_sqlite(self.path)
-                    migrations.migrate(conn)
                     conn.execute("SELECT id FROM conversations ORDER BY started_at DESC LIMIT 1").fetchall()
                 except BaseException:
                     conn.close()
@@ -167,30 +163,7 @@ class ConversationLog:
         return cls(settings.conversations_path)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                               check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        # Switching a new file to WAL needs an exclusive lock, and SQLite does not always call the busy
-        # handler for it when several processes open the new file at once: retry for a while.
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-        delay = 0.005
-        try:
-            while True:
-                try:
-                    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                        conn.execute("PRAGMA journal_mode = WAL")
-                    break
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                        raise
-                    time.sleep(delay)
-                    delay = min(delay * 2, 0.2)
-            conn.execute("PRAGMA synchronous = NORMAL")   # safe in WAL; a power cut may lose the last answer only
-        except BaseException:
-            conn.close()      # not a database, or the disk refuses: the caller decides
-            raise
-        return conn
+        return connect_sqlite(self.path, migrations.MIGRATIONS, busy_timeout_ms=BUSY_TIMEOUT_MS)
 
     def close(self) -> None:
         with self._lock:

@@ -1,10 +1,9 @@
 """Numbered schema migrations for the conversation log (SQLite).
 
-`MIGRATIONS` is an append-only list of (version, sql). `migrate(conn)` runs, in order, every migration
-whose number is above the file's `PRAGMA user_version`, each in the same `BEGIN IMMEDIATE` transaction
-as the `user_version` bump, and re-reads the version after taking the write lock, so several processes
-opening a new file at once apply each migration exactly once. It runs on every open and costs one
-PRAGMA read when the file is current (the approach of sqlite-utils / llm).
+`MIGRATIONS` is an append-only list of (version, sql), applied by `storage.migrate` (revops_cli/storage.py:
+every migration above the file's `PRAGMA user_version`, in one `BEGIN IMMEDIATE` transaction with the
+version bump, each exactly once however many processes open a new file at once; the approach of
+sqlite-utils / llm). It runs on every open and costs one PRAGMA read when the file is current.
 
 Never edit a released migration: add a new one.
 
@@ -18,6 +17,8 @@ are plain columns so `list` can show them without decoding JSON.
 from __future__ import annotations
 
 import sqlite3
+
+from revops_cli import storage
 
 MIGRATIONS: list[tuple[int, str]] = [
     (1, """
@@ -66,43 +67,9 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
 def current_version(conn: sqlite3.Connection) -> int:
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    return storage.current_version(conn)
 
 
 def migrate(conn: sqlite3.Connection) -> list[int]:
-    """Apply pending migrations; returns the versions applied by this call (usually none).
-
-    `conn` must be in autocommit mode (isolation_level=None).
-    """
-    if current_version(conn) >= SCHEMA_VERSION:
-        return []
-    applied: list[int] = []
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = current_version(conn)      # another process may have migrated while we waited
-        for number, sql in MIGRATIONS:
-            if number <= version:
-                continue
-            for statement in _statements(sql):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {int(number)}")
-            applied.append(number)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return applied
-
-
-def _statements(sql: str) -> list[str]:
-    """Split a migration into statements (executescript would commit our transaction)."""
-    out, buf = [], ""
-    for line in sql.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            if buf.strip():
-                out.append(buf.strip())
-            buf = ""
-    if buf.strip():
-        out.append(buf.strip())
-    return out
+    """Apply pending migrations (storage.migrate); returns the versions applied by this call (usually none)."""
+    return storage.migrate(conn, MIGRATIONS)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import threading
 import time
 from contextlib import contextmanager
@@ -29,6 +28,7 @@ from revops_cli.errors import RevopsError, UnusableFileError
 from revops_cli.private_files import private_dir, secure_duckdb
 from revops_cli.sidefiles import (empty_file, explain, is_damage, is_lock, move_aside, reason,
                                   remove_with_companions, warn)
+from revops_cli.storage import LockBackoff
 from revops_cli.warehouse.base import QueryResult
 
 SCHEMA = """
@@ -127,8 +127,7 @@ class ResultCache:
         a lock held by another process is waited for; anything else raises UnusableFileError."""
         import duckdb
 
-        deadline = time.monotonic() + LOCK_WAIT_S
-        delay = 0.005
+        backoff = LockBackoff(LOCK_WAIT_S)
         recovered = False
         empty_deadline = time.monotonic() + 1.0
         emptied = False
@@ -145,11 +144,9 @@ class ResultCache:
                 if conn is not None:
                     conn.close()
                 if is_lock(exc):
-                    if time.monotonic() > deadline:
+                    if not backoff.wait():
                         raise RevopsError(f"cannot open the result cache {self.path}: {str(exc).splitlines()[0]}",
                                           "another revops process may be stuck; try again or `revops cache clear`") from None
-                    time.sleep(delay + random.random() * delay)
-                    delay = min(delay * 2, 0.2)
                     continue
                 if empty_file(self.path) and not emptied:
                     # Another process may be creating it this instant; an empty file left by a full disk

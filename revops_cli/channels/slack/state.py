@@ -16,11 +16,22 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from revops_cli.private_files import secure_sqlite
+from revops_cli.storage import connect_sqlite
 
 log = logging.getLogger("revops.slack")
 
 SEEN_TTL_S = 24 * 3600           # event ids are remembered this long (Slack retries within minutes)
+
+# Numbered migrations (storage.migrate): append, never edit. 1 is the schema as it was before numbering
+# (IF NOT EXISTS, so an older file takes it as it is).
+MIGRATIONS = [(1, """
+CREATE TABLE IF NOT EXISTS seen_events (key TEXT PRIMARY KEY, seen_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_actions (id TEXT PRIMARY KEY, created_at REAL NOT NULL,
+    updated_at REAL NOT NULL, status TEXT NOT NULL, user TEXT, channel TEXT NOT NULL,
+    thread_ts TEXT NOT NULL, session_id TEXT NOT NULL, message_ts TEXT, request TEXT NOT NULL,
+    actions TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS pending_by_session ON pending_actions (session_id, status);
+""")]
 
 
 class SlackState:
@@ -50,28 +61,14 @@ class SlackState:
         self._inserts = 0
 
     def _open(self) -> None:
-        secure_sqlite(self.path)         # pending actions and who asked: 0600 in a 0700 folder
-        self._conn = sqlite3.connect(self.path, timeout=15, isolation_level=None, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
+        # pending actions and who asked: 0600 in a 0700 folder; WAL, busy timeout, migrations (storage.py)
+        self._conn = connect_sqlite(self.path, MIGRATIONS)
         try:
-            self._create()
+            with self._lock:
+                self._conn.execute("SELECT count(*) FROM pending_actions WHERE status = 'pending'").fetchone()
         except BaseException:
             self._conn.close()
             raise
-
-    def _create(self) -> None:
-        with self._lock:
-            self._conn.execute("PRAGMA busy_timeout = 15000")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._conn.execute("CREATE TABLE IF NOT EXISTS seen_events (key TEXT PRIMARY KEY, seen_at REAL NOT NULL)")
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS pending_actions (id TEXT PRIMARY KEY, created_at REAL NOT NULL, "
-                "updated_at REAL NOT NULL, status TEXT NOT NULL, user TEXT, channel TEXT NOT NULL, "
-                "thread_ts TEXT NOT NULL, session_id TEXT NOT NULL, message_ts TEXT, request TEXT NOT NULL, "
-                "actions TEXT NOT NULL)")
-            self._conn.execute("CREATE INDEX IF NOT EXISTS pending_by_session ON pending_actions (session_id, status)")
-            self._conn.execute("SELECT count(*) FROM pending_actions WHERE status = 'pending'").fetchone()
 
     def close(self) -> None:
         with self._lock:

@@ -42,13 +42,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from revops_cli.errors import ConfigError, UnusableFileError
-from revops_cli.private_files import secure_sqlite
+from revops_cli.storage import BUSY_TIMEOUT_MS, connect_sqlite
 from revops_cli.redaction import redact_text, redact_value
 
 log = logging.getLogger("revops.queue")
 
 STATUSES = ("queued", "processing", "answered", "delivered", "failed")
-BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -117,37 +116,22 @@ def queue_path(settings: Any) -> Path:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """A WAL connection with a busy timeout; autocommit (explicit BEGIN IMMEDIATE for multi-statement writes)."""
-    secure_sqlite(path)       # questions and answers are business data: 0600 (and so its -wal/-shm) in 0700
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    delay = 0.005
-    while True:   # switching a new file to WAL takes an exclusive lock the busy handler may not wait for
-        try:
-            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(SCHEMA)
-            migrate(conn)
-            break
-        except sqlite3.OperationalError as exc:
-            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
-                conn.close()
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
-    conn.execute("PRAGMA synchronous = NORMAL")
-    secure_sqlite(path)
-    return conn
+    """A WAL connection with a busy timeout; autocommit (explicit BEGIN IMMEDIATE for multi-statement writes).
+    Questions and answers are business data: the file (and its -wal/-shm) is 0600 in 0700 (storage.py)."""
+    return connect_sqlite(path, MIGRATIONS, busy_timeout_ms=BUSY_TIMEOUT_MS)
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    """Bring a file made by an older version up to SCHEMA: `requests.caller` (who created the request)."""
+def add_caller(conn: sqlite3.Connection) -> None:
+    """Migration 2: `requests.caller` (who created the request), in a file made before it existed."""
     cols = {r[1] for r in conn.execute("PRAGMA table_info(requests)")}
     if "caller" not in cols:
         conn.execute("ALTER TABLE requests ADD COLUMN caller TEXT")
     conn.execute("CREATE INDEX IF NOT EXISTS requests_caller ON requests (caller, seq)")
+
+
+# Numbered migrations (storage.migrate): append, never edit. 1 is the schema as it stands (every statement
+# IF NOT EXISTS, so a file made before migrations were numbered takes it as it is); 2 adds `caller`.
+MIGRATIONS = [(1, SCHEMA), (2, add_caller)]
 
 
 def unusable_queue(path: Path, exc: BaseException) -> UnusableFileError:
