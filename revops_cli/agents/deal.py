@@ -4,7 +4,8 @@ Three queries, all filtered by opportunity id (`deal_detail`, `stage_history`, `
 Python: MEDDPICC from the CRM statuses and the call transcripts (agents/meddpicc.py and its rubric),
 typed risks and opportunities with their evidence, and a call-evidence-adjusted probability.
 
-Risk rules, in priority order within a severity (open deals only; thresholds in the rubric's `risks:`
+Risk rules (agents/deal_risks.py: `RISK_RULES`, one small named function per row below, each returning `Risk`
+records), in priority order within a severity (open deals only; thresholds in the rubric's `risks:`
 and `stages:`; severity high | medium; the first risk after sorting by severity is the "main" one).
 "Said in the last call" means a customer-side statement (not a question) in the most recent call.
 
@@ -47,12 +48,12 @@ from typing import Any
 
 from revops_cli.agents import meddpicc
 from revops_cli.agents.base import AgentContext, Task
+from revops_cli.agents.deal_risks import RiskInputs, assess, call_evidence
 from revops_cli.errors import NotFoundError, UsageError
 from revops_cli.models import Answer, jsonable
 
 NAME = "deal_analysis"
 RISK_INTENTS = frozenset({"deal_risks"})
-_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 def _day(v: Any) -> date | None:
@@ -66,16 +67,6 @@ def _quarter(d: date | None) -> str | None:
 def _short(text: str | None, n: int = 110) -> str:
     text = " ".join(str(text or "").split())
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
-
-
-def _call_ev(line: meddpicc.Line, rubric: meddpicc.Rubric, **extra: Any) -> dict[str, Any]:
-    return meddpicc.evidence_item(extra.pop("element", None), line,
-                                  int(rubric.evidence.get("max_sentence_chars", 240)), **extra)
-
-
-def _crm_ev(field_name: str, value: Any, sentence: str | None = None) -> dict[str, Any]:
-    return {"source": "crm", "field": field_name, "value": jsonable(value), "call_id": None, "call_date": None,
-            "sentence": sentence}
 
 
 class DealAnalysisAgent:
@@ -215,147 +206,9 @@ class DealAnalysisAgent:
     # -------------------------------------------------------------------------------------------- risks
     def _risks(self, d: dict, facts: dict, scored: dict, lines: list[meddpicc.CallLines],
                rubric: meddpicc.Rubric, deal_competitors: list[str]) -> list[dict[str, Any]]:
-        if d.get("is_closed"):
-            return []
-        cfg = rubric.risks
-        stage = d.get("stage")
-        late = rubric.is_late(stage)
-        by_el = {e["element"]: e for e in scored["elements"]}
-        risks: list[dict[str, Any]] = []
-
-        def add(key: str, rtype: str, severity: str, title: str, evidence: list[dict], summary: str,
-                **extra: Any) -> None:
-            risks.append({"key": key, "type": rtype, "severity": severity, "title": title,
-                          "summary": summary, "evidence": evidence, **extra})
-
-        last = lines[0] if lines else None
-
-        def said_in_last_call(signal: str) -> list[meddpicc.Line]:
-            rx = rubric.signals.get(signal)
-            if last is None or rx is None:
-                return []
-            return [ln for ln in last.lines if meddpicc.is_statement(ln, rubric) and rx.search(ln.words)]
-
-        # The close date has passed.
-        days_to_close = facts["days_to_close"]
-        if days_to_close is not None and days_to_close < 0:
-            add("close_date_past", "process", "high",
-                f"Close date {facts['close_date']} passed {-days_to_close} days ago and the deal is still open",
-                [_crm_ev("close_date", facts["close_date"])],
-                f"the close date passed {-days_to_close} days ago")
-
-        # Budget or approval slipping, in the last call.
-        hits = said_in_last_call("budget_slip")
-        if hits:
-            add("budget_slipping", "business", "high" if late else "medium",
-                "Budget or approval timing slipping in the last call",
-                [_call_ev(ln, rubric) for ln in hits[:2]],
-                "budget approval is slipping, per the last call")
-
-        # Stage gates.
-        gated = set()
-        for g in scored["failed_gates"]:
-            gated.add(g["element"])
-            add(f"gate:{g['element']}", g["type"], "high",
-                f"{g['title']} ({g['label']} {g['score']}/3, needs {g['min_score']} from {g['stage']})",
-                self._element_evidence(by_el[g["element"]]),
-                f"{g['label'].lower()} is not validated at {stage}", element=g["element"])
-
-        # No economic buyer late in the cycle.
-        eb = by_el["economic_buyer"]
-        if late and eb["score"] < 2 and "economic_buyer" not in gated:
-            add("no_economic_buyer", "business", "medium",
-                f"No validated economic buyer at {stage} (score {eb['score']}/3)",
-                self._element_evidence(eb), "no validated economic buyer", element="economic_buyer")
-
-        # Close-date pushes.
-        pushes = facts["push_count"]
-        if pushes:
-            sev = "high" if pushes >= int(cfg.get("pushes_high", 2)) else "medium"
-            times = "once" if pushes == 1 else "twice" if pushes == 2 else f"{pushes} times"
-            add("close_date_pushed", "process", sev,
-                f"Close date pushed {times}, {facts['days_pushed']} days in all "
-                f"(from {facts['first_close_date']} to {facts['close_date']})",
-                [{"source": "stage_history", "field": "new_close_date", "call_id": None, "call_date": None,
-                  "value": facts["close_date"], "sentence": None}],
-                f"the close date has been pushed {times}", count=pushes)
-
-        # Competitor in the last call.
-        names = (*rubric.competitors, *deal_competitors)
-        comp_rx = meddpicc.competitor_regex(tuple(sorted(set(names))))
-        if last is not None and comp_rx is not None:
-            named: list[str] = []
-            ev = []
-            for ln in last.lines:
-                found = sorted({m.group(0) for m in comp_rx.finditer(ln.words)}, key=str.lower)
-                if found:
-                    ev.append(_call_ev(ln, rubric, competitors=found))
-                    for f in found:
-                        canon = next((c for c in names if c.lower() == f.lower()), f)
-                        if canon not in named:
-                            named.append(canon)
-            if named:
-                who = " and ".join(named) if len(named) <= 2 else ", ".join(named)
-                sev = "high" if late and cfg.get("competitor_high_from_late", True) else "medium"
-                add("competitor_in_last_call", "competitive", sev,
-                    f"{who} raised in the last call", ev[:3],
-                    f"{who} came up in the last call", competitors=named)
-
-        # No recent activity.
-        idle = facts["days_since_activity"]
-        if idle is not None and idle >= int(cfg.get("inactive_days", 21)):
-            sev = "high" if idle >= int(cfg.get("inactive_days_high", 45)) else "medium"
-            add("no_recent_activity", "engagement", sev,
-                f"No activity for {idle} days (last CRM activity {facts['last_activity_date'] or 'none'}, "
-                f"last call {facts['last_call_date'] or 'none'})",
-                [_crm_ev("last_activity_date", facts["last_activity_date"])]
-                + ([{"source": "call", "call_id": last.call_id, "call_date": jsonable(last.call_date),
-                     "sentence": None}] if last else []),
-                f"nothing has happened for {idle} days", days=idle)
-
-        # Stuck in stage.
-        max_days = rubric.stage_max_days.get(str(stage))
-        in_stage = facts["days_in_stage"]
-        if max_days and in_stage is not None and in_stage > max_days:
-            sev = "high" if in_stage >= max_days * float(cfg.get("stuck_high_factor", 2)) else "medium"
-            add("stuck_in_stage", "process", sev,
-                f"{in_stage} days in {stage} since {facts['stage_entered']} (typical at most {max_days})",
-                [{"source": "stage_history", "field": "changed_at", "value": facts["stage_entered"],
-                  "call_id": None, "call_date": None, "sentence": None}],
-                f"it has been stuck in {stage} for {in_stage} days", days=in_stage)
-
-        # Paper process not started late in the cycle.
-        pp = by_el["paper_process"]
-        if late and pp["score"] == 0 and "paper_process" not in gated:
-            add("paper_process_not_started", "process", "medium", f"Paper process not started at {stage}",
-                self._element_evidence(pp), "the paper process has not started", element="paper_process")
-
-        # Technical concerns in the last call.
-        hits = said_in_last_call("technical_concern")
-        if hits:
-            add("technical_concern", "technical", "high" if late else "medium",
-                "Technical concern raised in the last call",
-                [_call_ev(ln, rubric) for ln in hits[:2]], "a technical concern is open")
-
-        # Single-threaded / no calls.
-        if not lines:
-            add("no_calls", "engagement", "medium", "No call recorded on this deal", [], "no call is on record")
-        elif len(facts["customer_contacts"]) <= 1:
-            who = facts["customer_contacts"][0] if facts["customer_contacts"] else "nobody"
-            add("single_threaded", "engagement", "medium",
-                f"Single-threaded: {who} is the only customer contact on {len(lines)} call(s)",
-                [{"source": "call", "call_id": c.call_id, "call_date": jsonable(c.call_date), "sentence": None}
-                 for c in lines[:3]], "the deal is single-threaded")
-
-        risks.sort(key=lambda r: _SEVERITY_ORDER.get(r["severity"], 9))
-        return risks
-
-    @staticmethod
-    def _element_evidence(el: dict) -> list[dict[str, Any]]:
-        crm = [e for e in el["evidence"] if e["source"] == "crm"]
-        calls = [e for e in el["evidence"] if e["source"] == "call"][:1]
-        out = [_crm_ev(f"{el['element']}_status", el["crm_status"], crm[0]["sentence"] if crm else None)]
-        return out + calls
+        """The risk rules of agents/deal_risks.py, as the answer's JSON carries them."""
+        inputs = RiskInputs(d, facts, scored, lines, rubric, deal_competitors)
+        return [risk.to_dict() for risk in assess(inputs)]
 
     # -------------------------------------------------------------------------------------------- upside
     def _opportunities(self, d: dict, scored: dict, lines: list[meddpicc.CallLines],
@@ -385,11 +238,11 @@ class DealAnalysisAgent:
             title = (f"Additional use cases worth {money(amount)} ARR mentioned" if amount
                      else "Expansion or additional use cases mentioned")
             out.append({"key": "expansion", "type": "business", "title": title, "amount": amount,
-                        "evidence": [_call_ev(ln, rubric) for ln in exp[:2]]})
+                        "evidence": [call_evidence(ln, rubric) for ln in exp[:2]]})
         win = first_hits("technical_win")
         if win:
             out.append({"key": "technical_win", "type": "technical", "title": "Positive technical validation",
-                        "evidence": [_call_ev(ln, rubric) for ln in win]})
+                        "evidence": [call_evidence(ln, rubric) for ln in win]})
         if d.get("is_closed"):
             return out                                   # qualification strengths matter no more
         for key, title in (("champion", "Champion in place"), ("economic_buyer", "Economic buyer engaged"),
