@@ -396,3 +396,27 @@ def test_participants_and_amounts():
     assert parse_amount("another $500K ARR, maybe $1.2M later") == 1_200_000
     assert parse_amount("worth about $500K") == 500_000
     assert parse_amount("no money here") is None
+
+
+def test_a_rubric_mistake_names_file_and_line(revops_home, demo_db, settings_for):
+    """User rubric files are read by the shared YAML mechanism: an unknown key or element is a ConfigError
+    at file:line with the nearest known name."""
+    from revops_cli.agents import meddpicc
+    from revops_cli.errors import ConfigError
+
+    settings = settings_for(demo_db)
+    folder = settings.home / "rubrics"
+    folder.mkdir()
+    rubric = folder / meddpicc.RUBRIC_NAME
+    rubric.write_text("risks:\n  inactive_days: 30\nelements:\n  metrics:\n    weigth: 20\n")
+    with pytest.raises(ConfigError) as err:
+        meddpicc.load_rubric(settings)
+    assert f"{rubric}:5: unknown key 'weigth' in elements.metrics" in err.value.message
+    assert "'weight'" in err.value.hint
+    rubric.write_text("elemnts: {}\n")
+    with pytest.raises(ConfigError) as err:
+        meddpicc.load_rubric(settings)
+    assert f"{rubric}:1: unknown key 'elemnts'" in err.value.message and "'elements'" in err.value.hint
+    rubric.write_text("elements:\n  champions: {weight: 5}\n")
+    with pytest.raises(ConfigError, match=r":2: unknown key 'champions'"):
+        meddpicc.load_rubric(settings)

@@ -437,6 +437,13 @@ def test_user_report_mistakes_are_config_errors(capsys, use_db):
     Path("reports/bad.yaml").write_text("title: Bad\nsections:\n  - pattern: win_rate\n    question: both\n")
     r = run(capsys, "report", "bad")
     assert r.code == 3 and "exactly one of 'question' or 'pattern'" in r.err
+    assert f"{Path('reports/bad.yaml').resolve()}:3: section 1" in r.err or "bad.yaml:3: section 1" in r.err
+    Path("reports/keys.yaml").write_text("title: Keys\nsections:\n  - question: pipeline?\n    hedaing: Pipe\n")
+    r = run(capsys, "report", "keys")
+    assert r.code == 3 and "keys.yaml:4: unknown key 'hedaing' in section 1" in r.err and "'heading'" in r.err
+    Path("reports/indent.yaml").write_text("title: Indent\nsections:\n  - question: a\n - question: b\n")
+    r = run(capsys, "report", "indent")
+    assert r.code == 3 and "indent.yaml:4:" in r.err and r.err.count("\n") <= 2
     Path("reports/typo.yaml").write_text("title: Typo\nsections:\n  - pattern: no_such_pattern\n")
     r = run(capsys, "report", "typo")
     assert r.code == 2 and "no_such_pattern" in r.err

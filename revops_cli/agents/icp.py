@@ -43,11 +43,12 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 _CACHE: dict[tuple, dict] = {}
+RUBRIC_KEYS = ("bands", "priority", "criteria", "segments", "title_rules", "strategy")
 
 
 def load_rubric(home: Path | None = None) -> dict[str, Any]:
     """The merged rubric (cached while the files are unchanged). ConfigError names a broken file."""
-    import yaml
+    from revops_cli.yaml_files import check_keys, expect_map, load_yaml
 
     paths = rubric_paths(home)
     key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
@@ -55,14 +56,12 @@ def load_rubric(home: Path | None = None) -> dict[str, Any]:
     if hit is not None:
         return copy.deepcopy(hit)
     rubric: dict[str, Any] = {}
-    for p in paths:
-        try:
-            data = yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"cannot read the ICP rubric {p}: {str(exc).splitlines()[0]}",
-                              "fix the YAML or remove the file") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"the ICP rubric {p} must be a YAML mapping", "see agents/rubrics/icp.yaml")
+    for p in paths:       # the shared YAML mechanism (yaml_files.py): mistakes name file:line
+        data = load_yaml(p)
+        if data is None:
+            continue
+        data = expect_map(data, f"{p}:1", "the ICP rubric")
+        check_keys(data, RUBRIC_KEYS, what="the ICP rubric")
         rubric = _merge(rubric, data)
     _check(rubric, paths[-1])
     rubric["files"] = [str(p) for p in paths]

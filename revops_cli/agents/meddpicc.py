@@ -139,25 +139,38 @@ def load_rubric(settings) -> Rubric:
     return _load(tuple(key))
 
 
+RUBRIC_KEYS = ("version", "levels", "bands", "evidence", "elements", "competitors", "stages", "gates", "signals",
+               "risks", "probability")
+ELEMENT_KEYS = ("weight", "label", "letter", "patterns")
+
+
 @lru_cache(maxsize=16)
 def _load(files: tuple[tuple[str, int, int], ...]) -> Rubric:
-    import yaml
-
     merged: dict[str, Any] = {}
     for path, _, _ in files:
-        try:
-            data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read rubric {path}: {exc}", "check the file") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}" if mark else path
-            raise ConfigError(f"{where}: bad rubric YAML: {getattr(exc, 'problem', None) or exc}",
-                              "fix the YAML of the rubric file") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: a rubric must be a YAML mapping", "see the package rubric for the format")
-        merged = _merge(merged, data)
+        merged = _merge(merged, read_rubric_file(Path(path)))
     return _build(merged, [f[0] for f in files])
+
+
+def read_rubric_file(path: Path) -> dict[str, Any]:
+    """One rubric file, its shape checked by the shared YAML mechanism (yaml_files.py): a YAML error, an
+    unknown key or element (with the nearest known one) is a ConfigError naming `file:line`."""
+    from revops_cli.yaml_files import check_keys, expect_map, load_yaml
+
+    data = load_yaml(path)
+    if data is None:
+        return {}
+    data = expect_map(data, str(path), "a MEDDPICC rubric")
+    check_keys(data, RUBRIC_KEYS, what="a MEDDPICC rubric")
+    elements = data.get("elements")
+    if elements is not None:
+        elements = expect_map(elements, data.where("elements"), "the rubric's elements")
+        check_keys(elements, ELEMENTS, what="the rubric's elements (MEDDPICC)")
+        for key, spec in elements.items():
+            if spec is not None:
+                check_keys(expect_map(spec, elements.where(key), f"elements.{key}"), ELEMENT_KEYS,
+                           what=f"elements.{key}")
+    return data
 
 
 def _merge(base: dict, over: dict) -> dict:

@@ -107,45 +107,41 @@ _REPORT_KEYS = {"title", "description", "sections", "template", "html_template",
 
 
 def load_user_report(path: Path) -> ReportDef:
-    """Read and check a report YAML file; mistakes are ConfigErrors naming the file and the section."""
-    import yaml
+    """Read and check a report YAML file with the shared YAML mechanism (yaml_files.py): every mistake is a
+    ConfigError naming `file:line` (the section's or the key's line) and what to do."""
+    from revops_cli.yaml_files import YamlMap, check_keys, expect_map, load_yaml
 
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read report {path}: {str(exc).splitlines()[0]}", "fix the YAML") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"report {path} is not a mapping", "start it with 'title:' and 'sections:'")
-    unknown = set(raw) - _REPORT_KEYS
-    if unknown:
-        raise ConfigError(f"report {path}: unknown keys {', '.join(sorted(unknown))}",
-                          "known: " + ", ".join(sorted(_REPORT_KEYS)))
+    raw = load_yaml(path)
+    if raw is None:
+        raise ConfigError(f"{path}:1: the report is empty", "start it with 'title:' and 'sections:'")
+    raw = expect_map(raw, f"{path}:1", "a report")
+    check_keys(raw, _REPORT_KEYS, what="a report")
     sections_raw = raw.get("sections")
     if not isinstance(sections_raw, list) or not sections_raw:
-        raise ConfigError(f"report {path} has no sections", "add 'sections:' with questions or patterns")
+        raise ConfigError(f"{raw.where('sections') if 'sections' in raw else raw.where()}: the report has no sections",
+                          "add 'sections:' with questions or patterns")
     sections = []
     keys: set[str] = set()
     for i, s in enumerate(sections_raw, 1):
-        where = f"report {path}, section {i}"
         if isinstance(s, str):
-            s = {"question": s}
-        if not isinstance(s, dict):
-            raise ConfigError(f"{where} is not a mapping", "write '- question: ...' or '- pattern: NAME'")
-        bad = set(s) - _SECTION_KEYS
-        if bad:
-            raise ConfigError(f"{where}: unknown keys {', '.join(sorted(bad))}",
-                              "known: " + ", ".join(sorted(_SECTION_KEYS)))
+            s = YamlMap(question=s)
+            s.path, s.line, s.key_lines = str(path), raw.line_of("sections"), {}
+        where = f"{s.where()}: section {i}" if isinstance(s, YamlMap) else f"{raw.where('sections')}: section {i}"
+        s = expect_map(s, where, "a section ('- question: ...' or '- pattern: NAME')")
+        check_keys(s, _SECTION_KEYS, what=f"section {i}")
         if bool(s.get("question")) == bool(s.get("pattern")):
-            raise ConfigError(f"{where} needs exactly one of 'question' or 'pattern'")
+            raise ConfigError(f"{where} needs exactly one of 'question' or 'pattern'",
+                              "give the section a question, or the name of a SQL pattern")
         params = s.get("params") or {}
         if not isinstance(params, dict):
-            raise ConfigError(f"{where}: params must be a mapping")
+            raise ConfigError(f"{s.where('params')}: params of section {i} must be a mapping", "write `name: value` lines")
         columns = s.get("columns")
         cols = None
         if columns is not None:
             if not isinstance(columns, list):
-                raise ConfigError(f"{where}: columns must be a list of names")
+                raise ConfigError(f"{s.where('columns')}: columns of section {i} must be a list of names",
+                                  "write one `- name` (or `- {key, header, format}`) a line")
             cols = []
             for c in columns:
                 if isinstance(c, dict) and c.get("key"):
@@ -153,10 +149,11 @@ def load_user_report(path: Path) -> ReportDef:
                 elif isinstance(c, str):
                     cols.append(Column(c, c.replace("_", " ").capitalize(), "auto"))
                 else:
-                    raise ConfigError(f"{where}: a column is a name or {{key, header, format}}")
+                    raise ConfigError(f"{s.where('columns')}: a column of section {i} is a name or {{key, header, format}}",
+                                      "fix that column")
         key = str(s.get("key") or f"section-{i}")
         if key in keys:
-            raise ConfigError(f"{where}: duplicate key {key!r}")
+            raise ConfigError(f"{s.where('key')}: duplicate section key {key!r}", "give each section its own key")
         keys.add(key)
         sections.append(SectionDef(key=key, heading=s.get("heading"), question=s.get("question"),
                                    pattern=s.get("pattern"), analysis=s.get("analysis"), agent=s.get("agent"),
