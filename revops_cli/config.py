@@ -119,6 +119,80 @@ def user_home() -> Path:
     return Path(os.environ.get("REVOPS_HOME") or Path.home() / ".revops").expanduser()
 
 
+# ---------------------------------------------------------------------------------- typed sections
+# The settings code reads most often, as typed records: coerced (and so checked) when the settings are
+# loaded, so a call site reads `settings.query.timeout_seconds` (a float) instead of
+# `float(settings.get("query.timeout_seconds", 30))`. `settings.get("a.b")` keeps working for everything.
+
+@dataclass(frozen=True)
+class QuerySection:
+    row_limit: int
+    timeout_seconds: float
+
+
+@dataclass(frozen=True)
+class CacheSection:
+    enabled: bool
+    ttl_seconds: float
+
+
+@dataclass(frozen=True)
+class QueueSection:
+    kind: str
+    visibility_timeout: float
+    max_receives: int
+    retry_delay_s: float
+
+
+@dataclass(frozen=True)
+class WebhooksSection:
+    attempts: int
+    timeout_s: float
+    max_retry_after_s: float
+    inbound_tolerance_s: float
+    max_body_bytes: int
+    shutdown_grace_s: float
+
+
+@dataclass(frozen=True)
+class SlackSection:
+    workers: int
+    worker_mode: str
+    command: str
+
+
+SECTIONS: dict[str, type] = {"query": QuerySection, "cache": CacheSection, "queue": QueueSection,
+                             "webhooks": WebhooksSection, "slack": SlackSection}
+
+
+def typed_section(settings: "Settings", name: str) -> Any:
+    """The section `name` as its record, each field coerced to its declared type (bool, int, float, str).
+    A value that cannot be is a ConfigError naming where it came from (file:line, env variable, flag)."""
+    import dataclasses
+
+    cls = SECTIONS[name]
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        dotted = f"{name}.{f.name}"
+        raw = settings.get(dotted, DEFAULTS.get(name, {}).get(f.name))
+        kind = {"bool": bool, "int": int, "float": float, "str": str}[f.type if isinstance(f.type, str) else f.type.__name__]
+        try:
+            if kind is bool:
+                value = raw if isinstance(raw, bool) else str(raw).strip().lower() in ("1", "true", "yes", "on")
+            elif kind in (int, float) and (isinstance(raw, bool) or raw is None):
+                raise ValueError(raw)
+            else:
+                value = kind(raw)
+                if kind is int and isinstance(raw, float) and not raw.is_integer():
+                    raise ValueError(raw)
+        except (TypeError, ValueError):
+            where = settings.origins.get(dotted, "the defaults")
+            raise ConfigError(f"{where}: {dotted} should be {'a whole number' if kind is int else 'a number'}, "
+                              f"got {raw!r}", "fix it in revops.yaml or the environment") from None
+        values[f.name] = value
+    return cls(**values)
+
+
 @dataclass
 class Settings:
     data: dict[str, Any]
@@ -126,6 +200,31 @@ class Settings:
     profile: str = "default"
     files: list[Path] = field(default_factory=list)
     origins: dict[str, str] = field(default_factory=dict)   # dotted key -> where the value came from
+
+    def section(self, name: str) -> Any:
+        """A typed section (see SECTIONS), read from `data` as it is now (a few microseconds; `load_settings`
+        has already built each once, so a value that cannot be coerced never gets this far)."""
+        return typed_section(self, name)
+
+    @property
+    def query(self) -> QuerySection:
+        return self.section("query")
+
+    @property
+    def cache(self) -> CacheSection:
+        return self.section("cache")
+
+    @property
+    def queue(self) -> QueueSection:
+        return self.section("queue")
+
+    @property
+    def webhooks(self) -> WebhooksSection:
+        return self.section("webhooks")
+
+    @property
+    def slack(self) -> SlackSection:
+        return self.section("slack")
 
     def get(self, dotted: str, default: Any = None) -> Any:
         node: Any = self.data
@@ -411,7 +510,10 @@ def load_settings(profile: str | None = None, overrides: dict[str, Any] | None =
             _set_dotted(data, dotted, value)
             origins[dotted] = "flag"
     _check_ranges(data, lambda dotted: origins.get(dotted, dotted))
-    return Settings(data=data, home=home, profile=profile, files=files, origins=origins)
+    settings = Settings(data=data, home=home, profile=profile, files=files, origins=origins)
+    for name in SECTIONS:              # coerced now: a bad value fails here, naming its origin, not mid-answer
+        settings.section(name)
+    return settings
 
 
 INIT_TEMPLATE = """\

@@ -63,7 +63,7 @@ def serve_webhook(
     api = create_app(settings, start_workers=not no_workers and workers > 0, workers=workers,
                      allow_anonymous=decision.allow_anonymous)
     uvicorn.Server(uvicorn_config(api, host=host, port=port, access_log=access_log,
-                                  graceful_s=int(settings.get("webhooks.shutdown_grace_s", 30)))).run()
+                                  graceful_s=int(settings.webhooks.shutdown_grace_s))).run()
 
 
 def worker(

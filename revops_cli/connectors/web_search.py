@@ -440,5 +440,5 @@ def provider_from_settings(settings: Any, warehouse: Any) -> SearchProvider:
     if kind in ("http", "tavily"):
         return HttpSearchProvider(settings.get("search.url"), settings.get("search.api_key"),
                                   getattr(warehouse, "cache", None), mode=getattr(warehouse, "mode", "online"),
-                                  ttl_s=max(float(settings.get("cache.ttl_seconds", 3600)), 24 * 3600))
+                                  ttl_s=max(settings.cache.ttl_seconds, 24 * 3600))
     raise ConfigError(f"unknown search provider {kind!r}", "use search.provider: offline or http")

@@ -123,6 +123,6 @@ def open_warehouse(settings: Settings, *, mode: str = "online", quiet: bool = Fa
     if cache is None and mode == "offline":
         raise ConfigError("--offline needs the result cache, and cache.enabled is false", "enable it in revops.yaml")
     return CachedWarehouse(open_inner, identity, kind, cache, mode=mode,
-                           ttl_s=float(settings.get("cache.ttl_seconds", 3600)),
-                           row_limit=int(settings.get("query.row_limit", 10000)),
-                           timeout_s=float(settings.get("query.timeout_seconds", 30)))
+                           ttl_s=settings.cache.ttl_seconds,
+                           row_limit=settings.query.row_limit,
+                           timeout_s=settings.query.timeout_seconds)

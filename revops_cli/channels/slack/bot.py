@@ -88,7 +88,7 @@ class SlackBot:
 
         self.log = open_log(settings)
         self.answerer = Answerer(settings, self.client, self.state, self.log)
-        workers = max(1, int(settings.get("slack.workers", DEFAULT_WORKERS) or DEFAULT_WORKERS))
+        workers = max(1, settings.slack.workers or DEFAULT_WORKERS)
         self.worker_mode = str(settings.get("slack.worker_mode", "process") or "process").lower()
         if self.worker_mode not in ("process", "thread"):
             raise ConfigError(f"slack.worker_mode {self.worker_mode!r} is not process or thread",

@@ -239,7 +239,7 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
 
     queue = queue or open_queue(settings)
     store = queue.store
-    max_body = int(settings.get("webhooks.max_body_bytes", MAX_BODY_BYTES))
+    max_body = settings.webhooks.max_body_bytes
     auth = Authenticator(settings, store, allow_anonymous=allow_anonymous)
     callbacks = endpoint_names(settings)
     callback_norm = {normalised_name(n) for n in callbacks}
@@ -261,7 +261,7 @@ def create_app(settings: Any, *, start_workers: bool = True, workers: int = 2, q
         finally:
             pool = state.get("pool")
             if pool is not None:
-                pool.stop(timeout=float(settings.get("webhooks.shutdown_grace_s", 30)))
+                pool.stop(timeout=settings.webhooks.shutdown_grace_s)
                 state["pool"] = None
             listener = state.get("status_listener")
             if listener is not None:

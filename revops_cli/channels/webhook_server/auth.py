@@ -259,7 +259,7 @@ class Authenticator:
         self.keystore = keystore or KeyStore.from_settings(settings)
         self.config_keys = [(caller, hash_key(k).encode()) for caller, k in config_keys(settings).items()]
         self.inbound_secret = settings.get("webhooks.inbound_secret") or None
-        self.tolerance_s = float(settings.get("webhooks.inbound_tolerance_s", 300))
+        self.tolerance_s = settings.webhooks.inbound_tolerance_s
         self.allow_anonymous = allow_anonymous
         self.replays = ReplayGuard(store, self.tolerance_s) if self.inbound_secret else None
         self.keystore.keys()                   # a damaged keys file stops the start (ConfigError), not a request

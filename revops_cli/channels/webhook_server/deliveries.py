@@ -114,9 +114,9 @@ def delivery_options(settings: Any) -> dict[str, Any]:
     allow = settings.get("webhooks.allow_hosts") or []
     if isinstance(allow, str):
         allow = [h.strip() for h in allow.split(",") if h.strip()]
-    return {"allow_hosts": list(allow), "attempts": int(settings.get("webhooks.attempts", 3)),
-            "backoff_s": _backoff(settings), "timeout_s": float(settings.get("webhooks.timeout_s", 5)),
-            "max_retry_after_s": float(settings.get("webhooks.max_retry_after_s", 60))}
+    return {"allow_hosts": list(allow), "attempts": settings.webhooks.attempts,
+            "backoff_s": _backoff(settings), "timeout_s": settings.webhooks.timeout_s,
+            "max_retry_after_s": settings.webhooks.max_retry_after_s}
 
 
 @dataclass

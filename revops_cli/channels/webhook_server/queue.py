@@ -525,8 +525,8 @@ class SQSQueue:
 def open_queue(settings: Any, store: Store | None = None) -> Queue:
     """The configured queue (`queue.kind`), with its store."""
     store = store or Store(queue_path(settings))
-    vt = float(settings.get("queue.visibility_timeout", 300))
-    max_receives = int(settings.get("queue.max_receives", 5))
+    vt = settings.queue.visibility_timeout
+    max_receives = settings.queue.max_receives
     kind = str(settings.get("queue.kind", "sqlite")).lower()
     if kind == "sqlite":
         return SQLiteQueue(store, visibility_timeout=vt, max_receives=max_receives)

@@ -111,7 +111,7 @@ class RetryLater(Exception):
 
 def retry_delay(settings: Any, attempt: int, cap: float) -> float:
     """Seconds before a job that failed for a passing reason is tried again: doubling, jittered, capped."""
-    base = float(settings.get("queue.retry_delay_s", 10) or 0)
+    base = settings.queue.retry_delay_s
     delay = min(cap, base * 2 ** max(0, attempt - 1))
     return delay * random.uniform(0.8, 1.0)
 
