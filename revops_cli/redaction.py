@@ -59,6 +59,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
+from revops_cli.formatting import json_default
+
 MARK = "[REDACTED:{}]"
 _MARK_RE = re.compile(r"^\[REDACTED:[a-z_]+\]$")
 _MARKER_IN_TEXT = re.compile(r"\[REDACTED:[a-z_]+\]")
@@ -448,7 +450,7 @@ _ALL_TRIGGERS = _all_triggers()
 def might_need_redaction(obj: Any) -> bool:
     """False when nothing in `obj` (keys included) can match any rule: one serialisation and a few substring
     tests, much cheaper than walking the object. True means "run redact_obj", not "holds a secret"."""
-    blob = obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False, default=str)
+    blob = obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False, default=json_default)
     low = blob.lower()
     for t in _ALL_TRIGGERS:
         if t in low:

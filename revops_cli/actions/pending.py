@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from revops_cli.errors import UsageError
+from revops_cli.formatting import json_default
 
 DEFAULT_TTL_S = 3600
 ID_PREFIX = "act_"
@@ -47,7 +48,7 @@ class PendingActionError(UsageError):
 def canonical_json(payload: Any) -> str:
     from revops_cli.models import jsonable
 
-    return json.dumps(jsonable(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return json.dumps(jsonable(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=json_default)
 
 
 def payload_hash(payload: Any) -> str:
@@ -239,7 +240,7 @@ class PendingStore:
 
     def finish(self, action_id: str, status: str, results: list[dict[str, Any]] | None = None) -> None:
         self._conn.execute("UPDATE pending_actions SET status = ?, results = ? WHERE id = ?",
-                           (status, json.dumps(results, default=str) if results is not None else None, action_id))
+                           (status, json.dumps(results, default=json_default) if results is not None else None, action_id))
 
     def cancel(self, action_id: str, *, channel: str, user: str | None, approvers: list[str],
                now: float | None = None) -> PendingAction:

@@ -26,6 +26,7 @@ from typing import Any
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.errors import ActionError, RevopsError, UsageError
 from revops_cli.models import Answer
+from revops_cli.formatting import json_default
 
 NAME = "execution"
 SLACK_TEXT_LIMIT = 3000
@@ -241,7 +242,7 @@ def _answer(ctx: AgentContext, actions: list[dict[str, Any]], *, confirm: bool, 
 
 
 def _preview(payload: Any, limit: int = 1500) -> str:
-    text = json.dumps(payload, indent=2, ensure_ascii=False, default=str)
+    text = json.dumps(payload, indent=2, ensure_ascii=False, default=json_default)
     return text if len(text) <= limit else text[:limit] + "\n…"
 
 

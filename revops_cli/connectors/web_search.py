@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from revops_cli.errors import ActionError, ConfigError, OfflineMissError
+from revops_cli.formatting import json_default
 
 NAMESPACE = "search"
 DEFAULT_SEARCH_URL = "https://api.tavily.com/search"
@@ -390,7 +391,7 @@ class HttpSearchProvider:
         self.last_cached = False
         if self.cache is not None:
             self.cache.put(NAMESPACE, self.source, sql, params,
-                           json.dumps({"company": company, "response": response}, default=str),
+                           json.dumps({"company": company, "response": response}, default=json_default),
                            len(response.get("results") or []))
         return extract(company, response, self.name)
 

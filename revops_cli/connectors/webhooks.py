@@ -42,6 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 from revops_cli.errors import ActionError, ConfigError, UsageError
 from revops_cli.connectors.addresses import METADATA_IPS, embedded_ipv4, ip_literal, never_allowed
 from revops_cli.redaction import url_location
+from revops_cli.formatting import json_default
 
 SIGNATURE_VERSION = "v1"
 SECRET_PREFIX = "whsec_"
@@ -273,7 +274,7 @@ def _retry_after(value: str | None, cap: float) -> float | None:
 
 
 def encode_body(payload: Any) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=json_default).encode("utf-8")
 
 
 def deliver(url: str, payload: Any, *, secret: str | None, allow_hosts: Iterable[str] = (), attempts: int = 3,

@@ -52,6 +52,7 @@ from revops_cli.conversations.quality import DEFAULT_THRESHOLD, assess
 from revops_cli.private_files import open_private, private_dir
 from revops_cli.redaction import might_need_redaction, redact, redact_obj
 from revops_cli.errors import ActionError, ConfigError, NotFoundError, UsageError
+from revops_cli.formatting import json_default
 
 FORMAT_VERSION = "1.0"
 EXPORTER = "revops-cli"
@@ -356,7 +357,7 @@ def _merge_counts(a: dict[str, dict[str, int]], b: dict[str, dict[str, int]]) ->
 
 def _dumps(obj: Any) -> bytes:
     # No indent: json's C encoder only runs without one (indent=1 is ~4x slower). `jq .` pretty-prints.
-    return json.dumps(obj, ensure_ascii=False, default=str).encode("utf-8")
+    return json.dumps(obj, ensure_ascii=False, default=json_default).encode("utf-8")
 
 
 def render(rec: dict[str, Any], *, exported_at: str, destination_kind: str,

@@ -28,6 +28,7 @@ from revops_cli.redaction import redact, redact_obj
 from revops_cli.models import Answer, Request, new_id
 from revops_cli.sidefiles import explain, is_damage, move_aside, reason, warn
 from revops_cli.storage import BUSY_TIMEOUT_MS, connect_sqlite
+from revops_cli.formatting import json_default
 
 
 _JSON_COLUMNS = ("params", "agents_involved", "steps", "data", "sources", "pending_actions", "redactions", "receipt")
@@ -62,7 +63,7 @@ def to_utc_iso(value: datetime | date | str | float | int | None) -> str | None:
 
 
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=json_default)
 
 
 def _like(text: str) -> str:

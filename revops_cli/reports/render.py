@@ -23,7 +23,7 @@ from typing import Any
 
 from revops_cli.errors import UsageError
 from revops_cli.reports.engine import MAX_TABLE_ROWS, Chart, Report, Section
-from revops_cli.formatting import format_value, money, num, pct, signed_pct
+from revops_cli.formatting import format_value, json_default, money, num, pct, signed_pct
 
 FORMATS = ("markdown", "html", "json", "csv", "text")
 EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".json": "json",
@@ -168,7 +168,7 @@ def _csv_value(v: Any) -> Any:
     if v is None:
         return ""
     if isinstance(v, (list, dict)):
-        return json.dumps(v, ensure_ascii=False, default=str)
+        return json.dumps(v, ensure_ascii=False, default=json_default)
     return v
 
 

@@ -29,6 +29,7 @@ from revops_cli.agents.backends.tool_runner import ToolCall, ToolResult, ToolRun
 from revops_cli.agents.backends.tools import MANAGER, ToolDef, system_prompt, tool_definitions
 from revops_cli.errors import ConfigError, ModelBackendError, RevopsError
 from revops_cli.models import Answer, Step
+from revops_cli.formatting import json_default
 
 if TYPE_CHECKING:  # pragma: no cover
     from revops_cli.agents.base import AgentContext
@@ -110,7 +111,7 @@ def question_text(ctx: "AgentContext") -> str:
     question = request.text
     if request.agent:
         question += f"\n\n(The user asked the {request.agent.replace('_', ' ')} specialist"
-        question += f"; inputs: {json.dumps(request.params, default=str)})" if request.params else ")"
+        question += f"; inputs: {json.dumps(request.params, default=json_default)})" if request.params else ")"
     return question
 
 

@@ -27,6 +27,7 @@ from revops_cli import __version__
 from revops_cli.config import Settings
 from revops_cli.channels.mcp_server.calls import Asker, McpCalls
 from revops_cli.models import Answer, new_id
+from revops_cli.formatting import json_default
 
 INSTRUCTIONS = """\
 revops answers Revenue Operations questions from the user's own warehouse, deterministically: deal
@@ -306,7 +307,7 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPSer
     def patterns() -> str:
         import json
 
-        return json.dumps({"patterns": calls.list_patterns()}, indent=1, default=str)
+        return json.dumps({"patterns": calls.list_patterns()}, indent=1, default=json_default)
 
     @server.resource("revops://conversations/recent", name="recent-conversations", title="Recent conversations",
                      description="The latest answers from every channel (CLI, Slack, webhook, MCP): id, channel, "
@@ -314,7 +315,7 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPSer
     def recent_conversations() -> str:
         import json
 
-        return json.dumps({"conversations": calls.recent_conversations()}, indent=1, default=str)
+        return json.dumps({"conversations": calls.recent_conversations()}, indent=1, default=json_default)
 
     register_confirm(server, calls, askers)
     return server

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from revops_cli.storage import connect_sqlite
+from revops_cli.formatting import json_default
 
 log = logging.getLogger("revops.slack")
 
@@ -101,8 +102,8 @@ class SlackState:
             self._conn.execute(
                 "INSERT INTO pending_actions (id, created_at, updated_at, status, user, channel, thread_ts, "
                 "session_id, message_ts, request, actions) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, NULL, ?, ?)",
-                (pid, now, now, user, channel, thread_ts, session_id, json.dumps(request, default=str),
-                 json.dumps(actions, default=str)))
+                (pid, now, now, user, channel, thread_ts, session_id, json.dumps(request, default=json_default),
+                 json.dumps(actions, default=json_default)))
 
     def set_message(self, pid: str, message_ts: str | None) -> None:
         with self._lock:

@@ -41,6 +41,7 @@ from revops_cli.channels.webhook_server.http_errors import ApiError, error_body
 from revops_cli.channels.webhook_server.queue import Queue, SQLiteQueue, open_queue, utc_now
 from revops_cli.models import AGENTS
 from revops_cli.redaction import redact_value
+from revops_cli.formatting import json_default
 
 log = logging.getLogger("revops.webhook_api")
 
@@ -160,7 +161,7 @@ class RequestList(BaseModel):
 
 
 def _json(status: int, obj: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(obj, separators=(",", ":"), default=str), status_code=status,
+    return Response(json.dumps(obj, separators=(",", ":"), default=json_default), status_code=status,
                     media_type="application/json", headers=headers)
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from revops_cli.errors import NotFoundError, UsageError
 from revops_cli.channels.webhook_server.queue import Store, utc_now
 from revops_cli.redaction import redact_value, url_without_query
+from revops_cli.formatting import json_default
 
 DEFAULT_ENDPOINT = "default"
 
@@ -145,7 +146,7 @@ def _record(store: Store, tracking_id: str, endpoint_name: str, url: str, payloa
         "payload=excluded.payload, status=excluded.status, attempts=deliveries.attempts + excluded.attempts, "
         "last_status=excluded.last_status, error=excluded.error, updated_at=excluded.updated_at",
         (did, tracking_id, endpoint_name, url_without_query(url), msg_id_for(tracking_id),
-         json.dumps(payload, ensure_ascii=False, default=str), status, attempts, last_status, error, now, now))
+         json.dumps(payload, ensure_ascii=False, default=json_default), status, attempts, last_status, error, now, now))
     return store.conn.execute("SELECT id FROM deliveries WHERE tracking_id = ?", (tracking_id,)).fetchone()[0]
 
 

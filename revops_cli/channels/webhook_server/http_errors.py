@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from revops_cli.formatting import json_default
+
 
 class ApiError(Exception):
     """An error response: status, a stable `code`, a one-line message, optional details and headers."""
@@ -24,4 +26,4 @@ def error_body(code: str, message: str, details: list[dict[str, Any]] | None = N
     err: dict[str, Any] = {"code": code, "message": message}
     if details:
         err["details"] = details
-    return json.dumps({"error": err}, separators=(",", ":"), default=str).encode()
+    return json.dumps({"error": err}, separators=(",", ":"), default=json_default).encode()

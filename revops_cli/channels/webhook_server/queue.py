@@ -44,6 +44,7 @@ from typing import Any, Protocol
 from revops_cli.errors import ConfigError, UnusableFileError
 from revops_cli.storage import BUSY_TIMEOUT_MS, connect_sqlite
 from revops_cli.redaction import redact_text, redact_value
+from revops_cli.formatting import json_default
 
 log = logging.getLogger("revops.queue")
 
@@ -248,7 +249,7 @@ class Store:
     def store_answer(self, tracking_id: str, answer: dict[str, Any]) -> None:
         self.conn.execute("UPDATE requests SET answer = ?, status = 'answered', updated_at = ?, error = NULL "
                           "WHERE tracking_id = ?",
-                          (json.dumps(redact_value(answer), ensure_ascii=False, default=str), utc_now(), tracking_id))
+                          (json.dumps(redact_value(answer), ensure_ascii=False, default=json_default), utc_now(), tracking_id))
 
     def counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT status, count(*) AS n FROM requests GROUP BY status").fetchall()
