@@ -534,6 +534,16 @@ def _netloc_without_userinfo(parts: Any, missing_host: str = "") -> str:
     return host + (f":{parts.port}" if parts.port else "")
 
 
+def url_host(url: str) -> str:
+    """`host[:port]` of a URL, never its `user:password@`; "?" for one that cannot be read. For messages."""
+    from urllib.parse import urlsplit
+
+    try:
+        return _netloc_without_userinfo(urlsplit(url), missing_host="?")
+    except ValueError:
+        return "?"
+
+
 def url_without_credentials(url: str) -> str:
     """The URL without any user:password@ part (for identities and messages); the rest unchanged."""
     from urllib.parse import urlsplit, urlunsplit

@@ -126,3 +126,12 @@ def expect_text(node: YamlMap, key: str, *, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{node.where(key)}: '{key}' of {what} must be non-empty text", f"give {key} as text")
     return value.strip()
+
+
+def merge_layers(base: dict, over: dict) -> dict:
+    """`over` laid over `base` key by key, mappings merged recursively (a user rubric or model file that holds
+    only what it changes); lists and values are replaced."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = merge_layers(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out

@@ -35,20 +35,13 @@ def rubric_paths(home: Path | None) -> list[Path]:
     return paths
 
 
-def _merge(base: dict, over: dict) -> dict:
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
 _CACHE: dict[tuple, dict] = {}
 RUBRIC_KEYS = ("bands", "priority", "criteria", "segments", "title_rules", "strategy")
 
 
 def load_rubric(home: Path | None = None) -> dict[str, Any]:
     """The merged rubric (cached while the files are unchanged). ConfigError names a broken file."""
-    from revops_cli.yaml_files import check_keys, expect_map, load_yaml
+    from revops_cli.yaml_files import check_keys, expect_map, load_yaml, merge_layers
 
     paths = rubric_paths(home)
     key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
@@ -62,7 +55,7 @@ def load_rubric(home: Path | None = None) -> dict[str, Any]:
             continue
         data = expect_map(data, f"{p}:1", "the ICP rubric")
         check_keys(data, RUBRIC_KEYS, what="the ICP rubric")
-        rubric = _merge(rubric, data)
+        rubric = merge_layers(rubric, data)
     _check(rubric, paths[-1])
     rubric["files"] = [str(p) for p in paths]
     _CACHE.clear()

@@ -146,9 +146,11 @@ ELEMENT_KEYS = ("weight", "label", "letter", "patterns")
 
 @lru_cache(maxsize=16)
 def _load(files: tuple[tuple[str, int, int], ...]) -> Rubric:
+    from revops_cli.yaml_files import merge_layers
+
     merged: dict[str, Any] = {}
     for path, _, _ in files:
-        merged = _merge(merged, read_rubric_file(Path(path)))
+        merged = merge_layers(merged, read_rubric_file(Path(path)))
     return _build(merged, [f[0] for f in files])
 
 
@@ -171,13 +173,6 @@ def read_rubric_file(path: Path) -> dict[str, Any]:
                 check_keys(expect_map(spec, elements.where(key), f"elements.{key}"), ELEMENT_KEYS,
                            what=f"elements.{key}")
     return data
-
-
-def _merge(base: dict, over: dict) -> dict:
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
 
 
 def _compile(patterns: Any, where: str, *, words: bool = False) -> re.Pattern | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -65,13 +65,20 @@ def run(
     from revops_cli.warehouse.queries import run_pattern
 
     cli = context.get(ctx)
+    pat, typed, result = on_warehouse(cli, fmt, offline, refresh,
+                                      lambda wh: run_pattern(wh, cli.settings, pattern, parse_params(param)))
+    render_result(result, fmt, title=pat.name, settings=cli.settings, pattern=pat.name, params=typed)
+
+
+def on_warehouse(cli: context.CliContext, fmt: TableFormat, offline: bool, refresh: bool, work: Any) -> Any:
+    """Open the warehouse (behind the cache), run `work(wh)`, close it; with `-f json` a failure also
+    prints the one JSON error object (context.json_errors)."""
     with context.json_errors(fmt):
         wh = cli.warehouse(offline, refresh)
         try:
-            pat, typed, result = run_pattern(wh, cli.settings, pattern, parse_params(param))
+            return work(wh)
         finally:
             wh.close()
-    render_result(result, fmt, title=pat.name, settings=cli.settings, pattern=pat.name, params=typed)
 
 
 @app.command("sql")
@@ -87,10 +94,5 @@ def sql(
     from revops_cli.warehouse.queries import run_sql
 
     cli = context.get(ctx)
-    with context.json_errors(fmt):
-        wh = cli.warehouse(offline, refresh)
-        try:
-            result = run_sql(wh, cli.settings, query)
-        finally:
-            wh.close()
+    result = on_warehouse(cli, fmt, offline, refresh, lambda wh: run_sql(wh, cli.settings, query))
     render_result(result, fmt, settings=cli.settings)

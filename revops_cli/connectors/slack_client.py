@@ -10,9 +10,8 @@ Rate limits: every client made here (`web_client`, also the Slack bot's) carries
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
-
 from revops_cli.errors import ActionError, ConfigError, MissingExtraError
+from revops_cli.redaction import url_host
 
 DEFAULT_API_URL = "https://slack.com/api/"
 RATE_LIMIT_RETRIES = 2
@@ -56,7 +55,7 @@ class SlackNotifier:
 
             check_outbound_url(base, "slack.api_url")        # never a metadata or link-local address
         self.api_url = base
-        self._host = urlsplit(base).netloc or base
+        self._host = url_host(base)
         self.client = web_client(token, base, timeout_s)
 
     @classmethod

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from revops_cli.errors import ActionError, ConfigError, OfflineMissError
 from revops_cli.formatting import json_default
+from revops_cli.redaction import url_host
 
 NAMESPACE = "search"
 DEFAULT_SEARCH_URL = "https://api.tavily.com/search"
@@ -348,7 +349,7 @@ class HttpSearchProvider:
         if not api_key and mode != "offline":
             raise ConfigError("the search provider needs an API key: REVOPS_SEARCH_API_KEY is not set",
                               "set it (or search.api_key), or use search.provider: offline")
-        self.host = parts.netloc
+        self.host = url_host(self.url)        # never a user:password@ of the URL
         self.source = f"search:{self.host}"
         self._api_key = api_key
         self.cache = cache
