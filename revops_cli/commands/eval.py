@@ -47,7 +47,7 @@ def eval_command(
     from revops_cli.evaluation import report
     from revops_cli.evaluation.cases import load_cases
     from revops_cli.evaluation.runner import run
-    from revops_cli.output import echo_json
+    from revops_cli.output import ProgressBar, echo_json, progress_wanted
 
     cli = context.get(ctx)
     cases = load_cases(list(paths) if paths else None)
@@ -58,15 +58,9 @@ def eval_command(
         cases = [c for c in cases if not c.holdout]
     if not cases:
         raise UsageError("no cases to run", "check the paths and --category")
-    progress = None
-    if sys.stderr.isatty():
-        def progress(i: int, n: int, case) -> None:
-            sys.stderr.write(f"\r\x1b[2K{i + 1}/{n} {case.id}")
-            sys.stderr.flush()
-    result = run(cases, cli.settings, backend=backend, min_pass=min_pass, progress=progress)
-    if progress is not None:
-        sys.stderr.write("\r\x1b[2K")
-        sys.stderr.flush()
+    with ProgressBar("eval", len(cases), enabled=progress_wanted()) as bar:   # a terminal's stderr only
+        result = run(cases, cli.settings, backend=backend, min_pass=min_pass,
+                     progress=lambda i, n, case: bar.update(i, case.id))
     if fmt == EvalFormat.json:
         echo_json(report.to_dict(result))
     else:
