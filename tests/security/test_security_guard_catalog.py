@@ -117,8 +117,9 @@ def test_the_findings_exit_4_from_the_cli(capsys, demo_db, monkeypatch, sql):
     monkeypatch.setenv("REVOPS_DUCKDB_PATH", str(demo_db))
     r = run(capsys, "data", "sql", sql, "-f", "json")
     assert r.code == 4, r
-    assert r.out == ""
-    assert str(demo_db) not in r.err and "temp_directory" not in r.out
+    assert r.json() == {"ok": False, "error": {**r.json()["error"], "kind": "RefusedSQLError", "exit_code": 4}}
+    assert "rows" not in r.out                                   # the one error object, never a result
+    assert str(demo_db) not in r.err + r.out and "temp_directory" not in r.out.replace(sql, "")
     assert "refused" in r.err.splitlines()[0]
 
 
