@@ -44,7 +44,7 @@ def test_a_memory_hungry_query_stops_at_the_memory_limit(capsys, warehouse_env, 
     monkeypatch.setenv("REVOPS_DUCKDB__MEMORY_LIMIT", "64MB")
     r = run(capsys, "data", "sql", sql, "-f", "json")
     assert r.code == 5, r
-    assert r.out == ""
+    assert r.json()["ok"] is False and r.json()["error"]["exit_code"] == 5    # -f json: the one error object
     line = one_error_line(r.err)
     # the limit that stopped it (memory, or the spill space it derives from) and how to raise it
     assert "64MB memory limit (duckdb.memory_limit)" in line or "(duckdb.max_temp_directory_size)" in line, line
