@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import sys
 from datetime import date, datetime
-from decimal import Decimal
 from enum import Enum
 from typing import Any, Iterable
 

@@ -20,7 +20,6 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "serve-mcp": ("revops serve-mcp", "revops serve-mcp --http --port 8765"),
     "export-conversations": ("revops export-conversations --to ./exports --since 2026-11-01",
                              "revops export-conversations --to s3://bucket/revops -f json"),
-    "eval": ("revops eval", "revops eval ./my-cases/ --min-pass 0.9 -f json", "revops eval -k routing -b openai"),
     "init": ("revops init", "revops init --user"),
     "data patterns": ("revops data patterns", "revops data patterns -f json"),
     "data run": ("revops data run win_rate -p start_date=2026-01-01 -p end_date=2026-11-24",
