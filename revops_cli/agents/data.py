@@ -353,7 +353,7 @@ class DataAgent:
 
 
 def _fmt(v: Any) -> str:
-    from revops_cli.templates import _money as money, _num as num
+    from revops_cli.formatting import money, num
 
     if isinstance(v, float) and abs(v) >= 1000:
         return money(v)

@@ -486,6 +486,6 @@ def open_deal_of(ctx: AgentContext, name: str) -> dict[str, Any] | None:
 
 
 def _money(v: Any) -> str:
-    from revops_cli.templates import _money as money
+    from revops_cli.formatting import money
 
     return money(v)

@@ -113,7 +113,7 @@ class Filter:
     id: str | None = None   # the record id for owner / account
 
     def label(self) -> str:
-        from revops_cli.templates import _money as money
+        from revops_cli.formatting import money
 
         if self.dimension == "amount":
             if self.op == "between":

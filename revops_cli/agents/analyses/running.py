@@ -79,7 +79,7 @@ class Ask:
 
     def filter_words(self) -> str:
         """' in EMEA, owned by X, of at least $500K' - the filters in the wording of a headline."""
-        from revops_cli.templates import _money as money
+        from revops_cli.formatting import money
 
         parts = []
         for f in self.filters:
