@@ -303,7 +303,7 @@ def _fmt_kind(fmt: str | None) -> str:
 
 
 def value_text(v: Any, fmt: str | None) -> str:
-    from revops_cli.templates import format_value
+    from revops_cli.formatting import format_value
 
     if v is None:
         return "n/a"
@@ -343,7 +343,7 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
     parts = [" and ".join(TITLES.get(m, m.replace("_", " ")) for m in p.measures)] + list(p.labels)
     if p.threshold is not None:
         sign = {">=": "≥", "<=": "≤", "<": "<"}[p.threshold[0]]
-        from revops_cli.templates import _money as money
+        from revops_cli.formatting import money
 
         parts.append(f"{TITLES.get(first, first).lower()} {sign} {money(p.threshold[1])} per {dim_cols[0]}")
     parts += [f"by {d.split(':')[-1].replace('_', ' ')}" for d in p.dimensions
@@ -449,7 +449,7 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
 
 def _cell(v: Any, column: str = "", fiscal_start_month: int = 1) -> str:
     """A table cell; a time bucket by its label ('Q3 2026', 'October 2026')."""
-    from revops_cli.templates import format_value
+    from revops_cli.formatting import format_value
 
     grain = column.rsplit("_", 1)[-1]
     if hasattr(v, "isoformat") and grain in ("month", "quarter", "year", "week"):
