@@ -311,7 +311,7 @@ def _unknown_words(text: str, names: Any, amount_spans: list[tuple[int, int]], b
         if words[0].lower() in _VERBS or (not words[0][0].isupper()
                                           and what not in ("region", "segment", "territory", "vertical", "geo", "industry")):
             continue
-        if m.group("what").lower() in ("stage",) and word.lower() in ("late", "early", "each", "every"):
+        if m.group("what").lower() in ("stage",) and words[0].lower() in ("late", "early", "each", "every"):
             continue
         out.append(m.group(0))
     for m in _IN_PLACE.finditer(text):
