@@ -96,8 +96,6 @@ def test_revenue_on_salesforce_says_there_is_no_billing(on):
     assert "no billing" in m["answer"]
 
 
-@pytest.mark.xfail(strict=False, reason="revenue_by_segment still prints $0 beside that note when billing_monthly is "
-                   "missing (issue 12: never print 0 for data that does not exist)")
 def test_revenue_on_salesforce_prints_no_zero_for_missing_billing(on):
     m = on("fivetran-salesforce", *COMMANDS["revenue"])
     assert "$0" not in m["answer"]
