@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import random
 from pathlib import Path
 from typing import Any, Callable
@@ -1615,9 +1614,8 @@ def generate(path: Path, *, scale: float = 1.0, seed: int = 42, as_of: dt.date,
     """Build the demo warehouse at `path` (DuckDB file) and return row counts per table.
     `on_step(name)` is called after each of its GENERATE_STEPS steps (the CLI's progress bar)."""
     step = on_step or (lambda name: None)
-    import duckdb
-
-    from revops_cli.errors import UsageError, WarehouseError
+    from revops_cli.errors import UsageError
+    from revops_cli.warehouse.duckdb_file import written_atomically
 
     if isinstance(as_of, dt.datetime):
         as_of = as_of.date()
@@ -1630,16 +1628,8 @@ def generate(path: Path, *, scale: float = 1.0, seed: int = 42, as_of: dt.date,
     if not (scale > 0 and math.isfinite(scale)) or scale > 5000:
         raise UsageError(f"scale must be > 0 and <= 5000, not {scale:g}", "e.g. --scale 1 or --scale 0.2")
     seed = int(seed)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    for p in (tmp, Path(str(tmp) + ".wal")):
-        if p.exists():
-            p.unlink()
     ctx = _Ctx(scale, seed, as_of)
-    con = duckdb.connect(str(tmp))
-    try:
-        con.execute("SET enable_progress_bar = false")      # cron and pipes: no progress output
+    with written_atomically(Path(path), "demo data generation") as con:
         con.execute(_schema_sql())
         _macros(con, seed)
         step("schema")
@@ -1675,19 +1665,7 @@ def generate(path: Path, *, scale: float = 1.0, seed: int = 42, as_of: dt.date,
         _cluster(con)
         step("stage history ordered")
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-        con.execute("CHECKPOINT")
-        step("written")
-        con.close()
-        os.replace(tmp, path)
-    except duckdb.Error as exc:
-        con.close()
-        _cleanup(tmp)
-        raise WarehouseError(f"demo data generation failed: {str(exc).splitlines()[0]}",
-                             "check free disk space and that the target folder is writable") from exc
-    except BaseException:
-        con.close()
-        _cleanup(tmp)
-        raise
+    step("written")
     return counts
 
 
@@ -1700,9 +1678,3 @@ def _cluster(con) -> None:
     con.execute("DROP TABLE _h")
 
 
-def _cleanup(tmp: Path) -> None:
-    for p in (tmp, Path(str(tmp) + ".wal")):
-        try:
-            p.unlink()
-        except FileNotFoundError:
-            pass

@@ -67,41 +67,22 @@ def build_shape(canonical: Path, path: Path, shape: str, *, seed: int, as_of: dt
     """Write the warehouse `path` in `shape` from the canonical warehouse file `canonical`; row counts.
 
     The file is written under a temporary name and moved into place, like the demo generator does."""
-    import duckdb
-
-    from revops_cli.errors import WarehouseError
+    from revops_cli.warehouse.duckdb_file import written_atomically
 
     module = shape_module(shape)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    _cleanup(tmp)
-    con = duckdb.connect(str(tmp))
-    try:
-        con.execute("SET enable_progress_bar = false")
+    with written_atomically(Path(path), f"building the {shape} warehouse") as con:
         con.execute(f"ATTACH '{str(canonical)}' AS c (READ_ONLY)")
         install_macros(con, seed)
         module.build(con, seed=seed, as_of=as_of)
         con.execute("DETACH c")
         counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in module.TABLES}
-        con.execute("CHECKPOINT")
-        con.close()
-        os.replace(tmp, path)
-    except duckdb.Error as exc:
-        con.close()
-        _cleanup(tmp)
-        raise WarehouseError(f"building the {shape} warehouse failed: {str(exc).splitlines()[0]}",
-                             "check free disk space and that the target folder is writable") from exc
-    except BaseException:
-        con.close()
-        _cleanup(tmp)
-        raise
     return counts
 
 
 def generate_shaped(path: Path, shape: str, *, scale: float, seed: int, as_of: dt.date) -> dict[str, int]:
     """Generate the canonical demo data for (scale, seed, as_of) and write it to `path` in `shape`."""
     from revops_cli.warehouse.demo_data import generate
+    from revops_cli.warehouse.duckdb_file import remove
 
     shape_module(shape)                     # an unknown shape fails before minutes of generation
     path = Path(path)
@@ -111,12 +92,5 @@ def generate_shaped(path: Path, shape: str, *, scale: float, seed: int, as_of: d
         generate(canonical, scale=scale, seed=seed, as_of=as_of)
         return build_shape(canonical, path, shape, seed=seed, as_of=as_of)
     finally:
-        _cleanup(canonical)
+        remove(canonical)
 
-
-def _cleanup(p: Path) -> None:
-    for f in (p, Path(str(p) + ".wal")):
-        try:
-            f.unlink()
-        except FileNotFoundError:
-            pass
