@@ -175,3 +175,16 @@ def test_top_3_industries_by_open_pipeline(asker, sql):
                                      GROUP BY 1 ORDER BY SUM(o.amount) DESC LIMIT 3""")]
     assert [r["industry"] for r in a.data["rows"]] == expected
     assert "top 3" in a.data["interpretation"]
+
+
+def test_a_measure_named_with_an_analysis_word_is_the_measure(asker, sql):
+    # 'expansion' also names the expansion-candidates analysis, which computes no deal size: the question asks
+    # for the average won amount of Expansion deals in EMEA over the last six whole months (May-Oct 2026).
+    a = asker("average deal size for expansion deals in EMEA last 6 months")
+    answered(a)
+    size, n = sql("""SELECT AVG(o.amount), COUNT(*) FROM opportunities o JOIN accounts a ON a.account_id = o.account_id
+                     WHERE o.is_won AND o.type = 'Expansion' AND a.region = 'EMEA'
+                       AND o.close_date BETWEEN DATE '2026-05-01' AND DATE '2026-10-31'""")[0]
+    assert a.data["summary"]["average_deal_size"] == pytest.approx(size)
+    line = a.data["interpretation"]
+    assert "type Expansion" in line and "region EMEA" in line and line.endswith(f"{n} deals")

@@ -179,6 +179,15 @@ _MEASURE_ANALYSES = {"sales_cycle_days": "win_rate", "average_deal_size": "win_r
                      "calls": "competitor_mentions"}
 
 
+
+def answers_no_measure_named(parsed: Any, analysis: str) -> bool:
+    """The analysis was chosen by a word the question uses as a filter, computes no measure (NOT_A_MEASURE) and
+    speaks to none of the measures named: "average deal size for expansion deals" filters on the deal type
+    Expansion and is not the expansion-candidates analysis."""
+    return analysis in NOT_A_MEASURE and bool(parsed.measures) \
+        and all(_MEASURE_ANALYSES.get(m) != analysis for m in parsed.measures) \
+        and any(f.text and f.text.lower().replace(" ", "_") in analysis for f in parsed.filters)
+
 def closest_questions(text: str, settings: Any = None, n: int = 3, measures: list[str] | None = None) -> list[str]:
     """The example questions nearest the question, best first: those of the analyses that compute a measure the
     question names, then the catalogue's examples by word overlap."""
@@ -262,7 +271,8 @@ class DataAgent:
             names = own or [last["analysis"]]
             ctx.trace.note(self.name, f"follow-up: refines the last question ({previous.text!r})")
             text = previous.text if not own else text
-        if not forced and (not names or wants_model(parsed) or beyond(parsed, text, names[0])):
+        if not forced and (not names or wants_model(parsed) or beyond(parsed, text, names[0])
+                           or answers_no_measure_named(parsed, names[0])):
             adhoc = self._adhoc(ctx, parsed, text)
             if adhoc is not None:
                 return adhoc
