@@ -61,6 +61,15 @@ FIELD_LABELS = {"next_step": "next step", "close_date": "close date", "forecast_
 FORECAST_CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
 _PERSON_ROLES = re.compile(r"\b(?P<role>ae|account executive|deal owner|owner|rep|seller|csm|customer success manager|"
                            r"(?:their|his|her|the ae'?s|the owner'?s)\s+manager|manager)\b", re.I)
+_ROLE_PHRASE = re.compile(
+    r"(?:the|our|my|his|her|their)\s+(?:[\w&.'’-]+\s+){0,5}?(?P<role>(?:ae'?s|owner'?s|rep'?s)\s+manager|ae|account executive|"
+    r"deal owner|owner|rep|seller|csm|customer success manager|account manager|manager)(?:'s)?\b"
+    r"(?:\s+(?:of|on|for)\s+(?:the\s+)?(?:(?:[\w&.'’-]+\s+){0,5}?(?:deal|opportunity|opp|account)\b|"
+    r"[\w&.'’-]+(?:\s+[\w&.'’-]+){0,4}?(?=\s+(?:to|that|about|re|regarding|know|saying)\b|\s*:|\s*$)))?", re.I)
+# words that start a phrase but never name a person ("send the risks to …", "tell them …")
+_NOT_PEOPLE_WORDS = {"the", "a", "an", "our", "my", "this", "that", "these", "those", "it", "its", "his", "her",
+                     "their", "them", "him", "everyone", "everybody", "team", "all", "some", "quick", "note",
+                     "message", "to", "about", "me", "us", "and", "with", "on", "in", "for", "re", "regarding"}
 _CHANNEL = re.compile(r"(?<![\w&/])#([A-Za-z0-9][\w.-]*)")
 _HANDLE = re.compile(r"(?<![\w.])@([A-Za-z][\w.-]*)")
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
@@ -145,6 +154,12 @@ def parse_date(text: str) -> date:
         except ValueError:
             pass
     raise UsageError(f"cannot read a date from {text!r}", "write it as YYYY-MM-DD, e.g. 2026-12-15")
+
+
+def _sentence(text: str) -> str:
+    """A message as said, with its first letter in capitals and nothing trailing."""
+    t = _clean_value(text)
+    return t[:1].upper() + t[1:] if t else t
 
 
 def slack_note(message: str, deal: str | None, who: str | None) -> str:
@@ -267,6 +282,7 @@ class Planner:
         acc = task.entities.get("account") or ctx.session.get("account")
         self.account: dict[str, Any] | None = _as_dict(acc) or None
         self.last_answer = _as_dict(ctx.session.get("last_answer"))
+        self.names = task.entities.get("names")          # agents.names.Names of the question, when routed
 
     # -- parsing ---------------------------------------------------------------------------------
     def plan(self) -> dict[str, Any]:
@@ -285,8 +301,20 @@ class Planner:
                 "endpoints": endpoint_names(self.ctx.settings), "opportunity": self.opportunity}
 
     def _clause(self, clause: str, quotes: list[str], had_url: bool) -> dict[str, Any] | None:
+        from revops_cli.agents.action_intent import CRM_PLACE, is_crm_change, is_message, leading_verb
+
         if _WEBHOOK.search(clause):
             return self._webhook(clause, quotes, had_url)
+        lead = leading_verb(clause)
+        if lead and is_message(*lead) and not _CHANNEL.search(lead[1]) and not _HANDLE.search(lead[1]):
+            action = self._message_action(lead[0], lead[1], quotes)
+            if action is not None:
+                return action
+        if lead and is_crm_change(lead[0], lead[1], self.names):
+            rest = CRM_PLACE.sub(" ", lead[1]).strip()
+            field = self._field(rest) or self._implied_field(rest, quotes)
+            if field:
+                return self._crm(rest, quotes, field)
         field = self._field(clause)
         has_slack_target = bool(_CHANNEL.search(clause) or _HANDLE.search(clause) or _PERSON_ROLES.search(clause))
         if _CRM_VERB.search(clause) and (field or re.search(r"\bmove\b.*\bto\b", clause, re.I)):
@@ -295,6 +323,243 @@ class Planner:
         if _SLACK_VERB.search(clause) or _CHANNEL.search(clause) or (has_slack_target and _CRM_VERB.search(clause)):
             return self._slack(clause, quotes)
         return None
+
+    def _implied_field(self, rest: str, quotes: list[str]) -> str | None:
+        """No field named: 'push ixis to 2027-03-31' changes the close date, 'move techcorp to business
+        justification' the stage, 'mark acme as commit' the forecast category."""
+        to = re.search(r"\b(?:to|as|into)\s+(.+)$", _restore(rest, quotes), re.I)
+        if not to:
+            return None
+        value = _clean_value(to.group(1))
+        try:
+            parse_date(value)
+            return "close_date"
+        except UsageError:
+            pass
+        if any(value.lower() == c.lower() for c in FORECAST_CATEGORIES):
+            return "forecast_category"
+        return "stage"
+
+    # -- messages asked the way people talk --------------------------------------------------------
+    def _message_action(self, verb: str, rest: str, quotes: list[str]) -> dict[str, Any] | None:
+        """'ping marcus about …', 'slack sarah the ixis risks', 'let sarah know …', 'tell the owner of the
+        acme deal to chase the CFO': the recipient from the words after the verb (a rep by full or first
+        name, the deal's owner/AE/CSM/manager), the message from the rest of the question. None when no
+        recipient is at the start (the older patterns then look for a #channel or a role anywhere)."""
+        found = self._recipient(verb, rest)
+        if found is None:
+            return None
+        target, before, after = found
+        channel, label, email = target
+        message = self._body(verb, before, after, quotes)
+        if not message:
+            self.notes.append(f"Nothing to send to {label}: say what, e.g. 'tell {label.split(' (')[0]} that the "
+                              "pricing call moved to Friday', or quote the message.")
+            return None
+        text = slack_note(message, _opp_name(self.opportunity), self.ctx.request.user)
+        payload: dict[str, Any] = {"channel": channel, "text": text}
+        if channel is None:
+            payload["email"] = email
+        return {"kind": "slack", "target": label, "payload": payload, "status": "pending"}
+
+    def _recipient(self, verb: str, rest: str) -> tuple[tuple[str | None, str, str | None], str, str] | None:
+        """(target, words before the recipient, words after it) for the recipient at the start of `rest`
+        (or after 'to' in 'send the risks to sarah'); a name no user has, or several users have, is an error."""
+        if verb == "let":
+            m = re.match(r"(?P<who>.+?)\s+know\b(?P<after>.*)$", rest, re.I | re.S)
+            if not m:
+                return None
+            target = self._who(m.group("who").strip(), strict=True)
+            return (target, "", m.group("after")) if target else None
+        found = self._who_at_start(rest)
+        if found is not None:
+            target, after = found
+            return target, "", after
+        # "send a note to marcus about …", "send the ixis risks to sarah"
+        for m in re.finditer(r"\bto\s+", rest, re.I):
+            found = self._who_at_start(rest[m.end():], quiet=True)
+            if found is not None:
+                target, after = found
+                return target, rest[:m.start()], after
+        word = rest.split()[0] if rest.split() else ""
+        if word and word.lower() not in _NOT_PEOPLE_WORDS and not word.startswith("\u27e6") \
+                and not self._names_deal_at(rest):
+            raise UsageError(f"I don't know who {word!r} is: no one in the users table is called that",
+                             "name a rep as the users table has them (full or first name), the deal's owner, AE "
+                             "or CSM, a #channel or an @handle")
+        return None
+
+    def _names_deal_at(self, rest: str) -> bool:
+        """Does `rest` start with a deal or account the question names ('slack ixis risks to sarah')?"""
+        if self.names is None:
+            return False
+        low = rest.lower()
+        return any(low.startswith(m.span.lower()) for m in self.names.of("opportunity", "account", "company"))
+
+    def _who_at_start(self, text: str, quiet: bool = False) -> tuple[tuple[str | None, str, str | None], str] | None:
+        """The recipient the text starts with, and the words after it."""
+        t = text.strip()
+        m = _ROLE_PHRASE.match(t)
+        if m:
+            return self._role_target(m.group("role").lower()), t[m.end():]
+        m = re.match(r"([A-Za-z][\w'’.-]*)(?:\s+([A-Za-z][\w'’-]*))?", t)
+        if not m:
+            return None
+        if m.group(2):
+            person = self._user_named(f"{m.group(1)} {m.group(2)}")
+            if person is not None:
+                return self._person_target(person, person["name"]), t[m.end():]
+        if m.group(1).lower() in _NOT_PEOPLE_WORDS:
+            return None
+        person = self._user_named(m.group(1))
+        if person is None:
+            return None
+        return self._person_target(person, person["name"]), t[m.end(1):]
+
+    def _who(self, words: str, strict: bool) -> tuple[str | None, str, str | None] | None:
+        """The whole of `words` names the recipient ('let the AE know', 'let marcus reed know')."""
+        if (m := _CHANNEL.fullmatch(words)):
+            return f"#{m.group(1)}", f"#{m.group(1)}", None
+        found = self._who_at_start(words)
+        if found is not None and not found[1].strip():
+            return found[0]
+        if strict and words.split() and words.split()[0].lower() not in _NOT_PEOPLE_WORDS:
+            raise UsageError(f"I don't know who {words!r} is: no one in the users table is called that",
+                             "name a rep as the users table has them (full or first name), the deal's owner, AE "
+                             "or CSM, a #channel or an @handle")
+        return None
+
+    def _user_named(self, name: str) -> dict[str, Any] | None:
+        """The one user with this full name or first name. Several with that first name: the deal's owner or
+        CSM among them if one is (said in a note), else an error listing them."""
+        n = re.sub(r"\s+", " ", name.strip().lower().replace("’", "'"))
+        users = self.users()
+        full = [u for u in users if (u.get("name") or "").lower() == n]
+        if len(full) == 1:
+            return full[0]
+        if " " in n:
+            return None
+        first = [u for u in users if (u.get("name") or "").lower().split()[:1] == [n]]
+        if len(first) <= 1:
+            return first[0] if first else None
+        row = self.opp_row() or {}
+        on_deal = [u for u in first if u["user_id"] in (row.get("owner_id"), row.get("csm_id"))]
+        if len(on_deal) == 1:
+            others = ", ".join(u["name"] for u in first if u is not on_deal[0])
+            self.notes.append(f"{name!r} read as {on_deal[0]['name']}, who works on {_opp_name(self.opportunity)} "
+                              f"(also called {name}: {others})")
+            return on_deal[0]
+        listing = ", ".join(f"{u['name']} ({u.get('role') or 'no role'})" for u in first[:8])
+        raise UsageError(f"{name!r} matches {len(first)} people: {listing}",
+                         f"say the full name, e.g. '… {first[0]['name']} …'")
+
+    def _role_target(self, role: str) -> tuple[str | None, str, str | None]:
+        row = self.opp_row()
+        if row is None:
+            raise UsageError(f"which deal's {role}?", "ask about a deal first, or name it: "
+                                                      "'notify the owner of the IXIS deal about …'")
+        if "csm" in role or "customer success" in role:
+            person, what = self.user(row.get("csm_id")), "CSM"
+        elif "manager" in role:
+            owner = self.user(row.get("owner_id"))
+            person, what = self.user(owner.get("manager_id")) if owner else None, "AE's manager"
+        else:
+            person, what = self.user(row.get("owner_id")), "deal owner"
+        if person is None:
+            raise UsageError(f"the {_opp_name(self.opportunity)} deal has no {what} on record",
+                             "name a #channel or @person instead")
+        return self._person_target(person, f"{what} {person['name']}")
+
+    def _body(self, verb: str, before: str, after: str, quotes: list[str]) -> str | None:
+        """What to say, from the question: quoted text; 'to chase the CFO' -> 'Please chase the CFO.';
+        'that …' / ': …' / 'saying …' / the words themselves -> as said; 'about …' or a thing ('the ixis
+        risks') -> that thing: the deal's risks, status or next steps computed now, else the topic as said."""
+        whole = f"{before} {after}"
+        quoted = _quoted_in(whole, quotes)
+        if quoted:
+            return quoted
+        a = _restore(after, quotes).strip(" ,")
+        b = _restore(before, quotes).strip(" ,")
+        a = re.sub(r"^(?:an?|the)\s+(?:quick\s+)?(?:note|message|msg|line|dm|slack|ping|nudge|heads[\s-]?up|"
+                   r"reminder|email)\b\s*", "", a, flags=re.I)
+        b = re.sub(r"^(?:an?|the)\s+(?:quick\s+)?(?:note|message|msg|line|dm|slack|ping|nudge|heads[\s-]?up|"
+                   r"reminder|email)\s*(?:about|on|re:?|regarding|with)?\s*", "", b, flags=re.I)
+        if b and not a:
+            a, b = b, ""
+        m = re.match(r"(?:know\s+)?to\s+(.+)$", a, re.I | re.S)
+        if m and verb != "let":
+            ask = _clean_value(m.group(1))
+            return (("Reminder: " if verb == "remind" else "Please ") + ask + ".") if ask else None
+        m = re.match(r"(?:that|saying|:|-)\s*(.+)$", a, re.I | re.S)
+        if m:
+            return _sentence(m.group(1))
+        m = re.match(r"(?:about|on|re:?|regarding|for)\s+(.+)$", a, re.I | re.S)
+        topic = _clean_value(m.group(1)) if m else _clean_value(a)
+        if not topic:
+            return None
+        computed = self._computed(topic)
+        if computed:
+            return computed
+        if m or verb in ("remind",) and not topic:
+            return f"Re: {topic}"
+        return _sentence(topic)
+
+    def _computed(self, topic: str) -> str | None:
+        """The deal's risks, status or next steps when that is all the topic asks for ('the ixis risks',
+        'the risks on the acme deal', 'its status'); None for anything else."""
+        rest = topic.lower()
+        for name in [_opp_name(self.opportunity), (self.opportunity or {}).get("account_name")] + \
+                [m.span for m in (self.names.of("opportunity", "account") if self.names is not None else [])]:
+            if name:
+                rest = rest.replace(str(name).lower(), " ")
+        rest = re.sub(r"\b(?:the|a|an|our|its|their|this|that|these|latest|current|main|top|key|biggest|"
+                      r"deal'?s?|opportunity'?s?|account'?s?|on|of|for|with|about|in|and)\b|'s\b", " ", rest)
+        rest = re.sub(r"[^\w\s]", " ", rest).strip()
+        if not rest:
+            return None
+        if re.fullmatch(r"(?:risks?|risk factors?)", rest):
+            return self._deal_content("risks")
+        if re.fullmatch(r"(?:status|summary|update|health|state|assessment|rundown)", rest):
+            return self._deal_content("status")
+        if re.fullmatch(r"next\s+steps?", rest):
+            return self._deal_content("next_step")
+        return None
+
+    def _deal_content(self, what: str) -> str | None:
+        """Computed for the deal in context now (the Deal agent), or taken from the last answer when that
+        answer was about the same deal: never the text of an answer about something else."""
+        if not self.opportunity:
+            return None
+        deal = _opp_name(self.opportunity)
+        if what == "next_step":
+            row = self.opp_row() or {}
+            return f"Next step on {deal}: {row.get('next_step')}" if row.get("next_step") else None
+        la_data = self.last_answer.get("data") or {}
+        la_opp = la_data.get("opportunity") if isinstance(la_data, dict) else None
+        same = la_opp and (_as_dict(la_opp).get("opportunity_id") == self.opportunity.get("opportunity_id"))
+        data = la_data if same and la_data.get("risks") else None
+        if data is None:
+            from revops_cli.agents.deal import DealAnalysisAgent
+
+            self.ctx.trace.note(NAME, f"the message carries the {what} of {deal}, assessed now")
+            answer = DealAnalysisAgent().handle(self.ctx, Task(intent="deal_risks", text=f"{deal} {what}",
+                                                               entities={"opportunity": self.opportunity}))
+            if not answer.ok:
+                return None
+            data = answer.data or {}
+        risks = list(data.get("risks") or [])
+        if what == "risks":
+            if not risks:
+                return f"No open risks found on {deal}."
+            return f"Risks on {deal}:\n" + "\n".join(f"• {_item_text(r)}" for r in risks[:10])
+        opp = _as_dict(data.get("opportunity"))
+        lines = [f"Status of {deal}: stage {opp.get('stage') or '?'}"
+                 + (f", ${float(opp['amount']):,.0f}" if opp.get("amount") is not None else "")
+                 + (f", closing {opp.get('close_date')}" if opp.get("close_date") else "")]
+        if data.get("bottom_line"):
+            lines.append(str(data["bottom_line"]))
+        lines += [f"• {_item_text(r)}" for r in risks[:5]]
+        return "\n".join(lines)
 
     @staticmethod
     def _field(clause: str) -> str | None:

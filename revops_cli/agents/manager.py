@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from revops_cli.agents.action_intent import action_request
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.periods import parse_period
 from revops_cli.errors import NotFoundError
@@ -193,8 +194,9 @@ def classify(text: str, session: dict[str, Any] | None = None, names: Any = None
     t = clean(text)
     session = session or {}
     person = person_span(t)
-    if _ACTION.search(t) or _WEBHOOK.search(t):
-        return Route("execution", "action", "an action verb starts the request", {"person": None})
+    if _ACTION.search(t) or _WEBHOOK.search(t) or action_request(t, names):
+        return Route("execution", "action", action_request(t, names) or "an action verb starts the request",
+                     {"person": None})
     if _RESEARCH.search(t) and (_FIT.search(t) or re.search(r"\bassess\b", t, re.I)):
         if person:
             return Route("lead_analysis", "lead_assess", "research a person, then assess the fit",
