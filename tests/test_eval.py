@@ -111,7 +111,29 @@ cases:
     assert not doc["cases"][1]["passed"] and "found nothing" in doc["cases"][1]["error"]
 
 
+def test_a_case_runs_with_its_own_settings_and_only_it(tmp_path, capsys, demo_db, settings_for):
+    """`settings:` configures what one case needs (a webhook for an action to it); the next case runs
+    without it (no webhook: refused with exit 3), and a dry run sends nothing."""
+    settings_for(demo_db)
+    f = case_file(tmp_path, """
+cases:
+  - id: with-a-webhook
+    settings: {webhooks.url: "http://127.0.0.1:9/never-called"}
+    ask: post this quarter's pipeline summary to the webhook
+    agent: execution
+    ok: true
+    pending_actions: true
+  - id: without
+    ask: post this quarter's pipeline summary to the webhook
+    ok: false
+    exit_code: 3
+""")
+    doc = run(capsys, "eval", str(f), "-f", "json").json()
+    assert [c["passed"] for c in doc["cases"]] == [True, True], doc["cases"]
+
+
 @pytest.mark.parametrize("text, message", [
+    ("cases: [{ask: hi, settings: [webhooks.url]}]", "settings is a mapping of dotted setting names"),
     ("cases: [{ask: hi, colour: blue}]", "unknown key 'colour'"),
     ("cases: [{agent: data}]", "`ask` must be a non-empty question"),
     ("cases: [{ask: hi, values: [{sql: x, value: 1}]}]", "exactly one of sql or value"),

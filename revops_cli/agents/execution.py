@@ -490,7 +490,8 @@ class Planner:
         if m and verb != "let":
             ask = _clean_value(m.group(1))
             return (("Reminder: " if verb == "remind" else "Please ") + ask + ".") if ask else None
-        m = re.match(r"(?:that|saying|:|-)\s*(.+)$", a, re.I | re.S)
+        m = re.match(r"(?:that|saying|:|-)\s*(.+)$", a, re.I | re.S) or \
+            re.search(r"(?::|\bsaying\b|\bthat says\b)\s*(.+)$", a, re.I | re.S)
         if m:
             return _sentence(m.group(1))
         m = re.match(r"(?:about|on|re:?|regarding|for)\s+(.+)$", a, re.I | re.S)
@@ -713,17 +714,73 @@ class Planner:
             return None
         url, _secret = endpoint(self.ctx.settings, name)       # UsageError listing the names if unknown
         label = name or "default"
-        text = self._message(re.sub(r"^.*?\bwith\b", "about", clause, count=1, flags=re.I)
-                             if re.search(r"\bwith\b", clause, re.I) else clause, quotes)
-        data: dict[str, Any] = {}
-        if self.last_answer.get("data"):
-            data = dict(self.last_answer["data"])
-        if self.opportunity:
-            data.setdefault("opportunity", self.opportunity)
+        content = self._webhook_content(clause, quotes)
+        computed = self._computed(content) if content else None
+        report = self._data_report(content) if content and not computed else None
+        if report is not None:
+            text, data = report
+        else:
+            text = computed or self._message(re.sub(r"^.*?\bwith\b", "about", clause, count=1, flags=re.I)
+                                             if re.search(r"\bwith\b", clause, re.I) else clause, quotes)
+            data = {}
+            if self.last_answer.get("data") and not computed:
+                data = dict(self.last_answer["data"])
+            if self.opportunity:
+                data.setdefault("opportunity", self.opportunity)
         payload = {"event": "revops.action.webhook", "endpoint": label, "request_id": self.ctx.request.request_id,
                    "text": text or _restore(clause, quotes).strip(), "data": data}
         return {"kind": "webhook", "target": f"{label} ({url_location(url)})", "payload": payload,
                 "status": "pending"}
+
+    @staticmethod
+    def _webhook_content(clause: str, quotes: list[str]) -> str | None:
+        """What to deliver, as the request says it: 'post <this quarter's pipeline summary> to the webhook',
+        'trigger the crm_alerts webhook with <the deal risks>'."""
+        t = _restore(clause, quotes).strip()
+        if _quoted_in(clause, quotes):
+            return None
+        m = re.search(r"\bwith\s+(.+)$", t, re.I)
+        if m and _WEBHOOK.search(t[:m.start()]):
+            return _clean_value(m.group(1)) or None
+        from revops_cli.agents.action_intent import strip_polite
+
+        m = re.match(r"(?:post|send|push|ship|deliver|forward|share)\s+(?P<c>.+?)\s+(?:to|on|via|through|over)\s+"
+                     r"(?:the\s+|our\s+|my\s+)?(?:[`'\"]?[\w.-]+[`'\"]?\s+)?webhooks?\b", strip_polite(t), re.I)
+        return _clean_value(m.group("c")) if m else None
+
+    def _data_report(self, content: str) -> tuple[str, dict[str, Any]] | None:
+        """A numbers question to deliver ('this quarter's pipeline summary'): answered now by the Data
+        agent, every filter applied; its text and figures are the payload. One it cannot answer plans
+        nothing (exit 9 with the reason): a failure is never delivered."""
+        from revops_cli.agents.analyses.choosing import choose_analyses
+
+        if re.fullmatch(r"(?:the\s+|this\s+|that\s+|its\s+)?(?:it|this|that|answer|result|results|summary|"
+                        r"last answer|above)", content.strip(), re.I):
+            return None
+        if not choose_analyses(content):
+            from revops_cli.agents.names import find_names
+            from revops_cli.agents.understanding import parse
+
+            if not parse(content, find_names(self.ctx, content), self.ctx.as_of, self.ctx.fiscal_start_month).measures:
+                return None
+        from revops_cli.agents.data import DataAgent
+        from revops_cli.errors import NotUnderstoodError
+
+        self.ctx.trace.note(NAME, f"the webhook carries {content!r}, answered now by the Data agent")
+        answer = DataAgent().handle(self.ctx, Task(intent="analysis", text=content, entities={}))
+        if not answer.ok:
+            raise NotUnderstoodError(f"nothing to deliver: {answer.error or 'the question was not answered'}",
+                                     f"ask '{content}' on its own first, then post it")
+        d = answer.data or {}
+        line = d.get("interpretation")
+        text = answer.text.strip()
+        if line and line not in text:
+            text = f"{line}\n\n{text}"
+        data = {"question": content, **{k: d[k] for k in ("interpretation", "analysis", "period", "summary", "rows",
+                                                          "row_count") if d.get(k) is not None}}
+        if isinstance(data.get("rows"), list):
+            data["rows"] = data["rows"][:100]
+        return text[:SLACK_TEXT_LIMIT * 4], data
 
     # -- CRM -------------------------------------------------------------------------------------
     def _crm(self, clause: str, quotes: list[str], field: str) -> dict[str, Any] | None:

@@ -338,8 +338,8 @@ def _resolve(ctx: AgentContext, route: Route, text: str) -> None:
         span = deal_name_span(clean(text)) if _DEAL_WORD.search(text) else None
         if span and not _FOLLOW_UP.fullmatch(span.lower()):
             e["opportunity"] = entities.resolve_deal(ctx, span)
-        elif ctx.session.get("opportunity"):
-            e.setdefault("opportunity", ctx.session["opportunity"])
+        elif ctx.session.get("opportunity") and not (route.names is not None and route.names.of("opportunity", "account")):
+            e.setdefault("opportunity", ctx.session["opportunity"])      # a deal named now wins over the last one
     names = route.names
     if names is not None and route.agent in ("data", "execution"):
         acc = names.first("account")

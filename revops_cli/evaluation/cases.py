@@ -22,7 +22,7 @@ ENTITY_KINDS = ("deal", "account", "person", "company", "competitor")
 EXPECT_KEYS = ("agent", "ok", "exit_code", "entities", "values", "absent", "contains", "not_contains",
                "interpretation", "pending_actions")
 TURN_KEYS = ("ask",) + EXPECT_KEYS
-CASE_KEYS = ("id", "category", "given", "then", "note") + TURN_KEYS
+CASE_KEYS = ("id", "category", "given", "settings", "then", "note") + TURN_KEYS
 FILE_KEYS = ("category", "defaults", "cases")
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -71,6 +71,7 @@ class Case:
     given: dict[str, str] = field(default_factory=dict)
     holdout: bool = False
     note: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)   # dotted key -> value, over the run's settings
 
     @property
     def question(self) -> str:
@@ -185,8 +186,13 @@ def load_file(path: Path, *, holdout: bool | None = None) -> list[Case]:
         given = raw.get("given") or {}
         if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
             raise UsageError(f"{where}: given is a mapping of names to SQL", "see docs/eval.md")
+        overrides = raw.get("settings") or {}
+        if not isinstance(overrides, dict) or not all(isinstance(k, str) and k.strip(".") for k in overrides):
+            raise UsageError(f"{where}: settings is a mapping of dotted setting names to values "
+                             "(e.g. webhooks.url: https://hooks.example.com/x)", "see docs/eval.md")
         cases.append(Case(id=case_id, category=str(raw.get("category") or category), file=str(path), turns=turns,
-                          given={str(k): v for k, v in given.items()}, holdout=holdout, note=str(raw.get("note") or "")))
+                          given={str(k): v for k, v in given.items()}, holdout=holdout, note=str(raw.get("note") or ""),
+                          settings=dict(overrides)))
     return cases
 
 

@@ -162,6 +162,22 @@ def eval_settings(settings: Settings, scratch: Path) -> Settings:
     return dataclasses.replace(settings, data=data)
 
 
+def case_settings(settings: Settings, overrides: dict[str, Any]) -> Settings:
+    """The run's settings with a case's `settings:` (dotted names) set over them, for that case only."""
+    if not overrides:
+        return settings
+    data = copy.deepcopy(settings.data)
+    for dotted, value in overrides.items():
+        *parents, last = dotted.split(".")
+        node = data
+        for part in parents:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[last] = value
+    return dataclasses.replace(settings, data=data)
+
+
 class CaseError(Exception):
     """A case that cannot be run as written."""
 
@@ -224,6 +240,7 @@ def run_case(case: Case, settings: Settings, warehouse: Any, log: Any, variables
 
     result = CaseResult(case=case)
     known = {} if known is None else known
+    settings = case_settings(settings, case.settings)
     try:
         values = _given(warehouse, settings, case, variables)
         session_id = new_id(f"eval-{case.id}-")
