@@ -39,6 +39,7 @@ def build_warehouse(path: Path) -> Path:
         ("USR-0001", "Sarah Johnson", "sarah.johnson@acme.io", "AE", "USR-0003", "U0SARAH01"),
         ("USR-0002", "Mike Chen", "mike.chen@acme.io", "CSM", "USR-0003", None),
         ("USR-0003", "Dana Lee", "dana.lee@acme.io", "Sales Manager", None, "U0DANA001"),
+        ("USR-0004", "Sarah Connor", "sarah.connor@acme.io", "AE", "USR-0003", "U0SARAH02"),
     ])
     con.execute("INSERT INTO accounts (account_id, name, owner_id, csm_id) VALUES "
                 "('ACC-000001', 'IXIS Technologies', 'USR-0001', 'USR-0002')")
@@ -148,6 +149,22 @@ def test_handle_and_manager_targets(env):
     assert answer.pending_actions[0]["payload"]["channel"] == "U0DANA001"
     with pytest.raises(UsageError, match="no user matches"):
         run(env, "tell @nobody about the risks")
+
+
+def test_a_shared_first_name_is_the_one_on_the_deal_or_refused_with_the_candidates(env, slack):
+    answer, _ = run(env, "ping sarah about the renewal", session={})
+    [action] = answer.pending_actions
+    assert action["payload"]["channel"] == "U0SARAH01"               # Sarah Johnson owns the deal in context
+    assert any("Sarah Connor" in n for n in answer.data["notes"])    # and the answer says whom it passed over
+    with pytest.raises(UsageError) as err:
+        run(env, "ping sarah about the renewal", opportunity=None, session={})
+    assert "Sarah Johnson" in err.value.one_line() and "Sarah Connor" in err.value.one_line()
+    with pytest.raises(UsageError, match="zed"):
+        run(env, "let zed know the renewal moved")
+    answer, _ = run(env, "tell sarah connor to chase the CFO", session={})
+    assert answer.pending_actions[0]["payload"]["channel"] == "U0SARAH02"
+    assert "Please chase the CFO." in answer.pending_actions[0]["payload"]["text"]
+    assert slack.calls == []
 
 
 def test_slack_failure_is_reported_without_token(env, slack, monkeypatch):

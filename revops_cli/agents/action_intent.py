@@ -27,7 +27,8 @@ WEBHOOK_VERBS = ("trigger", "fire", "invoke", "call", "hit", "send", "post", "pi
 
 # the words right after a message verb that show it is not a message to someone
 NOT_RECIPIENTS = {"me", "us", "myself", "ourselves", "i", "what", "how", "which", "who", "whom", "why", "when",
-                  "where", "whether", "if", "all", "everything", "more", "of", "out", "up", "about", "by", "for"}
+                  "where", "whether", "if", "all", "everything", "more", "of", "out", "up", "about", "by", "for",
+                  "in", "on", "off", "from", "over", "since", "rate", "rates", "count", "counts", "volume"}
 # verbs whose object may be a thing rather than a person ("email addresses of ...", "text of the call",
 # "ask about pricing"): an action only with a recipient *and* a message shape after it
 _CAREFUL = {"email", "e-mail", "text", "ask", "shoot", "drop", "give", "warn", "inform", "message", "msg"}
@@ -75,10 +76,14 @@ def is_message(verb: str, rest: str) -> bool:
         return False
     if verb == "let":
         return bool(re.search(r"\bknow\b", rest, re.I))
-    if verb in ("give",):
-        return bool(re.search(r"\ban?\s+(?:heads[\s-]?up|shout|ping|nudge|note|message)\b", rest, re.I))
+    if verb in ("give", "shoot", "drop"):
+        return bool(re.search(r"\ban?\s+(?:quick\s+)?(?:heads[\s-]?up|shout|ping|nudge|note|message|msg|line|dm|"
+                              r"email|reminder)\b", rest, re.I))
     if verb in _CAREFUL:
-        return bool(MESSAGE_SHAPE.search(rest))
+        # the message's shape right after a short recipient ('email marcus about …', 'ask the AE to …'),
+        # not somewhere in a question ('email open rate by campaign compared to last month')
+        head = " ".join(rest.split()[:5])
+        return bool(MESSAGE_SHAPE.search(head))
     return True
 
 

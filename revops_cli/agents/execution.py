@@ -356,6 +356,9 @@ class Planner:
             self.notes.append(f"Nothing to send to {label}: say what, e.g. 'tell {label.split(' (')[0]} that the "
                               "pricing call moved to Friday', or quote the message.")
             return None
+        if verb in ("email", "text"):
+            self.notes.append(f"revops sends Slack messages, not {'email' if verb == 'email' else 'texts'}: "
+                              f"this is a Slack message to {label}.")
         text = slack_note(message, _opp_name(self.opportunity), self.ctx.request.user)
         payload: dict[str, Any] = {"channel": channel, "text": text}
         if channel is None:
@@ -399,6 +402,8 @@ class Planner:
     def _who_at_start(self, text: str, quiet: bool = False) -> tuple[tuple[str | None, str, str | None], str] | None:
         """The recipient the text starts with, and the words after it."""
         t = text.strip()
+        if re.match(r"(?:ae|owner|deal owner|csm|rep|account executive|account manager)\b", t, re.I):
+            t = "the " + t                    # 'notify AE about …' is 'notify the AE about …'
         m = _ROLE_PHRASE.match(t)
         if m:
             return self._role_target(m.group("role").lower()), t[m.end():]
