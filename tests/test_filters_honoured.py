@@ -166,8 +166,7 @@ def test_region_on_churn_risk(asker, sql):
 
 @pytest.mark.parametrize("q,word", [
     ("deals closing this quarter in Narnia", "Narnia"),
-    ("won deals closing this quarter", "won"),
-    ("deals closing this quarter with no activity in 30 days", "no activity"),
+    ("deals closing this quarter in the Nordics region", "Nordics"),
     ("competitor mentions in calls this quarter for deals over $1M", "amount"),
 ])
 def test_a_filter_not_understood_is_named_and_gets_no_number(asker, q, word):

@@ -34,6 +34,8 @@ TITLES = {
     "engine_hours": "Engine hours", "calls": "Calls", "leads": "New leads", "conversion_rate": "Lead conversion rate",
     "net_revenue_retention": "Net revenue retention", "churned_arr": "Churned ARR",
     "pipeline_created": "Pipeline created", "created_deal_count": "Deals created",
+    "customers": "Customers", "churned_customers": "Churned customers", "lost_deal_count": "Lost deals",
+    "average_open_deal_size": "Average open deal size", "deal_amount": "Deals",
 }
 # The count each measure's line ends with: (count measure, noun)
 _COUNT_OF = {
@@ -43,11 +45,16 @@ _COUNT_OF = {
     "won_deal_count": ("won_deal_count", "deal"), "deal_count": ("deal_count", "deal"),
     "pipeline_created": ("created_deal_count", "deal"), "created_deal_count": ("created_deal_count", "deal"),
     "leads": ("leads", "lead"), "conversion_rate": ("leads", "lead"), "calls": ("calls", "call"),
+    "customers": ("customers", "customer"), "churned_customers": ("churned_customers", "customer"),
+    "average_open_deal_size": ("open_deal_count", "deal"), "lost_deal_count": ("lost_deal_count", "deal"),
+    "deal_amount": ("deal_count", "deal"),
 }
 # What the status words mean for each opportunity measure: the measure itself, or a swap, or a contradiction.
-_OPEN = {"pipeline", "weighted_pipeline", "open_deal_count"}
+_OPEN = {"pipeline", "weighted_pipeline", "open_deal_count", "average_open_deal_size"}
 _WON = {"bookings", "average_deal_size", "sales_cycle_days", "won_deal_count"}
-_STATUS_SWAP = {("deal_count", "open"): "open_deal_count", ("deal_count", "won"): "won_deal_count"}
+_LOST = {"lost_deal_count"}
+_STATUS_SWAP = {("deal_count", "open"): "open_deal_count", ("deal_count", "won"): "won_deal_count",
+                ("deal_count", "lost"): "lost_deal_count", ("average_deal_size", "open"): "average_open_deal_size"}
 _SCOPE = {"sales_cycle_days": "won deals", "average_deal_size": "won deals", "win_rate": "closed deals"}
 _STATUS_WORD = {"open": "open deals", "won": "won deals", "lost": "lost deals"}
 _PERIOD_WORD = {"close_date": "close date", "created_date": "created", "month": "billing month",
@@ -65,13 +72,32 @@ _LAST_N = re.compile(r"\b(?:for|over|in|during)?\s*the\s+(?:last|past|previous)\
                      re.I)
 _COMPARE_SPLIT = re.compile(r"\b(?:and|vs\.?|versus|with|to|against)\b", re.I)
 # Measures of what is still open (a period may lie ahead); every other measure counts what has happened.
-FORWARD = {"pipeline", "weighted_pipeline", "open_deal_count", "deal_count"}
+FORWARD = {"pipeline", "weighted_pipeline", "open_deal_count", "deal_count", "average_open_deal_size", "deal_amount"}
+# Stock measures: with no period they count what stands now (open deals whatever their close date, customers).
+STOCK = {"pipeline", "weighted_pipeline", "open_deal_count", "average_open_deal_size", "customers"}
+# The deals themselves, when a question names deals and no measure: "renewals due in the next 90 days over $100K"
+_DEAL_NOUN = re.compile(r"\b(?:deals?|opportunit(?:y|ies)|opps?|renewals?|losses|wins|upsells?)\b", re.I)
+_HOW_MUCH = re.compile(r"\bhow much\b|\bwhat(?:'s| is) the (?:value|amount)\b|\bworth\b", re.I)
+_LOSE_TO = re.compile(r"\b(?:who|which competitors?|what competitors?)\b[^?]*\blos(?:e|t|ing)\s+(?:to|against)\b|"
+                      r"\blos(?:e|t|ing)\s+(?:to|against)\s+(?:the\s+)?most\b|\blosses by competitor\b", re.I)
+_WON_VS_LOST = re.compile(r"\b(?:won|wins)\s+(?:vs\.?|versus|and|or|against)\s+(?:lost|losses)\b|"
+                          r"\b(?:lost|losses)\s+(?:vs\.?|versus|and|or|against)\s+(?:won|wins)\b", re.I)
+# A customer's state the `customers` count cannot see: those questions belong to the customer analyses.
+_CUSTOMER_STATE = re.compile(r"\b(?:risk\w*|declin\w*|churn\w*|grow\w*|grew|usage|expan\w*|upsell\w*|health\w*|"
+                             r"engag\w*|renew\w*)\b", re.I)
+# Filters that only the model applies (no built-in analysis reads them): conditions on each deal.
+MODEL_FILTERS = ("close_date_pushes", "last_activity", "close_date", "lead_status")
 ADDITIVE_FORMATS = ("money", "count")
 # Built-in analyses whose subject no measure captures: a question they refuse is not re-read as a measure.
 NOT_A_MEASURE = ("competitor_mentions", "declining_engagement", "expansion", "deal_risk_factors", "slipped_deals",
                  "forecast_vs_target", "coverage")
+# The measures a built-in analysis shows for each group of a breakdown ("pipeline by stage": open amount per stage)
+BREAKDOWN_MEASURES = {"pipeline": {"pipeline", "weighted_pipeline"}, "deals_closing": {"pipeline"},
+                      "win_rate": {"win_rate"}, "owner_leaderboard": {"bookings"}, "revenue_by_segment": {"revenue"},
+                      "lead_volume_by_source": {"leads", "conversion_rate"}}
 # Measures no built-in analysis computes: the question goes to the model even when an analysis was chosen.
-MODEL_ONLY = ("pipeline_created", "net_revenue_retention", "churned_arr", "created_deal_count")
+MODEL_ONLY = ("pipeline_created", "net_revenue_retention", "churned_arr", "created_deal_count", "churned_customers",
+              "lost_deal_count", "average_open_deal_size")
 
 
 @dataclass
@@ -96,6 +122,7 @@ class AdhocPlan:
     threshold: tuple[str, float] | None = None           # (op, value) on the first measure, per group
     count: tuple[str, str] | None = None                 # (count measure, noun)
     share_of: tuple[str, Any] | None = None              # (dimension, value): that part's share of the total
+    notes: list[str] = field(default_factory=list)       # what the reader must know (a deal counted per competitor)
 
     def model_query(self, period: Any = None):
         from revops_cli.model.planner import ModelQuery
@@ -135,8 +162,12 @@ def beyond(parsed: Any, text: str, analysis: str) -> bool:
 
     if analysis in NOT_A_MEASURE or not parsed.measures and parsed.filter("status") is None:
         return False
-    if parsed.shape == "share":
+    if parsed.shape == "share" or _WON_VS_LOST.search(text):
         return True
+    groups = [d for d in parsed.dimensions if d not in ("quarter", "month", "week", "year")]
+    if groups and parsed.measures and analysis in BREAKDOWN_MEASURES \
+            and not set(parsed.measures) & BREAKDOWN_MEASURES[analysis]:
+        return True                 # "deal count by segment": the analysis breaks down amounts, not this measure
     _, dim = subject_of(text)
     if dim is None:
         return False
@@ -170,8 +201,37 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
             measures = ["pipeline"]
         if len(amounts) == 1 and amounts[0].op in (">=", "<=", "<"):
             threshold = (amounts[0].op, float(amounts[0].value))
+    conditions = {f.dimension for f in parsed.filters}
+    if "close_date_pushes" in conditions and "slip_count" in measures:
+        measures.remove("slip_count")          # "deals pushed more than twice": the deals, not a count of pushes
+    if "customers" in measures and (len(measures) > 1 or _CUSTOMER_STATE.search(text)):
+        measures.remove("customers")           # "customers at risk", "customers churned": not the customer count
+    # status words read as row filters (a list of deals, won vs lost); None: the measures' own scope
+    scope_status: str | None = None
+    extra_dims: list[str] = []
+    if _LOSE_TO.search(text) and (not measures or set(measures) <= {"deal_count", "lost_deal_count"}):
+        measures, subject_dim, status = ["lost_deal_count"], "competitor", None     # "who do we lose to most?"
+    elif _WON_VS_LOST.search(text) and set(measures) <= {"deal_count"}:
+        measures, extra_dims, scope_status, status = ["deal_count"], ["outcome"], "closed", None
+    elif not measures and threshold is None:
+        words = _DEAL_NOUN.search(text) or conditions & {"close_date_pushes", "last_activity", "close_date"}
+        if parsed.filter("forecast_category") is not None or (words and _HOW_MUCH.search(text)):
+            # "emea commit", "how much is up for renewal": the amount of the deals
+            value = status.value if status is not None else "open"
+            measures = {"open": ["pipeline"], "won": ["bookings"]}.get(value, ["deal_amount"])
+            scope_status, status = (value, None) if value == "lost" else (None, status)
+        elif words:
+            # the deals themselves: open unless the question says won or lost
+            measures, scope_status = ["deal_amount", "deal_count"], status.value if status is not None else "open"
+            status = None
+            if subject_dim is None:
+                extra_dims = ["deal"]
     if not measures:
         return None
+    if parsed.unknown and not [m for m in parsed.measures if m in measures]:
+        return None      # no measure named and words not understood: the analysis' own refusal names them
+    if measures == ["deal_count"] and status is None and scope_status is None and parsed.period is None:
+        measures = ["open_deal_count"]        # "deal count by segment": the deals open now
     unknown = list(parsed.unknown)
     if any(m in ("pipeline_created", "created_deal_count") for m in measures):
         unknown = [u for u in unknown if not re.match(r"(?:created|opened|added)\b", u, re.I)]
@@ -182,6 +242,11 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
     missing: list[str] = []
     labels: list[str] = []
     filters: list[Any] = []
+    if scope_status is not None:
+        filters += {"open": [MF("opportunities.is_closed", "=", False)], "won": [MF("opportunities.is_won", "=", True)],
+                    "lost": [MF("opportunities.is_closed", "=", True), MF("opportunities.is_won", "=", False)],
+                    "closed": [MF("opportunities.is_closed", "=", True)]}[scope_status]
+        labels.append(f"{scope_status} deals")
     if status is not None:
         opp = [m for m in measures if model.measures[m].entity == "opportunities"]
         if len(opp) != len(measures):
@@ -212,6 +277,13 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
                 filters.append(MF("opportunities.amount", "between", list(f.value)))
             else:
                 filters.append(MF("opportunities.amount", f.op, f.value))
+        elif f.dimension in ("close_date_pushes", "last_activity", "close_date"):
+            if any(model.measures[m].entity != "opportunities" for m in measures):
+                missing.append(f.label())
+                continue
+            column = {"close_date_pushes": "close_date_pushes", "last_activity": "opportunities.last_activity_date",
+                      "close_date": "opportunities.close_date"}[f.dimension]
+            filters.append(MF(column, f.op, f.value))
         elif f.dimension == "competitor":
             filters.append(MF("competitor", "contains", f.value))
         elif f.dimension == "stage" and isinstance(f.value, list):
@@ -232,6 +304,10 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
             missing.append(f"by {d.replace('_', ' ')}")
     if subject_dim and subject_dim not in dims and not any(f.field == subject_dim for f in filters):
         dims.insert(0, subject_dim)
+    dims += [d for d in extra_dims if d not in dims]
+    notes: list[str] = []
+    if "competitor" in dims:
+        notes.append("A deal with several competitors counts once for each; deals with no competitor are left out.")
     share_of = None
     if parsed.shape == "share":
         # "what share of open pipeline comes from partners?": the whole, by the filtered dimension, and that part
@@ -247,7 +323,10 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
             share_of = (f.field, f.value)
     period = parsed.period
     compare = parsed.compare_period
-    if parsed.shape == "comparison" and compare is None:
+    if period is not None and any(model.measures[m].time is None for m in measures):
+        missing += [f"{TITLES.get(m, m).lower()} in {period.label} (the model knows only how {m.replace('_', ' ')} "
+                    "stand now)" for m in measures if model.measures[m].time is None]
+    if parsed.shape == "comparison" and compare is None and "outcome" not in dims:
         found = []
         for piece in _COMPARE_SPLIT.split(text):
             p = parse_period(piece, as_of, fiscal_start_month)
@@ -263,7 +342,8 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
     if missing:
         return Refusal(missing)
     forward = any(m in FORWARD for m in measures) and not (status is not None and status.value in ("won", "lost")
-                                                          and "deal_count" in measures)
+                                                          and "deal_count" in measures) \
+        and scope_status in (None, "open")
     if not forward:
         # events that have happened: "this year" is this year to date ("close date in 2026 to date · 38 deals")
         from revops_cli.agents.analyses.question import clip
@@ -273,14 +353,16 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
     scope = [_SCOPE[m] for m in measures if m in _SCOPE]
     if scope and scope[0] not in labels:
         labels.insert(0, scope[0])
-    count = _COUNT_OF.get(measures[0]) if len(measures) == 1 else None
+    count = _COUNT_OF.get(measures[0]) if len(measures) == 1 or measures == ["deal_amount", "deal_count"] else None
+    if "competitor" in dims:
+        count = None                       # a deal counts once per competitor: no total of deals
     limit = parsed.limit if parsed.shape == "top_n" else None
     descending = not re.search(r"\b(?:bottom|smallest|worst|lowest)\b", text, re.I)
     if limit and not dims:
         return Refusal([f"top {limit} of what (say 'by rep', 'by account')"])
     return AdhocPlan(text=text, parsed=parsed, measures=measures, dimensions=dims, filters=filters, labels=labels,
                      period=period, compare_period=compare, limit=limit, descending=descending, threshold=threshold,
-                     count=count, share_of=share_of)
+                     count=count, share_of=share_of, notes=notes)
 
 
 def _passes(value: Any, threshold: tuple[str, float]) -> bool:
@@ -292,7 +374,11 @@ def _passes(value: Any, threshold: tuple[str, float]) -> bool:
 
 def _period_part(model: Any, measure: str, period: Any) -> str:
     time = model.measures[measure].time
+    if time is None:
+        return "now"
     word = _PERIOD_WORD.get(time, (time or "").replace("_", " "))
+    if period is None and measure in STOCK:
+        return f"now (any {word})"
     if period is None:
         return f"any {word}" if word not in ("created", "pushed", "started") else "any date"
     return f"{word} in {period.label}" if word not in ("created", "pushed", "started") else f"{word} {period.label}"
@@ -340,14 +426,20 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
             rows = rows[:p.limit]
     dim_cols = [c for c in main_plan.columns if c not in main_plan.measures]
     count_key = p.count[0] if p.count else None
-    parts = [" and ".join(TITLES.get(m, m.replace("_", " ")) for m in p.measures)] + list(p.labels)
+    labels = list(p.labels)
+    if first == "deal_amount" and labels and labels[0].endswith(" deals"):
+        title = labels.pop(0).capitalize()                 # "Open deals · stage Negotiate · …"
+    else:
+        title = " and ".join(TITLES.get(m, m.replace("_", " ")) for m in p.measures
+                             if not (p.count and m == p.count[0] and m != first))
+    parts = [title] + labels
     if p.threshold is not None:
         sign = {">=": "≥", "<=": "≤", "<": "<"}[p.threshold[0]]
         from revops_cli.formatting import money
 
         parts.append(f"{TITLES.get(first, first).lower()} {sign} {money(p.threshold[1])} per {dim_cols[0]}")
     parts += [f"by {d.split(':')[-1].replace('_', ' ')}" for d in p.dimensions
-              if p.share_of is None or d != p.share_of[0]]
+              if (p.share_of is None or d != p.share_of[0]) and not (d == "deal" and first == "deal_amount")]
     if p.limit:
         parts.append(f"{'top' if p.descending else 'bottom'} {p.limit}")
     parts.append(_period_part(model, first, p.period))
@@ -374,7 +466,7 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
             parts.append(_count_text(sum(r.get(count_key) or 0 for r in rows), p.count[1]))
         else:
             grain = next((d.split(":")[1] for d in p.dimensions if d.startswith("time:")), None)
-            parts.append(_count_text(len(rows), grain or "row"))
+            parts.append(_count_text(len(rows), grain or dim_cols[0].replace("_", " ")))
         summary = {"row_count": len(rows)}
         if p.share_of is not None:
             dim, value = p.share_of
@@ -386,10 +478,14 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
             headline = (f"{dim.replace('_', ' ').capitalize()} {value}: **{value_text(part, fmt)}** of "
                         f"{value_text(total, fmt)}, **{share * 100:.1f}%** of {TITLES.get(first, first).lower()}."
                         if share is not None else f"No {TITLES.get(first, first).lower()} to share out.")
+        elif rows and dim_cols == ["account"] and first in ("customers", "churned_customers"):
+            names = [str(r.get("account")) for r in rows[:10]]
+            headline = ", ".join(names) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "") + "."
         elif rows and not any(d.startswith("time:") for d in p.dimensions):
             best = rows[0]
-            headline = f"{'Highest' if p.descending else 'Lowest'}: {best.get(dim_cols[0])} at " \
-                       f"{value_text(best.get(first), fmt)}."
+            word = ("Biggest" if p.descending else "Smallest") if dim_cols == ["deal"] else \
+                ("Highest" if p.descending else "Lowest")
+            headline = f"{word}: {best.get(dim_cols[0])} at {value_text(best.get(first), fmt)}."
         elif rows:
             headline = " · ".join(f"{_cell(r.get(dim_cols[0]), dim_cols[0], ctx.fiscal_start_month)} "
                                   f"{value_text(r.get(first), fmt)}" for r in rows[:8])
@@ -397,7 +493,9 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
             headline = "No rows match."
     line = " · ".join(parts)
     # the table
-    headers = [c.replace("time_", "").replace("_", " ") for c in dim_cols] + [TITLES.get(m, m) for m in main_plan.measures]
+    shown = [m for m in main_plan.measures if not (first == "deal_amount" and m == "deal_count" and "deal" in dim_cols)]
+    headers = [c.replace("time_", "").replace("_", " ") for c in dim_cols] + \
+        [("Amount" if m == "deal_amount" else TITLES.get(m, m)) for m in shown]
     table_rows = []
     compare_by = {tuple(r.get(c) for c in dim_cols): r for r in compare_rows}
     if compare_rows and dim_cols:
@@ -405,12 +503,12 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
     fsm = ctx.fiscal_start_month
     for r in rows[:25]:
         cells = [_cell(r.get(c), c, fsm) for c in dim_cols]
-        cells += [value_text(r.get(m), model.measures[m].format) for m in main_plan.measures]
+        cells += [value_text(r.get(m), model.measures[m].format) for m in shown]
         if compare_rows and dim_cols:
             o = compare_by.get(tuple(r.get(c) for c in dim_cols), {})
             cells.append(value_text(o.get(first), fmt))
         table_rows.append(cells)
-    notes = [f"{m}: no data here ({why})" for m, why in main_plan.unavailable.items()]
+    notes = list(p.notes) + [f"{m}: no data here ({why})" for m, why in main_plan.unavailable.items()]
     body = ctx.render("data_adhoc.md.j2", interpretation=line, headline=headline,
                       table={"headers": headers, "rows": table_rows if dim_cols else [],
                              "more": max(len(rows) - 25, 0)}, notes=notes)

@@ -188,6 +188,14 @@ def answers_no_measure_named(parsed: Any, analysis: str) -> bool:
         and all(_MEASURE_ANALYSES.get(m) != analysis for m in parsed.measures) \
         and any(f.text and f.text.lower().replace(" ", "_") in analysis for f in parsed.filters)
 
+def chosen_by_filter_words(text: str, parsed: Any, analysis: str) -> bool:
+    """The analysis was chosen by words the question uses as filters or breakdowns: without them it is not chosen
+    ("deals pushed more than twice" is a filter on deals, not the slipped-deals analysis)."""
+    from revops_cli.agents.understanding import without_filter_words
+
+    return choose_analysis(without_filter_words(text, parsed)) != analysis
+
+
 def closest_questions(text: str, settings: Any = None, n: int = 3, measures: list[str] | None = None) -> list[str]:
     """The example questions nearest the question, best first: those of the analyses that compute a measure the
     question names, then the catalogue's examples by word overlap."""
@@ -244,7 +252,9 @@ class DataAgent:
             names_found = find_names(ctx, text)
         parsed = parse(text, names_found, ctx.as_of, ctx.fiscal_start_month)
         e = task.entities or {}
-        if A.as_period(e.get("period")) is not None and parsed.period is None:
+        if A.as_period(e.get("period")) is not None and parsed.period is None \
+                and not any(f.dimension == "last_activity" and parse_period(f.text, ctx.as_of, ctx.fiscal_start_month)
+                            for f in parsed.filters):     # "no activity in the last 14 days" is no period
             parsed.period = A.as_period(e.get("period"))
         names = [forced] if forced in ANALYSES else choose_analyses(text)
         if not forced and names and names[0] == "competitor_mentions" and parsed.filter("competitor") is not None \
@@ -282,8 +292,11 @@ class DataAgent:
             return not_understood(ctx, text, parsed, [text.strip()], understood or None, None)
         for name in names:
             missing = not_applied(name, parsed.filters, parsed.dimensions) + list(parsed.unknown)
-            if missing and not forced and name not in NOT_A_MEASURE:
-                adhoc = self._adhoc(ctx, parsed, text)
+            if missing and not forced and (name not in NOT_A_MEASURE or chosen_by_filter_words(text, parsed, name)):
+                # an analysis about something no measure captures ("competitor mentions") hands over only when the
+                # words that chose it are the question's filters ("open pipeline by competitor", "emea commit"),
+                # and only a question the model reads whole
+                adhoc = self._adhoc(ctx, parsed, text, refuse=name not in NOT_A_MEASURE)
                 if adhoc is not None:
                     return adhoc
             if missing:
@@ -313,9 +326,10 @@ class DataAgent:
         return Answer(agent=self.name, text=body, data=data, sources=sources)
 
     @staticmethod
-    def _adhoc(ctx: AgentContext, parsed: Any, text: str) -> Answer | None:
+    def _adhoc(ctx: AgentContext, parsed: Any, text: str, refuse: bool = True) -> Answer | None:
         """The question as a query of the semantic model (agents/adhoc.py), when it parses completely into one:
-        the answer; a refusal naming what the model cannot express; None when it names no measure."""
+        the answer; a refusal naming what the model cannot express (None instead when not `refuse`); None when it
+        names no measure."""
         from revops_cli.agents import adhoc
         from revops_cli.model.loader import load_model
 
@@ -323,6 +337,8 @@ class DataAgent:
         if p is None:
             return None
         if isinstance(p, adhoc.Refusal):
+            if not refuse:
+                return None
             understood = " · ".join([adhoc.TITLES.get(m, m) for m in parsed.measures]
                                     + [f.label() for f in parsed.filters if f.label() not in p.missing])
             return not_understood(ctx, text, parsed, p.missing, understood or None, None)

@@ -30,9 +30,15 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
     ("pipeline_created", re.compile(r"\b(?:pipeline|pipe)\s+(?:created|generated|sourced|added|built)\b|\bnew pipeline\b", re.I)),
     ("net_revenue_retention", re.compile(r"\bnrr\b|\bnet (?:revenue |dollar )?retention\b", re.I)),
     ("churned_arr", re.compile(r"\bchurned arr\b|\barr churned\b", re.I)),
+    ("churned_customers", re.compile(r"\b(?:customers?|accounts?|logos?|clients?)\s+(?:have\s+|has\s+|did\s+we\s+|we\s+)?"
+                                     r"(?:churn(?:ed)?|lost)\b|\bchurned (?:customers|accounts|logos|clients)\b", re.I)),
+    ("customers", re.compile(r"\b(?:how many|number of|count of|total)\s+(?:\w+\s+)?(?:customers|clients|logos)\b|"
+                             r"\bcustomer counts?\b", re.I)),
     ("weighted_pipeline", re.compile(r"\bweighted pipeline\b", re.I)),
     ("win_rate", re.compile(r"\bwin[- ]?rates?\b|\bclose rates?\b", re.I)),
-    ("average_deal_size", re.compile(r"\b(?:average|avg|mean) (?:won |closed[- ]won )?deal sizes?\b|\bdeal sizes?\b", re.I)),
+    ("average_deal_size", re.compile(r"\b(?:average|avg|mean) (?:won |closed[- ]won |open )?deal sizes?\b|\bdeal sizes?\b|"
+                                     r"\b(?:average|avg|mean) (?:won |open |closed[- ]won )?(?:[\w-]+ )?(?:deal|opportunity|opp)\b(?! counts?)",
+                                     re.I)),
     ("sales_cycle_days", re.compile(r"\bsales cycles?\b|\bcycle times?\b|\bdays to close\b", re.I)),
     ("bookings", re.compile(r"\bbookings?\b|\bclosed[- ]won amount\b|\b(?:closed|sold|booked|won) the most\b", re.I)),
     ("open_deal_count", re.compile(r"\bopen deal counts?\b|\bnumber of open deals\b|\bhow many open (?:deals|opportunities|opps)\b", re.I)),
@@ -40,8 +46,9 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
     ("conversion_rate", re.compile(r"\bconversion rates?\b|\bconvert\w*\b", re.I)),
     ("slip_count", re.compile(r"\bslip\w*\b|\bpushed\b", re.I)),
     ("pipeline", re.compile(r"\bpipeline\b", re.I)),
-    ("deal_count", re.compile(r"\bdeal counts?\b|\bhow many (?:deals|opportunities|opps)\b|\bnumber of deals\b", re.I)),
-    ("leads", re.compile(r"\b(?:new )?leads\b|\bmqls?\b", re.I)),
+    ("deal_count", re.compile(r"\bdeal counts?\b|\bhow many (?:deals|opportunities|opps)\b|"
+                              r"\bnumber of (?:deals|opportunities|opps)\b", re.I)),
+    ("leads", re.compile(r"\b(?:new )?leads\b|\bmqls?\b|\bsqls\b", re.I)),
     ("calls", re.compile(r"\bcalls\b", re.I)),
 ]
 _BY = re.compile(r"\b(?:by|per|for each|each|broken down by|split by|grouped by)\s+(?:customer |account |deal |sales |opportunity |opp )?(region|segment|industry|vertical|"
@@ -65,7 +72,53 @@ _ANY_MONEY = re.compile(r"\$\s*\d[\d,.]*\s*(?:k|m|mm|mn|b|bn|million|thousand|bi
                         re.I)
 _STATUS = [("won", re.compile(r"\b(?:closed[- ])?won\b|\bwins\b", re.I)),
            ("lost", re.compile(r"\b(?:closed[- ])?lost\b|\blosses\b|\blos(?:e|ing)\b", re.I)),
-           ("open", re.compile(r"\bopen\b|\bactive (?:deals|opportunities)\b|\bin flight\b", re.I))]
+           ("open", re.compile(r"\bopen\b|\bactive (?:deals|opportunities)\b|\bin flight\b|\bin the pipe(?:line)?\b", re.I))]
+
+# Conditions on each deal that are no dimension value (model dimensions and canonical columns, agents/adhoc.py):
+# close-date pushes (the history), days without activity, a close date already past; and a lead's status.
+_TIMES = {"once": 1, "twice": 2, "thrice": 3, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_PUSHES = re.compile(r"\b(?:pushed|slipped|moved|delayed)\s+(?:out\s+|back\s+)?(?P<op>more than|over|at least|"
+                     r"(?:\d+|once|twice)\s+or more)?\s*(?P<n>\d+|once|twice|thrice|one|two|three|four|five)"
+                     r"(?:\s+times?)?(?P<plus>\+)?(?!\s*(?:days?|weeks?|months?))", re.I)
+_IDLE = re.compile(r"\b(?:no|without(?: any)?) (?:activity|touch(?:es)?|contact|updates?|engagement)\s+(?:in|for|over)\s+"
+                   r"(?:the\s+)?(?:last\s+|past\s+)?(?P<n>\d+|a|one|two|three|four|six)\s+(?P<unit>days?|weeks?|months?)|"
+                   r"\b(?:idle|inactive|untouched|quiet|dark|not touched|stale)\s+(?:for\s+|in\s+)?(?:over\s+|more than\s+)?"
+                   r"(?:the\s+)?(?:last\s+|past\s+)?(?P<n2>\d+|a|one|two|three|four|six)\s+(?P<unit2>days?|weeks?|months?)", re.I)
+_OVERDUE = re.compile(r"\bpast (?:their |its |the )?(?:expected )?close dates?\b|\boverdue\b|\bpast due\b|"
+                      r"\bclose dates? (?:is |are |already )?(?:in the past|passed|gone by)\b", re.I)
+_LEAD_STATUS = [("MQL", re.compile(r"\bMQLs?\b|\bmarketing[- ]qualified\b", re.I)),
+                ("SQL", re.compile(r"\bSQLs\b|\bSQL leads?\b|\bsales[- ]qualified\b", re.I))]
+
+
+def condition_filters(text: str, as_of: date) -> tuple[list["Filter"], list[tuple[int, int]]]:
+    """Close-date pushes, days without activity, an overdue close date, MQL/SQL: filters and their spans."""
+    from datetime import timedelta
+
+    out: list[Filter] = []
+    spans: list[tuple[int, int]] = []
+    for m in _PUSHES.finditer(text):
+        word = m.group("n").lower()
+        n = int(word) if word.isdigit() else _TIMES[word]
+        op = ">" if (m.group("op") or "").lower() in ("more than", "over") else ">="
+        out.append(Filter("close_date_pushes", op, n, m.group(0).strip()))
+        spans.append(m.span())
+    for m in _IDLE.finditer(text):
+        word, unit = (m.group("n") or m.group("n2")).lower(), (m.group("unit") or m.group("unit2")).lower()
+        n = int(word) if word.isdigit() else _TIMES.get(word, 6 if word == "six" else 1)
+        days = n * (7 if unit.startswith("week") else 30 if unit.startswith("month") else 1)
+        out.append(Filter("last_activity", "<", as_of - timedelta(days=days), m.group(0).strip()))
+        spans.append(m.span())
+    m = _OVERDUE.search(text)
+    if m:
+        out.append(Filter("close_date", "<", as_of, m.group(0).strip()))
+        spans.append(m.span())
+    for value, rx in _LEAD_STATUS:
+        m = rx.search(text)
+        if m:
+            out.append(Filter("lead_status", "=", value, m.group(0)))
+            spans.append(m.span())
+            break
+    return out, spans
 _TOP = re.compile(r"\b(?:top|biggest|largest|best)\s+(\d+)\b|\b(\d+)\s+(?:biggest|largest)\b", re.I)
 _BOTTOM = re.compile(r"\b(?:bottom|smallest|worst)\s+(\d+)\b", re.I)
 _COMPARE = re.compile(r"\bcompare\w*\b|\bvs\.?\b|\bversus\b|\bagainst (?:last|the previous|previous|prior)\b|"
@@ -123,6 +176,12 @@ class Filter:
             return "stage " + " or ".join(self.value)
         if self.dimension == "status":
             return str(self.value)
+        if self.dimension == "close_date_pushes":
+            return f"close date pushed {'more than' if self.op == '>' else 'at least'} {self.value}×"
+        if self.dimension == "last_activity":
+            return f"no activity since {_iso(self.value)}"
+        if self.dimension == "close_date":
+            return f"close date before {_iso(self.value)} (overdue)"
         return f"{self.dimension.replace('_', ' ')} {self.value}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -170,6 +229,20 @@ class ParsedQuestion:
                    period=as_period(d.get("period")), compare_period=as_period(d.get("compare_period")),
                    shape=d.get("shape") or "number", limit=d.get("limit"), unknown=list(d.get("unknown") or []),
                    follow_up=bool(d.get("follow_up")))
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def without_filter_words(text: str, parsed: "ParsedQuestion") -> str:
+    """The question with the words its filters and breakdowns came from blanked out: what is left says what it
+    asks about ("open pipeline by competitor" -> "open pipeline")."""
+    out = _BY.sub(" ", text)
+    for f in parsed.filters:
+        if f.text and f.dimension != "status":
+            out = re.sub(re.escape(f.text), " ", out, flags=re.I)
+    return out
 
 
 def amount_of(number: str, unit: str | None) -> float:
@@ -227,11 +300,17 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
         q.filters.append(Filter("stage", "in", [f.value for f in stages], " / ".join(f.text for f in stages)))
     amounts, amount_spans = _amount_filters(text)
     q.filters += amounts
+    conditions, condition_spans = condition_filters(text, as_of)
+    q.filters += [f for f in conditions if q.filter(f.dimension) is None]
+    amount_spans = amount_spans + condition_spans
     for status, rx in _STATUS:
         m = rx.search(text)
         if m and not q.filter("status"):
             q.filters.append(Filter("status", "=", status, m.group(0)))
-    q.period = parse_period(text, as_of, fiscal_start_month)     # an impossible period: UsageError, exit 2
+    period_text = text
+    for a, b in condition_spans:        # "no activity in the last 14 days" is a condition, not the period
+        period_text = period_text[:a] + " " * (b - a) + period_text[b:]
+    q.period = parse_period(period_text, as_of, fiscal_start_month)     # an impossible period: UsageError, exit 2
     m = _TOP.search(text) or _BOTTOM.search(text)
     if m:
         q.limit = int(next(g for g in m.groups() if g))

@@ -32,7 +32,7 @@ COLUMN_KEYS = {"sql", "map", "approx", "missing"}
 MEASURE_KEYS = {"entity", "sql", "description", "where", "time", "format", "per", "value", "compare"}
 COHORT_KEYS = ("per", "value", "compare")
 COMPARES = {"year_before", "period_before"}
-DIMENSION_KEYS = {"entity", "sql", "description", "time"}
+DIMENSION_KEYS = {"entity", "sql", "description", "time", "own", "split", "rollup", "where"}
 VALUE_MAP_KEYS = {"values", "default"}
 FORMATS = {"money", "count", "percent", "days", "number"}
 _RELATIONSHIP = re.compile(r"^\s*(\w+)\.(\w+)\s*->\s*(\w+)\.(\w+)\s*$")
@@ -157,7 +157,15 @@ def apply_file(model: SemanticModel, doc: Any) -> None:
             name=name, entity=expect_text(node, "entity", what=f"dimension '{name}'"),
             sql=expect_text(node, "sql", what=f"dimension '{name}'"),
             description=str(node.get("description") or ""), time=bool(node.get("time", False)),
+            own={str(k): str(v) for k, v in expect_map(node.get("own") or YamlMap(), node.where("own"),
+                                                       f"own: of dimension '{name}'").items()},
+            split=str(node["split"]) if node.get("split") else None,
+            rollup=str(node["rollup"]) if node.get("rollup") else None,
+            rollup_filters=_text_list(node, "where", f"dimension '{name}'"),
             origin=Origin(node.path, node.line))
+        if node.get("where") and not node.get("rollup"):
+            raise ConfigError(f"{node.where('where')}: dimension '{name}' has where: but no rollup:",
+                              "where: filters the rows a rollup dimension aggregates (docs/model.md)")
 
 
 def _text_list(node: YamlMap, key: str, what: str) -> list[str]:
@@ -275,6 +283,13 @@ def validate(model: SemanticModel) -> None:
             _check_column(model, m.entity, m.per, m.origin, f"per of measure '{m.name}'")
     for d in model.dimensions.values():
         _check_entity(model, d.entity, d.origin, f"dimension '{d.name}'")
+        for ent in d.own:
+            _check_entity(model, ent, d.origin, f"own: of dimension '{d.name}'")
+        if d.rollup:
+            _check_entity(model, d.rollup, d.origin, f"rollup of dimension '{d.name}'")
+            if not any(r.child == d.rollup and r.parent == d.entity for r in model.relationships):
+                raise ConfigError(f"{d.origin}: rollup dimension '{d.name}' needs a relationship "
+                                  f"{d.rollup}.<column> -> {d.entity}.<key>", "add it under relationships:")
 
 
 def _check_entity(model: SemanticModel, name: str, origin: Origin, what: str) -> None:

@@ -42,6 +42,7 @@ OPERATORS = ("=", "!=", "in", "not in", "<", "<=", ">", ">=", "between", "contai
 TIME = "time"                       # the dimension that means each measure's own `time` column
 # A fiscal quarter/year grain on a date other than the period's own column buckets over this range.
 CALENDAR_RANGE = (date(2000, 1, 1), date(2039, 12, 31))
+SPLIT_ITEMS = 10                    # a multi-valued dimension (`split:`) reads at most this many items per row
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STRING = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 _ADDITIVE = re.compile(r"^\s*(SUM|COUNT)\s*\(", re.I)
@@ -375,8 +376,8 @@ class _Planner:
     def resolve_filter(self, f: Filter, measure: Measure) -> _Field:
         model = self.model
         if f.field in model.dimensions:
-            d = model.dimensions[f.field]
-            return _Field(d.entity, d.sql, self.column_type(d.entity, d.sql))
+            entity, sql = self.dimension_on(model.dimensions[f.field], measure)
+            return _Field(entity, sql, self.column_type(entity, sql))
         entity, _, column = f.field.rpartition(".")
         entity = entity or measure.entity
         if entity in model.entities and column in model.entities[entity].columns:
@@ -385,6 +386,14 @@ class _Planner:
                          did_you_mean(f.field, [*model.dimensions,
                                                 *(f"{measure.entity}.{c}" for c in model.entities[measure.entity].columns)],
                                       "use a dimension name or entity.column"))
+
+    @staticmethod
+    def dimension_on(d: Dimension, measure: Measure) -> tuple[str, str]:
+        """(entity, sql) of a dimension for this measure: the measure's entity's own column when the dimension
+        says so (`own:`: a lead's own region), else the dimension's entity."""
+        if measure.entity in d.own:
+            return measure.entity, d.own[measure.entity]
+        return d.entity, d.sql
 
     def column_type(self, entity: str, sql: str) -> str | None:
         col = self.model.entities[entity].columns.get(sql.strip())
@@ -431,13 +440,21 @@ class _Planner:
         for d in q.dimensions:
             if d.name != TIME:
                 dim = model.dimensions[d.name]
-                missing.update(self.missing_in(dim.entity, dim.sql))
+                for name in q.measures:
+                    entity, sql = self.dimension_on(dim, model.measures[name])
+                    missing.update(self.missing_in(entity, sql))
+                if dim.rollup:
+                    raise UsageError(f"dimension {d.name!r} counts rows per {dim.entity} record, so it filters "
+                                     "and does not group", f"filter on it: {{field: {d.name}, op: '>', value: 2}}")
         for f in q.filters:
             for name in q.measures:
                 if name in unavailable:
                     continue
                 fld = self.resolve_filter(f, model.measures[name])
                 gone = self.missing_in(fld.entity, fld.sql)
+                dim = model.dimensions.get(f.field)
+                if dim is not None and dim.rollup:
+                    gone.update(self.missing_in(dim.rollup, " ".join([dim.sql, *dim.rollup_filters])))
                 if gone:
                     raise UsageError(f"cannot filter on {f.field}: {'; '.join(dict.fromkeys(gone.values()))}",
                                      "drop that filter; `revops model show` lists what this warehouse has")
@@ -514,6 +531,25 @@ class _Planner:
             node["items"].append((sql, name))
             return f"{node['alias']}.{name}"
 
+        def rollup_of(dim: Dimension) -> str:
+            """A per-row aggregate of a child entity (close-date pushes per deal), LEFT JOINed on its key."""
+            if dim.entity != m.entity:
+                raise UsageError(f"filter {dim.name!r} applies to {dim.entity}, not to measure {m.name!r}",
+                                 f"use it with a measure of {dim.entity}")
+            rel = next(r for r in model.relationships if r.child == dim.rollup and r.parent == dim.entity)
+            text = " ".join([dim.sql, *dim.rollup_filters])
+            self.note_use(dim.rollup, text)
+            cols = [rel.child_column] + [c for c in identifiers(text) if c in model.entities[dim.rollup].columns]
+            self.used.setdefault(dim.rollup, set()).add(rel.child_column)
+            own.add(rel.parent_column)
+            self.used.setdefault(m.entity, set()).add(rel.parent_column)
+            alias = f"r{len(calendars)}"
+            where = f" WHERE {' AND '.join(f'({w})' for w in dim.rollup_filters)}" if dim.rollup_filters else ""
+            calendars.append(f"LEFT JOIN (SELECT {rel.child_column} AS _k, {dim.sql} AS _v "
+                             f"FROM {entity_relation(model, dim.rollup, dict.fromkeys(cols))} AS src{where} "
+                             f"GROUP BY {rel.child_column}) AS {alias} ON {alias}._k = t0.{rel.parent_column}")
+            return f"COALESCE({alias}._v, 0)"
+
         # measure columns
         for text in (m.sql, *m.filters, m.time or "", m.per or "", m.value or ""):
             self.note_use(m.entity, text)
@@ -522,6 +558,7 @@ class _Planner:
         calendars: list[str] = []        # LEFT JOIN clauses of literal calendars
         dim_exprs: list[str] = []
         cohort_cal: str | None = None
+        split_filters: list[str] = []
         if m.cohort:
             cohort_cal = self.cohort_calendar(m, window)
         for d in q.dimensions:
@@ -532,15 +569,27 @@ class _Planner:
                 raw, typ, is_period_col = time_col, ent.columns[time_col].type, True
             else:
                 dim = model.dimensions[d.name]
-                raw = value_of(dim.entity, dim.sql)
-                typ = self.column_type(dim.entity, dim.sql)
-                is_period_col = dim.entity == m.entity and dim.sql.strip() == (time_col or "")
+                d_entity, d_sql = self.dimension_on(dim, m)
+                raw = value_of(d_entity, d_sql)
+                typ = self.column_type(d_entity, d_sql)
+                is_period_col = d_entity == m.entity and d_sql.strip() == (time_col or "")
+                if dim.split:
+                    # one row per item of a comma-separated column: a deal with two competitors counts for each
+                    alias = f"sp{len(calendars)}"
+                    spine = " UNION ALL ".join(f"SELECT {i} AS _n" for i in range(1, SPLIT_ITEMS + 1))
+                    calendars.append(f"CROSS JOIN ({spine}) AS {alias}")
+                    raw = f"TRIM(SPLIT_PART({raw}, {_sql_text(dim.split)}, {alias}._n))"
+                    split_filters.append(f"({raw} <> '')")
             if m.cohort and d.name == TIME:
                 dim_exprs.append("cal._b")
                 continue
             dim_exprs.append(self.grain_sql(raw, typ, d, is_period_col, calendars))
-        filters = [f"({f})" for f in m.filters]
+        filters = [f"({f})" for f in m.filters] + split_filters
         for f in q.filters:
+            dim = model.dimensions.get(f.field)
+            if dim is not None and dim.rollup:
+                filters.append(self.filter_sql(rollup_of(dim), "BIGINT", f, params))
+                continue
             fld = self.resolve_filter(f, m)
             filters.append(self.filter_sql(value_of(fld.entity, fld.sql), fld.type, f, params))
         joins = []
@@ -709,6 +758,11 @@ def _date_expr(expr: str, typ: str | None) -> str:
 def _lit(d: date) -> str:
     """A date computed here (never user text) as a portable literal."""
     return f"CAST('{d.isoformat()}' AS DATE)"
+
+
+def _sql_text(value: str) -> str:
+    """A separator from the model file as a SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _quote(name: str) -> str:

@@ -123,6 +123,11 @@ class Dimension:
     sql: str                           # a canonical expression on `entity`, e.g. COALESCE(region, 'Unknown')
     description: str = ""
     time: bool = False                 # a date: grains day/week/month/quarter/year on the configured calendar
+    own: dict[str, str] = field(default_factory=dict)  # entity -> the same dimension as that entity carries it
+                                                       # itself (a lead's own region, not its account's)
+    split: str | None = None           # a multi-valued text column: one value per separator-joined item
+    rollup: str | None = None          # `sql` aggregates this child entity's rows per row of `entity`
+    rollup_filters: list[str] = field(default_factory=list)  # row filters on the rolled-up entity, ANDed
     origin: Origin = BUILTIN
 
 
