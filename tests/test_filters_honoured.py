@@ -173,6 +173,74 @@ def test_a_filter_not_understood_is_named_and_gets_no_number(asker, q, word):
     refused(asker(q), word)
 
 
+# Planted qualifiers the model's vocabulary does not know, in every grammatical form an analyst uses: "with a ...",
+# "where X is below N", "on the X plan", "X tier", "from X partners", "that have ...", "flagged as ...", "owned by
+# ...", a comparison on a field that is not the amount, a count of something else. Each must be named; no number.
+PLANTED = [
+    ("pipeline for deals with a signed NDA", "NDA"),
+    ("open deals where CSAT is below 7", "CSAT"),
+    ("revenue from customers on the platinum plan", "platinum"),
+    ("pipeline from gold tier partners", "gold"),
+    ("deals closing this quarter with a security review", "security review"),
+    ("open pipeline for accounts on the enterprise plus plan", "plus"),
+    ("win rate for deals where NPS is above 50", "NPS"),
+    ("bookings this year from customers with more than 500 employees", "employees"),
+    ("open deals with a health score under 60", "health score"),
+    ("pipeline in EMEA for tier 1 accounts", "tier 1"),
+    ("deals closing next month that have a verbal commit", "verbal"),
+    ("revenue from premium customers this quarter", "premium"),
+    ("average deal size for deals with a discount over 20%", "discount"),
+    ("how many open deals are on hold", "hold"),
+    ("pipeline for strategic accounts", "strategic"),
+    ("deals in the fast track program", "fast track"),
+    ("which open deals have legal approval", "legal approval"),
+    ("bookings from customers using SSO", "SSO"),
+    ("open deals flagged as strategic", "strategic"),
+    ("pipeline where the champion is the CFO", "champion"),
+    ("win rate on deals with a procurement step", "procurement"),
+    ("deals closing this quarter where probability is above 80", "probability"),
+    ("open deals with more than 3 stakeholders", "stakeholders"),
+    ("pipeline from referral partners in the silver tier", "silver"),
+    ("deals where the discount is over 15 percent", "discount"),
+    ("bookings last quarter from customers with a multi-year contract", "multi-year"),
+    ("how many deals have a signed MSA", "MSA"),
+    ("revenue from gold customers", "gold"),
+    ("deals closing this quarter owned by the west team", "west"),
+    ("open deals where seats are greater than 100", "seats"),
+    ("open deals in the Benelux", "Benelux"),
+    ("revenue from customers in trial", "trial"),
+    ("bookings from accounts with an executive sponsor", "executive sponsor"),
+    ("deals closing this quarter older than 90 days", "older than 90"),
+    ("pipeline for deals open more than 120 days", "120 days"),
+    ("deals in late stage closing this quarter", "late"),
+    ("how much pipeline does Marcos Oduya have?", "Marcos"),
+]
+
+
+@pytest.mark.parametrize("q,word", PLANTED)
+def test_a_planted_qualifier_not_understood_is_named_and_gets_no_number(asker, q, word):
+    refused(asker(q), word)
+
+
+@pytest.mark.parametrize("q,dimension,where,params", [
+    ("deals closing this quarter for accounts in EMEA", "region", "a.region = 'EMEA'", ()),
+    ("deals closing this quarter with an amount over $500K", "amount", "o.amount >= ?", (500_000,)),
+    ("deals closing this quarter where the amount is over $200K", "amount", "o.amount >= ?", (200_000,)),
+    ("deals closing this quarter on Mid-Market accounts", "segment", "a.segment = 'Mid-Market'", ()),
+    ("deals closing this quarter in the Negotiate stage", "stage", "o.stage = 'Negotiate'", ()),
+    ("deals closing this quarter where Snowflake is competing", "competitor",
+     "(',' || LOWER(COALESCE(o.competitors, '')) || ',') LIKE '%,snowflake,%'", ()),
+    ("deals closing this quarter from Webinar leads", "lead_source", "o.lead_source = 'Webinar'", ()),
+    ("deals closing this quarter owned by Marcus", "owner", "u.name = 'Marcus Reed'", ()),
+])
+def test_known_names_in_the_same_forms_are_applied(asker, sql, q, dimension, where, params):
+    """The same grammar with a name revops knows (a region, a segment, a stage, a competitor, a source, a rep
+    named by first name): applied, and the numbers match SQL written here."""
+    a = asker(q)
+    applied(a, dimension)
+    check_deals(a, open_deals(sql, where, *params))
+
+
 @pytest.mark.parametrize("q", ["what is the weather like", "how is the vibe in the sales floor"])
 def test_the_capability_menu_is_never_a_successful_answer(asker, q):
     a = asker(q)

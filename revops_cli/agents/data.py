@@ -221,14 +221,17 @@ def not_understood(ctx: AgentContext, text: str, parsed: Any, missing: list[str]
     from revops_cli.errors import NotUnderstoodError
 
     closest = closest_questions(text, ctx.settings, measures=list(parsed.measures) if parsed is not None else None)
-    if analysis is None:
+    words = [m for m in missing if m.strip() != text.strip()] if analysis is None else []
+    if words:
+        message = f"revops does not know {', '.join(repr(m) for m in words)} (it looks like a filter it cannot apply)"
+    elif analysis is None:
         message = "revops could not match this question to an analysis it runs"
     else:
         message = f"revops cannot apply {', '.join(repr(m) for m in missing)} to {ANALYSES[analysis].title.lower()}"
     err = NotUnderstoodError(message, "closest questions revops can answer: " + "; ".join(f'"{q}"' for q in closest))
     ctx.trace.note("data", f"not answered: {message}")
     body = ctx.render("data_not_understood.md.j2", question=text.strip(), missing=missing, understood=understood,
-                      analysis=ANALYSES[analysis].title if analysis else None, closest=closest,
+                      analysis=ANALYSES[analysis].title if analysis else None, closest=closest, words=words,
                       unknown=list(parsed.unknown) if parsed is not None else [])
     return Answer(agent="data", text=body, ok=False, error=err.one_line(),
                   data={"analysis": None, "error": {**err.to_dict(), "retryable": False},
@@ -289,7 +292,8 @@ class DataAgent:
         if not names:
             understood = " · ".join([m.replace("_", " ") for m in parsed.measures] + [f.label() for f in parsed.filters]
                                     + [f"by {d.replace('_', ' ')}" for d in parsed.dimensions])
-            return not_understood(ctx, text, parsed, [text.strip()], understood or None, None)
+            return not_understood(ctx, text, parsed, (list(parsed.unknown) if understood else []) or [text.strip()],
+                                  understood or None, None)
         for name in names:
             missing = not_applied(name, parsed.filters, parsed.dimensions) + list(parsed.unknown)
             if missing and not forced and (name not in NOT_A_MEASURE or chosen_by_filter_words(text, parsed, name)):

@@ -190,12 +190,24 @@ class Vocabulary:
                 forms.append((value, kind, value, "exact"))
                 for alias in ALIASES.get((kind, value), ()):
                     forms.append((alias, kind, value, "alias"))
+        # a rep named by first name or surname alone ("how much pipeline does Marcus have?"), when only one has it
+        parts: dict[str, list[str]] = {}
+        for value in values.get("owner", {}):
+            words = str(value).split()
+            for w in {words[0], words[-1]} if len(words) > 1 else set():
+                parts.setdefault(w, []).append(value)
+        for word, owners in parts.items():
+            if len(owners) == 1 and len(word) > 2 and norm(word) not in _COMMON:
+                forms.append((word, "owner", owners[0], "name part"))     # capitalised only: "Price", not "price"
         forms.sort(key=lambda f: -len(f[0]))
         compiled = []
         for text, kind, value, how in forms:
             body = re.escape(norm(text)).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
             if kind == "region" and value == "NA":
                 compiled.append((re.compile(r"(?<![\w-])NA(?![\w-])"), kind, value, how))   # upper case only
+                continue
+            if how == "name part":
+                compiled.append((re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])"), kind, value, "alias"))
                 continue
             plural = "(?:s|es)?" if kind in ("industry", "lead_source", "competitor", "deal_type", "stage") else ""
             compiled.append((re.compile(rf"(?<![\w-]){body}{plural}(?![\w-])", re.I), kind, value, how))

@@ -327,7 +327,15 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
     elif re.search(r"\b(which|list|show|what are the|who are)\b", low) and re.search(r"\b(deals|opportunities|opps|"
                                                                                       r"accounts|customers|leads|reps)\b", low):
         q.shape = "list"
+    not_amounts = _not_amounts(text, q.filters, names)
+    if not_amounts:
+        # "where CSAT is below 7", "more than 500 employees": a number compared on something that is not the amount
+        q.filters = [f for f in q.filters if f.dimension != "amount" or f.text not in {t for t, _ in not_amounts}]
+        amount_spans = [s for s in amount_spans if text[s[0]:s[1]].strip() not in {t for t, _ in not_amounts}]
     q.unknown = _unknown_words(text, names, amount_spans, by_spans) + _unread_dates(text, q.period)
+    q.unknown += [w for _, w in not_amounts]
+    q.unknown += unknown_qualifiers(text, _known_spans(text, names, q.filters, amount_spans, by_spans))
+    q.unknown = _dedupe(q.unknown)
     # a person or a researched company named in a question about the numbers: no analysis filters on them
     for m in (names.mentions if names is not None else []):
         if m.kind in ("lead", "contact", "company"):
@@ -405,6 +413,206 @@ def _unknown_words(text: str, names: Any, amount_spans: list[tuple[int, int]], b
         if w and all(w.lower() not in s.lower() for s in seen):
             seen.append(w)
     return seen
+
+
+# ---------------------------------------------------------------- qualifiers not understood
+
+# Words a qualifier may use and still be understood: grammar, the deal nouns, status, amounts, periods, measures.
+# Any other word in a qualifier ("with a signed NDA", "on the platinum plan", "gold tier partners", "where CSAT
+# is below 7") is named as not understood, unless it is a known name (a region, a rep, an account, ...).
+UNDERSTOOD_WORDS = frozenset("""
+a an the our my your their its his her this that these those them they it we us i you me he she
+be is are was were been being am has have had having do does did done doing get got getting
+of in on at to for from by per with without within into onto across among between over under above below than as
+and or but nor not no any all some each every both either only just also even still so very too vs versus
+what which who whom whose when where why how whats what's how's who's there here
+more most less least much many few lot lots
+deal deals opportunity opportunities opp opps oppty oppties pipeline pipe pipes account accounts customer customers
+company companies client clients logo logos lead leads prospect prospects rep reps owner owners ae aes seller
+sellers salespeople team teams region regions segment segments industry industries vertical verticals stage stages
+source sources competitor competitors type types category categories forecast forecasts crm book business
+open opened won win wins winning lost loss losses lose losing closed close closes closing closed-won closed-lost
+active live pending current existing new paying signed-off renewal renewals expansion expansions
+amount amounts value values size sizes sized worth dollars dollar usd acv arr mrr nrr revenue bookings booking
+booked sold total totals big bigger biggest large larger largest small smaller smallest high higher highest low
+lower lowest top bottom best worst
+date dates day days week weeks month months quarter quarters year years today yesterday tomorrow ago since until
+before after during next last past previous prior coming upcoming far to-date ytd qtd mtd fiscal fy time
+count counts number numbers average avg mean median sum rate rates cycle cycles share percent percentage ratio
+risk risks risky at-risk churn churned churning usage engagement declining decline growing growth potential
+commit target targets quota quotas attainment coverage plan track call calls meeting meetings mention mentions
+mentioned competition competitive pushes pushed slipped slips slipping basis
+other others same similar whole entire overall combined together
+please show list give tell get see find want need know terms detail details breakdown break broken split down
+sales sale conversations conversation transcripts transcript notes emails activity activities touches logins
+users trends trend based signals signs usage-based
+sdr bdr csm cfo ceo cro cto vp manager managers leadership board
+we're they're it's i'm you're up against compete competes competing competed facing involved present versus
+""".split())
+# The nouns a qualifier modifies: an unknown word just before one is a filter ("platinum customers").
+_SUBJECT_NOUNS = frozenset("""customers customer accounts account partners partner deals deal opportunities opps
+leads lead reps companies logos prospects contracts subscriptions users pipeline pipe revenue bookings""".split())
+# Words that open a qualifier: the words after them, up to a clause boundary, must all be understood.
+_QUALIFIER_START = re.compile(
+    r"\b(?:with|without|having|where|whose|on|in|among|have|has|had|got|using|uses?|running|runs?|"
+    r"(?:that|which|who)\s+(?:are|is|were|was)|(?:flagged|marked|tagged|labell?ed|classified|rated|scored|listed)"
+    r"(?:\s+as)?|(?:owned|managed|run|handled|sourced|sold|worked|covered)\s+by)\b", re.I)
+# Nouns that name a grouping revops may not know ("tier 1", "the platinum plan", "the fast track program").
+_HEAD_NOUNS = frozenset("""tier tiers plan plans level levels program programs programme package packages edition
+editions cohort cohorts band bands grade grades class bucket buckets track campaign campaigns contract contracts
+subscription subscriptions license licenses licence sku skus list lists status score scores rating ratings""".split())
+# "older than 90 days", "fewer than 3 meetings": a comparison revops does not read (amount comparisons are read)
+_OTHER_COMPARISON = re.compile(r"\b(?!(?:more|less|greater|bigger|larger|higher|lower|smaller|other|rather)\b)"
+                               r"(\w+er)\s+than\s+\$?\d[\d,.]*\s*(?:\w+)?", re.I)
+_SLOT_END = frozenset("""in for by per during this last next and or but closing that which who sorted ordered
+grouped broken split vs versus compared against since until before after from to""".split())
+_TOKEN = re.compile(r"[A-Za-z][\w'’&-]*|\$?\d[\d,.]*(?:\s*(?:k|m|mm|bn|b)\b)?%?")
+_PERIODISH = re.compile(r"\b(?:q[1-4]|h[12]|fy\s*'?\d+|20\d\d|\d{4}-\d\d-\d\d|ytd|qtd|mtd|wtd|"
+                        r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+                        r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b", re.I)
+_COMPARISON = re.compile(r"(?:\b(?:is|are|was|were|of)\s+)?(?:\b(?:over|above|more than|greater than|at least|"
+                         r"bigger than|larger than|higher than|exceeding|under|below|less than|lower than|smaller than|"
+                         r"at most|up to|no more than|equal to|equals?)\b|[<>]=?|[≤≥=])\s*\$?\s*\d[\d,.]*\s*"
+                         r"(?:k|m|mm|bn|b|million|thousand|%|percent)?", re.I)
+
+
+def _dedupe(words: list[str]) -> list[str]:
+    seen: list[str] = []
+    for w in words:
+        if w and all(w.lower() not in s.lower() for s in seen):
+            seen = [s for s in seen if s.lower() not in w.lower()] + [w]
+    return seen
+
+
+def _known_spans(text: str, names: Any, filters: list[Filter], amount_spans: list[tuple[int, int]],
+                 by_spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Where the question says something understood: names, filters, amounts, breakdowns, measures, status,
+    shapes, the keyword rules' words and periods."""
+    from revops_cli.agents.analyses.choosing import keyword_spans
+
+    spans = [(m.start, m.end) for m in (names.mentions if names is not None else []) if m.start >= 0]
+    spans += amount_spans + by_spans + keyword_spans(text)
+    low = text.lower()
+    for f in filters:
+        t = (f.text or "").lower()
+        i = low.find(t) if t else -1
+        if i >= 0:
+            spans.append((i, i + len(t)))
+    for rx in [r for _, r in _MEASURE_WORDS] + [r for _, r in _STATUS] + [_TOP, _BOTTOM, _COMPARE, _SHARE, _TREND,
+                                                                      _PERIODISH]:
+        spans += [m.span() for m in rx.finditer(text)]
+    return spans
+
+
+def unknown_qualifiers(text: str, known: list[tuple[int, int]]) -> list[str]:
+    """Qualifier phrases with a word revops does not know: after "with/where/on/in/that have ..." up to a clause
+    boundary ("with a signed NDA", "on the platinum plan", "where CSAT is below 7"), and words just before a
+    subject noun ("gold tier partners", "platinum customers"). A word inside a known span (a name, an amount, a
+    period, a measure, an analysis' keyword) is understood."""
+    tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
+
+    def understood(i: int) -> bool:
+        a, b, w = tokens[i]
+        low = w.lower().replace("’", "'")
+        if low in UNDERSTOOD_WORDS or low.rstrip("s") in UNDERSTOOD_WORDS or re.match(r"[$\d]", w):
+            return True
+        if low.endswith("'s") and (low[:-2] in UNDERSTOOD_WORDS):
+            return True
+        return any(x < b and a < y for x, y in known)
+
+    def boundary(i: int) -> bool:
+        """A clause boundary between token i-1 and token i (punctuation)."""
+        return i > 0 and bool(re.search(r"[,;:?!()]|\.\s", text[tokens[i - 1][1]:tokens[i][0]]))
+
+    out: list[str] = []
+    for m in _QUALIFIER_START.finditer(text):
+        first = next((i for i, t in enumerate(tokens) if t[0] >= m.end()), None)
+        if first is None or boundary(first):
+            continue
+        bad: list[int] = []
+        last = first
+        for i in range(first, min(first + 5, len(tokens))):
+            if i > first and (boundary(i) or tokens[i][2].lower() in _SLOT_END):
+                break
+            last = i
+            if not understood(i):
+                bad.append(i)
+        if bad:
+            end = tokens[bad[-1]][1]
+            nxt = next((t for t in tokens if t[0] >= end), None)
+            if nxt is not None and nxt[2].lower() in _HEAD_NOUNS and text[end:nxt[0]].strip() == "":
+                end = nxt[1]
+            cmp_ = _COMPARISON.match(text, end) or _COMPARISON.match(text, end + 1)
+            if cmp_ and text[end:cmp_.start()].strip() == "":
+                end = cmp_.end()
+            out.append(text[m.start():end].strip())
+    for i, (a, b, w) in enumerate(tokens):
+        if w.lower() not in _SUBJECT_NOUNS or i == 0:
+            continue
+        j = i - 1
+        while j >= 0 and j >= i - 3 and not understood(j) and not boundary(j + 1):
+            j -= 1
+        if j < i - 1:
+            out.append(text[tokens[j + 1][0]:b])
+    for i, (a, b, w) in enumerate(tokens):
+        if w.lower() not in _HEAD_NOUNS or any(x < b and a < y for x, y in known):
+            continue
+        j = i - 1
+        while j >= 0 and j >= i - 2 and not understood(j) and not boundary(j + 1):
+            j -= 1
+        end = b
+        if i + 1 < len(tokens) and re.fullmatch(r"\d+|[a-c]|one|two|three|i{1,3}", tokens[i + 1][2], re.I):
+            end = tokens[i + 1][1]
+        if j < i - 1 or end > b or w.lower() in ("tier", "tiers", "program", "programs", "programme", "cohort",
+                                                  "cohorts", "campaign", "campaigns", "sku", "skus"):
+            out.append(text[tokens[j + 1][0]:end])
+    for i, (a, b, w) in enumerate(tokens):
+        # a capitalised word that names nothing known, inside the question ("how much pipeline does Marcos have?")
+        sentence_start = i == 0 or bool(re.search(r"[.?!:;]\s*$", text[:a]))
+        if sentence_start or not w[0].isupper() or understood(i) or w.lower() in _NOT_FILTER_CAPS \
+                or w.lower() in _HEAD_NOUNS:
+            continue
+        out.append(w)
+    for m in _OTHER_COMPARISON.finditer(text):
+        if not any(x < m.end() and m.start() < y for x, y in known):
+            out.append(m.group(0).strip())
+    return out
+
+
+def _not_amounts(text: str, filters: list[Filter], names: Any) -> list[tuple[str, str]]:
+    """Amount filters that compare something else: a bare number after a field revops does not know ("CSAT is
+    below 7", "NPS over 50") or before a noun that is no money ("more than 500 employees", "over 90 days").
+    (filter text, the words to name)."""
+    known = [(m.start, m.end) for m in (names.mentions if names is not None else []) if m.start >= 0]
+    out = []
+    for f in filters:
+        if f.dimension != "amount" or not f.text:
+            continue
+        i = text.find(f.text)
+        if i < 0:
+            continue
+        after = re.match(r"\s*([A-Za-z][\w-]*)", text[i + len(f.text):])
+        if re.search(r"\$|\d\s*(?:k|m|mm|mn|b|bn|million|thousand|billion)\b", f.text, re.I):
+            money = True
+        else:
+            money = False
+        if after and after.group(1).lower() not in UNDERSTOOD_WORDS | {"usd", "dollars", "eur", "in", "this",
+                                                                        "open", "closing"} \
+                and not any(x < i + len(f.text) + after.end() and i + len(f.text) + after.start(1) < y for x, y in known):
+            out.append((f.text, f"{f.text} {after.group(1)}"))
+            continue
+        if after and after.group(1).lower() in ("days", "day", "weeks", "week", "months", "month", "years", "times",
+                                                "pushes", "calls", "meetings", "contacts", "employees", "seats",
+                                                "users", "people", "stakeholders"):
+            out.append((f.text, f"{f.text} {after.group(1)}"))
+            continue
+        if money:
+            continue
+        before = re.search(r"([A-Za-z][\w-]*)\s+(?:(?:is|are|was|were|of)\s+)?$", text[:i])
+        if before and before.group(1).lower() not in UNDERSTOOD_WORDS \
+                and not any(x < before.end(1) and before.start(1) < y for x, y in known):
+            out.append((f.text, text[before.start(1):i + len(f.text)].strip()))
+    return out
 
 
 # ---------------------------------------------------------------- follow-ups

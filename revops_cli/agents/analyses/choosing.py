@@ -93,3 +93,11 @@ def choose_analyses(text: str) -> list[str]:
     pair = [first, others[0]]
     # in the order the question asks them
     return sorted(pair, key=lambda a: picked.index(a) if a in picked else 0)
+
+
+def keyword_spans(text: str) -> list[tuple[int, int]]:
+    """Where the keyword rules read the question ("declining usage", "risk factors", "coverage"): words an analysis
+    understands, so they are never named as a filter not understood (agents/understanding.py)."""
+    t = (text or "").replace("’", "'")
+    patterns = [v for v in globals().values() if isinstance(v, re.Pattern) and v is not _JOIN]
+    return [m.span() for p in patterns for m in p.finditer(t)]
