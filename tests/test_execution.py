@@ -167,6 +167,16 @@ def test_a_shared_first_name_is_the_one_on_the_deal_or_refused_with_the_candidat
     assert slack.calls == []
 
 
+def test_an_and_inside_a_message_stays_in_the_message(env, slack):
+    answer, _ = run(env, "tell the AE to review and send the order form", session={})
+    [action] = answer.pending_actions
+    assert action["payload"]["channel"] == "U0SARAH01"
+    assert "Please review and send the order form." in action["payload"]["text"]
+    answer, _ = run(env, "move the deal to negotiate and let dana know 'moved after the POC'", session={})
+    assert [a["kind"] for a in answer.pending_actions] == ["crm_update", "slack"]
+    assert answer.pending_actions[1]["payload"]["channel"] == "U0DANA001"
+
+
 def test_slack_failure_is_reported_without_token(env, slack, monkeypatch):
     settings, wh = env
     settings.data["slack"]["bot_token"] = "xoxb-WRONG-token-000000"

@@ -293,10 +293,21 @@ class Planner:
         text = _URL.sub(" ", raw)
         text, quotes = _protect_quotes(text)
         actions: list[dict[str, Any]] = []
+        previous: str | None = None
         for clause in [c for c in _SPLIT.split(text) if c and c.strip()]:
+            noted = len(self.notes)
             action = self._clause(clause, quotes, bool(ignored))
+            if action is None and previous is not None and actions and actions[-1]["kind"] == "slack":
+                # "tell marcus to review and send the contract": no action of its own, so part of the message
+                joined = f"{previous} and {clause}"
+                again = self._clause(joined, quotes, bool(ignored))
+                if again is not None:
+                    del self.notes[noted:]
+                    actions[-1], previous = again, joined
+                    continue
             if action:
                 actions.append(action)
+                previous = clause
         return {"actions": actions, "notes": self.notes, "ignored_urls": ignored,
                 "endpoints": endpoint_names(self.ctx.settings), "opportunity": self.opportunity}
 
@@ -506,7 +517,9 @@ class Planner:
         computed = self._computed(topic)
         if computed:
             return computed
-        if m or verb in ("remind",) and not topic:
+        if verb == "remind":
+            return f"Reminder: {topic}"
+        if m:
             return f"Re: {topic}"
         return _sentence(topic)
 
