@@ -175,6 +175,11 @@ def test_an_and_inside_a_message_stays_in_the_message(env, slack):
     answer, _ = run(env, "move the deal to negotiate and let dana know 'moved after the POC'", session={})
     assert [a["kind"] for a in answer.pending_actions] == ["crm_update", "slack"]
     assert answer.pending_actions[1]["payload"]["channel"] == "U0DANA001"
+    # with nothing else to say, the note is the CRM change planned before it, as shown
+    answer, _ = run(env, "set the close date to 2027-01-15 and notify the AE", session={})
+    crm, note = answer.pending_actions
+    assert crm["payload"]["new_value"] == "2027-01-15" and note["payload"]["channel"] == "U0SARAH01"
+    assert "close date of IXIS - Snowflake Cost Replacement → 2027-01-15 (was 2026-12-15)" in note["payload"]["text"]
 
 
 def test_slack_failure_is_reported_without_token(env, slack, monkeypatch):

@@ -283,6 +283,7 @@ class Planner:
         self.account: dict[str, Any] | None = _as_dict(acc) or None
         self.last_answer = _as_dict(ctx.session.get("last_answer"))
         self.names = task.entities.get("names")          # agents.names.Names of the question, when routed
+        self.planned: list[dict[str, Any]] = []          # the actions planned so far for this request
 
     # -- parsing ---------------------------------------------------------------------------------
     def plan(self) -> dict[str, Any]:
@@ -296,6 +297,7 @@ class Planner:
         previous: str | None = None
         for clause in [c for c in _SPLIT.split(text) if c and c.strip()]:
             noted = len(self.notes)
+            self.planned = actions
             action = self._clause(clause, quotes, bool(ignored))
             if action is None and previous is not None and actions and actions[-1]["kind"] == "slack":
                 # "tell marcus to review and send the contract": no action of its own, so part of the message
@@ -362,7 +364,7 @@ class Planner:
             return None
         target, before, after = found
         channel, label, email = target
-        message = self._body(verb, before, after, quotes)
+        message = self._body(verb, before, after, quotes) or self._about_planned()
         if not message:
             self.notes.append(f"Nothing to send to {label}: say what, e.g. 'tell {label.split(' (')[0]} that the "
                               "pricing call moved to Friday', or quote the message.")
@@ -375,6 +377,17 @@ class Planner:
         if channel is None:
             payload["email"] = email
         return {"kind": "slack", "target": label, "payload": payload, "status": "pending"}
+
+    def _about_planned(self) -> str | None:
+        """'update the next step to X and notify the AE': with nothing else to say, the message is the CRM
+        change planned just before it, as shown."""
+        change = next((a for a in reversed(self.planned) if a["kind"] == "crm_update"), None)
+        if change is None:
+            return None
+        p = change["payload"]
+        was = f" (was {p['old_value']})" if p.get("old_value") not in (None, "") else ""
+        return f"CRM update requested: {FIELD_LABELS.get(p['field'], p['field'])} of " \
+               f"{p['object_name'] or p['object_id']} → {p['new_value']}{was}."
 
     def _recipient(self, verb: str, rest: str) -> tuple[tuple[str | None, str, str | None], str, str] | None:
         """(target, words before the recipient, words after it) for the recipient at the start of `rest`
@@ -615,7 +628,7 @@ class Planner:
         if target is None:
             return None
         channel, label, email = target
-        message = self._message(clause, quotes)
+        message = self._message(clause, quotes) or self._about_planned()
         if not message:
             self.notes.append(f"Nothing to send to {label}: quote the message, e.g. notify the AE \"call the CFO today\","
                               " or ask about a deal first and then send its risks.")
