@@ -365,3 +365,35 @@ def test_won_deals_and_idle_deals_closing_this_quarter_are_applied(asker, sql):
     names = {r[0] for r in sql("""SELECT name FROM opportunities WHERE NOT is_closed AND close_date BETWEEN ? AND ?
                                   AND last_activity_date < ?""", *THIS_Q, date(2026, 10, 25))}
     assert {r["deal"] for r in a.data["rows"]} == names
+
+
+def test_the_biggest_deal_and_averages_that_open_with_a_metric_word(asker, sql):
+    a = asker("what's the biggest deal in the pipeline?")
+    answered(a)
+    (name, amount) = sql("SELECT name, amount FROM opportunities WHERE NOT is_closed ORDER BY amount DESC LIMIT 1")[0]
+    assert [r["deal"] for r in a.data["rows"]] == [name] and a.data["rows"][0]["deal_amount"] == pytest.approx(amount)
+    a = asker("average open enterprise deal")          # "enterprise" is a segment, not a deal called "… Enterprise"
+    assert a.agent == "data"
+    answered(a)
+    (avg,) = sql("""SELECT AVG(o.amount) FROM opportunities o JOIN accounts a ON a.account_id = o.account_id
+                    WHERE NOT o.is_closed AND a.segment = 'Enterprise'""")[0]
+    assert a.data["summary"]["average_open_deal_size"] == pytest.approx(avg)
+    a = asker("avg won deal size by segment last quarter")      # "avg won" is no deal's name
+    assert a.agent == "data"
+    answered(a)
+    expected = dict(sql("""SELECT a.segment, AVG(o.amount) FROM opportunities o JOIN accounts a ON a.account_id = o.account_id
+                           WHERE o.is_won AND o.close_date BETWEEN ? AND ? GROUP BY 1""", *LAST_Q))
+    assert {r["segment"]: r["average_deal_size"] for r in a.data["rows"]} == pytest.approx(expected)
+
+
+def test_customers_at_risk_in_a_lower_case_region_and_usage_growth(asker, sql):
+    a = asker("na customers at risk")
+    assert a.ok and a.data["analysis"] == "declining_engagement"
+    assert "region NA" in a.data["interpretation"]
+    names = [r["account_name"] for r in a.data["rows"]]
+    if names:
+        regions = {r[0] for r in sql(f"SELECT DISTINCT region FROM accounts WHERE name IN ({','.join('?' * len(names))})",
+                                     *names)}
+        assert regions == {"NA"}
+    a = asker("which customers grew usage the most?")
+    assert a.ok and a.data["analysis"] == "expansion"

@@ -77,6 +77,9 @@ FORWARD = {"pipeline", "weighted_pipeline", "open_deal_count", "deal_count", "av
 STOCK = {"pipeline", "weighted_pipeline", "open_deal_count", "average_open_deal_size", "customers"}
 # The deals themselves, when a question names deals and no measure: "renewals due in the next 90 days over $100K"
 _DEAL_NOUN = re.compile(r"\b(?:deals?|opportunit(?:y|ies)|opps?|renewals?|losses|wins|upsells?)\b", re.I)
+# "what's the biggest deal in the pipeline?": the one largest deal (a number asks for the top N: _TOP)
+_ONE_BIGGEST = re.compile(r"\b(?:the\s+)?(?:biggest|largest)\s+(?:open\s+|won\s+|lost\s+)?(?:deal|opportunity|opp)\b(?!s)",
+                          re.I)
 _HOW_MUCH = re.compile(r"\bhow much\b|\bwhat(?:'s| is) the (?:value|amount)\b|\bworth\b", re.I)
 _LOSE_TO = re.compile(r"\b(?:who|which competitors?|what competitors?)\b[^?]*\blos(?:e|t|ing)\s+(?:to|against)\b|"
                       r"\blos(?:e|t|ing)\s+(?:to|against)\s+(?:the\s+)?most\b|\blosses by competitor\b", re.I)
@@ -162,7 +165,7 @@ def beyond(parsed: Any, text: str, analysis: str) -> bool:
 
     if analysis in NOT_A_MEASURE or not parsed.measures and parsed.filter("status") is None:
         return False
-    if parsed.shape == "share" or _WON_VS_LOST.search(text):
+    if parsed.shape == "share" or _WON_VS_LOST.search(text) or _ONE_BIGGEST.search(text):
         return True
     groups = [d for d in parsed.dimensions if d not in ("quarter", "month", "week", "year")]
     if groups and parsed.measures and analysis in BREAKDOWN_MEASURES \
@@ -201,6 +204,8 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
             measures = ["pipeline"]
         if len(amounts) == 1 and amounts[0].op in (">=", "<=", "<"):
             threshold = (amounts[0].op, float(amounts[0].value))
+    if "pipeline" in measures and {"average_deal_size", "average_open_deal_size"} & set(measures):
+        measures.remove("pipeline")            # "avg deal size in the pipe": the pipe is the scope (open deals)
     conditions = {f.dimension for f in parsed.filters}
     if "close_date_pushes" in conditions and "slip_count" in measures:
         measures.remove("slip_count")          # "deals pushed more than twice": the deals, not a count of pushes
@@ -213,6 +218,9 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
         measures, subject_dim, status = ["lost_deal_count"], "competitor", None     # "who do we lose to most?"
     elif _WON_VS_LOST.search(text) and set(measures) <= {"deal_count"}:
         measures, extra_dims, scope_status, status = ["deal_count"], ["outcome"], "closed", None
+    elif _ONE_BIGGEST.search(text) and set(measures) <= {"pipeline", "bookings", "deal_count"}:
+        value = status.value if status is not None else "won" if "bookings" in measures else "open"
+        measures, scope_status, status, extra_dims = ["deal_amount", "deal_count"], value, None, ["deal"]
     elif not measures and threshold is None:
         words = _DEAL_NOUN.search(text) or conditions & {"close_date_pushes", "last_activity", "close_date"}
         if parsed.filter("forecast_category") is not None or (words and _HOW_MUCH.search(text)):
@@ -356,7 +364,7 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
     count = _COUNT_OF.get(measures[0]) if len(measures) == 1 or measures == ["deal_amount", "deal_count"] else None
     if "competitor" in dims:
         count = None                       # a deal counts once per competitor: no total of deals
-    limit = parsed.limit if parsed.shape == "top_n" else None
+    limit = parsed.limit if parsed.shape == "top_n" else 1 if _ONE_BIGGEST.search(text) and "deal" in dims else None
     descending = not re.search(r"\b(?:bottom|smallest|worst|lowest)\b", text, re.I)
     if limit and not dims:
         return Refusal([f"top {limit} of what (say 'by rep', 'by account')"])

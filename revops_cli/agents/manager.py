@@ -179,12 +179,16 @@ def follow_up_route(t: str, names: Any, session: dict[str, Any]) -> Route | None
     return None
 
 
+# A question that opens with an aggregate ("average open enterprise deal") asks about many deals, never one.
+_METRIC_START = re.compile(r"^\W*(?:what(?:'s| is) (?:the|our) )?(?:average|avg|mean|median|total|sum)\b", re.I)
+
+
 def is_metric_phrase(span: str) -> bool:
     """'average', 'biggest', 'deal size': words that measure, never a deal's name."""
     from revops_cli.agents.names import METRIC_PHRASES, norm
 
     rest = METRIC_PHRASES.sub(" ", norm(span))
-    rest = re.sub(r"\b(the|a|an|our|my|of|in|for|what|is|s)\b", " ", rest)
+    rest = re.sub(r"\b(the|a|an|our|my|of|in|for|what|is|s|open|won|lost|closed)\b", " ", rest)
     return not rest.strip()
 
 
@@ -222,7 +226,7 @@ def classify(text: str, session: dict[str, Any] | None = None, names: Any = None
             return Route("lead_analysis", "lead_assess", "a person named with lead words", {"person_span": person})
     if _DEAL_WORD.search(t) and not _DEAL_PLURAL.search(t):
         span = deal_name_span(t)
-        if span and is_metric_phrase(span):
+        if span and (is_metric_phrase(span) or _METRIC_START.match(t)):
             span = None          # "average deal size", "biggest deal": a measure, not a deal's name
         if span and not _FOLLOW_UP.fullmatch(span.lower()):
             intent = "deal_risks" if re.search(r"\brisks?\b", t, re.I) and not re.search(r"\bstatus\b", t, re.I) else "deal_status"

@@ -205,6 +205,10 @@ class Vocabulary:
             body = re.escape(norm(text)).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
             if kind == "region" and value == "NA":
                 compiled.append((re.compile(r"(?<![\w-])NA(?![\w-])"), kind, value, how))   # upper case only
+                # ... or "na" in lower case where only a region fits: "na customers", "in na", "na pipeline"
+                compiled.append((re.compile(r"(?i:(?<=\bin )|^\s*)na(?=\s+(?:customers?|accounts?|deals?|pipe(?:line)?|"
+                                            r"opps?|opportunit\w*|reps?|team|region|commit|bookings|revenue|leads?)\b|"
+                                            r"\s*[?.!]?\s*$)"), kind, value, how))
                 continue
             if how == "name part":
                 compiled.append((re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])"), kind, value, "alias"))

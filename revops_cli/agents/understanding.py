@@ -45,7 +45,7 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
     ("revenue", re.compile(r"\brevenue\b|\bmrr\b|\barr\b|\bbilling\b", re.I)),
     ("conversion_rate", re.compile(r"\bconversion rates?\b|\bconvert\w*\b", re.I)),
     ("slip_count", re.compile(r"\bslip\w*\b|\bpushed\b", re.I)),
-    ("pipeline", re.compile(r"\bpipeline\b", re.I)),
+    ("pipeline", re.compile(r"\bpipe(?:line)?\b", re.I)),
     ("deal_count", re.compile(r"\bdeal counts?\b|\bhow many (?:deals|opportunities|opps)\b|"
                               r"\bnumber of (?:deals|opportunities|opps)\b", re.I)),
     ("leads", re.compile(r"\b(?:new )?leads\b|\bmqls?\b|\bsqls\b", re.I)),

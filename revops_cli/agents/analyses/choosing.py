@@ -16,6 +16,7 @@ def rx(pattern: str) -> re.Pattern:
 _CHURN_CONTEXT = rx(r"\b(churn\w*|customers?|accounts?|usage|engagement|consumption|active users|renewals?)\b")
 _RISK_PHRASE = rx(r"\brisk factors?\b|\bred flags?\b|\bwarning signs?\b")
 _RISK_WORD = rx(r"\b(risks?|risky|at[- ]risk|in danger|jeopard\w*|slipping away)\b")
+_CUSTOMER_RISK = rx(r"\b(customers?|accounts?|logos?|renewals?|clients?)\b")     # "na customers at risk"
 _DEAL_CONTEXT = rx(r"\b(deals?|opportunit\w*|opps?|pipeline|closing|forecast)\b")
 _CHURN = rx(r"\bchurn\w*")
 _FALL = rx(r"\b(declin\w*|drop\w*|fall\w*|fell|decreas\w*|shrink\w*|disengag\w*|inactive|going dark|"
@@ -38,7 +39,7 @@ _LEADERBOARD = rx(r"\b(leaderboard|(?:top|best|worst)\s+(?:\d+\s+)?(?:reps?|sell
 _LEADS = rx(r"\b(leads?|mqls?)\b")
 _LEAD_VOLUME = rx(r"\b(sources?|channels?|volume|new|how many|count|number of|by)\b")
 _EXPANSION = rx(r"\b(expan\w*|upsell\w*|up-sell\w*|cross-sell\w*|whitespace|headroom|"
-                 r"(?:usage|consumption) (?:growth|increase\w*|grow\w*|trends?)|grow\w* (?:usage|consumption|accounts)|"
+                 r"(?:usage|consumption) (?:growth|increase\w*|grow\w*|grew|trends?)|(?:grow\w*|grew|increas\w*) (?:their |the )?(?:usage|consumption|accounts)|"
                  r"growing (?:customers|accounts))\b")
 _REVENUE = rx(r"\b(revenue|mrr|arr|billing|bookings|sales performance)\b")
 _TREND = rx(r"\b(trends?|trending|monthly|by month|per month|each month|month over month|mom|over time)\b")
@@ -52,7 +53,9 @@ RULES: list[tuple[str, Callable[[str], bool]]] = [
     ("deal_risk_factors", lambda t: bool(
         (_RISK_PHRASE.search(t) or (_RISK_WORD.search(t) and _DEAL_CONTEXT.search(t)))
         and not (_CHURN_CONTEXT.search(t) and not _DEAL_CONTEXT.search(t)) and not _CHURN.search(t))),
-    ("declining_engagement", lambda t: bool(_CHURN.search(t) or (_FALL.search(t) and _ENGAGE_CONTEXT.search(t)))),
+    ("declining_engagement", lambda t: bool(_CHURN.search(t) or (_FALL.search(t) and _ENGAGE_CONTEXT.search(t))
+                                            or (_RISK_WORD.search(t) and _CUSTOMER_RISK.search(t)
+                                                and not _DEAL_CONTEXT.search(t)))),
     ("competitor_mentions", lambda t: bool(_COMPETITOR.search(t) or (_COMPETITOR_NAME.search(t)
                                                                       and _CALL_WORDS.search(t)))),
     ("coverage", lambda t: bool(_COVERAGE.search(t))),
