@@ -214,8 +214,39 @@ def test_stage_history_consistent(con):
                       "WHERE from_stage = to_stage AND old_close_date < new_close_date")[0]
     assert pushes > 100
     assert one(con, "SELECT count(*) FROM opportunity_stage_history WHERE days_in_stage < 0")[0] == 0
-    assert one(con, "SELECT count(*) FROM opportunity_stage_history WHERE from_stage = to_stage "
-                    "AND old_close_date = new_close_date")[0] == 0
+    # a row that moves neither stage nor close date changes the amount (the previous row had another one)
+    assert one(con, """
+        SELECT count(*) FROM (
+            SELECT *, lag(amount) OVER (PARTITION BY opportunity_id ORDER BY changed_at) AS prev_amount
+            FROM opportunity_stage_history)
+        WHERE from_stage = to_stage AND old_close_date = new_close_date
+          AND prev_amount IS NOT DISTINCT FROM amount""")[0] == 0
+
+
+def test_history_has_week_to_week_movement(con):
+    # the forecast call's raw material, in the last three weeks: amounts up and down, close dates pulled in,
+    # deals slipping out of the quarter, stages going back; the current row of each deal unchanged
+    moves = dict(con.execute(f"""
+        WITH h AS (SELECT *, lag(amount) OVER (PARTITION BY opportunity_id ORDER BY changed_at) AS prev_amount
+                   FROM opportunity_stage_history)
+        SELECT kind, count(*) FROM (
+            SELECT CASE WHEN from_stage = to_stage AND old_close_date = new_close_date AND amount > prev_amount
+                        THEN 'up'
+                        WHEN from_stage = to_stage AND old_close_date = new_close_date AND amount < prev_amount
+                        THEN 'down'
+                        WHEN new_close_date < old_close_date THEN 'pulled'
+                        WHEN new_close_date > DATE '2026-12-31' AND old_close_date <= DATE '2026-12-31' THEN 'slipped'
+                   END AS kind
+            FROM h WHERE changed_at >= DATE '{AS_OF}' - 21)
+        WHERE kind IS NOT NULL GROUP BY 1""").fetchall())
+    assert moves.get("up", 0) >= 1 and moves.get("down", 0) >= 1, moves
+    assert moves.get("pulled", 0) >= 1 and moves.get("slipped", 0) >= 1, moves
+    backs = one(con, f"""
+        WITH r AS (SELECT stage, max(probability) AS p FROM opportunities GROUP BY 1)
+        SELECT count(*) FROM opportunity_stage_history h JOIN r f ON f.stage = h.from_stage
+        JOIN r t ON t.stage = h.to_stage
+        WHERE t.p < f.p AND h.to_stage NOT LIKE 'Closed%' AND h.changed_at >= DATE '{AS_OF}' - 21""")[0]
+    assert backs >= 1
 
 
 def test_customers_usage_and_billing(con):

@@ -1660,6 +1660,7 @@ def generate(path: Path, *, scale: float = 1.0, seed: int = 42, as_of: dt.date,
         step("bulk rows")
         _insert(con, "calls", CALL_COLUMNS, _calls(con, ctx, users))
         step("calls")
+        _movement(con, ctx)
         _targets(con, ctx)
         step("targets")
         _cluster(con)
@@ -1667,6 +1668,85 @@ def generate(path: Path, *, scale: float = 1.0, seed: int = 42, as_of: dt.date,
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
     step("written")
     return counts
+
+
+def _movement(con, ctx: _Ctx) -> None:
+    """Week-to-week movement in the open pipeline's history, as a forecast call sees it: over the last three
+    weeks some open deals changed amount (up or down), had their close date pulled in, slipped out of the
+    current quarter, or went a stage forward and back again. One kind per deal (`rnd(i, 'mv')`); the deal's
+    current row in `opportunities` never changes - only its history: the rows before the event carry the
+    old amount or close date, and the event is one more row (an amount change keeps stage and close date).
+    Runs after the calls, so every other table stays as the seed made it."""
+    A, QE = _lit(ctx.as_of), _lit(ctx.q_end)
+    room = max(1, (ctx.q_end - ctx.as_of).days - 4)
+    con.execute(f"""
+    CREATE TEMP TABLE mv AS
+    WITH last AS (
+        SELECT opportunity_id, max(changed_at) AS last_at,
+               max(CASE WHEN from_stage IS DISTINCT FROM to_stage THEN changed_at END) AS last_move
+        FROM opportunity_stage_history GROUP BY 1
+    ), c AS (
+        SELECT g.opportunity_id, g.i, g.stage_idx, g.close_date, g.created_date, g.amount, g.owner_id, l.last_at,
+               l.last_move, rnd(g.i, 'mv') AS u,
+               (dplus({A}, -1 - rint(g.i, 'mvd', CASE WHEN rnd(g.i, 'mv') BETWEEN 0.26 AND 0.36 THEN 14 ELSE 21 END))
+                + INTERVAL 15 HOUR + INTERVAL 30 MINUTE) AS t
+        FROM opp_gen g JOIN last l USING (opportunity_id)
+        WHERE NOT g.is_closed
+    ), k AS (
+        SELECT c.*,
+            CASE WHEN u < 0.16 THEN 'amount' WHEN u < 0.26 THEN 'pull'
+                 WHEN u < 0.36 AND close_date > {QE} THEN 'slip'
+                 WHEN u >= 0.36 AND u < 0.50 AND stage_idx BETWEEN 1 AND 3 AND last_at < dplus({A}, -12) THEN 'back'
+                 END AS kind
+        FROM c WHERE t::DATE > created_date
+    ), at_t AS (
+        SELECT k.opportunity_id, arg_max(h.to_stage, h.changed_at) AS stage_t,
+               arg_max(h.new_close_date, h.changed_at) AS close_t,
+               max(CASE WHEN h.from_stage IS DISTINCT FROM h.to_stage THEN h.changed_at END) AS move_t
+        FROM k JOIN opportunity_stage_history h ON h.opportunity_id = k.opportunity_id AND h.changed_at < k.t
+        WHERE k.kind IN ('amount', 'pull', 'slip')
+        GROUP BY 1
+    )
+    SELECT k.*, a.stage_t, a.close_t, a.move_t,
+        CASE WHEN kind = 'amount' THEN round(amount * CASE WHEN rnd(i, 'mvup') < 0.55 THEN 0.6 + 0.3 * rnd(i, 'mvf')
+                                                        ELSE 1.1 + 0.4 * rnd(i, 'mvf') END / 1000) * 1000.0 END
+            AS old_amount,
+        CASE WHEN kind = 'pull' THEN 10 + rint(i, 'mvx', 35)
+             WHEN kind = 'slip' THEN date_diff('day', a.close_t, dplus({QE}, -rint(i, 'mvx', {room}))) END AS shift
+    FROM k LEFT JOIN at_t a USING (opportunity_id)
+    WHERE kind IS NOT NULL AND (kind = 'back' OR a.stage_t IS NOT NULL)
+      AND (kind <> 'slip' OR a.close_t > {QE})
+    """)
+    stages = _lit(list(OPEN_STAGES))
+    con.execute(f"""
+    INSERT INTO opportunity_stage_history
+    SELECT opportunity_id, t, stage_t, stage_t, date_diff('day', move_t, t),
+        CASE WHEN kind = 'amount' THEN close_t ELSE dplus(close_t, shift) END, close_t, amount, owner_id
+    FROM mv WHERE kind IN ('amount', 'pull', 'slip')
+    UNION ALL
+    SELECT opportunity_id, t1, {stages}[stage_idx + 1], {stages}[stage_idx + 2], date_diff('day', last_move, t1),
+        close_date, close_date, amount, owner_id
+    FROM (SELECT *, greatest(last_at::DATE + 1, dplus({A}, -20 + rint(i, 'mvb1', 5)))
+                    + INTERVAL 14 HOUR + INTERVAL 30 MINUTE AS t1 FROM mv WHERE kind = 'back')
+    UNION ALL
+    SELECT opportunity_id, t2, {stages}[stage_idx + 2], {stages}[stage_idx + 1], date_diff('day', t1, t2),
+        close_date, close_date, amount, owner_id
+    FROM (SELECT *, greatest(last_at::DATE + 1, dplus({A}, -20 + rint(i, 'mvb1', 5)))
+                    + INTERVAL 14 HOUR + INTERVAL 30 MINUTE AS t1,
+                 dplus({A}, -1 - rint(i, 'mvb2', 7)) + INTERVAL 13 HOUR + INTERVAL 30 MINUTE AS t2
+          FROM mv WHERE kind = 'back')
+    WHERE t1 < t2
+    """)
+    con.execute("""
+    UPDATE opportunity_stage_history h SET amount = mv.old_amount
+    FROM mv WHERE mv.kind = 'amount' AND h.opportunity_id = mv.opportunity_id AND h.changed_at < mv.t
+    """)
+    con.execute("""
+    UPDATE opportunity_stage_history h SET old_close_date = dplus(h.old_close_date, mv.shift),
+                                           new_close_date = dplus(h.new_close_date, mv.shift)
+    FROM mv WHERE mv.kind IN ('pull', 'slip') AND h.opportunity_id = mv.opportunity_id AND h.changed_at < mv.t
+    """)
+    con.execute("DROP TABLE mv")
 
 
 def _cluster(con) -> None:

@@ -71,8 +71,9 @@ CREATE TABLE opportunities (
     paper_process_status             TEXT
 );
 
--- One row per change: a stage move (from_stage <> to_stage) or a close-date move
--- (from_stage = to_stage, old_close_date <> new_close_date).
+-- One row per change: a stage move (from_stage <> to_stage), a close-date move
+-- (from_stage = to_stage, old_close_date <> new_close_date), or an amount change (from_stage = to_stage,
+-- old_close_date = new_close_date, an amount other than the previous row's).
 CREATE TABLE opportunity_stage_history (
     opportunity_id    TEXT NOT NULL,
     changed_at        TIMESTAMP NOT NULL,
