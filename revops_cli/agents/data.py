@@ -98,6 +98,7 @@ _CALL_TALK = re.compile(r"\b(calls?|meetings?|mention\w*|came up|comes? up|talk\
 
 # The count each analysis' interpretation line ends with: (summary key, singular noun)
 _COUNTS: dict[str, tuple[str, str]] = {
+    "pipeline_changes": ("changed_deals", "changed deal"), "forecast_rollup": ("rep_count", "rep"),
     "deals_closing": ("deal_count", "deal"), "pipeline": ("deal_count", "deal"),
     "deal_risk_factors": ("open_deal_count", "deal"), "slipped_deals": ("slipped_count", "deal"),
     "win_rate": ("closed_count", "closed deal"), "owner_leaderboard": ("rep_count", "rep"),
@@ -105,6 +106,7 @@ _COUNTS: dict[str, tuple[str, str]] = {
     "expansion": ("candidate_count", "customer"), "competitor_mentions": ("call_count", "call"),
 }
 _WHAT: dict[str, str] = {
+    "pipeline_changes": "Pipeline changes", "forecast_rollup": "Forecast roll-up",
     "deals_closing": "Open deals", "pipeline": "Open pipeline", "deal_risk_factors": "Risk factors in open deals",
     "slipped_deals": "Slipped deals", "win_rate": "Win rate", "owner_leaderboard": "Closed-won by rep",
     "lead_volume_by_source": "New leads by source", "declining_engagement": "Customers with declining usage",

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -53,6 +54,22 @@ from revops_cli.errors import NotFoundError, UsageError
 from revops_cli.models import Answer, jsonable
 
 NAME = "deal_analysis"
+
+
+@dataclass
+class DealEvidence:
+    """What the Deal agent knows of one deal (`DealAnalysisAgent.assess`): the rows read, the MEDDPICC
+    scoring, the risks and opportunities, and `probability` = {"crm", "adjusted", "adjustments", ...}."""
+
+    rubric: Any
+    detail: dict[str, Any]
+    history: list[dict[str, Any]]
+    calls: list[dict[str, Any]]
+    scored: dict[str, Any]
+    facts: dict[str, Any]
+    risks: list[dict[str, Any]]
+    opportunities: list[dict[str, Any]]
+    probability: dict[str, Any]
 RISK_INTENTS = frozenset({"deal_risks"})
 
 
@@ -75,32 +92,10 @@ class DealAnalysisAgent:
     def handle(self, ctx: AgentContext, task: Task) -> Answer:
         started = time.perf_counter()
         opp_id = self._opportunity_id(task)
-        rubric = meddpicc.load_rubric(ctx.settings)
-        as_of = ctx.as_of
-
-        detail = ctx.run_pattern(NAME, "deal_detail", opportunity_id=opp_id).first()
-        if detail is None:
-            raise NotFoundError(f"no opportunity {opp_id}", "find deals with `revops deal <name>`")
-        history = [h for h in ctx.run_pattern(NAME, "stage_history", opportunity_id=opp_id).records()
-                   if _day(h.get("changed_at")) is None or _day(h.get("changed_at")) <= as_of]
-        calls = ctx.run_pattern(NAME, "deal_calls", opportunity_id=opp_id, as_of=as_of,
-                                limit=int(rubric.evidence.get("max_calls", 50))).records()
-
-        with ctx.tool(NAME, "meddpicc_score", {"opportunity_id": opp_id, "calls": len(calls),
-                                               "rubric": rubric.files[-1]}) as step:
-            lines = meddpicc.prepare_calls(calls, rubric, detail.get("owner_name"))
-            deal_competitors = [c.strip() for c in str(detail.get("competitors") or "").split(",") if c.strip()]
-            scored = meddpicc.score(detail, lines, rubric, deal_competitors)
-            step.detail = f"{scored['score']}/100 {scored['band']}"
-            step.rows = sum(len(c.lines) for c in lines)
-
-        with ctx.tool(NAME, "assess_risks", {"opportunity_id": opp_id, "as_of": as_of.isoformat()}) as step:
-            facts = self._facts(detail, history, lines, as_of)
-            risks = self._risks(detail, facts, scored, lines, rubric, deal_competitors)
-            opportunities = self._opportunities(detail, scored, lines, rubric)
-            probability = self._probability(detail, risks, scored, opportunities, rubric)
-            step.detail = f"{len(risks)} risks, {len(opportunities)} opportunities"
-            step.rows = len(risks) + len(opportunities)
+        ev = self.assess(ctx, opp_id)
+        rubric, detail, history, calls = ev.rubric, ev.detail, ev.history, ev.calls
+        scored, facts, risks, opportunities, probability = (ev.scored, ev.facts, ev.risks, ev.opportunities,
+                                                            ev.probability)
 
         opportunity = self._opportunity_dict(detail, facts)
         data = {
@@ -137,6 +132,37 @@ class DealAnalysisAgent:
                     for c in data["calls"]]
         return Answer(agent=NAME, text=text, data=data, sources=sources, trace=ctx.trace,
                       duration_ms=(time.perf_counter() - started) * 1000)
+
+    def assess(self, ctx: AgentContext, opp_id: str) -> "DealEvidence":
+        """One deal's evidence: its detail, history and calls (three queries), MEDDPICC, risks, opportunities
+        and the call-evidence-adjusted probability. The forecast roll-up reuses it for every open deal."""
+        rubric = meddpicc.load_rubric(ctx.settings)
+        as_of = ctx.as_of
+
+        detail = ctx.run_pattern(NAME, "deal_detail", opportunity_id=opp_id).first()
+        if detail is None:
+            raise NotFoundError(f"no opportunity {opp_id}", "find deals with `revops deal <name>`")
+        history = [h for h in ctx.run_pattern(NAME, "stage_history", opportunity_id=opp_id).records()
+                   if _day(h.get("changed_at")) is None or _day(h.get("changed_at")) <= as_of]
+        calls = ctx.run_pattern(NAME, "deal_calls", opportunity_id=opp_id, as_of=as_of,
+                                limit=int(rubric.evidence.get("max_calls", 50))).records()
+
+        with ctx.tool(NAME, "meddpicc_score", {"opportunity_id": opp_id, "calls": len(calls),
+                                               "rubric": rubric.files[-1]}) as step:
+            lines = meddpicc.prepare_calls(calls, rubric, detail.get("owner_name"))
+            deal_competitors = [c.strip() for c in str(detail.get("competitors") or "").split(",") if c.strip()]
+            scored = meddpicc.score(detail, lines, rubric, deal_competitors)
+            step.detail = f"{scored['score']}/100 {scored['band']}"
+            step.rows = sum(len(c.lines) for c in lines)
+
+        with ctx.tool(NAME, "assess_risks", {"opportunity_id": opp_id, "as_of": as_of.isoformat()}) as step:
+            facts = self._facts(detail, history, lines, as_of)
+            risks = self._risks(detail, facts, scored, lines, rubric, deal_competitors)
+            opportunities = self._opportunities(detail, scored, lines, rubric)
+            probability = self._probability(detail, risks, scored, opportunities, rubric)
+            step.detail = f"{len(risks)} risks, {len(opportunities)} opportunities"
+            step.rows = len(risks) + len(opportunities)
+        return DealEvidence(rubric, detail, history, calls, scored, facts, risks, opportunities, probability)
 
     # -------------------------------------------------------------------------------------------- input
     @staticmethod

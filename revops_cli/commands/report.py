@@ -36,7 +36,8 @@ class ReportGroup(TyperGroup):
 
 
 app = typer.Typer(cls=ReportGroup, no_args_is_help=True,
-                  help="Scheduled reports: pipeline, at-risk, churn, expansion, competitors, leads, or your own "
+                  help="Scheduled reports: pipeline, pipeline-changes, forecast-rollup, at-risk, churn, expansion, "
+                       "competitors, leads, or your own "
                        "(./reports/*.yaml). `revops report NAME` runs one.")
 
 
@@ -89,6 +90,9 @@ def run_cmd(
                                                                  "past reports; default settings' as_of or today.")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Answer only from the result cache.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Skip the result cache.")] = False,
+    since: Annotated[Optional[str], typer.Option("--since", help="pipeline-changes: the changes of the last N days "
+                                                                 "(7d, 2w), since a weekday (monday, last-monday) or "
+                                                                 "a date (YYYY-MM-DD). Default 7d.")] = None,
 ) -> None:
     """Run a report and print, write or post it."""
     import getpass
@@ -121,7 +125,8 @@ def run_cmd(
         user = None
     with ProgressBar(f"report {defn.name}", len(defn.sections), enabled=progress_wanted(quiet)) as bar:
         report = run_report(defn, settings, mode=mode, user=user,     # section i starts: i - 1 are done
-                            progress=lambda i, n, heading: bar.update(i - 1, heading[:60]))
+                            progress=lambda i, n, heading: bar.update(i - 1, heading[:60]),
+                            options={"since": since})
     if not report.ok:
         for err in report.errors:
             print(f"Error: {err.get('message')}", file=sys.stderr)

@@ -10,6 +10,10 @@ rows, sometimes with one more pattern run (usage per week, competitor mentions p
     expansion    customers whose usage grew with no expansion deal, and their spend headroom
     competitors  competitor mentions in sales calls, and mentions per month
     leads        new leads by source, with the funnel (MQL, SQL, converted)
+    pipeline-changes  what changed since a date (--since 7d): the deals, the pipeline bridge, by rep, team,
+                 segment and forecast category
+    forecast-rollup   per rep and team: closed won, commit, best case, pipeline, CRM-weighted vs
+                 evidence-adjusted, the deals that make the gap, soft commit, against target
 """
 
 from __future__ import annotations
@@ -159,6 +163,55 @@ def leads_chart(inp: ChartInput) -> Chart | None:
     ], y_format="num", y_label="leads")
 
 
+def bridge_chart(inp: ChartInput) -> Chart | None:
+    """The period's open pipeline from before to after, step by step (signed amounts)."""
+    from revops_cli.agents.analyses.changes import BRIDGE_LABELS
+
+    bridge = inp.figures.get("bridge") or {}
+    steps = [(k, num(v)) for k, v in bridge.items() if num(v)]
+    if not steps and not inp.figures.get("pipeline_before"):
+        return None
+    x = ["Before"] + [BRIDGE_LABELS.get(k, k) for k, _ in steps] + ["After"]
+    values = [num(inp.figures.get("pipeline_before"))] + [v for _, v in steps] + \
+        [num(inp.figures.get("pipeline_after"))]
+    return Chart("pipeline-bridge", "hbar", f"{inp.figures.get('period_label', 'Period')} open pipeline: before, "
+                 "each cause of change, after", x, [{"name": "Amount", "values": values}], y_format="money")
+
+
+def group_change_chart(inp: ChartInput) -> Chart | None:
+    rows = [r for r in inp.rows if num(r.get("pipeline_change")) or num(r.get("commit_change"))][:12]
+    if not rows:
+        return None
+    return Chart(f"changes-{inp.section_key}", "bar", "Change of the period's pipeline and commit",
+                 [str(r.get("key")) for r in rows], [
+                     {"name": "Pipeline change", "values": [num(r.get("pipeline_change")) for r in rows]},
+                     {"name": "Commit change", "values": [num(r.get("commit_change")) for r in rows]},
+                 ], y_format="money")
+
+
+def rollup_chart(inp: ChartInput) -> Chart | None:
+    rows = [r for r in inp.rows if r.get("by") in ("owner", "team")][:12]
+    if not rows:
+        return None
+    series = [{"name": "Closed won", "values": [num(r.get("closed_won")) for r in rows]},
+              {"name": "CRM weighted", "values": [num(r.get("crm_weighted")) for r in rows]},
+              {"name": "Evidence-adjusted", "values": [num(r.get("adjusted_weighted")) for r in rows]}]
+    if any(r.get("target") for r in rows):
+        series.insert(0, {"name": "Target", "values": [num(r.get("target")) for r in rows]})
+    who = "team" if rows[0].get("by") == "team" else "rep"
+    return Chart(f"forecast-by-{who}", "bar", f"CRM-weighted vs evidence-adjusted forecast by {who}",
+                 [str(r.get("key")) for r in rows], series, y_format="money")
+
+
+def gap_chart(inp: ChartInput) -> Chart | None:
+    rows = [r for r in inp.rows if num(r.get("gap"))][:10]
+    if not rows:
+        return None
+    return Chart("gap-deals", "hbar", "Evidence-adjusted minus CRM-weighted, per deal",
+                 [str(r.get("deal_name")) for r in rows], [{"name": "Gap", "values": [num(r["gap"]) for r in rows]}],
+                 y_format="money")
+
+
 # ----------------------------------------------------------------------------------------------------------
 # The reports
 # ----------------------------------------------------------------------------------------------------------
@@ -197,10 +250,41 @@ EXPANSION_COLUMNS = [C("account_name", "Account"), C("segment", "Segment"),
 COMPETITOR_COLUMNS = [C("competitor", "Competitor"), C("mention_call_count", "Calls", "num"),
                       C("call_share_pct", "Share of calls", "pct"), C("account_count", "Accounts", "num"),
                       C("opportunity_count", "Deals", "num"), C("last_mentioned_at", "Last mentioned", "date")]
+CHANGE_COLUMNS = [C("deal_name", "Deal"), C("change", "Change"), C("stage_before", "Stage before"),
+                  C("stage_after", "Stage now"), C("amount_after", "Amount", "money"),
+                  C("amount_change", "Amount change", "money"), C("days_moved", "Days moved", "num"),
+                  C("close_date_after", "Closing", "date"), C("owner_name", "Owner")]
+CHANGE_GROUP_COLUMNS = [C("key", "Group"), C("deals", "Deals", "num"), C("new_count", "New", "num"),
+                        C("won_count", "Won", "num"), C("lost_count", "Lost", "num"),
+                        C("slipped_count", "Slipped", "num"), C("pushed_count", "Pushed", "num"),
+                        C("pulled_in_count", "Pulled in", "num"), C("pipeline_change", "Pipeline change", "money"),
+                        C("commit_change", "Commit change", "money")]
+ROLLUP_COLUMNS = [C("key", "Rep"), C("team", "Team"), C("closed_won", "Closed won", "money"),
+                  C("commit", "Commit", "money"), C("best_case", "Best case", "money"),
+                  C("pipeline", "Pipeline", "money"), C("crm_weighted", "CRM weighted", "money"),
+                  C("adjusted_weighted", "Evidence-adjusted", "money"), C("gap", "Gap", "money"),
+                  C("soft_commit", "Soft commit", "money")]
+TEAM_COLUMNS = [C("key", "Team"), C("target", "Target", "money"), C("closed_won", "Closed won", "money"),
+                C("commit", "Commit", "money"), C("best_case", "Best case", "money"),
+                C("crm_weighted", "CRM weighted", "money"), C("adjusted_weighted", "Evidence-adjusted", "money"),
+                C("adjusted_pct_of_target", "Adjusted % of target", "pct"), C("soft_commit", "Soft commit", "money")]
+GAP_COLUMNS = [C("deal_name", "Deal"), C("owner_name", "Owner"), C("forecast_category", "Category"),
+               C("amount", "Amount", "money"), C("crm_probability", "CRM %", "num"),
+               C("adjusted_probability", "Adjusted %", "num"), C("gap", "Gap", "money"), C("why", "Why")]
 LEADS_COLUMNS = [C("source", "Source"), C("lead_count", "Leads", "num"), C("share_pct", "Share", "pct"),
                  C("previous_count", "Period before", "num"), C("mql_count", "MQL", "num"),
                  C("sql_count", "SQL", "num"), C("converted_count", "Converted", "num"),
                  C("qualified_rate_pct", "Qualified", "pct"), C("conversion_rate_pct", "Conversion", "pct")]
+
+
+def _changes_section(key: str, heading: str, view: str | None, chart: Any, columns: list[Column]) -> SectionDef:
+    return SectionDef(key, heading, question="What changed in the pipeline?", analysis="pipeline_changes",
+                      params={"view": view} if view else {}, columns=columns, chart=chart)
+
+
+def _rollup_section(key: str, heading: str, question: str, view: str, chart: Any, columns: list[Column]) -> SectionDef:
+    return SectionDef(key, heading, question=question, analysis="forecast_rollup", params={"view": view},
+                      columns=columns, chart=chart)
 
 
 BUILTIN: dict[str, ReportDef] = {r.name: r for r in (
@@ -215,6 +299,34 @@ BUILTIN: dict[str, ReportDef] = {r.name: r for r in (
                   SectionDef("pipeline", "Open pipeline by quarter and stage",
                              question="Show pipeline by quarter and stage", analysis="pipeline",
                              columns=PIPELINE_COLUMNS, chart=pipeline_chart),
+              ]),
+    ReportDef("pipeline-changes", "Pipeline changes",
+              "What changed in the pipeline since a date (--since, default the last 7 days): new, won, lost, "
+              "slipped out of the quarter, pushed and pulled in, amounts up and down, stages forward and back, per "
+              "deal; the bridge of the quarter's pipeline; the net change of commit and pipeline by rep, team, "
+              "segment and forecast category.", [
+                  _changes_section("changes", "What changed", None, bridge_chart, CHANGE_COLUMNS),
+                  _changes_section("by-rep", "Changes by rep", "owner", group_change_chart,
+                                   [C("key", "Rep")] + CHANGE_GROUP_COLUMNS[1:]),
+                  _changes_section("by-team", "Changes by team", "team", None,
+                                   [C("key", "Team")] + CHANGE_GROUP_COLUMNS[1:]),
+                  _changes_section("by-segment", "Changes by segment", "segment", None,
+                                   [C("key", "Segment")] + CHANGE_GROUP_COLUMNS[1:]),
+                  _changes_section("by-category", "Changes by forecast category", "forecast_category",
+                                   group_change_chart, [C("key", "Forecast category")] + CHANGE_GROUP_COLUMNS[1:]),
+              ], options=("since",)),
+    ReportDef("forecast-rollup", "Forecast roll-up",
+              "Per rep and team this quarter: closed won, commit, best case and pipeline; the CRM-weighted and the "
+              "evidence-adjusted forecast (the Deal agent's probabilities) side by side; the deals that make the gap "
+              "and why; soft commit; against the target.", [
+                  _rollup_section("reps", "Forecast by rep", "Forecast roll-up by rep this quarter", "reps",
+                                  rollup_chart, ROLLUP_COLUMNS),
+                  _rollup_section("teams", "Forecast by team against target", "Forecast roll-up by team this quarter",
+                                  "teams", rollup_chart, TEAM_COLUMNS),
+                  _rollup_section("gap", "The deals that make the gap", "Forecast roll-up: the deals behind the gap",
+                                  "gap_deals", gap_chart, GAP_COLUMNS),
+                  _rollup_section("soft-commit", "Soft commit", "Which reps' commit looks soft this quarter?", "soft",
+                                  None, GAP_COLUMNS),
               ]),
     ReportDef("at-risk", "Deals at risk this quarter",
               "Open deals closing this quarter that show risk factors (no economic buyer late, pushed close dates, "

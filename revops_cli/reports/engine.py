@@ -185,6 +185,7 @@ class ReportDef:
     template: str | None = None
     html_template: str | None = None
     template_dir: str | None = None
+    options: tuple[str, ...] = ()           # run options the report takes (`since`: pipeline-changes --since 7d)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -341,8 +342,15 @@ Progress = Callable[[int, int, str], None]
 
 def run_report(defn: ReportDef, settings: Settings, *, as_of: date | str | None = None, mode: str = "online",
                warehouse: Any = None, log: Any = "default", user: str | None = None,
-               progress: Progress | None = None) -> Report:
-    """Run every section of a report; never raises for a data error (see `Report.status`)."""
+               progress: Progress | None = None, options: dict[str, Any] | None = None) -> Report:
+    """Run every section of a report; never raises for a data error (see `Report.status`). `options` are
+    the run options the report declares (`ReportDef.options`, e.g. {"since": "7d"}), given to every question
+    section as parameters; one the report does not take is a UsageError (exit 2)."""
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    unknown = sorted(set(options) - set(defn.options))
+    if unknown:
+        takes = f"it takes {', '.join('--' + o for o in defn.options)}" if defn.options else "it takes none"
+        raise UsageError(f"report {defn.name!r} has no option {', '.join('--' + u for u in unknown)}", takes)
     from revops_cli import service
     from revops_cli.models import new_id
 
@@ -361,7 +369,7 @@ def run_report(defn: ReportDef, settings: Settings, *, as_of: date | str | None 
             from revops_cli.warehouse.connect import open_warehouse
 
             warehouse = open_warehouse(settings, mode=mode, quiet=True)
-        runner = _Runner(settings, warehouse, log, report, mode, user)
+        runner = _Runner(settings, warehouse, log, report, mode, user, options)
         total = len(defn.sections)
         for i, sd in enumerate(defn.sections, 1):
             if progress is not None:
@@ -388,7 +396,9 @@ def _slug(text: str) -> str:
 
 
 class _Runner:
-    def __init__(self, settings: Settings, warehouse: Any, log: Any, report: Report, mode: str, user: str | None):
+    def __init__(self, settings: Settings, warehouse: Any, log: Any, report: Report, mode: str, user: str | None,
+                 options: dict[str, Any] | None = None):
+        self.options = dict(options or {})
         self.settings = settings
         self.warehouse = warehouse
         self.log = log
@@ -414,7 +424,7 @@ class _Runner:
         from revops_cli.models import Request
 
         agent = sd.agent or ("data" if sd.analysis else None)
-        params = dict(sd.params or {})
+        params = {**dict(sd.params or {}), **self.options}
         if sd.analysis:
             params["analysis"] = sd.analysis
         request = Request(text=sd.question, agent=agent, params=params, session_id=self.report.session_id,

@@ -12,6 +12,11 @@ Where things live:
 Choosing an analysis (`choose_analysis`) is deterministic: the rules below are tried in order on the
 lower-cased question and the first that matches wins. The order matters - specific beats general:
 
+ 0. pipeline_changes     what changed / moved / happened with pipeline, forecast, commit or deals; "week over
+                          week"; "slipped / dropped / pushed out of", "pulled in"; a slip word with this week, last
+                          week, since, today, yesterday, the last N days
+ 0. forecast_rollup      roll-up, evidence-adjusted, forecast or commit by / per rep, soft / shaky / inflated
+                          commit, "commit looks soft", reps' commit
  1. deal_risk_factors     "risk factor(s)", "red flags", or a risk word (risk, risky, at risk, in danger,
                           jeopardy, slipping away) next to deals / opportunities / pipeline / closing / forecast
                           - unless the question is about churn, customers, usage or engagement
@@ -54,6 +59,7 @@ from revops_cli.agents.analyses.catalog import ANALYSES, Analysis
 from revops_cli.agents.analyses.choosing import RULES, choose_analyses, choose_analysis
 from revops_cli.agents.analyses.competitors import competitor_mentions
 from revops_cli.agents.analyses.customers import declining_engagement, expansion
+from revops_cli.agents.analyses.forecast_call import changes_outcome, rollup_outcome
 from revops_cli.agents.analyses.leads import lead_volume_by_source
 from revops_cli.agents.analyses.performance import owner_leaderboard, win_rate
 from revops_cli.agents.analyses.pipeline import deal_risk_factors, deals_closing, pipeline, slipped_deals
@@ -67,6 +73,7 @@ __all__ = ["ANALYSES", "Analysis", "RULES", "RUNNERS", "ROW_CAP", "TABLE_ROWS", 
 
 
 RUNNERS: dict[str, Callable[[Ask], Outcome]] = {
+    "pipeline_changes": changes_outcome, "forecast_rollup": rollup_outcome,
     "deal_risk_factors": deal_risk_factors, "declining_engagement": declining_engagement,
     "competitor_mentions": competitor_mentions, "coverage": coverage, "forecast_vs_target": forecast_vs_target,
     "win_rate": win_rate, "slipped_deals": slipped_deals, "owner_leaderboard": owner_leaderboard,

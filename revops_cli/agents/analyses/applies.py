@@ -13,6 +13,8 @@ DEAL_FILTERS = ("segment", "region", "industry", "owner", "stage", "type", "lead
                 "amount")
 
 FILTERS: dict[str, tuple[str, ...]] = {
+    "pipeline_changes": ("segment", "region", "owner"),
+    "forecast_rollup": ("segment", "region", "owner"),
     "deals_closing": DEAL_FILTERS,
     "pipeline": DEAL_FILTERS,
     "deal_risk_factors": ("segment", "region", "owner", "amount"),
@@ -30,6 +32,7 @@ FILTERS: dict[str, tuple[str, ...]] = {
 }
 
 INHERENT_STATUS: dict[str, tuple[str, ...]] = {
+    "pipeline_changes": ("open", "won", "lost"), "forecast_rollup": ("open", "won"),
     "deals_closing": ("open",), "pipeline": ("open",), "deal_risk_factors": ("open",), "slipped_deals": ("open",),
     "coverage": ("open",), "win_rate": ("won", "lost"), "owner_leaderboard": ("won",),
     "revenue_by_segment": ("won",), "revenue_trend": ("won",), "forecast_vs_target": ("won", "open"),
@@ -39,6 +42,10 @@ INHERENT_STATUS: dict[str, tuple[str, ...]] = {
 INHERENT_VALUES: dict[str, tuple[tuple[str, str], ...]] = {
     "expansion": (("type", "Expansion"),), "declining_engagement": (("type", "Renewal"),),
     "forecast_vs_target": (("forecast_category", "Commit"), ("forecast_category", "Best Case")),
+    "forecast_rollup": (("forecast_category", "Commit"), ("forecast_category", "Best Case"),
+                        ("forecast_category", "Pipeline")),
+    "pipeline_changes": (("forecast_category", "Commit"), ("forecast_category", "Best Case"),
+                         ("forecast_category", "Pipeline")),
 }
 
 
@@ -51,6 +58,8 @@ def inherent(analysis: str, f: Any) -> bool:
 
 # Breakdowns ("by owner") each analysis can show; time grains are the analysis' own.
 DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "pipeline_changes": ("owner", "team", "segment", "forecast_category"),
+    "forecast_rollup": ("owner", "team"),
     "deals_closing": ("owner", "region", "segment", "industry", "stage", "type", "lead_source", "account"),
     "pipeline": ("owner", "region", "segment", "industry", "stage", "type", "lead_source", "account", "quarter"),
     "win_rate": ("segment", "owner"),

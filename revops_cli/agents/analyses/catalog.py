@@ -25,6 +25,21 @@ class Analysis:
 
 
 ANALYSES: dict[str, Analysis] = {a.name: a for a in (
+    Analysis("pipeline_changes", "Pipeline changes",
+             "What changed in the pipeline between two dates - new, won, lost, slipped out of the period, pushed and "
+             "pulled in (with days), amount up or down, stage forward or back - per deal with the amounts, rolled "
+             "up by rep, team, segment and forecast category, with the net change of commit and pipeline.",
+             ("pipeline_changes",), "the last 7 days (the forecast period: this quarter)",
+             ("what changed", "since last Monday", "slipped out of", "pulled in", "week over week"),
+             ("What changed in the pipeline since last Monday?", "What slipped out of Q4 this week?")),
+    Analysis("forecast_rollup", "Forecast roll-up",
+             "Per rep and team for a period: closed won, commit, best case and pipeline; the CRM's weighted number "
+             "and the evidence-adjusted one (the Deal agent's probabilities) side by side, with the deals that make "
+             "the gap and why; against target; and whose commit looks soft.",
+             ("forecast_rollup_deals", "deal_detail", "stage_history", "deal_calls", "forecast_vs_target"),
+             "this quarter",
+             ("roll-up", "by rep", "evidence-adjusted", "soft commit"),
+             ("Forecast roll-up by rep this quarter", "Which reps' commit looks soft?")),
     Analysis("deal_risk_factors", "Risk factors in the deals closing",
              "Risk factors across all open deals closing in a period - no economic buyer at a late stage, close "
              "date pushed 2+ times, no activity for 21+ days, competitor present, close date past - with counts, "
