@@ -26,6 +26,7 @@ from revops_cli.commands import mcp as mcp_cmd
 from revops_cli.commands import model as model_cmd
 from revops_cli.commands import report as report_cmd
 from revops_cli.commands import slack as slack_cmd
+from revops_cli.commands import snapshot as snapshot_cmd
 from revops_cli.commands import webhook as webhook_cmd
 from revops_cli.commands.context import CliContext
 from revops_cli.errors import RevopsError
@@ -75,6 +76,7 @@ app.add_typer(data_cmd.app, name="data")
 app.add_typer(model_cmd.app, name="model")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(report_cmd.app, name="report")
+app.command("snapshot")(snapshot_cmd.snapshot)
 app.command("eval", epilog=eval_cmd.EXAMPLES)(eval_cmd.eval_command)
 app.command("serve-webhook")(webhook_cmd.serve_webhook)
 app.command("worker")(webhook_cmd.worker)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
+    "snapshot": ("revops snapshot   # from cron, once a day", "revops snapshot --list"),
     "ask": ('revops ask "which Q4 deals are at risk?"', 'revops ask "what are its main risks?" -c -f json'),
     "deal": ("revops deal IXIS", "revops deal IXIS -f json > ixis.json"),
     "lead": ('revops lead "John Smith" --company DataCorp',),

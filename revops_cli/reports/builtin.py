@@ -165,13 +165,12 @@ def leads_chart(inp: ChartInput) -> Chart | None:
 
 def bridge_chart(inp: ChartInput) -> Chart | None:
     """The period's open pipeline from before to after, step by step (signed amounts)."""
-    from revops_cli.agents.analyses.changes import BRIDGE_LABELS
-
     bridge = inp.figures.get("bridge") or {}
+    labels = inp.figures.get("bridge_labels") or {}
     steps = [(k, num(v)) for k, v in bridge.items() if num(v)]
     if not steps and not inp.figures.get("pipeline_before"):
         return None
-    x = ["Before"] + [BRIDGE_LABELS.get(k, k) for k, _ in steps] + ["After"]
+    x = ["Before"] + [labels.get(k, k) for k, _ in steps] + ["After"]
     values = [num(inp.figures.get("pipeline_before"))] + [v for _, v in steps] + \
         [num(inp.figures.get("pipeline_after"))]
     return Chart("pipeline-bridge", "hbar", f"{inp.figures.get('period_label', 'Period')} open pipeline: before, "

@@ -225,6 +225,7 @@ class PipelineChanges:
         out["days_pushed"] = sum(d.days_moved for d in self.of_kind("pushed"))
         out["days_pulled_in"] = -sum(d.days_moved for d in self.of_kind("pulled_in"))
         out["bridge"] = {s: v for s, v in self.bridge()}
+        out["bridge_labels"] = dict(BRIDGE_LABELS)
         return out
 
 
@@ -353,3 +354,72 @@ def compute_pipeline_changes(warehouse: Any, settings: Any, *, start: date, end:
 
     return pipeline_changes(runner, start=start, end=end, period_start=period_start, period_end=period_end,
                             segment=segment, region=region, owner_id=owner_id)
+
+
+def changes_from_snapshots(before: list[dict[str, Any]], after: list[dict[str, Any]], *, start: date, end: date,
+                           period_start: date, period_end: date) -> PipelineChanges:
+    """The changes between two stored pipeline snapshots (warehouse/snapshots.py): `before` taken at the
+    end of the day before `start` (or earlier), `after` at the end of `end`. Forecast categories are the
+    real ones of each day. A deal in neither snapshot is not known; one only in `after` is new when created
+    on or after `start`."""
+    old = {r["opportunity_id"]: r for r in before}
+    new = {r["opportunity_id"]: r for r in after}
+
+    def level(r: dict[str, Any] | None) -> float:
+        if r is None or r.get("is_closed"):
+            return 0.0
+        d = _d(r.get("close_date"))
+        return _f(r.get("amount")) if d is not None and period_start <= d <= period_end else 0.0
+
+    rows: list[dict[str, Any]] = []
+    totals = {"pipeline_before": 0.0, "pipeline_after": 0.0, "commit_before": 0.0, "commit_after": 0.0,
+              "best_case_before": 0.0, "best_case_after": 0.0, "deals_before": 0, "deals_after": 0}
+    owners: dict[str, dict[str, float]] = {}
+    for oid in sorted(set(old) | set(new)):
+        b, a = old.get(oid), new.get(oid)
+        cur = a or b
+        pb, pa = level(b), level(a)
+        fb, fa = (b or {}).get("forecast_category"), (a or {}).get("forecast_category")
+        totals["pipeline_before"] += pb
+        totals["pipeline_after"] += pa
+        totals["commit_before"] += pb if fb == "Commit" else 0.0
+        totals["commit_after"] += pa if fa == "Commit" else 0.0
+        totals["best_case_before"] += pb if fb == "Best Case" else 0.0
+        totals["best_case_after"] += pa if fa == "Best Case" else 0.0
+        totals["deals_before"] += 1 if pb else 0
+        totals["deals_after"] += 1 if pa else 0
+        o = owners.setdefault(cur.get("owner_id") or "", {"pipeline_before": 0.0, "pipeline_after": 0.0,
+                                                           "commit_before": 0.0, "commit_after": 0.0})
+        o["pipeline_before"] += pb
+        o["pipeline_after"] += pa
+        o["commit_before"] += pb if fb == "Commit" else 0.0
+        o["commit_after"] += pa if fa == "Commit" else 0.0
+        if a is None:
+            continue            # closed before the window and dropped from the later snapshot: no news
+        created = _d(a.get("created_date"))
+        existed = b is not None or (created is not None and created < start)
+        if b is None and existed:
+            continue            # older than the first snapshot's horizon (closed long ago): nothing to compare
+        keys = ("stage", "close_date", "amount", "forecast_category", "is_closed")
+        if existed and all(b.get(k) == a.get(k) for k in keys):
+            continue
+        rows.append({
+            "opportunity_id": oid, "deal_name": a.get("deal_name"), "account_name": a.get("account_name"),
+            "owner_id": a.get("owner_id"), "owner_name": a.get("owner_name"), "team": a.get("team"),
+            "segment": a.get("segment"), "region": a.get("region"), "existed_before": existed,
+            "stage_before": (b or {}).get("stage"), "stage_after": a.get("stage"),
+            "close_date_before": (b or {}).get("close_date"), "close_date_after": a.get("close_date"),
+            "amount_before": (b or {}).get("amount"), "amount_after": a.get("amount"),
+            "closed_before": bool((b or {}).get("is_closed")), "won_before": bool((b or {}).get("is_won")),
+            "closed_after": bool(a.get("is_closed")), "won_after": bool(a.get("is_won")),
+            "forecast_category_before": fb, "forecast_category_after": fa,
+            "stage_probability_before": (b or {}).get("probability"), "stage_probability_after": a.get("probability"),
+            "pipeline_before": pb, "pipeline_after": pa})
+    first = {f"total_{k}": v for k, v in totals.items()}
+    for r in rows:
+        r.update(first)
+        lv = owners.get(r.get("owner_id") or "", {})
+        r.update({f"owner_{k}": v for k, v in lv.items()})
+    ch = changes_from_rows(rows or [first], start=start, end=end, period_start=period_start,
+                           period_end=period_end, source="snapshots")
+    return ch

@@ -150,19 +150,24 @@ def changes_outcome(ask: Ask) -> Outcome:
     out.period = window
     out.compare_period = None
     gaps = pattern_lacks(ask, "pipeline_changes")
-    if gaps:
-        out.summary = {"changed_deals": None}
-        out.headline = unavailable_note(ask, out, "pipeline_changes", gaps)
-        return out
+    if gaps:        # no stage history here: compare the daily snapshots `revops snapshot` stored
+        ch = _from_snapshots(ask, out, window, period)
+        if ch is None:
+            out.summary = {"changed_deals": None}
+            out.headline = unavailable_note(ask, out, "pipeline_changes", gaps)
+            out.bullets.append(f"Without stage history revops compares daily snapshots: run `revops snapshot` "
+                               f"once a day (cron); none is stored for {window.start - timedelta(days=1)} or the "
+                               f"month before it.")
+            return out
+    else:
+        def runner(name: str, **values: Any) -> list[dict[str, Any]]:
+            from revops_cli.agents.analyses.running import run
 
-    def runner(name: str, **values: Any) -> list[dict[str, Any]]:
-        from revops_cli.agents.analyses.running import run
+            return run(ask, out, name, **values)
 
-        return run(ask, out, name, **values)
-
-    ch = pipeline_changes(runner, start=window.start, end=window.end, period_start=period.start,
-                          period_end=period.end, segment=ask.segment, region=ask.value("region"),
-                          owner_id=ask.owner_id)
+        ch = pipeline_changes(runner, start=window.start, end=window.end, period_start=period.start,
+                              period_end=period.end, segment=ask.segment, region=ask.value("region"),
+                              owner_id=ask.owner_id)
     focus = ask.params.get("kind") or focus_of(ask.text)
     deals = ch.of_kind(focus) if focus else ch.deals
     s = out.summary = jsonable(ch.summary())
@@ -170,9 +175,12 @@ def changes_outcome(ask: Ask) -> Outcome:
     s["focus"] = focus
     s["rollups"] = {by: [g.to_dict() for g in ch.rollup(by)] for by in ("owner", "team", "segment",
                                                                         "forecast_category")}
-    out.notes.append("Forecast categories at the start are not in the history: a deal's category then is its "
-                     "current one while it was in the same stage, else the category most open deals in that stage "
-                     "have now.")
+    if ch.source == "history":
+        out.notes.append("Forecast categories at the start are not in the history: a deal's category then is its "
+                         "current one while it was in the same stage, else the category most open deals in that "
+                         "stage have now.")
+    else:
+        out.notes.extend(ch.notes)
     _headline(out, ch, window, period, focus, deals)
     view = ask.params.get("view") or next((d for d in ask.dimensions if d in GROUP_HEADERS), None)
     if view in GROUP_HEADERS:
@@ -191,6 +199,41 @@ GROUP_COLUMNS = [("deals", "Deals", "num"), ("new_count", "New", "num"), ("won_c
                  ("lost_count", "Lost", "num"), ("slipped_count", "Slipped", "num"),
                  ("pushed_count", "Pushed", "num"), ("pulled_in_count", "Pulled in", "num"),
                  ("pipeline_change", "Pipeline change", "money"), ("commit_change", "Commit change", "money")]
+
+
+def _from_snapshots(ask: Ask, out: Outcome, window: Period, period: Period) -> PipelineChanges | None:
+    """The changes between the stored snapshot of the day before the window (or the newest before it) and
+    the one at its end (taken now when the window ends today and none is stored)."""
+    from revops_cli.agents.analyses.changes import changes_from_snapshots
+    from revops_cli.warehouse import snapshots
+
+    settings, wh = ask.ctx.settings, ask.ctx.warehouse
+    before = snapshots.latest_on_or_before(settings, wh.identity, window.start - timedelta(days=1))
+    if before is None:
+        return None
+    after = snapshots.load(settings, wh.identity, window.end)
+    if after is None and window.end == ask.as_of:
+        with ask.ctx.tool(AGENT, "pipeline_snapshot", {"day": window.end.isoformat()}) as step:
+            after = snapshots.take(wh, settings, window.end)
+            step.rows = len(after.rows)
+    if after is None:
+        after = snapshots.latest_on_or_before(settings, wh.identity, window.end)
+    if after is None or after.day <= before.day:
+        return None
+
+    def keep(r: dict[str, Any]) -> bool:
+        return ((ask.segment is None or r.get("segment") == ask.segment)
+                and (ask.value("region") is None or r.get("region") == ask.value("region"))
+                and (ask.owner_id is None or r.get("owner_id") == ask.owner_id))
+
+    ch = changes_from_snapshots([r for r in before.rows if keep(r)], [r for r in after.rows if keep(r)],
+                                start=before.day + timedelta(days=1), end=after.day,
+                                period_start=period.start, period_end=period.end)
+    ch.notes.append(f"From the pipeline snapshots of {before.day.isoformat()} and {after.day.isoformat()} "
+                    "(this warehouse keeps no stage history).")
+    ask.ctx.trace.note(AGENT, f"pipeline changes from snapshots {before.day} and {after.day}")
+    out.sources.append({"type": "snapshot", "days": [before.day.isoformat(), after.day.isoformat()]})
+    return ch
 
 
 def _headline(out: Outcome, ch: PipelineChanges, window: Period, period: Period, focus: str | None,
