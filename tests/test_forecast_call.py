@@ -179,6 +179,23 @@ def test_forecast_rollup_per_rep_recomputed(capsys, use_db):
     assert gap["why"]
 
 
+@pytest.mark.parametrize("text, analysis, focus", [
+    ("what fell out of Q4?", "pipeline_changes", "slipped"),
+    ("which deals were pulled into this quarter since Monday?", "pipeline_changes", "pulled_in"),
+    ("what did we lose this week?", "pipeline_changes", "lost"),
+    ("how did the forecast change this week?", "pipeline_changes", None),
+    ("is Sarah Johnson's commit real?", "forecast_rollup", None),
+])
+def test_other_phrasings_route_the_same_way(capsys, use_db, text, analysis, focus):
+    d = ask(capsys, text)["data"]
+    assert d["analysis"] == analysis
+    if analysis == "pipeline_changes":
+        assert d["summary"]["focus"] == focus
+    else:
+        assert [f["value"] for f in d["question"]["filters"] if f["dimension"] == "owner"] == ["Sarah Johnson"]
+        assert [r["key"] for r in d["rows"]] == ["Sarah Johnson"]
+
+
 def test_other_questions_keep_their_analyses(capsys, use_db):
     """The new rules are specific: the slipped-deals, forecast and pipeline questions still go where they went."""
     for text, analysis in (("Which deals slipped this quarter?", "slipped_deals"),

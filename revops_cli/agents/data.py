@@ -98,7 +98,7 @@ _CALL_TALK = re.compile(r"\b(calls?|meetings?|mention\w*|came up|comes? up|talk\
 
 # The count each analysis' interpretation line ends with: (summary key, singular noun)
 _COUNTS: dict[str, tuple[str, str]] = {
-    "pipeline_changes": ("changed_deals", "changed deal"), "forecast_rollup": ("rep_count", "rep"),
+    "pipeline_changes": ("matching_deals", "changed deal"), "forecast_rollup": ("rep_count", "rep"),
     "deals_closing": ("deal_count", "deal"), "pipeline": ("deal_count", "deal"),
     "deal_risk_factors": ("open_deal_count", "deal"), "slipped_deals": ("slipped_count", "deal"),
     "win_rate": ("closed_count", "closed deal"), "owner_leaderboard": ("rep_count", "rep"),

@@ -192,6 +192,18 @@ def is_metric_phrase(span: str) -> bool:
     return not rest.strip()
 
 
+def forecast_call_route(text: str) -> Route | None:
+    """Issue 18's questions go to the Data agent whatever else their words look like ("what fell out of Q4?"
+    reads as a person at a company): the Data agent's own rules decide which are pipeline changes or the
+    forecast roll-up (agents/analyses/choosing.py)."""
+    from revops_cli.agents.analyses.choosing import choose_analysis
+
+    name = choose_analysis(text)
+    if name in ("pipeline_changes", "forecast_rollup"):
+        return Route("data", "analysis", f"a forecast-call question ({name.replace('_', ' ')})")
+    return None
+
+
 def classify(text: str, session: dict[str, Any] | None = None, names: Any = None) -> Route:
     """Pick the agent from what the question names (`names`, from agents/names.py; None = words only)
     and its words. Entities are resolved afterwards."""
@@ -213,6 +225,9 @@ def classify(text: str, session: dict[str, Any] | None = None, names: Any = None
     by_names = route_from_names(t, names, session)
     if by_names is not None:
         return by_names
+    forecast_call = forecast_call_route(t)
+    if forecast_call is not None:
+        return forecast_call
     if person and not _DEAL_WORD.search(t) and not _DATA_WORDS.search(t.replace(person[1], "")):
         return Route("lead_analysis", "lead_assess", f"a person ({person[0]}) at a company ({person[1]})",
                      {"person_span": person})

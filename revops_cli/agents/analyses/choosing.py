@@ -54,15 +54,18 @@ _CHANGE = rx(r"\b(?:what(?:'s| has| have)? (?:changed|moved|happened)|changes? (
              r"moved since|changed since)\b")
 _CHANGE_CONTEXT = rx(r"\b(pipeline|forecast|commit|deals?|opportunit\w*|opps|best case)\b")
 _OUT_OF = rx(r"\b(?:slip\w*|fell|fall\w*|dropped|drop\w*|moved|pushed) out of\b|\bpulled (?:in|into|forward)\b")
+_WON_LOST_RECENTLY = rx(r"\b(?:did we|have we|we) (?:win|won|lose|lost|close|closed|add|added)\b")
 _RECENT = rx(r"\b(?:this|last) week\b|\bsince\b|\btoday\b|\byesterday\b|\b(?:last|past) \w+ days\b")
 _ROLLUP = rx(r"\b(?:roll[- ]?ups?|evidence[- ]adjusted|adjusted (?:forecast|number|commit)|"
              r"(?:forecast|commit|number)s? (?:by|per|for each) (?:rep|ae|owner|seller)s?|"
              r"(?:soft|shaky|inflated|hollow|sandbagg\w*) commit|commit (?:looks?|is|seems?) (?:soft|shaky|"
-             r"inflated|real|hollow|weak)|(?:reps?|aes?|sellers?)'?s? commit)\b")
+             r"inflated|real|hollow|weak)|(?:reps?|aes?|sellers?)'?s? commit|\w+'s? commit (?:\w+ )?(?:soft|shaky|"
+             r"real|solid|hollow|inflated|believable|at risk))\b")
 
 RULES: list[tuple[str, Callable[[str], bool]]] = [
     ("pipeline_changes", lambda t: bool((_CHANGE.search(t) and _CHANGE_CONTEXT.search(t))
-                                        or _OUT_OF.search(t) or (_SLIPPED.search(t) and _RECENT.search(t)
+                                        or _OUT_OF.search(t) or (_WON_LOST_RECENTLY.search(t) and _RECENT.search(t))
+                                        or (_SLIPPED.search(t) and _RECENT.search(t)
                                                                  and not re.search(r"\bsince (?:the )?(?:start|beginning)", t)))),
     ("forecast_rollup", lambda t: bool(_ROLLUP.search(t))),
     ("deal_risk_factors", lambda t: bool(

@@ -127,9 +127,9 @@ CHANGE_COLUMNS = [("deal_name", "Deal", "text"), ("change", "Change", "text"), (
                   ("owner_name", "Owner", "text")]
 
 _SLIP_ONLY = re.compile(r"\b(slip\w*|fell out|fall\w* out|dropped out|drop\w* out|moved out|pushed out)\b")
-_PULL_ONLY = re.compile(r"\b(pulled in|pull\w* in|pulled forward|moved (?:in|up|forward))\b")
-_WON_ONLY = re.compile(r"\b(won|closed won|we win)\b")
-_LOST_ONLY = re.compile(r"\b(lost|closed lost)\b")
+_PULL_ONLY = re.compile(r"\b(pull\w* in(?:to)?|pulled forward|moved (?:in|up|forward))\b")
+_WON_ONLY = re.compile(r"\b(won|closed won|win)\b")
+_LOST_ONLY = re.compile(r"\b(lost|closed lost|lose)\b")
 _NEW_ONLY = re.compile(r"\b(new deals?|created|added)\b")
 
 
@@ -173,6 +173,7 @@ def changes_outcome(ask: Ask) -> Outcome:
     s = out.summary = jsonable(ch.summary())
     s["period_label"] = period.label
     s["focus"] = focus
+    s["matching_deals"] = len(deals)
     s["rollups"] = {by: [g.to_dict() for g in ch.rollup(by)] for by in ("owner", "team", "segment",
                                                                         "forecast_category")}
     if ch.source == "history":
