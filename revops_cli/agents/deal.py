@@ -116,8 +116,10 @@ class DealAnalysisAgent:
                                                 rubric.bands[0][1] if rubric.bands else None)
         only_risks = task.intent in RISK_INTENTS
         data["view"] = "risks" if only_risks else "full"
+        data["focus"] = self._focus(task.entities.get("focus") or [], detail, opportunity, facts, scored)
         text = ctx.render("deal.md.j2", d=data, opp=opportunity, m=data["meddpicc"], risks=risks,
-                          opportunities=opportunities, prob=probability, facts=facts, only_risks=only_risks)
+                          opportunities=opportunities, prob=probability, facts=facts, only_risks=only_risks,
+                          focus=data["focus"])
         from revops_cli.model.compile import unavailable
 
         no_transcripts = unavailable(ctx.semantic_model(), ["calls.transcript"])
@@ -227,6 +229,51 @@ class DealAnalysisAgent:
         out["weighted_amount"] = jsonable(d.get("weighted_amount"))
         out["close_quarter"] = facts["close_quarter"]
         out["days_to_close"] = facts["days_to_close"]
+        return out
+
+    # -------------------------------------------------------------------------------------------- focus
+    @staticmethod
+    def _focus(aspects: list[str], d: dict, opp: dict, facts: dict, scored: dict) -> list[dict[str, str]]:
+        """The direct answer to the aspects the question asked about (the manager's `focus`: next_step,
+        economic_buyer, champion, close_date, pushes, competition, owner), from the CRM record and the facts;
+        the full assessment follows it."""
+        out: list[dict[str, str]] = []
+        for aspect in aspects:
+            if aspect == "next_step":
+                out.append({"aspect": aspect, "label": "Next step (CRM)",
+                            "text": str(d.get("next_step") or "none recorded in the CRM")})
+            elif aspect in ("economic_buyer", "champion"):
+                who = d.get(aspect)
+                status = d.get(f"{aspect}_status") or "Unknown"
+                label = "Economic buyer (CRM)" if aspect == "economic_buyer" else "Champion (CRM)"
+                text = (f"{who} — CRM status {status}" if who else f"none named in the CRM (status {status})")
+                out.append({"aspect": aspect, "label": label, "text": text})
+            elif aspect == "close_date":
+                if opp.get("is_closed"):
+                    text = f"closed {'won' if opp.get('is_won') else 'lost'} on {opp.get('close_date')}"
+                elif facts.get("close_date"):
+                    days = facts.get("days_to_close")
+                    text = f"{facts['close_date']} ({facts.get('close_quarter')}, " + (
+                        f"{days} days from today)" if days is not None and days >= 0 else f"overdue by {-(days or 0)} days)")
+                else:
+                    text = "no close date in the CRM"
+                if facts.get("push_count"):
+                    text += f"; pushed {facts['push_count']} time(s) so far"
+                out.append({"aspect": aspect, "label": "Expected close", "text": text})
+            elif aspect == "pushes":
+                n = facts.get("push_count") or 0
+                text = (f"pushed {n} time(s), {facts.get('days_pushed')} days in all (first expected "
+                        f"{facts.get('first_close_date')}, now {facts.get('close_date')})" if n
+                        else f"not pushed: the close date has not moved later (now {facts.get('close_date')})")
+                out.append({"aspect": aspect, "label": "Close date pushes", "text": text})
+            elif aspect == "competition":
+                comps = [c.strip() for c in str(d.get("competitors") or "").split(",") if c.strip()]
+                out.append({"aspect": aspect, "label": "Competitors on this deal (CRM)",
+                            "text": ", ".join(comps) if comps else "none recorded"})
+            elif aspect == "owner":
+                owner = d.get("owner_name") or "unassigned"
+                out.append({"aspect": aspect, "label": "Owner",
+                            "text": owner + (f" ({d.get('owner_email')})" if d.get("owner_email") else "")})
         return out
 
     # -------------------------------------------------------------------------------------------- risks

@@ -166,6 +166,35 @@ def resolve_account(ctx: AgentContext, term: str) -> dict[str, Any] | None:
     return {"account_id": r.get("account_id"), "name": r.get("account_name")}
 
 
+def has_research(ctx: AgentContext, name: str) -> bool:
+    """Whether a company of this name is among the researched companies or the accounts (a name to research)."""
+    rows = ctx.run_pattern(AGENT, "name_candidates", prefix=_norm(name)[:2]).records()
+    return any(r["kind"] in ("company", "account") and _norm(r["name"]) == _norm(name) for r in rows)
+
+
+def research_name(ctx: AgentContext, term: str) -> str:
+    """The company a research request names: a known account or researched company, exactly or as a clear
+    fuzzy winner ('cloudtek' -> CloudTech, with a note); otherwise the term as typed (the provider decides)."""
+    term = term.strip()
+    if not term:
+        return term
+    kinds = ("company", "account")
+    rows = ctx.run_pattern(AGENT, "name_candidates", prefix=_norm(term)[:2]).records()
+    exact = [r for r in rows if r["kind"] in kinds and _norm(r["name"]) == _norm(term)]
+    if exact:
+        return str(exact[0]["name"])
+    starts = sorted({str(r["name"]) for r in rows if r["kind"] in kinds
+                     and _norm(r["name"]).startswith(_norm(term) + " ")})
+    if len(starts) == 1:
+        return starts[0]
+    fuzzy = _fuzzy(ctx, term, kinds)
+    best = _clear_winner(fuzzy)
+    if best and _norm(best) != _norm(term):
+        ctx.trace.note(AGENT, f"read {term!r} as {best!r} (fuzzy match {fuzzy[0][2]:.0f})")
+        return best
+    return term
+
+
 def find_known_name(ctx: AgentContext, text: str) -> dict[str, Any] | None:
     """The longest capitalised phrase in the text that names a known account, deal, person or company."""
     spans = re.findall(r"\b([A-Z][\w&.'-]*(?:\s+(?:[A-Z][\w&.'-]*|of|and|&))*)", text)

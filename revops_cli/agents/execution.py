@@ -713,6 +713,8 @@ class Planner:
         if not la:
             return None
         data = la.get("data") or {}
+        if self.task.entities.get("deal_named") and _opp_name(data.get("opportunity")) != _opp_name(self.opportunity):
+            return None      # the request names a deal the last answer was not about (it was research, a list ...)
         deal = _opp_name(data.get("opportunity")) or _opp_name(self.opportunity)
         wants_risks = re.search(r"\brisks?\b", clause, re.I)
         risks = data.get("risks") or (data.get("analysis") or {}).get("risks") if isinstance(data, dict) else None

@@ -115,72 +115,186 @@ def research_target(text: str) -> str | None:
 
 
 _ONE_DEAL_ASPECT = re.compile(
-    r"\b(status|risks?|risky|health\w*|champions?|economic buyer|buyer|decision[- ]makers?|next steps?|push(?:es|ed)?|"
-    r"slipp\w*|close (?:chance|probability|likelihood|odds)|chances?|probability|likel\w+ to close|odds|meddpicc|"
-    r"where are we|how is .{1,40} (?:looking|going|doing)|how's .{1,40} (?:looking|going|doing)|close date|"
+    r"\b(status|risks?|risky|health\w*|champion\w*|economic buyer|buyer|eb|decision[- ]makers?|next steps?|"
+    r"push(?:es|ed)?|slipp\w*|close (?:chance|probability|likelihood|odds)|chances?|probability|likel\w+ to close|odds|"
+    r"meddpicc|where are we|how is .{1,40} (?:looking|going|doing)|how's .{1,40} (?:looking|going|doing)|close date|"
+    r"(?:supposed|expected|going|set|due|likely|gonna) to close|when\b.{1,40}\bclos(?:e|es|ing)|"
     r"paper process|decision (?:criteria|process)|identify pain|pain|stage|deal review|review|rundown|summary|"
     r"quiet|silent|stall\w*|stuck|block\w*|owns|owner|who (?:is|are) we up against|up against|competing|"
-    r"gonna close|going to close|will (?:it|they) close|close this|looking|doing|going)\b", re.I)
+    r"competition|who (?:are|is) the competitors?|sponsor|gonna close|going to close|will (?:it|they) close|"
+    r"close this|looking|doing|going)\b", re.I)
 _MANY = re.compile(r"\b(deals|opportunities|opps|pipeline|accounts|customers|average|avg|all|"
                    r"list|top \d+|by (?:region|segment|owner|rep|stage|industry|source|quarter|month))\b", re.I)
-_LEAD_ASSESS = re.compile(r"\b(assess\w*|score|scoring|fit|icp|qualif\w*|good lead|lead|prospect|priorit\w*|worth|"
-                          r"pursu\w*|outreach|reach out|approach|engage|contact them|angle)\b", re.I)
+_LEAD_ASSESS = re.compile(
+    r"\b(assess\w*|score|scoring|rate|rating|fit|icp|qualif\w*|good lead|lead|prospect|priorit\w*|worth|pursu\w*|"
+    r"outreach|reach out|approach|engage\w*|contact them|angle|hot|warm|cold|buyer|decision[- ]maker|persona|"
+    r"title|role|seniority|who is|who's|what does .{1,40} do)\b", re.I)
+# Words about a company itself (web research), not about a deal with it
+_COMPANY_FACTS = re.compile(
+    r"\b(funding|funded|raised|investors?|valuation|head ?count|employees|employee count|staff|how big|"
+    r"company size|size of the company|as a company|(?:the )?company\)|news|press|announce\w*|founded|"
+    r"headquarter\w*|hq|tech stack|what (?:does|do) .{1,40} do|what is .{1,40} as a company|who are they)\b", re.I)
+# The question refers to one deal ("the acme one", "the techcorp deal") rather than a list
+_ONE_REF = re.compile(r"\b(?:one|deal|opportunity|opp|oppty)\b\s*[?.!]*$", re.I)
+_PRONOUN_DEAL = re.compile(r"\b(its|it|this deal|that deal|the deal|this one|that one)\b", re.I)
+_PRONOUN_PERSON = re.compile(r"\b(he|she|him|her|his|hers|they|them|their)\b", re.I)
+_CALLS = re.compile(r"\b(calls?|mention\w*|came up|come up|comes up|said|transcripts?|meetings?)\b", re.I)
+# Words that say nothing beyond the name itself: "IXIS", "the acme deal", "what about john smith?"
+_FILLER = frozenset("""the a an deal deals opportunity opp oppty account lead contact person company on about what
+how s 's how's hows what's whats latest and now please show me tell one this that is for of with""".split())
+# Aspects of one deal a question may ask about: the answer opens with them (deal agent, `focus`)
+ASPECTS: tuple[tuple[str, re.Pattern], ...] = (
+    ("next_step", re.compile(r"\bnext steps?\b|\bwhat(?:'s|s| is) next\b", re.I)),
+    ("economic_buyer", re.compile(r"\beconomic buyer|\beb\b|\bbudget owner|\bdecision[- ]makers?\b|\bsigns? off\b|"
+                                  r"\bwho signs\b|\bbuyer\b", re.I)),
+    ("champion", re.compile(r"\bchampion\w*|\bsponsor\w*", re.I)),
+    ("close_date", re.compile(r"\bclose date\b|\bwhen\b.{1,40}\bclos(?:e|es|ing)\b|\b(?:supposed|expected|due|set) to close\b",
+                              re.I)),
+    ("pushes", re.compile(r"\bpush(?:es|ed)?\b|\bslipp\w*|\bslip\b|\bmoved\b", re.I)),
+    ("competition", re.compile(r"\bcompetition\b|\bcompetitors?\b|\bcompeting\b|\bup against\b|\bvs\.?\b|\bversus\b",
+                               re.I)),
+    ("owner", re.compile(r"\bwho owns\b|\bowner\b|\bwhose\b", re.I)),
+)
+
+
+def deal_focus(t: str, names: Any = None) -> list[str]:
+    """The aspects of one deal a question asks about ('next_step', 'economic_buyer', ...), in a fixed order."""
+    found = [key for key, rx in ASPECTS if rx.search(t)]
+    if names is not None and names.of("competitor") and "competition" not in found:
+        found.append("competition")
+    return found
+
+
+def _bare(t: str, names: Any) -> bool:
+    """The question is the name and nothing more ('IXIS', 'the acme deal', 'john smith')."""
+    rest = t
+    for m in sorted(names.mentions, key=lambda m: -m.start):
+        if m.start >= 0:
+            rest = rest[:m.start] + " " + rest[m.end:]
+    words = re.findall(r"[a-z']+", rest.lower())
+    return all(w.strip("'") in _FILLER or not w.strip("'") for w in words)
+
+
+def _entity_kinds(names: Any) -> set[str]:
+    return {m.kind for m in names.mentions if m.kind in ("account", "opportunity", "lead", "contact", "company")} \
+        if names is not None else set()
+
+
+def _deal_route(t: str, m: Any, why: str, names: Any = None) -> Route:
+    intent = "deal_risks" if re.search(r"\brisks?\b|\brisky\b", t, re.I) and not re.search(r"\bstatus\b", t, re.I) \
+        else "deal_status"
+    how = "" if m.how in ("exact", "partial") else f", read from {m.span!r}"
+    return Route("deal_analysis", intent, f"{why} ({m.value}, {m.kind}{how})",
+                 {"deal_span": m.value, "deal_mention": m, "focus": deal_focus(t, names)})
+
+
+def _research_route(t: str, names: Any, why: str) -> Route:
+    target = research_target(t)
+    named = names.of("company", "account") if names is not None else []
+    company = named[0].value if named else target
+    return Route("web_search", "research", why, {"company": company})
 
 
 def route_from_names(t: str, names: Any, session: dict[str, Any]) -> Route | None:
-    """The agent decided from what the question names plus its words: one deal's status, risk, champion,
-    buyer, next step, pushes or close chance -> the Deal agent whatever the wording; a person with
-    lead-assessment words -> the Lead agent, company or not."""
-    if names is None:
+    """The agent decided from what the question names plus its words:
+    - a person with lead-assessment words (or named alone, or with nothing but the person asked about) -> the
+      Lead agent, company or not; a contact named beside their deal with a deal word ('still championing the
+      datacorp expansion?') -> the Deal agent;
+    - a company with words about the company itself (funding, headcount, news, 'what does X do') -> research;
+    - one deal's status, risk, champion, buyer, next step, pushes, close date, competition or close chance,
+      or the deal named alone -> the Deal agent whatever the wording."""
+    if names is None or _METRIC_START.match(t):
         return None
     deals = names.of("opportunity", "account")
     families = {m.value if m.kind == "account" else (m.extra.get("account") or m.value) for m in deals}
     people = names.of("lead", "contact")
-    if people and _LEAD_ASSESS.search(t) and not _DEAL_WORD.search(t):
+    one_family = len(deals) >= 1 and len({_family(m) for m in deals}) == 1
+    deal_aspect = bool(_ONE_DEAL_ASPECT.search(t)) or bool(names.of("competitor") and not _CALLS.search(t))
+    if people and not _DEAL_WORD.search(t) and not _MANY.search(t):
         who = people[0]
-        company = next((m.value for m in names.of("account", "company")), None)
-        span = (who.value, company)
-        return Route("lead_analysis", "lead_assess",
-                     f"a person is named ({who.value}, a {who.kind}) with lead-assessment words", {"person_span": span})
+        contact_on_deal = who.kind == "contact" and one_family and deal_aspect
+        if not contact_on_deal and (_LEAD_ASSESS.search(t) or _bare(t, names) or not _DATA_WORDS.search(t)):
+            company = next((m.value for m in names.of("account", "company")), None)
+            return Route("lead_analysis", "lead_assess",
+                         f"a person is named ({who.value}, a {who.kind}) with words about the person",
+                         {"person_span": (who.value, company)})
+    if one_family and len(families) == 1 and _COMPANY_FACTS.search(t) and not _DEAL_WORD.search(t) \
+            and not _MANY.search(t):
+        return _research_route(t, names, f"a company is named ({deals[0].value}) with words about the company itself")
+    if not deals and names.of("company") and (_COMPANY_FACTS.search(t) or _bare(t, names)):
+        return _research_route(t, names, f"a researched company is named ({names.of('company')[0].value})")
     one_deal_named = any(m.kind == "opportunity" for m in deals)
-    if len(deals) >= 1 and len(families) == 1 and not _MANY.search(t) and (
-            _ONE_DEAL_ASPECT.search(t) or (one_deal_named and not _DATA_WORDS.search(t))):
-        m = deals[0]
-        intent = "deal_risks" if re.search(r"\brisks?\b|\brisky\b", t, re.I) and not re.search(r"\bstatus\b", t, re.I) \
-            else "deal_status"
-        how = "" if m.how in ("exact", "partial") else f", read from {m.span!r}"
-        return Route("deal_analysis", intent, f"one deal is named ({m.value}, {m.kind}{how}) with a deal question",
-                     {"deal_span": m.value, "deal_mention": m})
+    if one_family and len(families) == 1 and not _MANY.search(t) and (
+            deal_aspect or _bare(t, names) or (one_deal_named and not _DATA_WORDS.search(t))):
+        return _deal_route(t, deals[0], "one deal is named with a deal question", names)
     return None
+
+
+def _family(m: Any) -> str:
+    """An account and its deals are one family ('IXIS Technologies', 'IXIS - Snowflake Cost Replacement')."""
+    words = re.findall(r"[\w&]+", str(m.value).lower())
+    return words[0] if words else ""
 
 
 def follow_up_route(t: str, names: Any, session: dict[str, Any]) -> Route | None:
     """A follow-up refines the last result: 'which of those are over $1M?', 'only EMEA', 'and by owner?',
-    'compare with last quarter' re-run the last data question with the change; 'and the economic buyer?' asks
-    about the deal discussed; 'what about the Acme one?' asks the same about another deal."""
+    'compare with last quarter' re-run the last data question with the change; a question that names no deal or
+    person but asks about one ('who's the champion?', 'and the economic buyer?', 'how many times has it been
+    pushed?') is about the deal discussed; 'what company is he at?' about the person discussed; 'what about
+    the Acme one?' asks about another deal."""
     from revops_cli.agents.understanding import is_follow_up
 
     last = session.get("last_answer") or {}
     agent = last.get("agent")
-    if not is_follow_up(t):
-        return None
+    follow = is_follow_up(t)
+    kinds = _entity_kinds(names)
     deals = names.of("opportunity", "account") if names is not None else []
-    if agent == "deal_analysis" or (agent is None and session.get("opportunity") and _DEAL_ASPECT.search(t)):
-        if deals:
-            m = deals[0]
-            return Route("deal_analysis", "deal_status", f"a follow-up on another deal ({m.value})",
-                         {"deal_span": m.value, "deal_mention": m})
-        if session.get("opportunity"):
+    if deals and follow and _ONE_REF.search(t) and len({_family(m) for m in deals}) == 1 and not _MANY.search(t):
+        return _deal_route(t, deals[0], "a follow-up on another deal", names)
+    if not kinds and not _MANY.search(t):
+        opp = session.get("opportunity")
+        person = session.get("person")
+        on_deal = agent == "deal_analysis" or (agent is None and opp)
+        if opp and on_deal and (_ONE_DEAL_ASPECT.search(t) or _DEAL_ASPECT.search(t) or _PRONOUN_DEAL.search(t)
+                                or deal_focus(t, names)):
             intent = "deal_risks" if re.search(r"\brisks?\b", t, re.I) else "deal_status"
             return Route("deal_analysis", intent, "a follow-up on the deal discussed earlier",
-                         {"opportunity": session["opportunity"]})
-    if agent == "data" and (last.get("data") or {}).get("question"):
+                         {"opportunity": opp, "focus": deal_focus(t, names)})
+        on_person = agent == "lead_analysis" or (agent is None and person)
+        if isinstance(person, dict) and person.get("name") and on_person and (
+                _PRONOUN_PERSON.search(t) or _LEAD_ASSESS.search(t)) and not _DATA_WORDS.search(t):
+            return Route("lead_analysis", "lead_assess", f"a follow-up on the person discussed earlier ({person['name']})",
+                         {"person": person})
+    if follow and agent == "data" and (last.get("data") or {}).get("question") and not (
+            kinds & {"lead", "contact"}):
         return Route("data", "follow_up", "a follow-up that refines the last result")
     return None
 
 
 # A question that opens with an aggregate ("average open enterprise deal") asks about many deals, never one.
 _METRIC_START = re.compile(r"^\W*(?:what(?:'s| is) (?:the|our) )?(?:average|avg|mean|median|total|sum)\b", re.I)
+
+
+_VERBS = ("research", "analyze", "analyse", "assess", "qualify", "evaluate", "summarize", "summarise")
+
+
+def fix_verbs(t: str) -> str:
+    """A misspelt request verb read as the verb ('reserch ixis' -> 'research ixis'): one edit away (a swap of
+    two letters counts as one) from a verb of six letters or more, and no word of the language we know."""
+    from rapidfuzz.distance import OSA
+
+    from revops_cli.agents.names import is_common_word
+
+    def fix(m: re.Match) -> str:
+        w = m.group(0)
+        if len(w) < 6 or w.lower() in _VERBS or is_common_word(w):
+            return w
+        for verb in _VERBS:
+            if OSA.distance(w.lower(), verb) == 1:
+                return verb
+        return w
+
+    return re.sub(r"[A-Za-z]+", fix, t)
 
 
 def is_metric_phrase(span: str) -> bool:
@@ -207,7 +321,7 @@ def forecast_call_route(text: str) -> Route | None:
 def classify(text: str, session: dict[str, Any] | None = None, names: Any = None) -> Route:
     """Pick the agent from what the question names (`names`, from agents/names.py; None = words only)
     and its words. Entities are resolved afterwards."""
-    t = clean(text)
+    t = fix_verbs(clean(text))
     session = session or {}
     person = person_span(t)
     if _ACTION.search(t) or _WEBHOOK.search(t) or action_request(t, names):
@@ -250,7 +364,7 @@ def classify(text: str, session: dict[str, Any] | None = None, names: Any = None
             return Route("deal_analysis", "deal_risks" if re.search(r"\brisks?\b", t, re.I) else "deal_status",
                          "a follow-up on the deal discussed earlier", {"opportunity": session["opportunity"]})
     if _RESEARCH.search(t):
-        return Route("web_search", "research", "a company research request", {"company": research_target(t)})
+        return _research_route(t, names, "a company research request")
     if session.get("opportunity") and _FOLLOW_UP.search(t) and _DEAL_ASPECT.search(t):
         return Route("deal_analysis", "deal_risks" if re.search(r"\brisks?\b", t, re.I) else "deal_status",
                      "a follow-up on the deal discussed earlier", {"opportunity": session["opportunity"]})
@@ -343,9 +457,22 @@ def _resolve(ctx: AgentContext, route: Route, text: str) -> None:
             e.setdefault("period", period)
     if "deal_span" in e:
         span = e.pop("deal_span")
-        e.pop("deal_mention", None)
-        e["opportunity"] = entities.resolve_deal(ctx, span)
-        e["account"] = {"account_id": e["opportunity"].get("account_id"), "name": e["opportunity"].get("account_name")}
+        mention = e.pop("deal_mention", None)
+        try:
+            e["opportunity"] = entities.resolve_deal(ctx, span)
+        except NotFoundError:
+            if mention is None or mention.kind != "account" or not entities.has_research(ctx, mention.value):
+                raise
+            # an account with no deal at all, asked about by name: what we know of the company
+            route.agent, route.intent = "web_search", "research"
+            route.reason = f"{mention.value} has no deal; company research instead"
+            e.pop("focus", None)
+            e["company"] = mention.value
+            span = None
+    if "opportunity" in e and route.agent == "deal_analysis" and "account" not in e:
+        opp = e["opportunity"] if isinstance(e["opportunity"], dict) else {}
+        if opp.get("account_id"):
+            e["account"] = {"account_id": opp.get("account_id"), "name": opp.get("account_name")}
     if "person_span" in e:
         span = e.pop("person_span")
         if not span:
@@ -357,6 +484,7 @@ def _resolve(ctx: AgentContext, route: Route, text: str) -> None:
         span = deal_name_span(clean(text)) if _DEAL_WORD.search(text) else None
         if span and not _FOLLOW_UP.fullmatch(span.lower()):
             e["opportunity"] = entities.resolve_deal(ctx, span)
+            e["deal_named"] = True           # named in this request: an earlier answer about something else is not it
         elif ctx.session.get("opportunity") and not (route.names is not None and route.names.of("opportunity", "account")):
             e.setdefault("opportunity", ctx.session["opportunity"])      # a deal named now wins over the last one
     names = route.names
@@ -381,6 +509,8 @@ def _resolve(ctx: AgentContext, route: Route, text: str) -> None:
                 e["opportunity"] = entities.resolve_deal(ctx, found["name"])
             elif found["kind"] == "company":
                 e.setdefault("company", found["name"])
+    if route.agent == "web_search" and e.get("company"):
+        e["company"] = entities.research_name(ctx, str(e["company"]))
     if route.agent in ("web_search",) or route.intent == "company_fit":
         if not e.get("company"):
             raise NotFoundError("no company named in the request", "ask e.g. 'research TechCorp'")

@@ -87,6 +87,11 @@ who whom whose which what when where why how yes no not can cant can't won't don
 over under between among within since until before after during while because though although unless
 """.split())
 
+def is_common_word(word: str) -> bool:
+    """A word of analysts' questions that is never a name on its own ('pipeline', 'looking', 'next')."""
+    return norm(word) in _COMMON
+
+
 _NEGATIVE_NAME_WORDS = frozenset({"deal", "deals", "opportunity", "opportunities", "opp", "opps", "account",
                                   "accounts", "the", "a", "an", "our", "my", "this", "that", "it", "its"})
 
@@ -251,10 +256,21 @@ def find_names(ctx: AgentContext, text: str) -> Names:
         found.append(m)
         names.notes.append(f"read {m.span!r} as {m.value!r} ({m.kind}, fuzzy match {m.score:.0f})")
     masked = _metric_mask(text)
-    for span, start, lower in _candidate_spans(text, masked):
+    spans = _candidate_spans(text, masked)
+    # exact and partial names first, everywhere in the question; a typo is read only where nothing was
+    # found exactly ("lisa wang cloudtech": Lisa Wang and CloudTech, not one fuzzy read of all three words)
+    for span, start, lower in spans:
         if _covered(found, start, start + len(span), strictly_longer=True):
             continue
-        mention = _entity(ctx, span, start, names, lower)
+        mention = _entity(ctx, span, start, names, lower, fuzzy=False)
+        if mention is not None:
+            found.append(_extend_to_deal(ctx, text, mention))
+    exact = [m for m in found if m.kind in ENTITY_KINDS]
+    for span, start, lower in spans:
+        if any(m.start < start + len(span) and start < m.end for m in exact) \
+                or _covered(found, start, start + len(span), strictly_longer=True):
+            continue
+        mention = _fuzzy_entity(ctx, span, start, names, lower)
         if mention is not None:
             found.append(mention)
     names.mentions = _longest_first(found)
@@ -293,6 +309,7 @@ _QUOTED = re.compile(r"'([^']{2,60})'|\"([^\"]{2,60})\"|“([^”]{2,60})”|‘
 _CAPS = re.compile(r"\b([A-Z0-9][\w&.'’-]*(?:\s+(?:[-–]\s+)?(?:[A-Z0-9][\w&.'’-]*|(?:of|and|de|la)\b|&))*)")
 # a lower-case word that may be a name ("how's ixis looking?"): looked up only when it is no common word
 _WORD = re.compile(r"(?<![\w'’-])([a-z][a-z0-9&.-]{3,})(?![\w'’-])")
+_RUN_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z0-9&-]{1,}(?![\w'’-])")
 _NEAR_DEAL = re.compile(r"\b(?:the\s+)?([\w&.'’-]+(?:\s+[\w&.'’-]+){0,3}?)\s+(?:deal|opportunity|opp|oppty|account)\b", re.I)
 _AFTER_PREP = re.compile(r"\b(?:with|for|at|from|on|of|about|called|named)\s+(?:the\s+)?([\w&.'’-]+(?:\s+[\w&.'’-]+){0,2})", re.I)
 
@@ -341,6 +358,21 @@ def _candidate_spans(text: str, masked: str) -> list[tuple[str, int, bool]]:
             before = set(spans)
             add(m.start(1), m.end(1))
             lower |= set(spans) - before
+    # two or three lower-case words in a row, none a common word: a person ("score john smith", "jon smith")
+    # or a company of several words ("lisa wang cloudtech")
+    run: list[re.Match] = []
+    for m in list(_RUN_WORD.finditer(masked)) + [None]:
+        if m is not None and m.group(0) not in _COMMON and (not run or masked[run[-1].end():m.start()].strip() == ""):
+            run.append(m)
+            continue
+        for size in (3, 2):
+            for i in range(len(run) - size + 1):
+                a, b = run[i].start(), run[i + size - 1].end()
+                if (a, b) not in spans:
+                    before = set(spans)
+                    add(a, b)
+                    lower |= set(spans) - before
+        run = [m] if m is not None and m.group(0) not in _COMMON else []
     ordered = sorted(spans.items(), key=lambda kv: (-(kv[0][1] - kv[0][0]), kv[0][0]))
     return [(span, start, (start, end) in lower) for (start, end), span in ordered[:14]]
 
@@ -391,7 +423,8 @@ def _candidates(ctx: AgentContext, prefix: str) -> list[dict[str, Any]]:
     return ctx.memo[key]
 
 
-def _entity(ctx: AgentContext, span: str, start: int, names: Names, lower: bool = False) -> Mention | None:
+def _entity(ctx: AgentContext, span: str, start: int, names: Names, lower: bool = False,
+            fuzzy: bool = True) -> Mention | None:
     """The account, deal, person or company a span names: exact, then a whole-word prefix or part of a
     deal name, then a fuzzy clear winner (an open deal preferred among close candidates)."""
     t = norm(span)
@@ -414,7 +447,49 @@ def _entity(ctx: AgentContext, span: str, start: int, names: Names, lower: bool 
             return _mention(deals[0], span, start, 95.0, "partial")
         if not accounts and deals and len({_first_word(r["name"]) for r in deals}) == 1:
             return _mention(_prefer(deals), span, start, 90.0, "partial")
-    return _fuzzy_entity(ctx, span, start, names, lower)
+    return _fuzzy_entity(ctx, span, start, names, lower) if fuzzy else None
+
+
+def _words(s: str) -> list[str]:
+    return re.findall(r"[\w&]+", norm(s))
+
+
+def _extend_to_deal(ctx: AgentContext, text: str, mention: Mention) -> Mention:
+    """An account or deal named by its first words, continued in the question by more words of one of its
+    deals' names: 'datacorp expansion' is the deal DataCorp Expansion, not the account and a deal type."""
+    if mention.kind not in DEALISH:
+        return mention
+    after = list(re.finditer(r"[\w&]+", text[mention.end:mention.end + 80]))
+    if not after:
+        return mention
+    head = _words(mention.span)
+    rows = [r for r in _candidates(ctx, norm(mention.span)[:2]) if r["kind"] == "opportunity"]
+    best: tuple[int, dict[str, Any]] | None = None
+    for r in rows:
+        name = _words(r["name"])
+        if name[:len(head)] != head or len(name) <= len(head):
+            continue
+        n = 0
+        while n < len(after) and len(head) + n < len(name) and after[n].group(0).lower() == name[len(head) + n]:
+            n += 1
+        if n and (best is None or n > best[0]):
+            best = (n, r)
+        elif n and best is not None and n == best[0] and norm(r["name"]) != norm(best[1]["name"]):
+            exact_new = len(name) == len(head) + n
+            exact_old = len(_words(best[1]["name"])) == len(head) + n
+            if exact_new and not exact_old:
+                best = (n, r)
+    if best is None:
+        return mention
+    n, r = best
+    end = mention.end + after[n - 1].end()
+    if len(_words(r["name"])) != len(head) + n:
+        # a part of a longer name: taken only when no other deal of the account continues the same way
+        same = [x for x in rows if _words(x["name"])[:len(head) + n] == _words(r["name"])[:len(head) + n]]
+        if len(same) > 1:
+            return mention
+    return _mention(r, text[mention.start:end], mention.start, 100.0 if len(_words(r["name"])) == len(head) + n
+                    else 95.0, "exact" if len(_words(r["name"])) == len(head) + n else "partial")
 
 
 def _first_word(name: str) -> str:
