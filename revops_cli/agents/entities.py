@@ -173,8 +173,9 @@ def has_research(ctx: AgentContext, name: str) -> bool:
 
 
 def research_name(ctx: AgentContext, term: str) -> str:
-    """The company a research request names: a known account or researched company, exactly or as a clear
-    fuzzy winner ('cloudtek' -> CloudTech, with a note); otherwise the term as typed (the provider decides)."""
+    """The company a research request names, as the warehouse spells it: a known account or researched company
+    named exactly or by its first words ('enterprise solutions' -> Enterprise Solutions); otherwise the term as
+    typed, and the research provider decides (a typo within its allowance, or "not found" with suggestions)."""
     term = term.strip()
     if not term:
         return term
@@ -187,12 +188,7 @@ def research_name(ctx: AgentContext, term: str) -> str:
                      and _norm(r["name"]).startswith(_norm(term) + " ")})
     if len(starts) == 1:
         return starts[0]
-    fuzzy = _fuzzy(ctx, term, kinds)
-    best = _clear_winner(fuzzy)
-    if best and _norm(best) != _norm(term):
-        ctx.trace.note(AGENT, f"read {term!r} as {best!r} (fuzzy match {fuzzy[0][2]:.0f})")
-        return best
-    return term
+    return term          # a typo is the research provider's to read (connectors/web_search.same_company)
 
 
 def find_known_name(ctx: AgentContext, text: str) -> dict[str, Any] | None:

@@ -463,6 +463,20 @@ def _extend_to_deal(ctx: AgentContext, text: str, mention: Mention) -> Mention:
     if not after:
         return mention
     head = _words(mention.span)
+    own = _words(mention.value)
+    if mention.how == "partial" and own[:len(head)] == head and len(own) > len(head):
+        # 'kinetic industries ventures': the rest of the account's own name follows its first word
+        n = 0
+        while n < len(after) and len(head) + n < len(own) and after[n].group(0).lower() == own[len(head) + n]:
+            n += 1
+        if len(head) + n == len(own):
+            end = mention.end + after[n - 1].end()
+            mention = Mention(mention.kind, mention.value, text[mention.start:end], mention.start, end,
+                              id=mention.id, score=100.0, how="exact", extra=mention.extra)
+            after = after[n:]
+            head = own
+            if not after:
+                return mention
     rows = [r for r in _candidates(ctx, norm(mention.span)[:2]) if r["kind"] == "opportunity"]
     best: tuple[int, dict[str, Any]] | None = None
     for r in rows:

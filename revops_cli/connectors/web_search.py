@@ -103,7 +103,7 @@ def core_name(name: str) -> str:
 def same_company(asked: str, names: list[str]) -> str | None:
     """The one held name that is the company asked for, or None: the same core name; else the only name
     whose leading whole words are the question's; else the only closest name within a typo (one
-    slip in a word of five letters or more, two from twelve). Never a name that merely shares
+    slip in a word of five letters or more, two from eight: 'cloudtek' is CloudTech). Never a name that merely shares
     a word ("Acme Robotics" is not "Nautilus Robotics International")."""
     from rapidfuzz.distance import OSA
 
@@ -123,14 +123,14 @@ def same_company(asked: str, names: list[str]) -> str | None:
 
     def slips(held: str) -> int | None:
         """Edits from the asked name to a held one, word by word; None past a word's allowance (none in a
-        word under five letters, one from five, two from twelve)."""
+        word under five letters, one from five, two from eight)."""
         words = held.split()
         if len(words) != len(asked_words):
             return None
         total = 0
         for a, b in zip(asked_words, words):
             d = OSA.distance(a, b)
-            if d > (len(a) >= 5) + (len(a) >= 12):
+            if d > (len(a) >= 5) + (len(a) >= 8):
                 return None
             total += d
         return total
