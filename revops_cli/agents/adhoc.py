@@ -163,6 +163,8 @@ def beyond(parsed: Any, text: str, analysis: str) -> bool:
     top N of a dimension, or the reps/sources/industries ranked when the analysis cannot break down by them."""
     from revops_cli.agents.analyses.applies import DIMENSIONS
 
+    if _LOSE_TO.search(text):
+        return True                 # "which competitors do we lose to": lost deals by competitor, not call mentions
     if analysis in NOT_A_MEASURE or not parsed.measures and parsed.filter("status") is None:
         return False
     if parsed.shape == "share" or _WON_VS_LOST.search(text) or _ONE_BIGGEST.search(text):
@@ -435,7 +437,9 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
     dim_cols = [c for c in main_plan.columns if c not in main_plan.measures]
     count_key = p.count[0] if p.count else None
     labels = list(p.labels)
-    if first == "deal_amount" and labels and labels[0].endswith(" deals"):
+    if first == "leads" and p.parsed.filter("lead_status") is not None:
+        title = "Leads"                                    # "how many MQLs": leads by status, not new leads
+    elif first == "deal_amount" and labels and labels[0].endswith(" deals"):
         title = labels.pop(0).capitalize()                 # "Open deals · stage Negotiate · …"
     else:
         title = " and ".join(TITLES.get(m, m.replace("_", " ")) for m in p.measures

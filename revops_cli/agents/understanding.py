@@ -299,8 +299,11 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
         q.filters = [f for f in q.filters if f.dimension != "stage"]
         q.filters.append(Filter("stage", "in", [f.value for f in stages], " / ".join(f.text for f in stages)))
     amounts, amount_spans = _amount_filters(text)
-    q.filters += amounts
     conditions, condition_spans = condition_filters(text, as_of)
+    keep = [i for i, (a, b) in enumerate(amount_spans)          # "pushed at least 3 times" is no amount
+            if not any(a < y and x < b for x, y in condition_spans)]
+    amounts, amount_spans = [amounts[i] for i in keep], [amount_spans[i] for i in keep]
+    q.filters += amounts
     q.filters += [f for f in conditions if q.filter(f.dimension) is None]
     amount_spans = amount_spans + condition_spans
     for status, rx in _STATUS:
@@ -476,6 +479,10 @@ _COMPARISON = re.compile(r"(?:\b(?:is|are|was|were|of)\s+)?(?:\b(?:over|above|mo
                          r"(?:k|m|mm|bn|b|million|thousand|%|percent)?", re.I)
 
 
+# "how many MQLs do we have right now": now is what a count of open deals, customers or leads by status means
+_NOW = re.compile(r"\bright now\b|\bat the moment\b|\bcurrently\b|\bas of (?:now|today)\b|\btoday\b", re.I)
+
+
 def _dedupe(words: list[str]) -> list[str]:
     seen: list[str] = []
     for w in words:
@@ -499,7 +506,7 @@ def _known_spans(text: str, names: Any, filters: list[Filter], amount_spans: lis
         if i >= 0:
             spans.append((i, i + len(t)))
     for rx in [r for _, r in _MEASURE_WORDS] + [r for _, r in _STATUS] + [_TOP, _BOTTOM, _COMPARE, _SHARE, _TREND,
-                                                                      _PERIODISH]:
+                                                                      _PERIODISH, _NOW]:
         spans += [m.span() for m in rx.finditer(text)]
     return spans
 
