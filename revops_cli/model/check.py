@@ -10,9 +10,10 @@ Checks (about one query each, read-only):
 - ranges: opportunity probability within 0..100, amounts not negative.
 
 Then the capabilities: each command, analysis and measure *works*, is *degraded* (it reads a column the model
-declares missing or approximates, or one with a warning), *unavailable* (it requires data the warehouse does
-not have, as the model declares) or *broken* (a mapping it reads fails on this warehouse). `ok` is False when
-anything is broken: the command exits 3.
+declares missing or approximates, or one with a warning, or it answers through its pattern's `fallback:`),
+*unavailable* (it requires data the warehouse does not have, as the model declares, with no fallback) or
+*broken* (a mapping it reads fails on this warehouse). `ok` is False when anything is broken: the command
+exits 3.
 """
 
 from __future__ import annotations
@@ -435,17 +436,19 @@ class _Checker:
         return "works", []
 
 
-def pattern_reads(model: SemanticModel, pattern, as_of: date) -> tuple[dict[str, set[str] | None], set[str]]:
-    """The canonical entities and columns a SQL pattern reads (rendered with example values), and what its
-    `requires:` header says it cannot do without. On the identity model nothing is missing or approximated,
-    so the entities its `table()` calls name are enough (every column of each); on a mapped one the compiler
-    analyses the rendered SQL for the columns."""
+def pattern_reads(model: SemanticModel, pattern, as_of: date,
+                  overrides: dict[str, Any] | None = None) -> tuple[dict[str, set[str] | None], set[str]]:
+    """The canonical entities and columns a SQL pattern reads (rendered with example values, then `overrides`:
+    a fallback's parameters), and what its `requires:` header says it cannot do without. On the identity model
+    nothing is missing or approximated, so the entities its `table()` calls name are enough (every column of
+    each); on a mapped one the compiler analyses the rendered SQL for the columns."""
     values: dict[str, Any] = {}
     for name, prm in pattern.params.items():
         if prm.example is not None:
             values[name] = prm.example
         elif prm.required:
             values[name] = {"date": as_of, "int": 1, "float": 1.0, "bool": False, "list[str]": ["x"]}.get(prm.type, "x")
+    values.update(overrides or {})
     named: list[str] = []
 
     def table(entity: str) -> str:
@@ -455,7 +458,8 @@ def pattern_reads(model: SemanticModel, pattern, as_of: date) -> tuple[dict[str,
     try:
         sql, _ = pattern.render(values, table=table)
     except RevopsError:
-        sql, _ = pattern.render({n: v for n, v in values.items() if pattern.params[n].required}, table=table)
+        kept = {n: v for n, v in values.items() if pattern.params[n].required or n in (overrides or {})}
+        sql, _ = pattern.render(kept, table=table)
     requires = set(getattr(pattern, "requires", None) or ())
     if model.identity:
         return {e: None for e in dict.fromkeys(named) if e in model.entities}, requires
@@ -466,6 +470,23 @@ def pattern_reads(model: SemanticModel, pattern, as_of: date) -> tuple[dict[str,
     for e in usage.entities:
         reads[e] = None if e in usage.stars else set(usage.read(e))
     return reads, requires
+
+
+def judge_pattern(checker: _Checker, pattern, as_of: date) -> tuple[str, list[str]]:
+    """A pattern's state. Where the model lacks a `requires:` item the pattern declares a `fallback:` for, it is
+    judged as the analyses run it (with the fallback's parameters) and is at best degraded, saying what it uses
+    instead; a lacking item without a fallback leaves it unavailable."""
+    from revops_cli.model.compile import unavailable
+
+    lacking = unavailable(checker.model, pattern.requires)
+    params, uses = pattern.fallback(lacking)
+    reads, requires = pattern_reads(checker.model, pattern, as_of, params)
+    status, reasons = checker.judge(reads, requires - set(uses))
+    if not uses or status in ("broken", "unavailable"):
+        return status, reasons
+    said = [f"no {item}: {lacking[item]}; uses {what}" for item, what in uses.items()]
+    plain = {f"no {item}: {lacking[item]}" for item in uses}
+    return "degraded", said + [r for r in reasons if r not in plain]
 
 
 def capabilities(checker: _Checker, settings) -> list[Capability]:
@@ -485,7 +506,7 @@ def capabilities(checker: _Checker, settings) -> list[Capability]:
                 judged[name] = ("broken", [f"no SQL pattern {name}"])
             else:
                 try:
-                    judged[name] = checker.judge(*pattern_reads(model, catalog.get(name), as_of))
+                    judged[name] = judge_pattern(checker, catalog.get(name), as_of)
                 except RevopsError as exc:
                     judged[name] = ("broken", [f"pattern {name}: {_one_line(exc)}"])
         return judged[name]

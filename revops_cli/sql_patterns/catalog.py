@@ -30,6 +30,10 @@ Rendering returns `(sql, params)` with positional `?` placeholders. Inside the b
 An optional `requires: [calls.transcript, targets]` names the canonical data (entity or entity.column) the
 pattern cannot answer without; on a warehouse whose semantic model declares it missing, the analyses switch to a
 fallback or say the figure is unavailable (`model.compile.unavailable`), instead of printing 0.
+An optional `fallback:` says how the pattern still answers without one of them:
+`fallback: {calls.transcript: {params: {search_in: notes}, uses: the calls' notes}}` — the analyses run it with
+those parameters where the model lacks that item, and `revops model check` calls it degraded ("uses the calls'
+notes"), not unavailable.
 
 Only bound `?`s, table names, ints/floats (typed parameters, e.g. LIMIT) and `choices:`-checked strings
 may be written into the SQL text; inlining any other value is refused at render time.
@@ -56,7 +60,7 @@ _TYPE_ALIASES = {"string": "str", "text": "str", "integer": "int", "number": "fl
 _TYPE_WORDS = {"str": "a string", "int": "an integer", "float": "a number", "date": "a date (YYYY-MM-DD)",
                "bool": "true or false", "list[str]": "a list of strings (comma-separated)"}
 _SPEC_KEYS = frozenset({"type", "required", "default", "description", "example", "choices"})
-_HEADER_KEYS = frozenset({"name", "description", "params", "examples", "requires"})
+_HEADER_KEYS = frozenset({"name", "description", "params", "examples", "requires", "fallback"})
 HELPERS = frozenset({"p", "p_list", "like", "bind", "table", "days", "add_months", "month_start", "add_years"})
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -255,6 +259,13 @@ def _days(n: int | float) -> timedelta:
 
 # --- patterns ------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Fallback:
+    """How a pattern answers without one of its `requires:` items: these parameter values, using `uses`."""
+    params: dict[str, Any]
+    uses: str                               # "the calls' brief, key points and next steps"
+
+
 @dataclass
 class Pattern:
     name: str
@@ -265,6 +276,7 @@ class Pattern:
     path: Path
     body_line: int = 1                      # the file line the body starts on (for error messages)
     requires: list[str] = field(default_factory=list)   # canonical data it cannot answer without: entity[.column]
+    fallbacks: dict[str, Fallback] = field(default_factory=dict)    # requires item -> how it answers without it
     _template: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -279,7 +291,22 @@ class Pattern:
                 "params": {n: {"type": p.type, "required": p.required, "default": jsonable(p.default),
                                "description": p.description, "choices": p.choices,
                                "example": jsonable(p.example)} for n, p in self.params.items()},
-                "requires": list(self.requires), "path": str(self.path)}
+                "requires": list(self.requires),
+                "fallback": {k: {"params": jsonable(f.params), "uses": f.uses} for k, f in self.fallbacks.items()},
+                "path": str(self.path)}
+
+    def fallback(self, lacking: Any) -> tuple[dict[str, Any], dict[str, str]]:
+        """For the `requires:` items this warehouse lacks: the parameters that answer without them (merged from
+        their `fallback:` entries) and, per item a fallback covers, what it uses instead. Items without a
+        fallback are not in the second dict: without them the pattern's figure is unavailable."""
+        params: dict[str, Any] = {}
+        uses: dict[str, str] = {}
+        for item in lacking:
+            fb = self.fallbacks.get(item)
+            if fb is not None:
+                params.update(fb.params)
+                uses[item] = fb.uses
+        return params, uses
 
     def params_hint(self) -> str:
         if not self.params:
@@ -513,8 +540,10 @@ def load_pattern(path: Path) -> Pattern:
         raise ConfigError(f"{path}: examples must be a list of questions", "fix the header")
     if not body.strip():
         raise ConfigError(f"{path}: the pattern has no SQL after its header", "write the query")
+    requires = _parse_requires(header.get("requires"), path)
     return Pattern(name=name, description=" ".join(description.split()), params=params, examples=examples,
-                   body=body, path=path, body_line=body_line, requires=_parse_requires(header.get("requires"), path))
+                   body=body, path=path, body_line=body_line, requires=requires,
+                   fallbacks=_parse_fallbacks(header.get("fallback"), requires, params, path, name))
 
 
 def _parse_requires(value: Any, path: Path) -> list[str]:
@@ -533,6 +562,36 @@ def _parse_requires(value: Any, path: Path) -> list[str]:
             raise ConfigError(f"{path}: requires {item!r}, which is not a canonical entity or entity.column",
                               "see warehouse/schema.sql for the names")
     return list(items)
+
+
+def _parse_fallbacks(value: Any, requires: list[str], params: dict[str, Param], path: Path,
+                     name: str) -> dict[str, Fallback]:
+    """`fallback: {calls.transcript: {params: {search_in: notes}, uses: the calls' notes}}`: per `requires:` item,
+    the declared parameter values that answer without it and a few words on what they use instead."""
+    if value is None:
+        return {}
+    shape = "fallback must map a requires item to {params: {...}, uses: <what it uses instead>}"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: {shape}", "fix the header")
+    out: dict[str, Fallback] = {}
+    for item, spec in value.items():
+        if item not in requires:
+            raise ConfigError(f"{path}: fallback for {item!r}, which is not in requires: [{', '.join(requires)}]",
+                              "add it to requires or drop the fallback")
+        if not isinstance(spec, dict) or set(spec) - {"params", "uses"} or not isinstance(spec.get("params"), dict) \
+                or not isinstance(spec.get("uses"), str) or not spec["uses"].strip():
+            raise ConfigError(f"{path}: {shape}", "fix the header")
+        typed: dict[str, Any] = {}
+        for key, val in spec["params"].items():
+            if key not in params:
+                raise ConfigError(f"{path}: fallback for {item} sets {key!r}, which is not a parameter",
+                                  f"parameters: {', '.join(params) or 'none'}")
+            try:
+                typed[key] = params[key].coerce(val, name)
+            except UsageError as exc:
+                raise ConfigError(f"{path}: fallback for {item}: {exc.message}", "fix the header") from None
+        out[str(item)] = Fallback(params=typed, uses=" ".join(spec["uses"].split()))
+    return out
 
 
 # Parsed files, reused while unchanged (keyed on mtime and size), compiled templates included.

@@ -8,6 +8,8 @@ params:
   account: {type: str, default: null, description: Only calls with this account (id or part of the name)}
   search_in: {type: str, default: transcript, choices: [transcript, notes], description: "transcript: the call transcripts; notes: the call brief, key points and next steps and the deal's competitors field (a warehouse without transcripts)"}
 requires: [calls.transcript]
+fallback:
+  calls.transcript: {params: {search_in: notes}, uses: "call notes (the calls' brief, key points and next steps and the deals' competitors field)"}
 examples:
   - How many sales calls did we have in Q3, and how many mentioned a competitor?
 */

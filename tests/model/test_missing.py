@@ -45,6 +45,25 @@ def test_patterns_declare_what_they_cannot_answer_without(tmp_path):
         load_pattern(bad)
 
 
+def test_a_pattern_declares_how_it_answers_without_what_it_requires(tmp_path):
+    """`fallback:` names the parameters that answer without a `requires:` item; the analyses and
+    `revops model check` read the same declaration."""
+    pat = Catalog.load().get("competitor_mentions")
+    params, uses = pat.fallback({"calls.transcript": "no transcripts here"})
+    assert params == {"search_in": "notes"} and "call notes" in uses["calls.transcript"]
+    assert pat.fallback({}) == ({}, {})
+    assert pat.to_dict()["fallback"]["calls.transcript"]["params"] == {"search_in": "notes"}
+    head = "/*\nname: x\ndescription: d\nparams:\n  mode: {type: str, default: a, choices: [a, b]}\n"
+    for fallback, words in (("{targets: {params: {mode: b}, uses: x}}", "not in requires"),
+                            ("{calls.transcript: {params: {moed: b}, uses: x}}", "moed"),
+                            ("{calls.transcript: {params: {mode: c}, uses: x}}", "mode"),
+                            ("{calls.transcript: {params: {mode: b}}}", "uses")):
+        bad = tmp_path / "x.sql"
+        bad.write_text(head + f"requires: [calls.transcript]\nfallback: {fallback}\n*/\nSELECT 1")
+        with pytest.raises(ConfigError, match=words):
+            load_pattern(bad)
+
+
 def test_competitor_mentions_come_from_call_notes_without_transcripts(on_mapped, demo_db, capsys):
     out = ask(capsys, "ask", "which competitors came up in our calls this quarter?")
     data = out["data"]

@@ -7,7 +7,8 @@ import re
 from datetime import datetime
 
 from revops_cli.agents.analyses.question import LAST_CALL, account_span, clip, find_competitors, last_days
-from revops_cli.agents.analyses.running import Ask, Outcome, count_of, lacks, ratio_pct, run, unavailable_note
+from revops_cli.agents.analyses.running import (Ask, Outcome, count_of, pattern_fallback, ratio_pct, run,
+                                                unavailable_note)
 from revops_cli.agents.periods import Period
 from revops_cli.models import jsonable
 from revops_cli.formatting import num, pct
@@ -31,9 +32,10 @@ def competitor_mentions(ask: Ask) -> Outcome:
     account_key = (account or {}).get("account_id") or (account or {}).get("name")
     if not account_key and re.search(r"\b(calls?|meetings?|conversations?) with\b", ask.text, re.I):
         account_key = account_span(ask.text)
-    # No transcripts on this warehouse: search the call notes and the deals' competitor fields, and say so.
-    no_transcripts = lacks(ask, "calls.transcript")
-    search_in = "notes" if no_transcripts else None
+    # No transcripts on this warehouse: the patterns' declared fallback searches the call notes and the deals'
+    # competitor fields, and the answer says so.
+    fallback, no_transcripts = pattern_fallback(ask, "competitor_mentions")
+    search_in = fallback.get("search_in")
     last_call = bool(account_key and LAST_CALL.search(ask.text))
     if no_transcripts:
         out.notes.append(unavailable_note(ask, out, "transcripts_call" if last_call else "transcripts",

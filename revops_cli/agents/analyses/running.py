@@ -186,6 +186,17 @@ def pattern_lacks(ask: Ask, pattern: str) -> dict[str, str]:
     return lacks(ask, *pattern_catalog(ask.ctx.settings).get(pattern).requires)
 
 
+def pattern_fallback(ask: Ask, pattern: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The parameters a pattern declares (`fallback:`) for answering without what this warehouse lacks, and the
+    lacking items with their reasons; ({}, {}) on a warehouse that has everything the pattern requires."""
+    from revops_cli.warehouse.queries import pattern_catalog
+
+    pat = pattern_catalog(ask.ctx.settings).get(pattern)
+    gaps = lacks(ask, *pat.requires)
+    params, _ = pat.fallback(gaps)
+    return params, gaps
+
+
 def unavailable_note(ask: Ask, out: Outcome, kind: str, gaps: dict[str, str]) -> str:
     """The sentence saying what this warehouse cannot answer (templates/data_unavailable.md.j2), recorded in
     the outcome and the trace, so the answer never shows 0 or "none" for data that does not exist."""
