@@ -497,7 +497,9 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
             best = rows[0]
             word = ("Biggest" if p.descending else "Smallest") if dim_cols == ["deal"] else \
                 ("Highest" if p.descending else "Lowest")
-            headline = f"{word}: {best.get(dim_cols[0])} at {value_text(best.get(first), fmt)}."
+            top = best.get(dim_cols[0])
+            top = f"no {dim_cols[0].replace('_', ' ')}" if top is None else top
+            headline = f"{word}: {top} at {value_text(best.get(first), fmt)}."
         elif rows:
             headline = " · ".join(f"{_cell(r.get(dim_cols[0]), dim_cols[0], ctx.fiscal_start_month)} "
                                   f"{value_text(r.get(first), fmt)}" for r in rows[:8])
@@ -521,6 +523,7 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
             cells.append(value_text(o.get(first), fmt))
         table_rows.append(cells)
     notes = list(p.notes) + [f"{m}: no data here ({why})" for m, why in main_plan.unavailable.items()]
+    notes += [unjoined_note(u, rows, model) for u in main_plan.unjoined]
     body = ctx.render("data_adhoc.md.j2", interpretation=line, headline=headline,
                       table={"headers": headers, "rows": table_rows if dim_cols else [],
                              "more": max(len(rows) - 25, 0)}, notes=notes)
@@ -542,6 +545,7 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
         "definitions": definitions,
         "missing": dict(main_plan.missing), "approximations": dict(main_plan.approximations),
         "unavailable": dict(main_plan.unavailable),
+        "unjoined": [u.to_dict() for u in main_plan.unjoined],
         "freshness": {"as_of": ctx.as_of.isoformat(), "warehouse": getattr(ctx.warehouse, "kind", None),
                       "from_cache": all(q["cached"] for q in sql)},
         "not_understood": [],
@@ -555,6 +559,21 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
             "compare_period": p.compare_period.to_dict() if p.compare_period is not None else None}
     sources = [{"type": "model_query", "measures": list(main_plan.measures), "sql": main_plan.sql}]
     return Answer(agent="data", text=body, data=data, sources=sources)
+
+
+def unjoined_note(u, rows: list[dict[str, Any]], model) -> str:
+    """'Leads with no region: 1,204 — the mapping has no leads.converted_account_id (…)': a dimension a measure
+    reaches through a join key the model declares missing (model/planner.py, `Unjoined`). The amount is the
+    measure's total over the rows without that dimension, where the measure adds up (a SUM or COUNT)."""
+    from revops_cli.model.planner import additive
+
+    m = model.measures[u.measure]
+    empty = [r.get(u.measure) for r in rows if r.get(u.dimension) is None]
+    what = f"{TITLES.get(u.measure, u.measure)} with no {u.dimension.replace('_', ' ')}"
+    why = f"the mapping has no {u.key} ({u.why})"
+    if empty and additive(m):
+        return f"{what}: {value_text(sum(v or 0 for v in empty), m.format)}, because {why}."
+    return f"{what}: every row, because {why}."
 
 
 def _cell(v: Any, column: str = "", fiscal_start_month: int = 1) -> str:

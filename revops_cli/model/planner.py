@@ -22,7 +22,9 @@ definitions, CAST(DATE_TRUNC('unit', x) AS DATE) with lower-case units, CASE ins
 INTERVAL (dates are computed in Python and bound), NOT IN kept as written. Values are bound as `?` parameters.
 
 A measure that reads data the model declares missing is *unavailable*: its column is a typed NULL (never a 0)
-and `MeasurePlan.unavailable` says why.
+and `MeasurePlan.unavailable` says why. A dimension reached through a join key the model declares missing is
+NULL for every row of that measure: `MeasurePlan.unjoined` says so (and the key is in `missing`); a filter
+through such a key is a usage error, like a filter on missing data.
 """
 
 from __future__ import annotations
@@ -196,6 +198,25 @@ def as_date(value: Any, what: str) -> date:
 
 # --- the compiled statement ----------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Unjoined:
+    """A dimension a measure cannot reach on this warehouse: the join key on the way is declared missing, so
+    every row of that measure has no value for it (it lands in one empty bucket)."""
+
+    measure: str
+    dimension: str              # the output column
+    key: str                    # "leads.converted_account_id"
+    why: str                    # the model's reason for the missing key
+
+    def sentence(self) -> str:
+        """'no region for leads: the mapping has no leads.converted_account_id (dwh_prod's leads …)'."""
+        return (f"no {self.dimension.replace('_', ' ')} for {self.measure.replace('_', ' ')}: the mapping has no "
+                f"{self.key} ({self.why})")
+
+    def to_dict(self) -> dict[str, str]:
+        return {"measure": self.measure, "dimension": self.dimension, "key": self.key, "why": self.why}
+
+
 @dataclass
 class MeasurePlan:
     """The SQL of a ModelQuery and what its answer must say (the receipt)."""
@@ -210,6 +231,7 @@ class MeasurePlan:
     approximations: dict[str, str] = field(default_factory=dict)  # "opportunities.amount" -> how
     unavailable: dict[str, str] = field(default_factory=dict)     # measure -> why its column is NULL here
     windows: dict[str, tuple[date, date]] = field(default_factory=dict)  # cohort measure -> comparison window
+    unjoined: list[Unjoined] = field(default_factory=list)       # dimensions a measure reaches through no key
     query: ModelQuery | None = None
 
     def meta(self) -> dict[str, Any]:
@@ -220,6 +242,8 @@ class MeasurePlan:
         for key in ("missing", "approximations", "unavailable"):
             if getattr(self, key):
                 out[key] = dict(getattr(self, key))
+        if self.unjoined:
+            out["unjoined"] = [u.to_dict() for u in self.unjoined]
         if self.windows:
             out["windows"] = {m: [s.isoformat(), e.isoformat()] for m, (s, e) in self.windows.items()}
         return out
@@ -411,6 +435,19 @@ class _Planner:
         return {f"{entity}.{c}": ent.columns[c].missing for c in identifiers(sql)
                 if c in ent.columns and ent.columns[c].missing}
 
+    def path_missing(self, entity: str, target: str) -> dict[str, str]:
+        """The join keys declared missing on the way from `entity` to `target` (an unreachable target is the
+        caller's usage error): through such a key the target's values are NULL for every row."""
+        gone: dict[str, str] = {}
+        for rel in join_path(self.model, entity, target) or []:
+            for ent_name, col in ((rel.child, rel.child_column), (rel.parent, rel.parent_column)):
+                ent = self.model.entities[ent_name]
+                if ent.missing:
+                    gone[ent_name] = ent.missing
+                elif col in ent.columns and ent.columns[col].missing:
+                    gone[f"{ent_name}.{col}"] = ent.columns[col].missing
+        return gone
+
     def measure_missing(self, m: Measure) -> dict[str, str]:
         """The missing data a measure's own definition reads (its aggregate, filters, date, cohort key)."""
         missing: dict[str, str] = {}
@@ -437,12 +474,18 @@ class _Planner:
             if m.cohort:
                 windows[name] = comparison_window(*q.period, m.compare)    # type: ignore[misc]
             frags.append((name, self.measure_sql(m, params, windows.get(name))))
+        unjoined: list[Unjoined] = []
         for d in q.dimensions:
             if d.name != TIME:
                 dim = model.dimensions[d.name]
                 for name in q.measures:
                     entity, sql = self.dimension_on(dim, model.measures[name])
                     missing.update(self.missing_in(entity, sql))
+                    if name in unavailable:
+                        continue
+                    keys = self.path_missing(model.measures[name].entity, entity)
+                    missing.update(keys)
+                    unjoined += [Unjoined(name, d.column, k, why) for k, why in keys.items()]
                 if dim.rollup:
                     raise UsageError(f"dimension {d.name!r} counts rows per {dim.entity} record, so it filters "
                                      "and does not group", f"filter on it: {{field: {d.name}, op: '>', value: 2}}")
@@ -458,6 +501,11 @@ class _Planner:
                 if gone:
                     raise UsageError(f"cannot filter on {f.field}: {'; '.join(dict.fromkeys(gone.values()))}",
                                      "drop that filter; `revops model show` lists what this warehouse has")
+                keys = self.path_missing(model.measures[name].entity, fld.entity)
+                if keys:       # every row would fail the filter: a silent 0
+                    raise UsageError(f"cannot filter {name.replace('_', ' ')} on {f.field}: the mapping has no "
+                                     + "; no ".join(f"{k} ({why})" for k, why in keys.items()),
+                                     "drop that filter; `revops model show` lists what this warehouse has")
         sql = self.combine(frags, unavailable)
         sql, params = _positional(sql, params)
         approx: dict[str, str] = {}
@@ -471,7 +519,7 @@ class _Planner:
             measures={n: model.measures[n].description for n in q.measures},
             dimensions={d.column: self.describe(d) for d in q.dimensions},
             entities=sorted(self.used), missing=missing, approximations=approx, unavailable=unavailable,
-            windows=windows, query=q)
+            windows=windows, unjoined=unjoined, query=q)
 
     def describe(self, d: DimensionRef) -> str:
         if d.name == TIME:
@@ -733,6 +781,13 @@ def order_term(text: str) -> tuple[str, bool]:
     if len(parts) == 2 and parts[1].lower() in ("asc", "desc"):
         return parts[0], parts[1].lower() == "desc"
     return t, False
+
+
+def additive(m: Measure) -> bool:
+    """The measure's values of several rows add up to the value of their union: one whole SUM(...) or
+    COUNT(...) without DISTINCT, and not a cohort measure."""
+    return bool(not m.cohort and _ADDITIVE.match(m.sql) and _one_call(m.sql)
+                and not re.search(r"\bDISTINCT\b", m.sql, re.I))
 
 
 def _one_call(sql: str) -> bool:

@@ -72,10 +72,13 @@ def test_every_measure_by_every_dimension_matches_or_says_why_not(preset, demo_d
                         cp_err = c_exc
                     assert cp_err is not None, f"{preset}: {measure} by {dim} plans on canonical only: {exc}"
                     continue
-                if through_missing_key(model, measure, dim):
-                    skipped += 1                                  # see the xfail test below
-                    continue
                 got = rows(m_con, mp)
+                if through_missing_key(model, measure, dim) and measure not in mp.unavailable:
+                    # every row lands in the empty bucket, and the plan says which key is missing
+                    assert [u.dimension for u in mp.unjoined if u.measure == measure] == [dim], mp.unjoined
+                    assert all(r[0] is None for r in got), f"{preset}: {measure} by {dim} gave {got[:3]}"
+                    skipped += 1
+                    continue
                 if measure in mp.unavailable:
                     assert mp.unavailable[measure].strip()
                     assert all(r[-1] is None for r in got), f"{preset}: unavailable {measure} by {dim} gave {got[:3]}"
@@ -92,12 +95,43 @@ def test_every_measure_by_every_dimension_matches_or_says_why_not(preset, demo_d
     assert equal >= 60 and (unavailable or preset == "fivetran-salesforce" or skipped)
 
 
-@pytest.mark.xfail(strict=False, reason="planner gap: a dimension joined through a column the model declares missing "
-                   "(leads.converted_account_id on reference-v5) comes out as NULL for every row without the "
-                   "missing column in MeasurePlan.missing")
 def test_a_dimension_through_a_missing_join_key_is_reported(demo_db, settings_for, monkeypatch, tmp_path):
-    from revops_cli.model.planner import ModelQuery, plan_query
+    from revops_cli.errors import UsageError
+    from revops_cli.model.planner import Filter, ModelQuery, plan_query
 
     _, model = models(settings_for, demo_db, monkeypatch, tmp_path, "reference-v5")
-    plan = plan_query(model, ModelQuery(measures=["leads"], dimensions=["region"]))
-    assert "leads.converted_account_id" in plan.missing or "leads" in plan.unavailable
+    assert model.entities["leads"].columns["converted_account_id"].missing
+    plan = plan_query(model, ModelQuery(measures=["leads", "pipeline"], dimensions=["region"]))
+    assert "leads.converted_account_id" in plan.missing
+    (gap,) = plan.unjoined                          # pipeline reaches accounts through its own account_id
+    assert (gap.measure, gap.dimension, gap.key) == ("leads", "region", "leads.converted_account_id")
+    assert "no region for leads: the mapping has no leads.converted_account_id" in gap.sentence()
+    assert plan.meta()["unjoined"] == [gap.to_dict()]
+    # a filter through that key would match no lead at all: refused, naming the key, never a silent 0
+    with pytest.raises(UsageError, match="converted_account_id|no account"):
+        plan_query(model, ModelQuery(measures=["leads"], filters=[Filter("region", "=", "EMEA")]))
+
+
+def test_an_answer_by_a_dimension_through_a_missing_key_says_how_many_rows_have_none(
+        demo_db, reference_db, settings_for, monkeypatch, tmp_path):
+    """'leads by region' on reference-v5 (leads reach accounts only through the conversion, which dwh_prod does
+    not have): the answer counts the leads without a region and names the key, instead of a bare empty row."""
+    from revops_cli.config import load_settings
+    from revops_cli.models import Request
+    from revops_cli.service import ask
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "revops.yaml").write_text("model:\n  preset: reference-v5\n", encoding="utf-8")
+    settings_for(reference_db)
+    a = ask(Request(text="how many leads did we get by region this year?"), load_settings())
+    assert a.ok, a.text
+    receipt = a.data["receipt"]
+    assert receipt["unjoined"] == [{"measure": "leads", "dimension": "region", "key": "leads.converted_account_id",
+                                    "why": "lead_d has no conversion fields"}]
+    start, end = receipt["period"]["start"], receipt["period"]["end"]
+    with duckdb.connect(str(demo_db), read_only=True) as con:       # leads map exactly: count them canonically
+        (n,), = con.execute("SELECT count(*) FROM leads WHERE created_date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)",
+                            [start, end]).fetchall()
+    assert n > 0
+    assert f"with no region: {n:,}, because the mapping has no leads.converted_account_id" in a.text
+    assert "None" not in a.text
