@@ -33,7 +33,7 @@ MEASURE_KEYS = {"entity", "sql", "description", "where", "time", "format", "per"
 COHORT_KEYS = ("per", "value", "compare")
 COMPARES = {"year_before", "period_before"}
 DIMENSION_KEYS = {"entity", "sql", "description", "time", "own", "split", "rollup", "where"}
-VALUE_MAP_KEYS = {"values", "default"}
+VALUE_MAP_KEYS = {"values", "default", "order", "probability"}
 FORMATS = {"money", "count", "percent", "days", "number"}
 _RELATIONSHIP = re.compile(r"^\s*(\w+)\.(\w+)\s*->\s*(\w+)\.(\w+)\s*$")
 _CREATE = re.compile(r"CREATE TABLE (\w+) \((.*?)\n\);", re.S)
@@ -100,7 +100,36 @@ def _load(stamp: tuple, tables: tuple, preset: str | None) -> SemanticModel:
     for path, _ in stamp:
         apply_file(model, load_yaml(Path(path)))
     validate(model)
+    stage_probability(model)
     return model
+
+
+def stage_probability(model: SemanticModel) -> None:
+    """Where the value map of opportunities.stage gives each canonical stage a default `probability:`, the
+    probability column takes it where the warehouse has none: a NULL probability becomes its stage's default,
+    and a probability the model declares missing becomes the default of every row (an approximation the
+    answers name). Weighted pipeline and the stage order by probability then work on such a warehouse."""
+    from revops_cli.model.compile import column_sql, literal
+
+    ent = model.entities["opportunities"]
+    stage = ent.columns.get("stage")
+    if ent.missing or ent.query is not None or ent.source is None or stage is None or stage.missing \
+            or not stage.value_map:
+        return
+    vm = model.value_maps[stage.value_map]
+    if not vm.probability:
+        return
+    prob = ent.columns["probability"]
+    whens = " ".join(f"WHEN {literal(w)} THEN {p:g}" for w, p in vm.probability.items())
+    default = f"CASE {column_sql(model, ent, 'stage')} {whens} END"
+    if prob.missing:
+        ent.columns["probability"] = ColumnMap(
+            name=prob.name, type=prob.type, sql=f"CAST({default} AS {prob.type})", origin=vm.origin,
+            approx=f"each stage's default probability (value map '{vm.name}'): {prob.missing}")
+    else:
+        ent.columns["probability"] = ColumnMap(
+            name=prob.name, type=prob.type, approx=prob.approx, origin=prob.origin,        # its map is applied
+            sql=f"COALESCE({column_sql(model, ent, 'probability')}, CAST({default} AS {prob.type}))")
 
 
 def apply_file(model: SemanticModel, doc: Any) -> None:
@@ -196,8 +225,31 @@ def _value_map(name: str, node: Any, parent: YamlMap, section: str) -> ValueMap:
                                   f"({to_canonical[str(w)]!r} and {canonical!r})", "keep one")
             to_canonical[str(w)] = str(canonical)
     default = node.get("default")
-    return ValueMap(name=name, to_canonical=to_canonical, default=None if default is None else str(default),
-                    origin=Origin(node.path, node.line))
+    vm = ValueMap(name=name, to_canonical=to_canonical, default=None if default is None else str(default),
+                  origin=Origin(node.path, node.line))
+    known = vm.canonical_values()
+    order = node.get("order")
+    if order is not None:
+        if not isinstance(order, list) or not all(isinstance(w, (str, int, float)) for w in order):
+            raise ConfigError(f"{node.where('order')}: order of value map '{name}' must be a list of its canonical "
+                              "values", "e.g. `order: [Discovery, Qualification, Negotiate, Closed Won, Closed Lost]`")
+        vm.order = [str(w) for w in order]
+    probability = node.get("probability")
+    if probability is not None:
+        probability = expect_map(probability, node.where("probability"), f"probability of value map '{name}'")
+        for word, value in probability.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+                raise ConfigError(f"{probability.where(word)}: the probability of {word!r} in value map '{name}' "
+                                  f"must be a number from 0 to 100, not {value!r}", "write e.g. `Negotiate: 75`")
+            vm.probability[str(word)] = float(value)
+    for word in [*vm.order, *vm.probability]:
+        if word not in known:
+            key = "order" if word in vm.order else "probability"
+            raise ConfigError(f"{node.where(key)}: value map '{name}' has no canonical value {word!r} for its {key}",
+                              did_you_mean(word, known, f"use the names under values: ({', '.join(known)})"))
+    if len(set(vm.order)) != len(vm.order):
+        raise ConfigError(f"{node.where('order')}: value map '{name}' lists a value twice in its order", "keep one")
+    return vm
 
 
 def _apply_entity(model: SemanticModel, name: str, node: Any, section: YamlMap) -> None:

@@ -734,7 +734,7 @@ class _Planner:
         q = self.q
         dims = [_quote(d.column) for d in q.dimensions]
         null = "CAST(NULL AS DOUBLE PRECISION)"
-        order = self.order_sql()
+        order = self.order_sql("m0" if len(frags) == 1 else "s")
         limit = f" LIMIT {int(q.limit)}" if q.limit else ""
         if not frags:       # nothing this warehouse can compute
             cols = [f"CAST(NULL AS TEXT) AS {c}" for c in dims] + [f"{null} AS {_quote(m)}" for m in q.measures]
@@ -765,11 +765,30 @@ class _Planner:
         cols = [f"s.{c}" for c in dims] + out
         return f"WITH {', '.join(ctes)}, s AS ({spine}) SELECT {', '.join(cols)} FROM s {joins}{order}{limit}"
 
-    def order_sql(self) -> str:
+    def order_sql(self, source: str) -> str:
+        """ORDER BY the terms (`source`: the alias holding the dimension columns); a dimension whose values have a declared order (a value map's `order:`, e.g. the
+        stages of the funnel) sorts by that order first, its other values after them by name."""
         terms = [order_term(o) for o in self.q.order] or [(d.column, False) for d in self.q.dimensions]
         if not terms:
             return ""
-        return " ORDER BY " + ", ".join(f"{_quote(n)} {'DESC' if desc else 'ASC'} NULLS LAST" for n, desc in terms)
+        out = []
+        for n, desc in terms:
+            way = f"{'DESC' if desc else 'ASC'} NULLS LAST"
+            ranked = self.value_order(n)
+            if ranked:
+                whens = " ".join(f"WHEN {_sql_text(v)} THEN {i}" for i, v in enumerate(ranked))
+                out.append(f"CASE {source}.{_quote(n)} {whens} ELSE {len(ranked)} END {way}")
+            out.append(f"{_quote(n)} {way}")
+        return " ORDER BY " + ", ".join(out)
+
+    def value_order(self, column: str) -> list[str]:
+        """The declared order of an output dimension's values: its dimension is one mapped column with an
+        ordered value map."""
+        d = next((d for d in self.q.dimensions if d.column == column and d.name != TIME and d.grain is None), None)
+        if d is None:
+            return []
+        dim = self.model.dimensions[d.name]
+        return self.model.value_order(dim.entity, dim.sql.strip())
 
 
 def order_term(text: str) -> tuple[str, bool]:
@@ -816,8 +835,8 @@ def _lit(d: date) -> str:
 
 
 def _sql_text(value: str) -> str:
-    """A separator from the model file as a SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
+    """A word from the model file (a separator, a value map's canonical value) as a SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _quote(name: str) -> str:

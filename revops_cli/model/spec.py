@@ -77,7 +77,13 @@ class ValueMap:
     name: str
     to_canonical: dict[str, str]      # warehouse value -> canonical value
     default: str | None = None        # for values not listed; None keeps the warehouse value as it is
+    order: list[str] = field(default_factory=list)           # canonical values in their order (stages: the funnel)
+    probability: dict[str, float] = field(default_factory=dict)  # canonical stage -> default probability 0..100
     origin: Origin = BUILTIN
+
+    def canonical_values(self) -> list[str]:
+        """The canonical words this map produces, the default included."""
+        return list(dict.fromkeys([*self.to_canonical.values(), *([self.default] if self.default else [])]))
 
 
 @dataclass
@@ -155,6 +161,14 @@ class SemanticModel:
         except KeyError:
             raise ConfigError(f"no entity {name!r} in the semantic model",
                               did_you_mean(name, self.entities, "see `revops model show`")) from None
+
+    def value_order(self, entity: str, column: str) -> list[str]:
+        """The canonical values of a mapped column in their declared order (a value map's `order:`), else []."""
+        ent = self.entities.get(entity)
+        col = ent.columns.get(column) if ent else None
+        if col is None or col.missing or not col.value_map or col.value_map not in self.value_maps:
+            return []
+        return list(self.value_maps[col.value_map].order)
 
     def parent_of(self, entity: str, column: str) -> Relationship | None:
         for rel in self.relationships:
