@@ -3,7 +3,9 @@
 Measured in process (the check itself, not Python's start-up), median of a few runs: on the canonical demo
 warehouse, and, when the warehouse shapes are installed (revops_cli/warehouse/shapes), on the same data in
 the reference system's dwh_prod schema with the reference-v5 preset (built once next to the demo file).
-Plus one measure-planner query (bookings, revenue and NRR by segment and fiscal quarter).
+Plus one measure-planner query (bookings, revenue and NRR by segment and fiscal quarter). The check's goal is
+absolute (under 5 s, the issue's budget); the reference-v5 check is also given as a ratio to the canonical one
+of the same run.
 """
 
 from __future__ import annotations
@@ -41,6 +43,16 @@ def timed_check(db: Path, runs: int, preset: str | None = None) -> tuple[float, 
     return statistics.median(samples), ok
 
 
+def shaped_warehouse(db: Path, shape: str = "reference-v5") -> Path:
+    """The same data in `shape`'s schema, built once next to the demo file (revops_cli/warehouse/shapes)."""
+    from revops_cli.warehouse.shapes import build_shape
+
+    shaped = db.with_name(f"{db.stem}-{shape}.duckdb")
+    if not shaped.exists():
+        build_shape(db, shaped, shape, seed=42, as_of=AS_OF)
+    return shaped
+
+
 def run(quick: bool, db: Path) -> dict:
     home = Path(tempfile.mkdtemp(prefix="revops-bench-model-"))
     os.environ.update({"REVOPS_HOME": str(home), "REVOPS_AS_OF": AS_OF.isoformat()})
@@ -52,12 +64,11 @@ def run(quick: bool, db: Path) -> dict:
     except ImportError:
         build_shape = None
     if build_shape is not None:
-        shaped = db.with_name(db.stem + "-reference-v5.duckdb")
-        if not shaped.exists():
-            build_shape(db, shaped, "reference-v5", seed=42, as_of=AS_OF)
+        shaped = shaped_warehouse(db)
         ref_s, ref_ok = timed_check(shaped, runs, "reference-v5")
         out.update({"model_check_reference_v5_s": round(ref_s, 2), "reference_v5_within_goal": ref_s < 5.0,
-                    "reference_v5_ok": ref_ok})
+                    "reference_v5_ok": ref_ok,
+                    "reference_v5_vs_canonical_ratio": round(ref_s / check_s, 2) if check_s else None})
 
     from revops_cli.config import load_settings
     from revops_cli.model.loader import load_model

@@ -199,10 +199,13 @@ def main() -> None:
         ("mcp", lambda m: m.run(args.quick, small, home)),
         ("eval_suite", lambda m: m.run(args.quick, small, REVOPS, AS_OF.isoformat())),
         ("model_mapping_scale_1000", lambda m: m.run(args.quick, warehouse(1000 if not args.skip_large else 1))),
+        ("model_adhoc_reference_v5_scale_1000",
+         lambda m: m.run(args.quick, warehouse(1000 if not args.skip_large else 1))),
     ):
         module = {"webhook": "webhook_load", "slack": "slack_ack", "reports_scale_1000": "reports",
                   "mcp": "mcp_server", "eval_suite": "eval_suite", "model_check_scale_1000": "model_check",
-                  "model_mapping_scale_1000": "model_mapping"}[name]
+                  "model_mapping_scale_1000": "model_mapping",
+                  "model_adhoc_reference_v5_scale_1000": "model_adhoc"}[name]
         try:
             results[name] = call(__import__(module))
             print(f"{name}: {json.dumps(results[name], default=str)[:600]}")

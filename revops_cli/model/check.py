@@ -298,34 +298,47 @@ class _Checker:
 
     # -- value maps --
     def value_maps(self) -> None:
+        """The values each mapped column has on the warehouse, before its map, with their row counts: one query
+        per entity (its source read once into a narrow CTE, then one GROUP BY per mapped column)."""
         for ent in self.model.entities.values():
             if ent.missing or ent.source is None or ent.name in self.broken_entities:
                 continue
-            for col in ent.columns.values():
-                if not col.value_map or col.missing or (ent.name, col.name) in self.column_state:
-                    continue
-                vm = self.model.value_maps[col.value_map]
-                where = " WHERE " + " AND ".join(f"({f})" for f in ent.filters) if ent.filters else ""
-                try:
-                    res = self.q(f"SELECT {col.sql} AS v, COUNT(*) AS n FROM {ent.source}{where} "
-                                 "GROUP BY 1 ORDER BY 2 DESC")
-                except RevopsError:
-                    continue        # located as a compile error already
-                known = set(vm.to_canonical) | set(vm.to_canonical.values())
-                unmapped = [(v, int(n)) for v, n in res.rows if v is not None and str(v) not in known]
-                if not unmapped:
-                    continue
-                rows = sum(n for _, n in unmapped)
-                listed = ", ".join(f"{v!s} ({n})" for v, n in unmapped[:8]) + (" …" if len(unmapped) > 8 else "")
-                if vm.default is None:
-                    level, tail = "error", f"add them to value map '{vm.name}' (or give it a default)"
-                else:
-                    level, tail = "warning", f"they become '{vm.default}' (the map's default)"
-                self.add(level, f"{ent.name}.{col.name}",
-                         f"{len(unmapped)} values ({rows} rows) are not in value map '{vm.name}': {listed}; {tail}",
-                         _where(col.origin) or _where(vm.origin), count=rows, values=unmapped)
-                self.column_state[(ent.name, col.name)] = (
-                    level, f"{ent.name}.{col.name} has values value map '{vm.name}' does not cover")
+            cols = [col for col in ent.columns.values()
+                    if col.value_map and not col.missing and (ent.name, col.name) not in self.column_state]
+            if not cols:
+                continue
+            where = " WHERE " + " AND ".join(f"({f})" for f in ent.filters) if ent.filters else ""
+            narrow = ", ".join(f"{c.sql} AS v{i}" for i, c in enumerate(cols))
+            groups = " UNION ALL ".join(f"SELECT {i} AS c, CAST(v{i} AS TEXT) AS v, COUNT(*) AS n FROM e GROUP BY 2"
+                                        for i in range(len(cols)))
+            try:
+                res = self.q(f"WITH e AS MATERIALIZED (SELECT {narrow} FROM {ent.source}{where}) {groups}")
+            except RevopsError:
+                continue        # located as a compile error already
+            present: dict[int, list[tuple[Any, int]]] = {}
+            for i, v, n in res.rows:
+                present.setdefault(int(i), []).append((v, int(n)))
+            for i, col in enumerate(cols):
+                self.unmapped(ent, col, sorted(present.get(i, []), key=lambda vn: -vn[1]))
+
+    def unmapped(self, ent: Entity, col, counts: list[tuple[Any, int]]) -> None:
+        """A finding for the values (with their row counts) the column's value map does not cover."""
+        vm = self.model.value_maps[col.value_map]
+        known = set(vm.to_canonical) | set(vm.to_canonical.values())
+        unmapped = [(v, n) for v, n in counts if v is not None and str(v) not in known]
+        if not unmapped:
+            return
+        rows = sum(n for _, n in unmapped)
+        listed = ", ".join(f"{v!s} ({n})" for v, n in unmapped[:8]) + (" …" if len(unmapped) > 8 else "")
+        if vm.default is None:
+            level, tail = "error", f"add them to value map '{vm.name}' (or give it a default)"
+        else:
+            level, tail = "warning", f"they become '{vm.default}' (the map's default)"
+        self.add(level, f"{ent.name}.{col.name}",
+                 f"{len(unmapped)} values ({rows} rows) are not in value map '{vm.name}': {listed}; {tail}",
+                 _where(col.origin) or _where(vm.origin), count=rows, values=unmapped)
+        self.column_state[(ent.name, col.name)] = (
+            level, f"{ent.name}.{col.name} has values value map '{vm.name}' does not cover")
 
     # -- relationships --
     def relationships(self) -> None:
