@@ -37,6 +37,8 @@ def through_missing_key(model, measure: str, dim: str | None) -> bool:
     if not dim or dim.startswith("time"):
         return False
     start, target = model.measures[measure].entity, model.dimensions[dim].entity
+    if start in model.dimensions[dim].own:            # the measure's entity carries the dimension itself
+        return False
     path = join_path(model, start, target) or []
     return any(model.entities[r.child].columns[r.child_column].missing
                or model.entities[r.parent].columns[r.parent_column].missing for r in path)
@@ -101,21 +103,23 @@ def test_a_dimension_through_a_missing_join_key_is_reported(demo_db, settings_fo
 
     _, model = models(settings_for, demo_db, monkeypatch, tmp_path, "reference-v5")
     assert model.entities["leads"].columns["converted_account_id"].missing
-    plan = plan_query(model, ModelQuery(measures=["leads", "pipeline"], dimensions=["region"]))
+    # a lead's segment is its converted account's (region and industry are the lead's own)
+    plan = plan_query(model, ModelQuery(measures=["leads", "pipeline"], dimensions=["segment"]))
     assert "leads.converted_account_id" in plan.missing
     (gap,) = plan.unjoined                          # pipeline reaches accounts through its own account_id
-    assert (gap.measure, gap.dimension, gap.key) == ("leads", "region", "leads.converted_account_id")
-    assert "no region for leads: the mapping has no leads.converted_account_id" in gap.sentence()
+    assert (gap.measure, gap.dimension, gap.key) == ("leads", "segment", "leads.converted_account_id")
+    assert "no segment for leads: the mapping has no leads.converted_account_id" in gap.sentence()
     assert plan.meta()["unjoined"] == [gap.to_dict()]
+    assert not plan_query(model, ModelQuery(measures=["leads"], dimensions=["region"])).unjoined
     # a filter through that key would match no lead at all: refused, naming the key, never a silent 0
-    with pytest.raises(UsageError, match="converted_account_id|no account"):
-        plan_query(model, ModelQuery(measures=["leads"], filters=[Filter("region", "=", "EMEA")]))
+    with pytest.raises(UsageError, match="converted_account_id"):
+        plan_query(model, ModelQuery(measures=["leads"], filters=[Filter("segment", "=", "Commit Customer")]))
 
 
 def test_an_answer_by_a_dimension_through_a_missing_key_says_how_many_rows_have_none(
         demo_db, reference_db, settings_for, monkeypatch, tmp_path):
-    """'leads by region' on reference-v5 (leads reach accounts only through the conversion, which dwh_prod does
-    not have): the answer counts the leads without a region and names the key, instead of a bare empty row."""
+    """'leads by segment' on reference-v5 (leads reach accounts only through the conversion, which dwh_prod does
+    not have): the answer counts the leads without a segment and names the key, instead of a bare empty row."""
     from revops_cli.config import load_settings
     from revops_cli.models import Request
     from revops_cli.service import ask
@@ -123,15 +127,15 @@ def test_an_answer_by_a_dimension_through_a_missing_key_says_how_many_rows_have_
     monkeypatch.chdir(tmp_path)
     (tmp_path / "revops.yaml").write_text("model:\n  preset: reference-v5\n", encoding="utf-8")
     settings_for(reference_db)
-    a = ask(Request(text="how many leads did we get by region this year?"), load_settings())
+    a = ask(Request(text="how many leads did we get by segment this year?"), load_settings())
     assert a.ok, a.text
     receipt = a.data["receipt"]
-    assert receipt["unjoined"] == [{"measure": "leads", "dimension": "region", "key": "leads.converted_account_id",
+    assert receipt["unjoined"] == [{"measure": "leads", "dimension": "segment", "key": "leads.converted_account_id",
                                     "why": "lead_d has no conversion fields"}]
     start, end = receipt["period"]["start"], receipt["period"]["end"]
     with duckdb.connect(str(demo_db), read_only=True) as con:       # leads map exactly: count them canonically
         (n,), = con.execute("SELECT count(*) FROM leads WHERE created_date BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)",
                             [start, end]).fetchall()
     assert n > 0
-    assert f"with no region: {n:,}, because the mapping has no leads.converted_account_id" in a.text
+    assert f"with no segment: {n:,}, because the mapping has no leads.converted_account_id" in a.text
     assert "None" not in a.text
