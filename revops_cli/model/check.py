@@ -138,6 +138,41 @@ def type_fit(canonical: str, actual: str) -> str | None:
     return "error"
 
 
+def unique_by_grouping(ent: Entity, key: list[str]) -> bool:
+    """The entity's `query:` is one SELECT whose GROUP BY is exactly its key's output columns, so every key
+    appears once by construction and counting distinct keys (a second aggregation of the whole rollup)
+    tells nothing: daily billing rolled to account-months grouped by account, month and plan."""
+    if ent.query is None or not key:
+        return False
+    import sqlglot
+    import sqlglot.expressions as exp
+    from sqlglot.errors import SqlglotError
+
+    try:
+        tree = sqlglot.parse_one(ent.query, read="duckdb")
+    except SqlglotError:
+        return False
+    group = tree.args.get("group") if isinstance(tree, exp.Select) else None
+    if group is None or tree.args.get("distinct") or tree.find(exp.Window) or group.args.get("rollup") \
+            or group.args.get("cube") or group.args.get("grouping_sets"):
+        return False
+    outputs = list(tree.expressions)
+    by_name = {str(e.alias_or_name).lower(): i for i, e in enumerate(outputs)}
+    grouped: set[int] = set()
+    for g in group.expressions:
+        if isinstance(g, exp.Literal) and g.is_int:
+            grouped.add(int(g.this) - 1)
+            continue
+        hit = next((i for i, e in enumerate(outputs)
+                    if (e.this if isinstance(e, exp.Alias) else e) == g), None)
+        if hit is None and isinstance(g, exp.Column) and not g.table:
+            hit = by_name.get(str(g.name).lower())
+        if hit is None:
+            return False        # grouped by something that is not an output: keys may repeat
+        grouped.add(hit)
+    return {by_name.get(k.lower(), -1) for k in key} == grouped
+
+
 class _Checker:
     def __init__(self, model: SemanticModel, warehouse):
         self.model = model
@@ -229,7 +264,7 @@ class _Checker:
         """Count distinct keys only where rows can repeat: an entity the model builds with a join or a query,
         or the parent of a relationship (a repeated parent key fans every join to it out). A plain table's
         own grain is the warehouse's business, and counting it is the slowest query of the check."""
-        if not key:
+        if not key or unique_by_grouping(ent, key):
             return False
         if ent.query is not None or (ent.source is not None and " join " in f" {ent.source.lower()} "):
             return True
