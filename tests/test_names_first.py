@@ -105,7 +105,8 @@ def _research_accounts(sql, n: int = 3) -> list[str]:
 
 COMPANY_PHRASINGS = ["{c} funding and headcount?", "any recent news on {c}?", "how big is {c} as a company",
                      "what does {c} do?", "research {c}", "look up {c}", "background on {c}",
-                     "who are {c}'s investors", "where is {c} headquartered?"]
+                     "who are {c}'s investors", "where is {c} headquartered?", "what's new with {c}",
+                     "where is {c} based", "tell me about {c} the company"]
 
 
 @pytest.mark.parametrize("phrasing", COMPANY_PHRASINGS)
@@ -152,7 +153,8 @@ def _one_deal_accounts(sql, n: int = 3) -> list[dict]:
 
 DEAL_PHRASINGS = ["when's {a} supposed to close", "{a} - next steps?", "next step for {a}?",
                   "who's the champion at {a}?", "{a} - who's the competition?", "has {a} been pushed?",
-                  "how's {a}", "{a}", "what are the odds {a} closes", "who owns {a}?"]
+                  "how's {a}", "{a}", "what are the odds {a} closes", "who owns {a}?", "{a}: competitors?",
+                  "what's next for {a}", "who signs off on {a}?", "is {a} at risk based on usage?"]
 
 
 @pytest.mark.parametrize("phrasing", DEAL_PHRASINGS)
@@ -171,8 +173,10 @@ def test_a_deal_named_by_its_account_and_its_own_words(route, sql):
                   AND o.name NOT IN (SELECT name FROM opportunities GROUP BY name HAVING count(*) > 1)""")
     assert rows
     for row in rows[:4]:
-        r = route(f"{row['deal'].lower()} - next steps?")
-        assert r.agent == "deal_analysis" and r.entities["opportunity"]["name"] == row["deal"]
+        for q in (f"{row['deal'].lower()} - next steps?", f"what's next for {row['deal'].lower()}",
+                  row["deal"].lower()):
+            r = route(q)
+            assert r.agent == "deal_analysis" and r.entities["opportunity"]["name"] == row["deal"], q
 
 
 def test_the_deal_answer_opens_with_what_was_asked(ask, sql):

@@ -121,7 +121,8 @@ _ONE_DEAL_ASPECT = re.compile(
     r"(?:supposed|expected|going|set|due|likely|gonna) to close|when\b.{1,40}\bclos(?:e|es|ing)|"
     r"paper process|decision (?:criteria|process)|identify pain|pain|stage|deal review|review|rundown|summary|"
     r"quiet|silent|stall\w*|stuck|block\w*|owns|owner|who (?:is|are) we up against|up against|competing|"
-    r"competition|who (?:are|is) the competitors?|sponsor|gonna close|going to close|will (?:it|they) close|"
+    r"competition|competitors?|who (?:are|is) the competitors?|sponsor|gonna close|going to close|will (?:it|they) close|"
+    r"what(?:'s|s| is) next|signs? off|who signs|"
     r"close this|looking|doing|going)\b", re.I)
 _MANY = re.compile(r"\b(deals|opportunities|opps|pipeline|accounts|customers|average|avg|all|"
                    r"list|top \d+|by (?:region|segment|owner|rep|stage|industry|source|quarter|month))\b", re.I)
@@ -132,8 +133,9 @@ _LEAD_ASSESS = re.compile(
 # Words about a company itself (web research), not about a deal with it
 _COMPANY_FACTS = re.compile(
     r"\b(funding|funded|raised|investors?|valuation|head ?count|employees|employee count|staff|how big|"
-    r"company size|size of the company|as a company|(?:the )?company\)|news|press|announce\w*|founded|"
-    r"headquarter\w*|hq|tech stack|what (?:does|do) .{1,40} do|what is .{1,40} as a company|who are they)\b", re.I)
+    r"company size|size of the company|as a company|the company|news|press|announce\w*|founded|based (?:in|out of)|where is .{1,40} based|located|"
+    r"headquarter\w*|hq|tech stack|what (?:does|do) .{1,40} do|what is .{1,40} as a company|who are they|"
+    r"what(?:'s|s| is) new (?:with|at)|industry)\b", re.I)
 # The question refers to one deal ("the acme one", "the techcorp deal") rather than a list
 _ONE_REF = re.compile(r"\b(?:one|deal|opportunity|opp|oppty)\b\s*[?.!]*$", re.I)
 _PRONOUN_DEAL = re.compile(r"\b(its|it|this deal|that deal|the deal|this one|that one)\b", re.I)
@@ -163,6 +165,15 @@ def deal_focus(t: str, names: Any = None) -> list[str]:
     if names is not None and names.of("competitor") and "competition" not in found:
         found.append("competition")
     return found
+
+
+def without_names(t: str, names: Any) -> str:
+    """The question with the accounts, deals, people and companies it names blanked out (same length)."""
+    kinds = ("account", "opportunity", "lead", "contact", "company")
+    for m in names.mentions if names is not None else []:
+        if m.kind in kinds and 0 <= m.start < m.end <= len(t) and t[m.start:m.end] == m.span:
+            t = t[:m.start] + " " * (m.end - m.start) + t[m.end:]
+    return t
 
 
 def _bare(t: str, names: Any) -> bool:
@@ -209,7 +220,10 @@ def route_from_names(t: str, names: Any, session: dict[str, Any]) -> Route | Non
     families = {m.value if m.kind == "account" else (m.extra.get("account") or m.value) for m in deals}
     people = names.of("lead", "contact")
     one_family = len(deals) >= 1 and len({_family(m) for m in deals}) == 1
-    deal_aspect = bool(_ONE_DEAL_ASPECT.search(t)) or bool(names.of("competitor") and not _CALLS.search(t))
+    t = without_names(t, names)         # 'datacorp expansion', 'Pipeline Co': a name's words are not the question's
+    deal_aspect = (bool(_ONE_DEAL_ASPECT.search(t)) or bool(names.of("competitor"))) and not (
+        _CALLS.search(t) and re.search(r"\bcompet\w*|\bmention", t, re.I)) and not (
+        names.of("competitor") and _CALLS.search(t))
     if people and not _DEAL_WORD.search(t) and not _MANY.search(t):
         who = people[0]
         contact_on_deal = who.kind == "contact" and one_family and deal_aspect
@@ -455,6 +469,8 @@ def _resolve(ctx: AgentContext, route: Route, text: str) -> None:
         period = parse_period(clean(text), ctx.as_of, ctx.fiscal_start_month)
         if period:
             e.setdefault("period", period)
+    if route.agent == "deal_analysis":
+        e.setdefault("focus", deal_focus(clean(text), route.names))
     if "deal_span" in e:
         span = e.pop("deal_span")
         mention = e.pop("deal_mention", None)
