@@ -537,6 +537,25 @@ def judge_pattern(checker: _Checker, pattern, as_of: date) -> tuple[str, list[st
     return "degraded", said + [r for r in reasons if r not in plain]
 
 
+def report_state(report, analyses: dict[str, Capability]) -> Capability:
+    """A report runs while any of its sections can: it is broken when a section is, unavailable only when every
+    section is, and otherwise degraded when a section is unavailable or degraded (the reasons name the section)."""
+    name = f"revops report {report.name}"
+    states = [(s, analyses[s.analysis]) for s in report.sections if s.analysis in analyses]
+    if not states:
+        return Capability("report", name, "works")
+    broken = [f"{s.analysis}: {why}" for s, c in states if c.status == "broken" for why in c.reasons]
+    if broken:
+        return Capability("report", name, "broken", list(dict.fromkeys(broken)))
+    if all(c.status == "unavailable" for _, c in states):
+        return Capability("report", name, "unavailable",
+                          list(dict.fromkeys(why for _, c in states for why in c.reasons)))
+    reasons = [f"section {s.analysis} unavailable: {why}" for s, c in states if c.status == "unavailable"
+               for why in c.reasons]
+    reasons += [why for _, c in states if c.status == "degraded" for why in c.reasons]
+    return Capability("report", name, "degraded" if reasons else "works", list(dict.fromkeys(reasons)))
+
+
 def capabilities(checker: _Checker, settings) -> list[Capability]:
     from revops_cli.agents.analyses.catalog import ANALYSES
     from revops_cli.model.planner import identifiers
@@ -575,8 +594,7 @@ def capabilities(checker: _Checker, settings) -> list[Capability]:
     for a in ANALYSES.values():
         out.append(worst("analysis", a.name, a.patterns))
     for r in REPORTS.values():
-        pats = [p for s in r.sections for p in (ANALYSES[s.analysis].patterns if s.analysis in ANALYSES else ())]
-        out.append(worst("report", f"revops report {r.name}", pats))
+        out.append(report_state(r, {a.name: worst("analysis", a.name, a.patterns) for a in ANALYSES.values()}))
     for m in model.measures.values():
         ent = model.entities[m.entity]
         cols = set()

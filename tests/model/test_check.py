@@ -152,3 +152,15 @@ def test_a_rollup_grouped_by_its_key_is_unique_by_construction(query, key, uniqu
     from revops_cli.model.spec import Entity
 
     assert unique_by_grouping(Entity(name="billing_monthly", columns={}, query=query), key) is unique
+
+
+def test_a_report_with_a_section_it_cannot_answer_is_degraded_not_unavailable(capsys, settings_for, reference_db,
+                                                                            tmp_path):
+    """`revops report pipeline` runs on reference-v5 (exit 0) with its coverage section saying there are no
+    targets: the check calls it degraded and names the section, like the report itself does."""
+    (tmp_path / "revops.yaml").write_text("model:\n  preset: reference-v5\n")
+    report = check(capsys, settings_for, reference_db, "--format", "json").json()
+    c = caps(report)
+    assert c["coverage"]["status"] == "unavailable"
+    assert c["revops report pipeline"]["status"] == "degraded"
+    assert any(r.startswith("section coverage unavailable: no targets") for r in c["revops report pipeline"]["reasons"])
