@@ -23,7 +23,7 @@ from typing import Any
 
 from revops_cli.agents import analyses as A
 from revops_cli.agents.adhoc import NOT_A_MEASURE, beyond, wants_model
-from revops_cli.agents.analyses.applies import inherent, not_applied
+from revops_cli.agents.analyses.applies import inherent, not_applied, understood_by
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.periods import parse_period
 from revops_cli.models import Answer, jsonable
@@ -98,6 +98,7 @@ _CALL_TALK = re.compile(r"\b(calls?|meetings?|mention\w*|came up|comes? up|talk\
 
 # The count each analysis' interpretation line ends with: (summary key, singular noun)
 _COUNTS: dict[str, tuple[str, str]] = {
+    "hygiene": ("deal_count", "deal"),
     "pipeline_changes": ("matching_deals", "changed deal"), "forecast_rollup": ("rep_count", "rep"),
     "deals_closing": ("deal_count", "deal"), "pipeline": ("deal_count", "deal"),
     "deal_risk_factors": ("open_deal_count", "deal"), "slipped_deals": ("slipped_count", "deal"),
@@ -129,7 +130,8 @@ def interpretation(out: A.Outcome, parsed: Any) -> str:
     if out.period is not None and out.period.label == "any close date":
         parts.append("any close date")
     elif out.period is not None:
-        word = "close date in " if out.analysis in ("deals_closing", "pipeline", "deal_risk_factors", "win_rate") else ""
+        word = "close date in " if out.analysis in ("deals_closing", "pipeline", "deal_risk_factors", "win_rate",
+                                                    "hygiene") else ""
         parts.append(f"{word}{out.period.label}")
     compare = out.compare_period or getattr(parsed, "compare_period", None)
     if compare is not None:
@@ -297,7 +299,8 @@ class DataAgent:
             return not_understood(ctx, text, parsed, (list(parsed.unknown) if understood else []) or [text.strip()],
                                   understood or None, None)
         for name in names:
-            missing = not_applied(name, parsed.filters, parsed.dimensions) + list(parsed.unknown)
+            missing = not_applied(name, parsed.filters, parsed.dimensions) + [
+                u for u in parsed.unknown if not understood_by(name, u)]
             if missing and not forced and (name not in NOT_A_MEASURE or chosen_by_filter_words(text, parsed, name)):
                 # an analysis about something no measure captures ("competitor mentions") hands over only when the
                 # words that chose it are the question's filters ("open pipeline by competitor", "emea commit"),

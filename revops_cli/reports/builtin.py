@@ -14,6 +14,7 @@ rows, sometimes with one more pattern run (usage per week, competitor mentions p
                  segment and forecast category
     forecast-rollup   per rep and team: closed won, commit, best case, pipeline, CRM-weighted vs
                  evidence-adjusted, the deals that make the gap, soft commit, against target
+    hygiene      open deals breaking the hygiene rules (hygiene.yaml): by rule, by owner, and the deals
 """
 
 from __future__ import annotations
@@ -211,6 +212,29 @@ def gap_chart(inp: ChartInput) -> Chart | None:
                  y_format="money")
 
 
+def hygiene_rules_chart(inp: ChartInput) -> Chart | None:
+    rows = [r for r in inp.rows if r.get("rule")]
+    if not rows:
+        return None
+    return Chart("hygiene-by-rule", "hbar", "Open deals breaking each hygiene rule",
+                 [str(r["title"]) for r in rows],
+                 [{"name": "Deals", "values": [num(r.get("deal_count")) for r in rows]}], y_format="num",
+                 y_label="deals")
+
+
+def hygiene_owners_chart(inp: ChartInput, owners: int = 12) -> Chart | None:
+    """Issues per owner (the owners with the most), stacked by rule."""
+    rows = [r for r in inp.rows if r.get("owner_name")][:owners]
+    rules = inp.figures.get("by_rule") or {}
+    if not rows or not rules:
+        return None
+    series = [{"name": str(spec.get("title") or name), "values": [num(r.get(f"rule_{name}")) for r in rows]}
+              for name, spec in rules.items()]
+    series = [s for s in series if any(s["values"])]
+    return Chart("hygiene-by-owner", "stacked", "Hygiene issues per owner, by rule",
+                 [str(r["owner_name"]) for r in rows], series, y_format="num", y_label="issues")
+
+
 # ----------------------------------------------------------------------------------------------------------
 # The reports
 # ----------------------------------------------------------------------------------------------------------
@@ -270,6 +294,14 @@ TEAM_COLUMNS = [C("key", "Team"), C("target", "Target", "money"), C("closed_won"
 GAP_COLUMNS = [C("deal_name", "Deal"), C("owner_name", "Owner"), C("forecast_category", "Category"),
                C("amount", "Amount", "money"), C("crm_probability", "CRM %", "num"),
                C("adjusted_probability", "Adjusted %", "num"), C("gap", "Gap", "money"), C("why", "Why")]
+HYGIENE_RULE_COLUMNS = [C("title", "Rule"), C("severity", "Severity"), C("deal_count", "Deals", "num"),
+                        C("amount", "Amount", "money"), C("share_pct", "Share of open deals", "pct")]
+HYGIENE_OWNER_COLUMNS = [C("owner_name", "Owner"), C("deal_count", "Deals at issue", "num"),
+                         C("open_deal_count", "Open deals", "num"), C("issue_count", "Issues", "num"),
+                         C("amount", "Amount at issue", "money"), C("share_pct", "Share of their deals", "pct")]
+HYGIENE_DEAL_COLUMNS = [C("deal_name", "Deal"), C("owner_name", "Owner"), C("stage", "Stage"),
+                        C("amount", "Amount", "money"), C("close_date", "Close", "date"),
+                        C("severity", "Severity"), C("details", "Issues")]
 LEADS_COLUMNS = [C("source", "Source"), C("lead_count", "Leads", "num"), C("share_pct", "Share", "pct"),
                  C("previous_count", "Period before", "num"), C("mql_count", "MQL", "num"),
                  C("sql_count", "SQL", "num"), C("converted_count", "Converted", "num"),
@@ -364,5 +396,18 @@ BUILTIN: dict[str, ReportDef] = {r.name: r for r in (
               "MQL, SQL, converted.", [
                   SectionDef("by-source", "New leads and funnel by source", question="New leads by source",
                              analysis="lead_volume_by_source", columns=LEADS_COLUMNS, chart=leads_chart),
+              ]),
+    ReportDef("hygiene", "Pipeline hygiene",
+              "Open deals breaking the team's hygiene rules (hygiene.yaml: close date in the past, no next step, "
+              "no activity, late stage without a validated economic buyer, amount changed late, stage skipped, "
+              "pushed repeatedly): how many per rule, per owner, and the deals with what to fix.", [
+                  SectionDef("by-rule", "Deals breaking each rule", question="Which deals break our hygiene rules?",
+                             analysis="hygiene", params={"hygiene_view": "rules"}, columns=HYGIENE_RULE_COLUMNS,
+                             chart=hygiene_rules_chart),
+                  SectionDef("by-owner", "Hygiene issues by owner", question="Hygiene issues by owner",
+                             analysis="hygiene", params={"hygiene_view": "owners"},
+                             columns=HYGIENE_OWNER_COLUMNS, chart=hygiene_owners_chart),
+                  SectionDef("deals", "Deals to fix", question="Which deals break our hygiene rules?",
+                             analysis="hygiene", params={"hygiene_view": "deals"}, columns=HYGIENE_DEAL_COLUMNS),
               ]),
 )}

@@ -12,6 +12,9 @@ Where things live:
 Choosing an analysis (`choose_analysis`) is deterministic: the rules below are tried in order on the
 lower-cased question and the first that matches wins. The order matters - specific beats general:
 
+ 0. hygiene              "hygiene", "break(ing) our rules", or a hygiene rule's phrase (agents/../hygiene/asked.py:
+                          "no next step", "no activity in 30 days", "idle", "past due", "without an economic
+                          buyer", "skipped a stage", "pushed 3 times") - unless it is about customers, not deals
  0. pipeline_changes     what changed / moved / happened with pipeline, forecast, commit or deals; "week over
                           week"; "slipped / dropped / pushed out of", "pulled in"; a slip word with this week, last
                           week, since, today, yesterday, the last N days
@@ -60,6 +63,7 @@ from revops_cli.agents.analyses.choosing import RULES, choose_analyses, choose_a
 from revops_cli.agents.analyses.competitors import competitor_mentions
 from revops_cli.agents.analyses.customers import declining_engagement, expansion
 from revops_cli.agents.analyses.forecast_call import changes_outcome, rollup_outcome
+from revops_cli.agents.analyses.hygiene import hygiene
 from revops_cli.agents.analyses.leads import lead_volume_by_source
 from revops_cli.agents.analyses.performance import owner_leaderboard, win_rate
 from revops_cli.agents.analyses.pipeline import deal_risk_factors, deals_closing, pipeline, slipped_deals
@@ -73,6 +77,7 @@ __all__ = ["ANALYSES", "Analysis", "RULES", "RUNNERS", "ROW_CAP", "TABLE_ROWS", 
 
 
 RUNNERS: dict[str, Callable[[Ask], Outcome]] = {
+    "hygiene": hygiene,
     "pipeline_changes": changes_outcome, "forecast_rollup": rollup_outcome,
     "deal_risk_factors": deal_risk_factors, "declining_engagement": declining_engagement,
     "competitor_mentions": competitor_mentions, "coverage": coverage, "forecast_vs_target": forecast_vs_target,

@@ -13,6 +13,7 @@ DEAL_FILTERS = ("segment", "region", "industry", "owner", "stage", "type", "lead
                 "amount")
 
 FILTERS: dict[str, tuple[str, ...]] = {
+    "hygiene": DEAL_FILTERS,
     "pipeline_changes": ("segment", "region", "owner"),
     "forecast_rollup": ("segment", "region", "owner"),
     "deals_closing": DEAL_FILTERS,
@@ -32,6 +33,7 @@ FILTERS: dict[str, tuple[str, ...]] = {
 }
 
 INHERENT_STATUS: dict[str, tuple[str, ...]] = {
+    "hygiene": ("open",),
     "pipeline_changes": ("open", "won", "lost"), "forecast_rollup": ("open", "won"),
     "deals_closing": ("open",), "pipeline": ("open",), "deal_risk_factors": ("open",), "slipped_deals": ("open",),
     "coverage": ("open",), "win_rate": ("won", "lost"), "owner_leaderboard": ("won",),
@@ -58,6 +60,7 @@ def inherent(analysis: str, f: Any) -> bool:
 
 # Breakdowns ("by owner") each analysis can show; time grains are the analysis' own.
 DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "hygiene": ("owner",),
     "pipeline_changes": ("owner", "team", "segment", "forecast_category"),
     "forecast_rollup": ("owner", "team"),
     "deals_closing": ("owner", "region", "segment", "industry", "stage", "type", "lead_source", "account"),
@@ -99,3 +102,13 @@ def not_applied(analysis: str, filters: list[Any], dimensions: list[str]) -> lis
         if d not in DIMENSIONS.get(analysis, ()):
             out.append(f"by {d.replace('_', ' ')}")
     return out
+
+
+def understood_by(analysis: str, phrase: str) -> bool:
+    """A phrase the question parser could not place that the analysis reads itself: the hygiene analysis reads
+    its rules' phrases ("no activity in 30 days", "without an economic buyer", "pushed 3 times")."""
+    if analysis == "hygiene":
+        from revops_cli.hygiene.asked import understands
+
+        return understands(phrase)
+    return False

@@ -25,6 +25,14 @@ class Analysis:
 
 
 ANALYSES: dict[str, Analysis] = {a.name: a for a in (
+    Analysis("hygiene", "Pipeline hygiene",
+             "Open deals breaking the team's hygiene rules (hygiene.yaml: close date in the past, no next step, no "
+             "activity in N days, late stage without a validated economic buyer, amount changed late, stage "
+             "skipped, pushed N times), per deal with its owner, by rule and by owner.",
+             ("hygiene_deal_facts",), "every open deal (a period: deals closing in it)",
+             ("hygiene", "no next step", "no activity", "past due", "rule breakers"),
+             ("Which of my deals break hygiene?", "Which deals have no next step?",
+              "Hygiene issues for Marcus Reed", "Deals with no activity in 30 days")),
     Analysis("pipeline_changes", "Pipeline changes",
              "What changed in the pipeline between two dates - new, won, lost, slipped out of the period, pushed and "
              "pulled in (with days), amount up or down, stage forward or back - per deal with the amounts, rolled "

@@ -62,7 +62,19 @@ _ROLLUP = rx(r"\b(?:roll[- ]?ups?|evidence[- ]adjusted|adjusted (?:forecast|numb
              r"inflated|real|hollow|weak)|(?:reps?|aes?|sellers?)'?s? commit|\w+'s? commit (?:\w+ )?(?:soft|shaky|"
              r"real|solid|hollow|inflated|believable|at risk))\b")
 
+
+
+def _hygiene(t: str) -> bool:
+    """A hygiene word, or a rule's phrase ("no next step", "no activity in 30 days") about deals, not customers."""
+    from revops_cli.hygiene.asked import GENERAL, is_hygiene_question
+
+    if GENERAL.search(t):
+        return True
+    return is_hygiene_question(t) and not (_CHURN_CONTEXT.search(t) and not _DEAL_CONTEXT.search(t))
+
+
 RULES: list[tuple[str, Callable[[str], bool]]] = [
+    ("hygiene", _hygiene),
     ("pipeline_changes", lambda t: bool((_CHANGE.search(t) and _CHANGE_CONTEXT.search(t))
                                         or _OUT_OF.search(t) or (_WON_LOST_RECENTLY.search(t) and _RECENT.search(t))
                                         or (_SLIPPED.search(t) and _RECENT.search(t)
