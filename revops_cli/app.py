@@ -14,6 +14,7 @@ import typer
 
 from revops_cli import __version__
 from revops_cli.commands import agents as agents_cmd
+from revops_cli.commands import alerts as alerts_cmd
 from revops_cli.commands import answers
 from revops_cli.commands import cache as cache_cmd
 from revops_cli.commands import config as config_cmd
@@ -77,6 +78,7 @@ app.add_typer(model_cmd.app, name="model")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(report_cmd.app, name="report")
 app.command("snapshot")(snapshot_cmd.snapshot)
+app.add_typer(alerts_cmd.app, name="alerts")
 app.command("eval", epilog=eval_cmd.EXAMPLES)(eval_cmd.eval_command)
 app.command("serve-webhook")(webhook_cmd.serve_webhook)
 app.command("worker")(webhook_cmd.worker)

@@ -72,6 +72,9 @@ DEFAULTS: dict[str, Any] = {
               "workers": 2, "worker_mode": "process", "command": "revops", "state_path": None},
     "conversations": {"enabled": True, "path": None},
     "user": {"rep": None},           # the rep "my deals" means on the CLI: users.user_id, email or name
+    "alerts": {"to": [],             # destinations of alerts that name none: slack:#channel, webhook:NAME
+               "path": None,         # the alert state (SQLite); default <home>/alerts.db
+               "log": None},         # the JSON-lines log of runs; default <home>/alerts.jsonl
     "mcp": {"host": "127.0.0.1", "port": 8765, "path": "/mcp",   # `revops serve-mcp --http` (docs/mcp.md)
             "token": None,                 # bearer token; required when --host is not a loopback address
             "recent_conversations": 20},   # how many the revops://conversations/recent resource lists
