@@ -57,6 +57,9 @@ LAYER_RULES = [
                               "revops_cli.output", "revops_cli.reports")),
     ("revops_cli.reports", ("revops_cli.agents", "revops_cli.channels", "revops_cli.commands")),
     ("revops_cli.channels", ("revops_cli.commands",)),
+    ("revops_cli.hygiene", ("revops_cli.agents", "revops_cli.channels", "revops_cli.commands", "revops_cli.output",
+                            "revops_cli.reports", "revops_cli.alerts")),
+    ("revops_cli.alerts", ("revops_cli.channels", "revops_cli.commands", "revops_cli.output")),
 ]
 
 
