@@ -161,6 +161,9 @@ def build_alert(name: str, spec: dict[str, Any], where: str, rules: Any) -> Aler
         if change is None and values["above"] is None and values["below"] is None:
             raise ConfigError(f"{where}: alert {name} has nothing to check",
                               "add change: down with by_pct, or above: / below: a value")
+        if spec.get("per") == "owner" and spec["measure"] == "best_case":
+            raise ConfigError(f"{where}: alert {name}: per: owner works for pipeline and commit",
+                              "use measure: commit (or pipeline), or drop per: owner")
         if change is None and (values["by_pct"] is not None or values["by_amount"] is not None):
             change = "any"
         fmt = {k: (int(v) if isinstance(v, float) and v.is_integer() else v) for k, v in values.items()

@@ -1661,6 +1661,7 @@ def generate(path: Path, *, scale: float = 1.0, seed: int = 42, as_of: dt.date,
         _insert(con, "calls", CALL_COLUMNS, _calls(con, ctx, users))
         step("calls")
         _movement(con, ctx)
+        _hygiene_gaps(con)
         _targets(con, ctx)
         step("targets")
         _cluster(con)
@@ -1747,6 +1748,37 @@ def _movement(con, ctx: _Ctx) -> None:
     FROM mv WHERE mv.kind IN ('pull', 'slip') AND h.opportunity_id = mv.opportunity_id AND h.changed_at < mv.t
     """)
     con.execute("DROP TABLE mv")
+
+
+def _hygiene_gaps(con) -> None:
+    """What pipeline hygiene (revops report hygiene) finds in a real CRM: a few open deals with no next step
+    written (`rnd(i, 'nns')`), and a few whose history jumped a stage - Discovery straight to Technical
+    Validation, the Qualification move gone and its days counted in the next (`rnd(i, 'skip')`). Only those
+    deals' next step and history change; every other table stays as the seed made it."""
+    con.execute("""
+    UPDATE opportunities o SET next_step = NULL FROM opp_gen g
+    WHERE g.opportunity_id = o.opportunity_id AND NOT g.is_closed AND rnd(g.i, 'nns') < 0.06
+    """)
+    con.execute("""
+    CREATE TEMP TABLE sk AS
+    SELECT q.opportunity_id, q.days_in_stage
+    FROM opp_gen g
+    JOIN opportunity_stage_history q ON q.opportunity_id = g.opportunity_id
+         AND q.from_stage = 'Discovery' AND q.to_stage = 'Qualification'
+    JOIN opportunity_stage_history t ON t.opportunity_id = g.opportunity_id
+         AND t.from_stage = 'Qualification' AND t.to_stage = 'Technical Validation'
+    WHERE NOT g.is_closed AND g.stage_idx >= 2 AND rnd(g.i, 'skip') < 0.08
+    """)
+    con.execute("""
+    UPDATE opportunity_stage_history h SET from_stage = 'Discovery', days_in_stage = h.days_in_stage + sk.days_in_stage
+    FROM sk WHERE h.opportunity_id = sk.opportunity_id AND h.from_stage = 'Qualification'
+      AND h.to_stage = 'Technical Validation'
+    """)
+    con.execute("""
+    DELETE FROM opportunity_stage_history h USING sk
+    WHERE h.opportunity_id = sk.opportunity_id AND h.from_stage = 'Discovery' AND h.to_stage = 'Qualification'
+    """)
+    con.execute("DROP TABLE sk")
 
 
 def _cluster(con) -> None:
