@@ -51,8 +51,15 @@ INHERENT_VALUES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+# Conditions the hygiene analysis reads as its rules' settings: "no activity in 30 days" is the no_activity rule
+# with 30 days, "pushed more than twice" the pushes rule, "overdue" the close-date rule.
+HYGIENE_CONDITIONS = ("last_activity", "close_date_pushes", "close_date")
+
+
 def inherent(analysis: str, f: Any) -> bool:
     """The filter says what the analysis computes anyway (so it is applied by construction)."""
+    if analysis == "hygiene" and f.dimension in HYGIENE_CONDITIONS:
+        return True
     if f.dimension == "status":
         return f.value in INHERENT_STATUS.get(analysis, ())
     return (f.dimension, f.value) in INHERENT_VALUES.get(analysis, ())

@@ -47,6 +47,29 @@ def me(ask: Ask) -> dict[str, Any] | None:
                              "name, or ask for the rep by name: \"hygiene issues for <name>\"")
 
 
+def condition_rules(ask: Ask, rs: Any) -> list[Any]:
+    """The question's conditions (understanding.py: "no activity in 30 days", "pushed more than twice",
+    "overdue") as the hygiene rules they are, with the question's numbers."""
+    from datetime import date
+
+    def day(v: Any) -> date:
+        return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
+
+    out = []
+    for f in ask.filters:
+        check, changes = None, {}
+        if f.dimension == "last_activity" and f.op == "<":
+            check, changes = "no_activity", {"days": (ask.as_of - day(f.value)).days}
+        elif f.dimension == "close_date_pushes":
+            check, changes = "pushes", {"times": int(f.value) + (1 if f.op == ">" else 0)}
+        elif f.dimension == "close_date" and f.op == "<":
+            check, changes = "close_date_past", {"grace_days": max((ask.as_of - day(f.value)).days, 0)}
+        rules = rs.of_check(check) if check else []
+        if rules:
+            out.append(rules[0].with_settings(**changes))
+    return out
+
+
 def hygiene(ask: Ask) -> Outcome:
     from revops_cli.hygiene import PATTERN, evaluate, facts_params, load_rules
     from revops_cli.hygiene.asked import rules_asked
@@ -54,6 +77,10 @@ def hygiene(ask: Ask) -> Outcome:
     out = Outcome("hygiene", "Pipeline hygiene")
     rs = load_rules(ask.ctx.settings)
     asked = rules_asked(ask.text, rs)
+    conditions = condition_rules(ask, rs)
+    if conditions:
+        kept = [r for r in ([] if asked.general else asked.rules) if r.check not in {c.check for c in conditions}]
+        asked.rules, asked.general = kept + conditions, False
     view = str(ask.params.get("hygiene_view") or ("owners" if "owner" in ask.dimensions else "deals"))
     values = {**deal_filter_values(ask), **facts_params(rs, ask.as_of)}
     rep = me(ask)
