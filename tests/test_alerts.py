@@ -203,3 +203,70 @@ def test_list_shows_the_alerts_in_force(capsys, db):
     data = run(capsys, "alerts", "list", "-f", "json").json()
     assert [a["name"] for a in data["alerts"]] == ["idle"]
     assert data["alerts"][0]["to"] == ["webhook:hook"]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Measure alerts: the quarter's commit / pipeline against N days ago (the pipeline changes of part 1)
+# ----------------------------------------------------------------------------------------------------------
+
+def _changes(db: Path, since: int = 7):
+    from revops_cli import service
+    from revops_cli.agents.analyses.changes import compute_pipeline_changes
+    from revops_cli.config import load_settings
+    from revops_cli.warehouse.connect import open_warehouse
+
+    settings = load_settings()
+    q = service.calendar(AS_OF, 1)["quarter"]
+    w = open_warehouse(settings, quiet=True)
+    try:
+        return compute_pipeline_changes(w, settings, start=AS_OF - timedelta(days=since - 1), end=AS_OF,
+                                        period_start=q.start, period_end=q.end)
+    finally:
+        w.close()
+
+
+def test_measure_alert_fires_once_with_the_numbers_of_the_changes(capsys, db):
+    ch = _changes(db)
+    assert ch.pipeline_before != ch.pipeline_after, "the demo pipeline moved this week"
+    with WebhookReceiver() as rx:
+        configure(rx.url, alerts="  pipeline_moved:\n    title: Pipeline moved more than {by_pct}%\n"
+                                 "    measure: pipeline\n    change: any\n    by_pct: 0\n    to: [webhook:hook]\n")
+        assert run(capsys, "alerts", "run", "-q").code == 0
+        assert run(capsys, "alerts", "run", "-q").code == 0
+        assert len(rx.requests) == 1
+        body = verified(rx.requests[0])
+    assert body["subject"] == "all" and body["title"] == "Pipeline moved more than 0%"
+    assert body["data"]["before"] == pytest.approx(ch.pipeline_before)
+    assert body["data"]["after"] == pytest.approx(ch.pipeline_after)
+    assert body["data"]["since"] == (AS_OF - timedelta(days=7)).isoformat()
+
+
+@pytest.mark.parametrize("pct", [1, 10, 50])
+def test_commit_drop_fires_exactly_when_commit_fell_by_more_than_the_percent(capsys, db, pct):
+    ch = _changes(db)
+    configure(alerts=f"  drop:\n    measure: commit\n    change: down\n    by_pct: {pct}\n")
+    r = run(capsys, "alerts", "run", "--dry-run", "-f", "json")
+    assert r.code == 0
+    fell = ch.commit_before > 0 and 100 * (ch.commit_before - ch.commit_after) / ch.commit_before > pct
+    assert len(r.json()["fired"]) == (1 if fell else 0)
+
+
+def test_per_owner_commit_alert_matches_each_reps_numbers(capsys, db):
+    ch = _changes(db)
+    configure(alerts="  rep_commit:\n    measure: commit\n    per: owner\n    change: any\n    by_pct: 0\n")
+    r = run(capsys, "alerts", "run", "--dry-run", "-f", "json")
+    fired = {f["subject"]: f["data"] for f in r.json()["fired"]}
+    expected = {f"owner:{o}": lv for o, lv in ch.owner_levels.items()
+                if lv["commit_before"] and lv["commit_after"] != lv["commit_before"]}
+    assert set(fired) == set(expected)
+    for subject, lv in expected.items():
+        assert fired[subject]["before"] == pytest.approx(lv["commit_before"])
+        assert fired[subject]["after"] == pytest.approx(lv["commit_after"])
+
+
+def test_pipeline_floor(capsys, db):
+    ch = _changes(db)
+    configure(alerts=f"  floor:\n    measure: pipeline\n    below: {int(ch.pipeline_after) + 1}\n")
+    assert len(run(capsys, "alerts", "run", "--dry-run", "-f", "json").json()["fired"]) == 1
+    configure(alerts=f"  floor:\n    measure: pipeline\n    below: {int(ch.pipeline_after) - 1}\n")
+    assert run(capsys, "alerts", "run", "--dry-run", "-f", "json").json()["fired"] == []
