@@ -167,10 +167,31 @@ def test_region_on_churn_risk(asker, sql):
 @pytest.mark.parametrize("q,word", [
     ("deals closing this quarter in Narnia", "Narnia"),
     ("deals closing this quarter in the Nordics region", "Nordics"),
+    ("deals closing this quarter that are on hold", "hold"),
     ("competitor mentions in calls this quarter for deals over $1M", "amount"),
 ])
 def test_a_filter_not_understood_is_named_and_gets_no_number(asker, q, word):
     refused(asker(q), word)
+
+
+@pytest.mark.parametrize("q,won,period", [
+    ("won deals closing this quarter", True, (Q4[0], date(2026, 11, 24))),
+    ("deals we won last quarter", True, (date(2026, 7, 1), date(2026, 9, 30))),
+    ("closed won last quarter", True, (date(2026, 7, 1), date(2026, 9, 30))),
+    ("deals we lost last quarter", False, (date(2026, 7, 1), date(2026, 9, 30))),
+    ("closed lost last quarter", False, (date(2026, 7, 1), date(2026, 9, 30))),
+])
+def test_won_and_lost_deals_are_counted_not_dropped(asker, sql, q, won, period):
+    """'won' / 'lost' on deals: the closed deals of that status (closed won as bookings), never the open pipeline
+    with the status dropped."""
+    a = asker(q)
+    assert a.ok, a.text
+    n, amount = sql(f"""SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM opportunities WHERE is_closed
+                        AND {'' if won else 'NOT '}is_won AND close_date BETWEEN ? AND ?""", *period)[0]
+    line = a.data["interpretation"]
+    assert line.endswith(f"· {n} deals") and ("Won deals" in line or "Bookings" in line if won else "Lost deals" in line)
+    if "bookings" in a.data["summary"]:
+        assert a.data["summary"]["bookings"] == pytest.approx(float(amount))
 
 
 # Planted qualifiers the model's vocabulary does not know, in every grammatical form an analyst uses: "with a ...",

@@ -23,7 +23,7 @@ from typing import Any
 
 from revops_cli.agents import analyses as A
 from revops_cli.agents.adhoc import NOT_A_MEASURE, beyond, wants_model
-from revops_cli.agents.analyses.applies import inherent, not_applied, understood_by
+from revops_cli.agents.analyses.applies import inherent, measures_not_computed, not_applied, understood_by
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.periods import parse_period
 from revops_cli.models import Answer, jsonable
@@ -184,6 +184,14 @@ _MEASURE_ANALYSES = {"sales_cycle_days": "win_rate", "average_deal_size": "win_r
 
 
 
+def _measures_left(analyses: list[str], measures: list[str]) -> list[str]:
+    """The measures named that none of the chosen analyses computes."""
+    left = list(measures)
+    for a in analyses:
+        left = [m for m in left if m in measures_not_computed(a, left)]
+    return left
+
+
 def answers_no_measure_named(parsed: Any, analysis: str) -> bool:
     """The analysis was chosen by a word the question uses as a filter, computes no measure (NOT_A_MEASURE) and
     speaks to none of the measures named: "average deal size for expansion deals" filters on the deal type
@@ -248,6 +256,17 @@ class DataAgent:
     name = "data"
 
     def handle(self, ctx: AgentContext, task: Task) -> Answer:
+        answer = self._answer(ctx, task)
+        data = answer.data if isinstance(answer.data, dict) else {}
+        if answer.ok and not data.get("account"):
+            # the account a question filters on is the answer's account (the session's "it", the eval's entity)
+            f = next((f for f in (data.get("question") or {}).get("filters") or [] if f.get("dimension") == "account"
+                      and f.get("op") == "="), None)
+            if f is not None:
+                data["account"] = {"account_id": f.get("id"), "name": f.get("value")}
+        return answer
+
+    def _answer(self, ctx: AgentContext, task: Task) -> Answer:
         from revops_cli.agents.understanding import ParsedQuestion, parse, refine
 
         text = task.text or ""
@@ -280,16 +299,25 @@ class DataAgent:
                 and not re.search(r"\b(won|closed|leaderboard|top|best|rank\w*)\b", text, re.I):
             names = ["pipeline"]         # "pipeline by owner": open pipeline broken down by rep
         last = (ctx.session.get("last_answer") or {}).get("data") or {}
-        if task.intent == "follow_up" and last.get("question") and last.get("analysis") in ANALYSES:
+        if task.intent == "follow_up" and last.get("question") and (last.get("analysis") in ANALYSES
+                                                                      or last.get("analysis") == "adhoc"):
             previous = ParsedQuestion.from_dict(last["question"])
             # the follow-up's own analysis counts only when it names a measure of its own ("and the win rate?")
             own = names if names and names[0] != last["analysis"] and parsed.measures else []
             parsed = refine(previous, parsed, ctx.as_of)
-            names = own or [last["analysis"]]
+            names = own or ([last["analysis"]] if last["analysis"] in ANALYSES else [])
             ctx.trace.note(self.name, f"follow-up: refines the last question ({previous.text!r})")
             text = previous.text if not own else text
+        status = parsed.filter("status")
+        if not forced and not names and not parsed.measures and not _DEAL_WORDS.search(text) \
+                and status is not None and status.value in ("won", "lost"):
+            # "closed won last quarter by segment", "closed lost this year": bookings, or the count of lost deals
+            answer = self._closed_deals(ctx, parsed, text)
+            if answer is not None:
+                return answer
         if not forced and (not names or wants_model(parsed) or beyond(parsed, text, names[0])
-                           or answers_no_measure_named(parsed, names[0])):
+                           or answers_no_measure_named(parsed, names[0])
+                           or _measures_left(names, parsed.measures)):
             adhoc = self._adhoc(ctx, parsed, text)
             if adhoc is not None:
                 return adhoc
@@ -301,6 +329,8 @@ class DataAgent:
         for name in names:
             missing = not_applied(name, parsed.filters, parsed.dimensions) + [
                 u for u in parsed.unknown if not understood_by(name, u)]
+            if not forced:
+                missing += [m.replace("_", " ") for m in _measures_left(names, parsed.measures)]
             if missing and not forced and (name not in NOT_A_MEASURE or chosen_by_filter_words(text, parsed, name)):
                 # an analysis about something no measure captures ("competitor mentions") hands over only when the
                 # words that chose it are the question's filters ("open pipeline by competitor", "emea commit"),
@@ -352,6 +382,21 @@ class DataAgent:
                                     + [f.label() for f in parsed.filters if f.label() not in p.missing])
             return not_understood(ctx, text, parsed, p.missing, understood or None, None)
         return adhoc.answer(ctx, p)
+
+    @classmethod
+    def _closed_deals(cls, ctx: AgentContext, parsed: Any, text: str) -> Answer | None:
+        """Closed won as bookings (amount and count), closed lost as a count, through the model; the question is
+        kept without the measure, so a follow-up ("and lost?") can turn won into lost. (Deals asked for as deals,
+        "deals we won", are a list: agents/adhoc.py.)"""
+        from dataclasses import replace
+
+        won = parsed.filter("status").value == "won"
+        asked = replace(parsed, measures=["bookings"] if won else ["lost_deal_count"],
+                        filters=parsed.filters if won else [f for f in parsed.filters if f.dimension != "status"])
+        answer = cls._adhoc(ctx, asked, text)
+        if answer is not None and answer.ok and isinstance(answer.data, dict):
+            answer.data["question"] = parsed.to_dict()
+        return answer
 
     def _compare(self, ctx: AgentContext, task: Task, parsed: Any, text: str, name: str, first: A.Outcome) -> A.Outcome:
         """The same analysis over the comparison period ('compare with last quarter')."""

@@ -42,7 +42,7 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
     ("sales_cycle_days", re.compile(r"\bsales cycles?\b|\bcycle times?\b|\bdays to close\b", re.I)),
     ("bookings", re.compile(r"\bbookings?\b|\bclosed[- ]won amount\b|\b(?:closed|sold|booked|won) the most\b", re.I)),
     ("open_deal_count", re.compile(r"\bopen deal counts?\b|\bnumber of open deals\b|\bhow many open (?:deals|opportunities|opps)\b", re.I)),
-    ("revenue", re.compile(r"\brevenue\b|\bmrr\b|\barr\b|\bbilling\b", re.I)),
+    ("revenue", re.compile(r"\brevenue\b|\bmrr\b|\barr\b|\bbilling\b|\bbill(?:ed)?\b|\binvoiced\b", re.I)),
     ("conversion_rate", re.compile(r"\bconversion rates?\b|\bconvert\w*\b", re.I)),
     ("slip_count", re.compile(r"\bslip\w*\b|\bpushed\b", re.I)),
     ("pipeline", re.compile(r"\bpipe(?:line)?\b", re.I)),
@@ -280,6 +280,11 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
     for name, rx in _MEASURE_WORDS:
         if rx.search(text) and name not in q.measures:
             q.measures.append(name)
+    if "pipeline" in q.measures and len(q.measures) > 1:
+        # "avg deal size in the pipe": "in the pipe" says open (a status), the measure is the other one
+        status_spans = [m.span() for m in re.finditer(r"\bin the pipe(?:line)?\b", text, re.I)]
+        if all(any(a <= m.start() < b for a, b in status_spans) for m in re.finditer(r"\bpipe(?:line)?\b", text, re.I)):
+            q.measures.remove("pipeline")
     for m in _BY.finditer(text):
         word = m.group(1).lower()
         dim = _BY_DIMENSION.get(word, word)
@@ -294,6 +299,11 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
         if q.filter(dim) is not None and q.filter(dim).value == m.value:
             continue
         q.filters.append(Filter(dim, "=", m.value, m.span, id=m.id))
+    for f in [f for f in q.filters if f.dimension == "stage" and str(f.value).lower() in ("closed won", "closed lost")]:
+        # "closed won last quarter": the won deals (the status), not a stage of the open pipeline
+        q.filters.remove(f)
+        if q.filter("status") is None:
+            q.filters.append(Filter("status", "=", "won" if "won" in str(f.value).lower() else "lost", f.text))
     stages = [f for f in q.filters if f.dimension == "stage"]
     if len(stages) > 1:
         q.filters = [f for f in q.filters if f.dimension != "stage"]
@@ -447,6 +457,7 @@ commit target targets quota quotas attainment coverage plan track call calls mee
 mentioned competition competitive pushes pushed slipped slips slipping basis
 other others same similar whole entire overall combined together
 please show list give tell get see find want need know terms detail details breakdown break broken split down
+now right currently presently already yet ever altogether exactly roughly approximately actually really
 sales sale conversations conversation transcripts transcript notes emails activity activities touches logins
 users trends trend based signals signs usage-based
 sdr bdr csm cfo ceo cro cto vp manager managers leadership board
@@ -648,8 +659,10 @@ def refine(last: ParsedQuestion, new: ParsedQuestion, as_of: date) -> ParsedQues
     for f in new.filters:
         filters = [g for g in filters if not (g.dimension == f.dimension and (f.dimension != "amount" or g.op == f.op))]
         filters.append(f)
+    # "pipeline by region" then "only EMEA": one region left, so no breakdown by it
+    pinned = {f.dimension for f in new.filters if f.op == "=" and f.dimension not in new.dimensions}
     out = replace(last, filters=filters, follow_up=True, unknown=list(new.unknown),
-                  dimensions=list(dict.fromkeys(last.dimensions + new.dimensions)),
+                  dimensions=list(dict.fromkeys([d for d in last.dimensions if d not in pinned] + new.dimensions)),
                   measures=list(dict.fromkeys(new.measures + last.measures)) if new.measures else list(last.measures))
     if new.shape == "comparison":
         out.shape = "comparison"

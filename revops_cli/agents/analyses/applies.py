@@ -56,6 +56,30 @@ INHERENT_VALUES: dict[str, tuple[tuple[str, str], ...]] = {
 HYGIENE_CONDITIONS = ("last_activity", "close_date_pushes", "close_date")
 
 
+# The measures (model names) each analysis computes. A question naming another measure ("avg deal size in the pipe")
+# is not answered by it: the model answers it, or the question is refused.
+COMPUTES: dict[str, tuple[str, ...]] = {
+    "deals_closing": ("pipeline", "weighted_pipeline", "deal_count", "open_deal_count"),
+    "pipeline": ("pipeline", "weighted_pipeline", "deal_count", "open_deal_count"),
+    "win_rate": ("win_rate", "average_deal_size", "sales_cycle_days", "deal_count", "bookings"),
+    "owner_leaderboard": ("bookings", "win_rate", "deal_count", "average_deal_size"),
+    "revenue_by_segment": ("revenue", "bookings"),
+    "revenue_trend": ("revenue", "bookings"),
+    "lead_volume_by_source": ("leads", "conversion_rate"),
+    "slipped_deals": ("slip_count", "deal_count"),
+    "competitor_mentions": ("calls",),
+}
+
+
+def measures_not_computed(analysis: str, measures: list[str]) -> list[str]:
+    """The measures the question names that the analysis does not compute (none for analyses about a subject
+    rather than a measure: risks, churn, expansion, forecast, coverage)."""
+    if analysis not in COMPUTES:
+        return []
+    # "leads" and "calls" are nouns of qualifiers too ("deals from Webinar leads"): never a measure left over
+    return [m for m in measures if m not in COMPUTES[analysis] and m not in ("leads", "calls")]
+
+
 def inherent(analysis: str, f: Any) -> bool:
     """The filter says what the analysis computes anyway (so it is applied by construction)."""
     if analysis == "hygiene" and f.dimension in HYGIENE_CONDITIONS:
@@ -100,6 +124,8 @@ def not_applied(analysis: str, filters: list[Any], dimensions: list[str]) -> lis
             out.append(f.label())
     seen_multi: dict[str, set[str]] = {}
     for f in filters:
+        if inherent(analysis, f):
+            continue
         if f.op == "=" and f.dimension != "stage" and not (f.dimension == "competitor" and analysis == "competitor_mentions"):
             seen_multi.setdefault(f.dimension, set()).add(str(f.value))
     for dim, vals in seen_multi.items():

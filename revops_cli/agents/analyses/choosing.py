@@ -41,13 +41,13 @@ _LEAD_VOLUME = rx(r"\b(sources?|channels?|volume|new|how many|count|number of|by
 _EXPANSION = rx(r"\b(expan\w*|upsell\w*|up-sell\w*|cross-sell\w*|whitespace|headroom|"
                  r"(?:usage|consumption) (?:growth|increase\w*|grow\w*|grew|trends?)|(?:grow\w*|grew|increas\w*) (?:their |the )?(?:usage|consumption|accounts)|"
                  r"growing (?:customers|accounts))\b")
-_REVENUE = rx(r"\b(revenue|mrr|arr|billing|bookings|sales performance)\b")
+_REVENUE = rx(r"\b(revenue|mrr|arr|billing|bill|billed|invoiced|bookings|sales performance)\b")
 _TREND = rx(r"\b(trends?|trending|monthly|by month|per month|each month|month over month|mom|over time)\b")
-_REVENUE_SEGMENT = rx(r"\b(revenue|mrr|arr|billing|yoy|year over year|year-over-year)\b|"
+_REVENUE_SEGMENT = rx(r"\b(revenue|mrr|arr|billing|bill|billed|invoiced|yoy|year over year|year-over-year)\b|"
                        r"\bsame (?:quarter|period|month) last year\b|\bvs\.? last year\b")
 _DEALS = rx(r"\b(deals?|opportunit\w*|opps)\b")
 _CLOSING = rx(r"\b(clos\w*|expected|due|landing|land|this quarter|next quarter|q[1-4])\b")
-_PIPELINE = rx(r"\b(pipeline|by stage|stages?|weighted)\b")
+_PIPELINE = rx(r"\b(pipeline|pipe|by stage|stages?|weighted)\b")
 
 _CHANGE = rx(r"\b(?:what(?:'s| has| have)? (?:changed|moved|happened)|changes? (?:in|to|of)|"
              r"(?:pipeline|forecast|commit|deal)s? (?:changes?|movement|moves)|week over week|wow|"

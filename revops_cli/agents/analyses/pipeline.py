@@ -23,6 +23,11 @@ _ROW_KEY = {"owner": "owner_name", "region": "region", "segment": "segment", "in
             "type": "deal_type", "lead_source": "lead_source", "account": "account_name"}
 
 
+def closing_words(p: Period) -> str:
+    """'closing in Q4 2026', or 'with any close date'."""
+    return "with any close date" if p.label == ANY_CLOSE_DATE.label else f"closing in {p.label}"
+
+
 def deal_filter_values(ask: Ask) -> dict[str, Any]:
     """The question's deal filters as deals_closing_in_period parameters (None values left out)."""
     values = {"owner_id": ask.owner_id, "min_amount": ask.min_amount, "max_amount": ask.max_amount,
@@ -66,8 +71,8 @@ def pipeline(ask: Ask) -> Outcome:
         for _ in range(3):
             last = quarter_of(last.end + timedelta(days=1), ask.fiscal_start_month)
         cur = Period(f"{first.label} to {last.label}", first.start, last.end, "quarters")
-    else:
-        cur = quarter_of(ask.as_of, ask.fiscal_start_month)
+    else:       # no period: every open deal, whatever its close date ("open pipeline in EMEA", "pipeline by stage")
+        cur = ANY_CLOSE_DATE
     out.period = cur
     deal_filters = deal_filter_values(ask)
     if deal_filters or set(ask.dimensions) - {"segment", "stage", "quarter"}:
@@ -91,7 +96,7 @@ def pipeline(ask: Ask) -> Outcome:
         "by_segment": {r["segment"]: {"deal_count": int(r["deal_count"]), "open_amount": as_float(r["open_amount"]),
                                       "weighted_amount": as_float(r["weighted_amount"])} for r in seg_rows},
     }
-    out.headline = (f"Open pipeline{segment_words(ask)} closing in {cur.label}: **{money(total)}** across "
+    out.headline = (f"Open pipeline{segment_words(ask)} {closing_words(cur)}: **{money(total)}** across "
                     f"{num(count)} deals, {money(weighted)} weighted ({pct(ratio_pct(weighted, total))} of the total).")
     if mix:
         big = max(mix, key=lambda k: mix[k]["total_amount"])
@@ -133,7 +138,7 @@ def _pipeline_from_deals(ask: Ask, out: Outcome, cur: Period, deal_filters: dict
     for dim in ask.dimensions:
         if dim not in ("stage", "quarter"):
             s[f"by_{dim}"] = breakdown(deals, dim)
-    out.headline = (f"Open pipeline{segment_words(ask)}{ask.filter_words()} closing in {cur.label}: **{money(total)}** "
+    out.headline = (f"Open pipeline{segment_words(ask)}{ask.filter_words()} {closing_words(cur)}: **{money(total)}** "
                     f"across {num(len(deals))} deals, {money(weighted)} weighted ({pct(ratio_pct(weighted, total))} of the total).")
     if by_stage:
         big = max(by_stage, key=lambda k: by_stage[k]["amount"])

@@ -5,13 +5,22 @@ from __future__ import annotations
 from revops_cli.agents.analyses.running import (
     Ask, Outcome, as_float, count_of, lacks, period_name, run, unavailable_note,
 )
-from revops_cli.agents.periods import quarter_of
+from revops_cli.agents.periods import Period, quarter_of
 from revops_cli.formatting import money, pct
+
+
+def whole_quarter(ask: Ask) -> Period | None:
+    """Targets are set per quarter: "QTD", "this quarter so far", "Q4 to date" is the quarter's target, with what
+    has closed so far (closed won cannot lie ahead of today)."""
+    p = ask.period
+    if p is not None and (p.kind == "qtd" or (p.kind == "quarter" and p.label.endswith("to date"))):
+        return quarter_of(p.start, ask.fiscal_start_month)
+    return p
 
 
 def forecast_vs_target(ask: Ask) -> Outcome:
     out = Outcome("forecast_vs_target", "Forecast vs target")
-    cur = ask.period or quarter_of(ask.as_of, ask.fiscal_start_month)
+    cur = whole_quarter(ask) or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
     if _targets_unavailable(ask, out):
         return out
@@ -101,7 +110,7 @@ _FORECAST_COLUMNS = [("segment", "Segment", "text"), ("bookings_target", "Target
 
 def coverage(ask: Ask) -> Outcome:
     out = Outcome("coverage", "Pipeline coverage vs target")
-    cur = ask.period or quarter_of(ask.as_of, ask.fiscal_start_month)
+    cur = whole_quarter(ask) or quarter_of(ask.as_of, ask.fiscal_start_month)
     out.period = cur
     if _targets_unavailable(ask, out):
         return out
