@@ -13,6 +13,8 @@ of it. Weighted = closed won + the open amount x probability (CRM, or adjusted).
 the evidence takes SOFT_DROP points or more off its CRM probability, or leaves it under SOFT_BELOW; a rep's
 `soft_commit` is the amount of those deals.
 At most MAX_ASSESSED open deals (the biggest) are assessed; the rest keep the CRM probability, with a note.
+A deal's assessment is kept in process for EVIDENCE_TTL_S per warehouse and analysis date, so the four
+sections of `revops report forecast-rollup` assess each deal once, not four times.
 
 Targets are per segment (the `targets` table); a team whose name is a segment carries that segment's target,
 and the total the sum of all segments'. No per-rep quota exists in the canonical schema.
@@ -20,6 +22,7 @@ and the total the sum of all segments'. No per-rep quota exists in the canonical
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -29,6 +32,8 @@ from revops_cli.agents.periods import Period
 SOFT_BELOW = 50            # an open Commit deal whose adjusted probability is below this % is soft,
 SOFT_DROP = 5              # and so is one the evidence takes this many points or more below the CRM
 MAX_ASSESSED = 300         # open deals assessed by the Deal agent per roll-up (biggest first)
+EVIDENCE_TTL_S = 300.0     # a report's sections share one assessment of each deal (in process, per warehouse)
+_EVIDENCE: dict[tuple, tuple[float, Any]] = {}
 CATEGORIES = {"Commit": "commit", "Best Case": "best_case", "Pipeline": "pipeline"}
 
 
@@ -237,6 +242,13 @@ def forecast_rollup(ctx: Any, period: Period, *, agent: str = "data", segment: s
                     targets[str(r["segment"])] = float(r["bookings_target"])
     deal_agent = DealAnalysisAgent()
     evidence = {}
+    identity = str(getattr(ctx.warehouse, "identity", "") or id(ctx.warehouse))
     for r in [r for r in rows if not r.get("is_closed")][:MAX_ASSESSED]:
-        evidence[r["opportunity_id"]] = deal_agent.assess(ctx, r["opportunity_id"])
+        key = (identity, str(ctx.as_of), r["opportunity_id"])
+        hit = _EVIDENCE.get(key)
+        if hit is None or time.monotonic() - hit[0] > EVIDENCE_TTL_S:
+            if len(_EVIDENCE) > 20 * MAX_ASSESSED:
+                _EVIDENCE.clear()
+            hit = _EVIDENCE[key] = (time.monotonic(), deal_agent.assess(ctx, r["opportunity_id"]))
+        evidence[r["opportunity_id"]] = hit[1]
     return build_rollup(period, rows, evidence, targets)
