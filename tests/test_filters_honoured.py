@@ -343,3 +343,35 @@ def test_deal_follow_ups_keep_or_change_the_deal(asker):
     assert again.data["opportunity"]["opportunity_id"] == first.data["opportunity"]["opportunity_id"]
     other = asker("what about the Acme one?", s)
     assert other.agent == "deal_analysis" and other.data["opportunity"]["account_name"] == "Acme Corp"
+
+
+Q3 = (date(2026, 7, 1), date(2026, 9, 30))       # "last quarter"
+
+
+def test_a_rep_named_by_lower_case_first_name_and_a_past_close_is_a_win(asker, sql):
+    """'how many deals did priya close last quarter?' answered open deals of every rep (0) before: the first name
+    in lower case and the verb were both dropped. Now: won deals of that rep in Q3, counted here in SQL."""
+    reps = sql("SELECT user_id, name FROM users WHERE name LIKE '% %' ORDER BY user_id")
+    firsts = [n.split()[0] for _, n in reps]
+    from revops_cli.agents.names import WORDLIKE_FIRST_NAMES
+    uid, name = next((u, n) for u, n in reps if firsts.count(n.split()[0]) == 1
+                     and n.split()[0].lower() not in WORDLIKE_FIRST_NAMES
+                     and sql("SELECT COUNT(*) FROM opportunities WHERE owner_id = ? AND is_won AND close_date "
+                             "BETWEEN ? AND ?", u, *Q3)[0][0] > 0)
+    won = sql("SELECT COUNT(*) FROM opportunities WHERE owner_id = ? AND is_won AND close_date BETWEEN ? AND ?",
+              uid, *Q3)[0][0]
+    first = name.split()[0].lower()
+    for text in (f"how many deals did {first} close last quarter?", f"deals won by {first} last quarter",
+                 f"how many deals did {name} win last quarter?"):
+        answer = asker(text)
+        applied(answer, "owner", "status")
+        assert answer.data["interpretation"].startswith("Won deals"), (text, answer.data["interpretation"])
+        assert name in answer.data["interpretation"] and f"{won} deal" in answer.data["interpretation"], \
+            (text, answer.data["interpretation"], won)
+
+
+@pytest.mark.parametrize("text, word", [("average discount on won deals", "discount"),
+                                        ("median NPS by segment", "NPS"),
+                                        ("total seats on open deals this quarter", "seats")])
+def test_an_aggregate_of_something_not_measured_gets_no_number(asker, text, word):
+    refused(asker(text), word)

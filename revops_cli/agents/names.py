@@ -87,6 +87,16 @@ who whom whose which what when where why how yes no not can cant can't won't don
 over under between among within since until before after during while because though although unless
 """.split())
 
+# First names that are also English words: read as a rep only when capitalised ("ping Will", not "will it close").
+WORDLIKE_FIRST_NAMES = frozenset("""
+will mark bill grant hope jack rose dawn summer may chase faith joy rich sandy frank art pat sue ray gene bob drew
+bud guy iris ivy lily ruby penny rusty cliff dean miles norman victor wade win woody amber crystal destiny grace
+harmony heather holly honey jewel melody misty olive pearl robin sky star sunny august june april carol earl hunter
+king lane parker price reed young green brown white black gray grey long short cook baker mason carter taylor
+turner miller walker wood hill bell ward
+""".split())
+
+
 def is_common_word(word: str) -> bool:
     """A word of analysts' questions that is never a name on its own ('pipeline', 'looking', 'next')."""
     return norm(word) in _COMMON
@@ -201,9 +211,13 @@ class Vocabulary:
             words = str(value).split()
             for w in {words[0], words[-1]} if len(words) > 1 else set():
                 parts.setdefault(w, []).append(value)
+        firsts = {str(v).split()[0] for v in values.get("owner", {}) if len(str(v).split()) > 1}
         for word, owners in parts.items():
             if len(owners) == 1 and len(word) > 2 and norm(word) not in _COMMON:
                 forms.append((word, "owner", owners[0], "name part"))     # capitalised only: "Price", not "price"
+                if word in firsts and norm(word) not in WORDLIKE_FIRST_NAMES:
+                    # a first name that is no English word, in lower case too: "deals won by priya"
+                    forms.append((word, "owner", owners[0], "first name"))
         forms.sort(key=lambda f: -len(f[0]))
         compiled = []
         for text, kind, value, how in forms:
@@ -215,8 +229,9 @@ class Vocabulary:
                                             r"opps?|opportunit\w*|reps?|team|region|commit|bookings|revenue|leads?)\b|"
                                             r"\s*[?.!]?\s*$)"), kind, value, how))
                 continue
-            if how == "name part":
-                compiled.append((re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])"), kind, value, "alias"))
+            if how in ("name part", "first name"):
+                flags = re.I if how == "first name" else 0
+                compiled.append((re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])", flags), kind, value, "alias"))
                 continue
             plural = "(?:s|es)?" if kind in ("industry", "lead_source", "competitor", "deal_type", "stage") else ""
             compiled.append((re.compile(rf"(?<![\w-]){body}{plural}(?![\w-])", re.I), kind, value, how))

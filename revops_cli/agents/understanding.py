@@ -70,7 +70,9 @@ _AMOUNT_BELOW = re.compile(rf"(?:\b(?:under|below|less than|smaller than)\s*|<\s
 _AMOUNT_BETWEEN = re.compile(rf"\bbetween\s+{_MONEY}\s+and\s+{_MONEY}", re.I)
 _ANY_MONEY = re.compile(r"\$\s*\d[\d,.]*\s*(?:k|m|mm|mn|b|bn|million|thousand|billion)?\b|\b\d[\d,.]*\s*(?:k|m|mm|million)\b(?!\w)",
                         re.I)
-_STATUS = [("won", re.compile(r"\b(?:closed[- ])?won\b|\bwins\b", re.I)),
+_STATUS = [("won", re.compile(r"\b(?:closed[- ])?won\b|\bwins\b|"
+                             # "how many deals did Priya close/win last quarter": the past act of closing is a win
+                             r"\bdid\s+(?:[\w'’-]+\s+){1,3}?(?:close|win)\b(?!\s+(?:date|rate))", re.I)),
            ("lost", re.compile(r"\b(?:closed[- ])?lost\b|\blosses\b|\blos(?:e|ing)\b", re.I)),
            ("open", re.compile(r"\bopen\b|\bactive (?:deals|opportunities)\b|\bin flight\b|\bin the pipe(?:line)?\b", re.I))]
 
@@ -348,6 +350,7 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
     q.unknown = _unknown_words(text, names, amount_spans, by_spans) + _unread_dates(text, q.period)
     q.unknown += [w for _, w in not_amounts]
     q.unknown += unknown_qualifiers(text, _known_spans(text, names, q.filters, amount_spans, by_spans))
+    q.unknown += unknown_measures(text, _known_spans(text, names, q.filters, amount_spans, by_spans))
     q.unknown = _dedupe(q.unknown)
     # a person or a researched company named in a question about the numbers: no analysis filters on them
     for m in (names.mentions if names is not None else []):
@@ -520,6 +523,23 @@ def _known_spans(text: str, names: Any, filters: list[Filter], amount_spans: lis
                                                                       _PERIODISH, _NOW]:
         spans += [m.span() for m in rx.finditer(text)]
     return spans
+
+
+_MEASURE_SLOT = re.compile(r"\b(?:average|avg|mean|median|total|sum of|max(?:imum)?|min(?:imum)?|highest|lowest)\s+"
+                           r"(?:of\s+)?(?:the\s+|our\s+)?(?P<word>[a-z][\w-]*)", re.I)
+
+
+def unknown_measures(text: str, known: list[tuple[int, int]]) -> list[str]:
+    """An aggregate of something revops does not measure: 'average discount on won deals', 'total seats',
+    'median NPS'. The word after the aggregate must be understood (a measure, a deal noun, a name)."""
+    out: list[str] = []
+    for m in _MEASURE_SLOT.finditer(text):
+        word = m.group("word").lower()
+        if word in UNDERSTOOD_WORDS or word.rstrip("s") in UNDERSTOOD_WORDS \
+                or any(x < m.end("word") and m.start("word") < y for x, y in known):
+            continue
+        out.append(m.group(0))
+    return out
 
 
 def unknown_qualifiers(text: str, known: list[tuple[int, int]]) -> list[str]:
