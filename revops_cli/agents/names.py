@@ -323,8 +323,8 @@ _AMOUNTISH = re.compile(r"\$?\d[\d,.]*\s*(?:k|m|mm|mn|b|bn|million|thousand|bill
 _QUOTED = re.compile(r"'([^']{2,60})'|\"([^\"]{2,60})\"|“([^”]{2,60})”|‘([^’]{2,60})’")
 _CAPS = re.compile(r"\b([A-Z0-9][\w&.'’-]*(?:\s+(?:[-–]\s+)?(?:[A-Z0-9][\w&.'’-]*|(?:of|and|de|la)\b|&))*)")
 # a lower-case word that may be a name ("how's ixis looking?"): looked up only when it is no common word
-_WORD = re.compile(r"(?<![\w'’-])([a-z][a-z0-9&.-]{3,})(?![\w'’-])")
-_RUN_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z0-9&-]{1,}(?![\w'’-])")
+_WORD = re.compile(r"(?<![\w'’-])([a-z][a-z0-9&.-]{3,})(?=['’]s\b|(?![\w'’-]))")       # "datacorp's" too
+_RUN_WORD = re.compile(r"(?<![\w'’-])[a-z][a-z0-9&-]{1,}(?=['’]s\b|(?![\w'’-]))")
 _NEAR_DEAL = re.compile(r"\b(?:the\s+)?([\w&.'’-]+(?:\s+[\w&.'’-]+){0,3}?)\s+(?:deal|opportunity|opp|oppty|account)\b", re.I)
 _AFTER_PREP = re.compile(r"\b(?:with|for|at|from|on|of|about|called|named)\s+(?:the\s+)?([\w&.'’-]+(?:\s+[\w&.'’-]+){0,2})", re.I)
 
