@@ -224,9 +224,9 @@ def ask(demo_db, monkeypatch):
 @pytest.mark.parametrize("q,rule,days", [
     ("which deals have no next step?", "no_next_step", None),
     ("open deals missing a next step", "no_next_step", None),
-    ("deals with no activity in 30 days", "no_activity", 30),
-    ("which opportunities have been idle for 45 days?", "no_activity", 45),
-    ("which deals are past their close date", "close_date_past", None),
+    ("hygiene: deals with no activity in 30 days", "no_activity", 30),
+    ("which opportunities break the hygiene rules by being idle for 45 days?", "no_activity", 45),
+    ("hygiene: which deals are past their close date", "close_date_past", None),
     ("late stage deals without an economic buyer", "late_stage_no_economic_buyer", None),
 ])
 def test_a_rule_question_answers_that_rule(ask, demo_db, q, rule, days):
@@ -241,8 +241,17 @@ def test_a_rule_question_answers_that_rule(ask, demo_db, q, rule, days):
     assert a.data["interpretation"].endswith(f"{len(expected)} deal" + ("" if len(expected) == 1 else "s"))
 
 
+def test_a_rule_that_is_also_a_deal_filter_goes_to_the_model_unless_hygiene_is_said(ask, demo_db):
+    """'no activity in N days', 'overdue', 'pushed N times' are plain deal filters: asked plainly, the semantic
+    model applies them with the question's own period and filters (tests/test_adhoc.py checks its numbers)."""
+    for q in ("deals with no activity in the last 14 days", "which deals are past their close date",
+              "deals pushed more than twice"):
+        assert ask(q).data["analysis"] == "adhoc", q
+    assert ask("which deals have no next step?").data["analysis"] == "hygiene"
+
+
 def test_negotiate_deals_idle_with_a_filter(ask, demo_db):
-    a = ask("deals stuck in negotiate with no activity in 30 days")
+    a = ask("hygiene check: deals stuck in negotiate with no activity in 30 days")
     assert a.ok and a.data["analysis"] == "hygiene"
     n = _sql(demo_db, "SELECT count(*) FROM opportunities WHERE NOT is_closed AND stage = 'Negotiate' "
                       "AND last_activity_date < ?", AS_OF - timedelta(days=30))[0][0]
@@ -251,7 +260,7 @@ def test_negotiate_deals_idle_with_a_filter(ask, demo_db):
 
 
 def test_pushed_more_than_twice(ask, demo_db):
-    a = ask("deals pushed more than twice")
+    a = ask("hygiene: deals pushed more than twice")
     assert a.ok and a.data["analysis"] == "hygiene"
     assert a.data["summary"]["deal_count"] == len(expected_by_rule(demo_db)["pushed_repeatedly"])
 

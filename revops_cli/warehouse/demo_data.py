@@ -1768,6 +1768,14 @@ def _hygiene_gaps(con) -> None:
     JOIN opportunity_stage_history t ON t.opportunity_id = g.opportunity_id
          AND t.from_stage = 'Qualification' AND t.to_stage = 'Technical Validation'
     WHERE NOT g.is_closed AND g.stage_idx >= 2 AND rnd(g.i, 'skip') < 0.08
+      -- the history stays one chain: the removed move changed no close date, and no other row (an amount
+      -- change made by _movement) stands in Qualification
+      AND q.old_close_date IS NOT DISTINCT FROM q.new_close_date
+      AND NOT EXISTS (SELECT 1 FROM opportunity_stage_history x
+                      WHERE x.opportunity_id = g.opportunity_id
+                        AND (x.from_stage = 'Qualification' OR x.to_stage = 'Qualification')
+                        AND NOT (x.from_stage = 'Discovery' AND x.to_stage = 'Qualification')
+                        AND NOT (x.from_stage = 'Qualification' AND x.to_stage = 'Technical Validation'))
     """)
     con.execute("""
     UPDATE opportunity_stage_history h SET from_stage = 'Discovery', days_in_stage = h.days_in_stage + sk.days_in_stage

@@ -64,13 +64,21 @@ _ROLLUP = rx(r"\b(?:roll[- ]?ups?|evidence[- ]adjusted|adjusted (?:forecast|numb
 
 
 
+# Rule phrases that are also plain deal filters the semantic model applies exactly, with the question's own
+# period and other filters ("deals closing this quarter with no activity in 30 days"): these go to the model
+# unless the question says "hygiene" or "rules".
+FILTER_LIKE_RULES = ("close_date_past", "no_activity", "pushes")
+
+
 def _hygiene(t: str) -> bool:
-    """A hygiene word, or a rule's phrase ("no next step", "no activity in 30 days") about deals, not customers."""
-    from revops_cli.hygiene.asked import GENERAL, is_hygiene_question
+    """A hygiene word, or a rule's phrase that no deal filter expresses ("no next step", "skipped a stage",
+    "no economic buyer") about deals, not customers."""
+    from revops_cli.hygiene.asked import GENERAL, PHRASES
 
     if GENERAL.search(t):
         return True
-    return is_hygiene_question(t) and not (_CHURN_CONTEXT.search(t) and not _DEAL_CONTEXT.search(t))
+    asked = any(rx.search(t) for check, rx in PHRASES.items() if check not in FILTER_LIKE_RULES)
+    return asked and not (_CHURN_CONTEXT.search(t) and not _DEAL_CONTEXT.search(t))
 
 
 RULES: list[tuple[str, Callable[[str], bool]]] = [
