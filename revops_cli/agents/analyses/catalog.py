@@ -32,7 +32,7 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
              ("hygiene_deal_facts",), "every open deal (a period: deals closing in it)",
              ("hygiene", "no next step", "no activity", "past due", "rule breakers"),
              ("Which of my deals break hygiene?", "Which deals have no next step?",
-              "Hygiene issues for Marcus Reed", "Deals with no activity in 30 days")),
+              "Hygiene issues for Marcus Reed", "Deals that skipped a stage")),
     Analysis("pipeline_changes", "Pipeline changes",
              "What changed in the pipeline between two dates - new, won, lost, slipped out of the period, pushed and "
              "pulled in (with days), amount up or down, stage forward or back - per deal with the amounts, rolled "
