@@ -71,3 +71,30 @@ def _seed_of(demo_db: Path) -> int:
     """The seed `demo_db` was generated with (its folder is demo<seed><n>)."""
     name = demo_db.parent.name[len("demo"):]
     return next(s for s in SEEDS if name.startswith(str(s)))
+
+
+@pytest.fixture
+def asker(demo_db, settings_for):
+    """Ask through `service.ask` on `demo_db`; a `session` keeps the conversation (follow-ups)."""
+    settings = settings_for(demo_db)
+
+    def ask(text: str, session: str | None = None):
+        from revops_cli.models import Request
+        from revops_cli.service import ask as service_ask
+
+        return service_ask(Request(text=text, session_id=session), settings, log="default" if session else None)
+    return ask
+
+
+@pytest.fixture
+def sql(demo_db):
+    """Rows of a query on `demo_db`, a read-only connection per query (revops opens the same file too)."""
+    def run(query: str, *params):
+        import duckdb
+
+        con = duckdb.connect(str(demo_db), read_only=True)
+        try:
+            return con.execute(query, list(params)).fetchall()
+        finally:
+            con.close()
+    return run

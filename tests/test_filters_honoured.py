@@ -5,35 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import pytest
 
 Q4 = (date(2026, 10, 1), date(2026, 12, 31))     # "this quarter" at the fixtures' as-of date, 2026-11-24
 DEC = (date(2026, 12, 1), date(2026, 12, 31))
-
-
-@pytest.fixture
-def asker(demo_db, settings_for):
-    settings = settings_for(demo_db)
-
-    def ask(text: str, session: str | None = None):
-        from revops_cli.models import Request
-        from revops_cli.service import ask as service_ask
-
-        return service_ask(Request(text=text, session_id=session), settings, log="default" if session else None)
-    return ask
-
-
-@pytest.fixture
-def sql(demo_db):
-    def run(query: str, *params):
-        # a connection per query: revops opens the same file with its own settings in this process
-        con = duckdb.connect(str(demo_db), read_only=True)
-        try:
-            return con.execute(query, list(params)).fetchall()
-        finally:
-            con.close()
-    return run
 
 
 def open_deals(sql, where: str = "TRUE", *params, period=Q4) -> tuple[int, float]:

@@ -7,35 +7,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import pytest
 
-AS_OF = date(2026, 11, 24)
+from conftest import AS_OF
 Q4 = (date(2026, 10, 1), date(2026, 12, 31))
 Q3 = (date(2026, 7, 1), date(2026, 9, 30))
-
-
-@pytest.fixture
-def asker(demo_db, settings_for):
-    settings = settings_for(demo_db)
-
-    def ask(text: str, session: str | None = None):
-        from revops_cli.models import Request
-        from revops_cli.service import ask as service_ask
-
-        return service_ask(Request(text=text, session_id=session), settings, log="default" if session else None)
-    return ask
-
-
-@pytest.fixture
-def sql(demo_db):
-    def run(query: str, *params):
-        con = duckdb.connect(str(demo_db), read_only=True)
-        try:
-            return con.execute(query, list(params)).fetchall()
-        finally:
-            con.close()
-    return run
 
 
 def open_pipeline(sql, where: str = "TRUE", *params, period=None) -> tuple[int, float]:
