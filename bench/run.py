@@ -1,7 +1,9 @@
 """`make bench`: revops' speed, measured as ratios against baselines taken in the same run.
 
 This machine is shared and noisy, so every whole-process figure is a median of interleaved runs next to
-`python -c pass`, and goals are ratios, not seconds. Results print as a table and go to bench/results.json.
+`python -c pass`, and goals are ratios, not seconds — except issue 13's three speed goals (understanding a question
+under 20 ms and an ad-hoc breakdown under 300 ms at scale 1000, `revops eval` under 2 minutes), which the run
+sums up at the end (`issue_13_speed`). Results print as a table and go to bench/results.json.
 
     python bench/run.py [--quick] [--skip-large]
 
@@ -119,6 +121,7 @@ def in_process(db: Path, home: Path, runs: int) -> dict[str, float]:
                 ctx = AgentContext(settings=settings, warehouse=wh, trace=Trace(), request=Request(text=q))
                 return parse(q, find_names(ctx, q), ctx.as_of)
             out["understand_question_cached_ms"] = time_call(understand, runs)
+            out["understand_compile_ms"] = time_call(lambda: understand_and_compile(settings, wh), runs)
         if not cache_on:
             for pattern in ("pipeline_by_quarter_and_stage", "weighted_pipeline", "pipeline_coverage_vs_target"):
                 out[f"pattern_{pattern}_ms"] = time_call(lambda: run_pattern(wh, settings, pattern, quarter),
@@ -126,6 +129,44 @@ def in_process(db: Path, home: Path, runs: int) -> dict[str, float]:
         wh.close()
     settings.data["cache"]["enabled"] = True
     return out
+
+
+ADHOC_QUESTION = "open pipeline by region for deals over $500K closing this quarter"
+
+
+def understand_and_compile(settings, wh):
+    """Issue 13's "understanding a question": the names it mentions found in the warehouse, the parse, the ad-hoc
+    plan and the measure planner's SQL, everything but running the query."""
+    from revops_cli.agents import adhoc
+    from revops_cli.agents.base import AgentContext
+    from revops_cli.agents.names import find_names
+    from revops_cli.agents.understanding import parse
+    from revops_cli.model.loader import load_model
+    from revops_cli.model.planner import plan_query
+    from revops_cli.models import Request, Trace
+
+    q = ADHOC_QUESTION
+    ctx = AgentContext(settings=settings, warehouse=wh, trace=Trace(), request=Request(text=q))
+    parsed = parse(q, find_names(ctx, q), ctx.as_of, ctx.fiscal_start_month)
+    model = load_model(settings)
+    p = adhoc.plan(parsed, q, model, ctx.as_of, ctx.fiscal_start_month)
+    assert isinstance(p, adhoc.AdhocPlan), f"not an ad-hoc question any more: {q!r} -> {p!r}"
+    return plan_query(model, p.model_query(), fiscal_year_start_month=settings.fiscal_year_start_month).sql
+
+
+def speed_goals(results: dict) -> dict:
+    """Issue 13's speed goals, each with the figure that measures it (None where that part did not run)."""
+    big = results.get("scale_1000") or {}
+    adhoc = results.get("model_adhoc_reference_v5_scale_1000") or {}
+    breakdowns = [v for k, v in adhoc.items() if k.startswith("canonical_") and k.endswith("_ms")]
+    ev = results.get("eval_suite") or {}
+    rows = {
+        "understand_question_scale_1000_ms": (big.get("understand_compile_ms"), 20),
+        "adhoc_breakdown_scale_1000_ms": (max(breakdowns) if breakdowns and "scale_1000" in results else None, 300),
+        "eval_whole_suite_s": (ev.get("seconds"), 120),
+    }
+    return {k: {"value": v, "goal_below": goal, "met": None if v is None else v < goal}
+            for k, (v, goal) in rows.items()}
 
 
 def routing_accuracy() -> dict[str, float]:
@@ -212,6 +253,11 @@ def main() -> None:
         except Exception as exc:       # one area failing must not lose the others' figures
             results[name] = {"error": f"{type(exc).__name__}: {exc}"}
             print(f"{name}: failed: {exc}")
+    results["issue_13_speed"] = speed_goals(results)
+    print("issue 13 speed goals:")
+    for k, row in results["issue_13_speed"].items():
+        verdict = {None: "not measured", True: "met", False: "MISSED"}[row["met"]]
+        print(f"  {k:40} {row['value']!s:>9}  (goal < {row['goal_below']})  {verdict}")
     out = ROOT / "bench" / "results.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out.relative_to(ROOT)}")

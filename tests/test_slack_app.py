@@ -1,6 +1,7 @@
 """The Slack bot, driven like Slack drives it: signed HTTP requests into the FastAPI app, and a local fake of
 the Web API (tests/fakes/slack_api.py) taking the bot's calls. Answers come from lazy listeners on worker
-threads, so tests wait on the fake (`wait_for_calls`) and leaving the TestClient joins every thread."""
+threads, so tests wait on the fake (`env.answered`) for as long as the bot works (`bot.busy`), never on a clock, and
+leaving the TestClient joins every thread."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
 from fakes.slack_api import SlackAPIFake  # noqa: E402
-from slack_events import button_click, eventually  # noqa: E402
+from slack_events import button_click  # noqa: E402
 from revops_cli.errors import ConfigError  # noqa: E402
 from revops_cli.channels.slack.bot import SlackBot  # noqa: E402
 from revops_cli.connectors.slack_format import block_text  # noqa: E402
@@ -36,7 +37,7 @@ BOT_USER = "UBOT0001"
 USER = "U0SARAH01"
 OTHER = "U0OTHER02"
 CHANNEL = "C0DEALDESK"
-WAIT = 30.0
+HANG = 600.0     # only stops a hung bot: waits end when the calls arrive or the bot goes idle, never on a clock
 
 
 def sign(body: str, ts: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
@@ -85,6 +86,19 @@ class Env:
     def click(self, action_id: str, value: str, *, user: str = USER, message: dict[str, Any] | None = None):
         payload = button_click(action_id, value, user=user, message=message or {})
         return self.post_form({"payload": json.dumps(payload)})
+
+    def answered(self, method: str, n: int = 1) -> bool:
+        """Whether the bot made `n` calls of `method`, waiting for as long as it still works (`bot.busy`)."""
+        return self.fake.wait_for_calls(method, n, HANG, busy=lambda: self.bot.busy)
+
+    def settles(self, check: Any) -> bool:
+        """Whether `check()` comes true, waiting for as long as the bot still works (`bot.busy`)."""
+        deadline = time.monotonic() + HANG
+        while not check():
+            if not self.bot.busy or time.monotonic() > deadline:
+                return bool(check())
+            time.sleep(0.02)
+        return True
 
     def thread(self, thread_ts: str) -> list[dict[str, Any]]:
         return [m for m in self.fake.messages if m.get("thread_ts") == thread_ts or m["ts"] == thread_ts]
@@ -141,7 +155,7 @@ def test_mention_is_acked_then_answered_in_its_thread_and_follow_up_keeps_the_de
     ts = first["event"]["ts"]
     r = env.post_event(first)
     assert r.status_code == 200
-    assert env.fake.wait_for_calls("chat.update", 1, WAIT)
+    assert env.answered("chat.update", 1)
     placeholder = env.fake.calls_to("chat.postMessage")[0].args
     assert placeholder["channel"] == CHANNEL and placeholder["thread_ts"] == ts
     assert "On it" in placeholder["text"]
@@ -158,7 +172,7 @@ def test_mention_is_acked_then_answered_in_its_thread_and_follow_up_keeps_the_de
     # The follow-up in the same thread: "its" is the IXIS deal.
     follow = mention("what are its main risks?", thread_ts=ts)
     assert env.post_event(follow).status_code == 200
-    assert env.fake.wait_for_calls("chat.update", 2, WAIT)
+    assert env.answered("chat.update", 2)
     second = env.fake.calls_to("chat.update")[1].args
     posted = next(m for m in env.fake.messages if m["ts"] == second["ts"])
     assert posted["thread_ts"] == ts
@@ -182,7 +196,7 @@ def test_a_retry_is_acked_and_not_answered_twice(demo_db, slack_env, caplog):
         again = env.post_event(payload, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
         third = env.post_event(payload, {"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_timeout"})
     assert again.status_code == 200 and third.status_code == 200
-    assert env.fake.wait_for_calls("chat.update", 1, WAIT)
+    assert env.answered("chat.update", 1)
     env.bot.close()                                   # joins the workers: anything still coming has come
     assert len(env.fake.calls_to("chat.postMessage")) == 1 and len(env.fake.calls_to("chat.update")) == 1
     assert "delivered again (retry 1" in caplog.text
@@ -208,7 +222,7 @@ def test_direct_message_is_answered_in_a_thread(demo_db, slack_env):
           "event": {"type": "message", "channel_type": "im", "channel": "D0SARAH", "user": USER,
                     "text": "what is the status of the IXIS deal?", "ts": ts, "event_ts": ts}}
     assert env.post_event(dm).status_code == 200
-    assert env.fake.wait_for_calls("chat.update", 1, WAIT)
+    assert env.answered("chat.update", 1)
     msg = env.thread(ts)[0]
     assert msg["channel"] == "D0SARAH" and msg["thread_ts"] == ts
     assert ixis_name(demo_db) in env.text_of(msg)
@@ -222,7 +236,7 @@ def test_slash_command_acks_ephemeral_then_answers_in_channel(demo_db, slack_env
     assert r.status_code == 200
     assert "working on it" in r.json()["text"].lower()
     assert r.json().get("response_type", "ephemeral") == "ephemeral"
-    assert env.fake.wait_for_calls("chat.update", 1, WAIT)
+    assert env.answered("chat.update", 1)
     top = env.fake.calls_to("chat.postMessage")[0].args
     assert top["channel"] == CHANNEL and not top.get("thread_ts")
     msg = next(m for m in env.fake.messages if m["ts"] == env.fake.calls_to("chat.update")[0].args["ts"])
@@ -252,7 +266,7 @@ def test_write_actions_wait_for_confirm_and_run_once(demo_db, slack_env):
     ev = mention("update the IXIS deal stage to Closed Won")
     ts = ev["event"]["ts"]
     env.post_event(ev)
-    assert env.fake.wait_for_calls("chat.update", 1, WAIT)
+    assert env.answered("chat.update", 1)
     msg = _pending_message(env, ts)
     text = env.text_of(msg)
     assert "Dry run: nothing was sent" in text and "--yes" not in text and "Press *Confirm* below" in text
@@ -263,7 +277,7 @@ def test_write_actions_wait_for_confirm_and_run_once(demo_db, slack_env):
 
     # Someone else cannot confirm it.
     assert env.click("revops_confirm", pid, user=OTHER, message=msg).status_code == 200
-    assert env.fake.wait_for_calls("chat.postEphemeral", 1, WAIT)
+    assert env.answered("chat.postEphemeral", 1)
     assert "Only <@" in env.fake.calls_to("chat.postEphemeral")[0].args["text"]
 
     # A restart does not lose it: it is in <home>/slack.db.
@@ -271,9 +285,9 @@ def test_write_actions_wait_for_confirm_and_run_once(demo_db, slack_env):
 
     r = env.click("revops_confirm", pid, message=msg)
     assert r.status_code == 200
-    assert eventually(lambda: any("1 of 1 action done" in env.text_of(m) for m in env.thread(ts)))
+    assert env.settles(lambda: any("1 of 1 action done" in env.text_of(m) for m in env.thread(ts)))
     env.click("revops_confirm", pid, message=msg)              # a double click
-    assert env.fake.wait_for_calls("chat.postEphemeral", 2, WAIT)
+    assert env.answered("chat.postEphemeral", 2)
     env.bot.close()
     outcome = [env.text_of(m) for m in env.thread(ts)]
     assert any("1 of 1 action done" in t for t in outcome)
@@ -295,22 +309,22 @@ def test_cancel_and_reply_confirmation(demo_db, slack_env):
     ev = mention("update the IXIS deal stage to Closed Won")
     ts = ev["event"]["ts"]
     env.post_event(ev)
-    assert env.fake.wait_for_calls("chat.update", 1, WAIT)
+    assert env.answered("chat.update", 1)
     msg = _pending_message(env, ts)
     pid = next(b for b in msg["blocks"] if b["type"] == "actions")["elements"][1]["value"]
     env.click("revops_cancel", pid, message=msg)
-    assert env.fake.wait_for_calls("chat.postMessage", 2, WAIT)
+    assert env.answered("chat.postMessage", 2)
     assert any("Cancelled: nothing was run" in m["text"] for m in env.thread(ts))
     assert stored(env, pid)["status"] == "cancelled"
 
     # Asked again, then confirmed by a reply in the thread instead of the button.
     env.post_event(mention("update the IXIS deal stage to Closed Won", thread_ts=ts))
-    assert env.fake.wait_for_calls("chat.update", 3, WAIT)
+    assert env.answered("chat.update", 3)
     again = [m for m in env.thread(ts) if m["ts"] != msg["ts"] and any(b.get("type") == "actions" for b in m["blocks"] or [])]
     pid2 = next(b for b in again[-1]["blocks"] if b["type"] == "actions")["elements"][0]["value"]
-    assert pid2 != pid and eventually(lambda: stored(env, pid2)["message_ts"])
+    assert pid2 != pid and env.settles(lambda: stored(env, pid2)["message_ts"])
     env.post_event(mention("confirm", thread_ts=ts))
-    assert eventually(lambda: any("1 of 1 action done" in env.text_of(m) for m in env.thread(ts)))
+    assert env.settles(lambda: any("1 of 1 action done" in env.text_of(m) for m in env.thread(ts)))
     env.bot.close()
     assert stored(env, pid2)["status"] == "done"
     settled = next(m for m in env.fake.messages if m["ts"] == again[-1]["ts"])
@@ -356,7 +370,7 @@ def test_failed_answer_is_a_polite_message(demo_db, slack_env):
     env = slack_env(demo_db)
     ev = mention("what is the status of the ZZQX Nonexistent deal?")
     env.post_event(ev)
-    assert env.fake.wait_for_calls("chat.update", 1, WAIT)
+    assert env.answered("chat.update", 1)
     text = env.text_of(env.thread(ev["event"]["ts"])[0])
     assert text.startswith("Sorry, I couldn't answer that:") and "no deal matches" in text
 
@@ -372,7 +386,7 @@ def test_unexpected_exception_says_sorry_and_logs_one_line(no_warehouse, slack_e
     ev = mention("what is the status of the IXIS deal?")
     with caplog.at_level(logging.INFO):
         env.post_event(ev)
-        assert env.fake.wait_for_calls("chat.update", 1, WAIT)
+        assert env.answered("chat.update", 1)
         env.bot.close()
     msg = env.thread(ev["event"]["ts"])[0]
     assert env.text_of(msg) == SORRY_TEXT and "Traceback" not in msg["text"]
@@ -390,21 +404,21 @@ def test_shutdown_tells_askers_whose_questions_never_started(no_warehouse, slack
     release = threading.Event()
 
     def slow(request: Any, *a: Any, **k: Any) -> Answer:
-        release.wait(WAIT)
+        release.wait(HANG)
         return Answer(agent="data", text="**Done**")
 
     monkeypatch.setattr(service, "ask", slow)
     env = slack_env(no_warehouse, REVOPS_SLACK__WORKERS="1")
     for _ in range(3):
         env.post_event(mention("pipeline by stage"))
-    assert env.fake.wait_for_calls("chat.postMessage", 3, WAIT)
-    assert eventually(lambda: env.bot.answers_in_flight == 3)
+    assert env.answered("chat.postMessage", 3)
+    assert env.settles(lambda: env.bot.answers_in_flight == 3)
     closing = threading.Thread(target=env.bot.close)
     closing.start()
     # release the running one only once close() has dropped the two queued ones (else a worker may take one)
-    assert eventually(lambda: sum(f.cancelled() for f in list(env.bot._queued)) == 2)
+    assert env.settles(lambda: sum(f.cancelled() for f in list(env.bot._queued)) == 2)
     release.set()                                             # the running one finishes...
-    closing.join(WAIT)
+    closing.join(HANG)
     assert len(env.fake.calls_to("chat.update")) == 3         # ...the two queued ones are told to ask again
     texts = sorted(env.text_of(m) for m in env.fake.messages)
     assert texts[0].startswith("*Done*") and texts[1:] == [RESTART_TEXT, RESTART_TEXT]
@@ -416,7 +430,7 @@ def test_slack_api_failure_while_answering_is_logged(demo_db, slack_env, caplog)
     ev = mention("what is the status of the IXIS deal?")
     with caplog.at_level(logging.INFO, logger="revops.slack"):
         env.post_event(ev)
-        assert env.fake.wait_for_calls("chat.postMessage", 2, WAIT)   # placeholder, then the answer posted
+        assert env.answered("chat.postMessage", 2)   # placeholder, then the answer posted
         env.bot.close()
     assert ixis_name(demo_db) in env.text_of(env.thread(ev["event"]["ts"])[-1])
 
@@ -426,7 +440,7 @@ def test_allowlists_refuse_politely(no_warehouse, slack_env):
                     REVOPS_SLACK__ALLOWED_USERS=f"{USER},{OTHER}")
     env.post_event(mention("what is the status of the IXIS deal?", channel=CHANNEL))
     env.post_event(mention("what is the status of the IXIS deal?", channel="C0ALLOWED", user="U0STRANGER"))
-    assert env.fake.wait_for_calls("chat.postEphemeral", 2, WAIT)
+    assert env.answered("chat.postEphemeral", 2)
     r = env.post_form({"command": "/revops", "text": "pipeline", "user_id": USER, "channel_id": CHANNEL,
                        "channel_name": "deal-desk", "team_id": "T0001", "response_url": "http://127.0.0.1:9/x",
                        "trigger_id": "1"})
@@ -442,7 +456,7 @@ def test_tokens_never_reach_logs_or_files(demo_db, slack_env, caplog, tmp_path):
         env = slack_env(demo_db)
         ev = mention("what is the status of the IXIS deal? my token is " + BOT_TOKEN)
         env.post_event(ev)
-        assert env.fake.wait_for_calls("chat.update", 1, WAIT)
+        assert env.answered("chat.update", 1)
         env.bot.close()
     assert BOT_TOKEN not in caplog.text and SIGNING_SECRET not in caplog.text
     assert "xoxb-test" not in caplog.text

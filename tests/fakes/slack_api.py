@@ -28,9 +28,10 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 try:
@@ -80,9 +81,25 @@ class SlackAPIFake(LoopbackServer):
         with self._lock:
             return [dict(m) for m in self._messages]
 
-    def wait_for_calls(self, method: str, n: int = 1, timeout: float = 5.0) -> bool:
+    def wait_for_calls(self, method: str, n: int = 1, timeout: float = 5.0, *,
+                       busy: Callable[[], bool] | None = None) -> bool:
+        """Whether `n` calls of `method` arrived. With `busy` (the bot's "work still under way"), it waits for
+        as long as the bot works, however slow the machine, and answers as soon as the calls are there or the
+        bot has gone idle without making them; `timeout` then only stops a hung bot."""
+        def arrived() -> bool:
+            return sum(c.method == method for c in self._calls) >= n
+
         with self._cond:
-            return self._cond.wait_for(lambda: sum(c.method == method for c in self._calls) >= n, timeout)
+            if busy is None:
+                return self._cond.wait_for(arrived, timeout)
+            deadline = time.monotonic() + timeout
+            while not arrived():
+                if not busy():
+                    return arrived()      # idle: every call it made has been recorded
+                if time.monotonic() > deadline:
+                    return False
+                self._cond.wait(0.05)     # woken by a call; the slice only re-checks busy()
+            return True
 
     def fail_next(self, method: str, error: str = "internal_error", *, status: int = 200,
                   retry_after: float | None = None, times: int = 1) -> None:

@@ -42,6 +42,31 @@ _CANCEL_WORDS = re.compile(r"^\s*(cancel|no|stop|don'?t|abort)\s*[.!]*\s*$", re.
 _HANDLED_SUBTYPES = (None, "file_share", "thread_broadcast")
 
 
+class CountingPool(ThreadPoolExecutor):
+    """A thread pool that knows how many of its tasks have not finished yet (`unfinished`), so the bot can say
+    whether any lazy listener is still working (`SlackBot.busy`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._count_lock = threading.Lock()
+        self.unfinished = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        with self._count_lock:
+            self.unfinished += 1
+        try:
+            fut = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished(None)
+            raise
+        fut.add_done_callback(self._finished)
+        return fut
+
+    def _finished(self, _fut: Any) -> None:
+        with self._count_lock:
+            self.unfinished -= 1
+
+
 def _list_setting(value: Any) -> set[str]:
     if not value:
         return set()
@@ -93,7 +118,7 @@ class SlackBot:
         if self.worker_mode not in ("process", "thread"):
             raise ConfigError(f"slack.worker_mode {self.worker_mode!r} is not process or thread",
                               "process (default: answers never slow the acks down) or thread")
-        self.listener_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-lazy")
+        self.listener_pool = CountingPool(max_workers=4, thread_name_prefix="slack-lazy")
         if self.worker_mode == "process":
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -185,6 +210,11 @@ class SlackBot:
     @property
     def answers_in_flight(self) -> int:
         return self._in_flight
+
+    @property
+    def busy(self) -> bool:
+        """Work still under way: a lazy listener not finished, or an answer queued or running."""
+        return self.listener_pool.unfinished > 0 or self._in_flight > 0
 
     # -- the ack path (runs inline in the HTTP request: no warehouse, no Web API) -------------------------
     def from_bot(self, event: dict[str, Any]) -> bool:
