@@ -397,3 +397,24 @@ def test_customers_at_risk_in_a_lower_case_region_and_usage_growth(asker, sql):
         assert regions == {"NA"}
     a = asker("which customers grew usage the most?")
     assert a.ok and a.data["analysis"] == "expansion"
+
+
+def test_arr_is_the_last_whole_months_run_rate_not_all_billing_ever(asker, sql):
+    last_month = date(AS_OF.year - (AS_OF.month == 1), (AS_OF.month - 2) % 12 + 1, 1)
+    a = asker("what's our ARR?")
+    answered(a)
+    (month_rev,) = sql("SELECT SUM(revenue) FROM billing_monthly WHERE month = ?", last_month)[0]
+    assert a.data["summary"]["arr"] == pytest.approx(12 * month_rev)
+    assert a.data["interpretation"].startswith("ARR · billing month in ")
+    a = asker("top 3 accounts by arr")
+    answered(a)
+    expected = sql("""SELECT a.name, 12 * SUM(b.revenue) FROM billing_monthly b JOIN accounts a ON a.account_id = b.account_id
+                      WHERE b.month = ? GROUP BY 1 ORDER BY 2 DESC LIMIT 3""", last_month)
+    assert [(r["account"], pytest.approx(r["arr"])) for r in a.data["rows"]] == [(n, pytest.approx(v)) for n, v in expected]
+    a = asker("MRR by segment last quarter")
+    answered(a)
+    start, end = LAST_Q
+    expected = dict(sql("""SELECT a.segment, SUM(b.revenue) / COUNT(DISTINCT b.month) FROM billing_monthly b
+                           JOIN accounts a ON a.account_id = b.account_id WHERE b.month BETWEEN ? AND ? GROUP BY 1""",
+                        start, end))
+    assert {r["segment"]: r["mrr"] for r in a.data["rows"]} == pytest.approx(expected)

@@ -30,7 +30,7 @@ TITLES = {
     "pipeline": "Open pipeline", "weighted_pipeline": "Weighted pipeline", "bookings": "Bookings",
     "deal_count": "Deals", "open_deal_count": "Open deals", "won_deal_count": "Won deals", "win_rate": "Win rate",
     "average_deal_size": "Average deal size", "sales_cycle_days": "Average sales cycle (days)",
-    "slip_count": "Deals pushed", "revenue": "Revenue", "usage_queries": "Queries run",
+    "slip_count": "Deals pushed", "revenue": "Revenue", "arr": "ARR", "mrr": "MRR", "usage_queries": "Queries run",
     "engine_hours": "Engine hours", "calls": "Calls", "leads": "New leads", "conversion_rate": "Lead conversion rate",
     "net_revenue_retention": "Net revenue retention", "churned_arr": "Churned ARR",
     "pipeline_created": "Pipeline created", "created_deal_count": "Deals created",
@@ -91,6 +91,8 @@ _CUSTOMER_STATE = re.compile(r"\b(?:risk\w*|declin\w*|churn\w*|grow\w*|grew|usag
 # Filters that only the model applies (no built-in analysis reads them): conditions on each deal.
 MODEL_FILTERS = ("close_date_pushes", "last_activity", "close_date", "lead_status")
 ADDITIVE_FORMATS = ("money", "count")
+# Run rates: with no period they are the last whole month's ("what's our ARR?"), never all billing ever.
+RUN_RATE = {"arr", "mrr"}
 # Built-in analyses whose subject no measure captures: a question they refuse is not re-read as a measure.
 NOT_A_MEASURE = ("competitor_mentions", "declining_engagement", "expansion", "deal_risk_factors", "slipped_deals",
                  "forecast_vs_target", "coverage")
@@ -99,7 +101,7 @@ BREAKDOWN_MEASURES = {"pipeline": {"pipeline", "weighted_pipeline"}, "deals_clos
                       "win_rate": {"win_rate"}, "owner_leaderboard": {"bookings"}, "revenue_by_segment": {"revenue"},
                       "lead_volume_by_source": {"leads", "conversion_rate"}}
 # Measures no built-in analysis computes: the question goes to the model even when an analysis was chosen.
-MODEL_ONLY = ("pipeline_created", "net_revenue_retention", "churned_arr", "created_deal_count", "churned_customers",
+MODEL_ONLY = ("arr", "mrr", "pipeline_created", "net_revenue_retention", "churned_arr", "created_deal_count", "churned_customers",
               "lost_deal_count", "average_open_deal_size")
 
 
@@ -333,6 +335,8 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
             share_of = (f.field, f.value)
     period = parsed.period
     compare = parsed.compare_period
+    if period is None and measures and set(measures) <= RUN_RATE:
+        period = parse_period("last month", as_of, fiscal_start_month)    # "our ARR": the last whole month's run rate
     if period is not None and any(model.measures[m].time is None for m in measures):
         missing += [f"{TITLES.get(m, m).lower()} in {period.label} (the model knows only how {m.replace('_', ' ')} "
                     "stand now)" for m in measures if model.measures[m].time is None]

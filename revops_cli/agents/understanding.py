@@ -42,7 +42,9 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
     ("sales_cycle_days", re.compile(r"\bsales cycles?\b|\bcycle times?\b|\bdays to close\b", re.I)),
     ("bookings", re.compile(r"\bbookings?\b|\bclosed[- ]won amount\b|\b(?:closed|sold|booked|won) the most\b", re.I)),
     ("open_deal_count", re.compile(r"\bopen deal counts?\b|\bnumber of open deals\b|\bhow many open (?:deals|opportunities|opps)\b", re.I)),
-    ("revenue", re.compile(r"\brevenue\b|\bmrr\b|\barr\b|\bbilling\b|\bbill(?:ed)?\b|\binvoiced\b", re.I)),
+    ("arr", re.compile(r"\barr\b|\bannual(?:ized|ised)? recurring revenue\b|\b(?:annual )?run[- ]rate\b", re.I)),
+    ("mrr", re.compile(r"\bmrr\b|\bmonthly recurring revenue\b", re.I)),
+    ("revenue", re.compile(r"\brevenue\b|\bbilling\b|\bbill(?:ed)?\b|\binvoiced\b", re.I)),
     ("conversion_rate", re.compile(r"\bconversion rates?\b|\bconvert\w*\b", re.I)),
     ("slip_count", re.compile(r"\bslip\w*\b|\bpushed\b", re.I)),
     ("pipeline", re.compile(r"\bpipe(?:line)?\b", re.I)),
@@ -282,6 +284,11 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
     for name, rx in _MEASURE_WORDS:
         if rx.search(text) and name not in q.measures:
             q.measures.append(name)
+    if "churned_arr" in q.measures and "arr" in q.measures:
+        q.measures.remove("arr")               # "churned ARR": the churned accounts' run rate, not all of it
+    if "revenue" in q.measures and {"arr", "mrr"} & set(q.measures) \
+            and not re.search(r"\brevenue\b(?<!recurring revenue)", text, re.I):
+        q.measures.remove("revenue")           # "annual recurring revenue" is ARR, not billed revenue as well
     if "pipeline" in q.measures and len(q.measures) > 1:
         # "avg deal size in the pipe": "in the pipe" says open (a status), the measure is the other one
         status_spans = [m.span() for m in re.finditer(r"\bin the pipe(?:line)?\b", text, re.I)]
