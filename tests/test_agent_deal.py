@@ -97,7 +97,8 @@ def load_rubric(path: Path = RUBRIC) -> dict:
 
 def scan_expected(sql, opp: dict, rubric: dict) -> dict[str, int]:
     """Expected element scores: CRM status, plus one level when a transcript line is evidence; a line about
-    what has not happened yet (evidence.pending) raises to Identified at most; within one sentence the element
+    what has not happened yet (evidence.pending) raises to Identified at most, and the newest call speaking to
+    an element decides (older calls' lines count only for an element no newer call spoke to); within one sentence the element
     with the longest matching phrase wins; a competitor raised as a threat caps competition at 2."""
     owner = sql("SELECT name FROM users WHERE user_id = ?", opp["owner_id"])
     owner_name = owner[0]["name"].lower() if owner else ""
@@ -108,10 +109,12 @@ def scan_expected(sql, opp: dict, rubric: dict) -> dict[str, int]:
     competitors = set(rubric["competitors"]) | {c.strip() for c in (opp["competitors"] or "").split(",") if c.strip()}
     hit = {k: False for k in ELEMENTS}
     pending_hit = {k: False for k in ELEMENTS}
+    decided: set[str] = set()       # the newest call speaking to an element decides whether it is done
     threat = False
     ev = rubric["evidence"]
     for call in calls:
         internal = {owner_name}
+        seen_here: set[str] = set()
         for part in re.split(r",(?![^()]*\))", call["participants"] or ""):
             name, _, label = part.partition("(")
             if any(re.search(rf"\b{re.escape(m)}\b", label.lower()) for m in markers):
@@ -141,7 +144,10 @@ def scan_expected(sql, opp: dict, rubric: dict) -> dict[str, int]:
                 near = [j for j in (i - 1, i + 1) if 0 <= j < len(sentences)]
                 pending = later[i] or any(later[j] and not longest[j] for j in near)
                 for key in keys:
-                    (pending_hit if pending else hit)[key] = True
+                    if key not in decided:          # no newer call spoke to it
+                        (pending_hit if pending else hit)[key] = True
+                    seen_here.add(key)
+        decided |= seen_here
 
     def expected(k: str) -> int:
         crm = LEVELS.get(opp[f"{k}_status"] or "Unknown", 0)

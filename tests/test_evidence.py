@@ -40,6 +40,13 @@ def call_quotes(element: dict) -> list[str]:
     "Dana Lee: It goes to the CFO for approval. The meeting has not happened.",
     "Dana Lee: It goes to the CFO for approval. I haven't set up that meeting yet.",
     "Dana Lee: Not yet. The CFO approves the budget; I'm presenting to her next month.",
+    # a sign-off, approval or decision still to come
+    "Dana Lee: Dana, our CFO, still has to sign off.",
+    "Dana Lee: The CFO's approval is pending.",
+    "Dana Lee: We're waiting on the CFO to approve the budget.",
+    "Dana Lee: The CFO will sign off next week.",
+    "Dana Lee: The CFO needs to approve the budget.",
+    "Dana Lee: I'll build the business case for the CFO.",
 ])
 def test_a_meeting_that_has_not_happened_does_not_validate_the_economic_buyer(rubric, said):
     eb = scored(rubric, [said], economic_buyer="Identified")["economic_buyer"]
@@ -59,6 +66,24 @@ def test_a_meeting_that_happened_validates_the_economic_buyer(rubric):
     eb = scored(rubric, ["Dana Lee: We met the CFO on Tuesday and she approved the budget."],
                 economic_buyer="Identified")["economic_buyer"]
     assert eb["score"] == 2 and eb["raised_by_calls"]
+
+
+def test_the_newest_call_decides_whether_the_buyer_is_validated(rubric):
+    """An older 'the CFO is the economic buyer' does not validate the buyer when the newest call speaking of
+    the CFO says the sign-off is still to come; the other way round, it does."""
+    def two_calls(newest: str, older: str) -> dict:
+        calls = [{"call_id": cid, "started_at": day, "title": "sync",
+                  "participants": "Sarah Johnson (Firebolt AE), Dana Lee (IXIS, Head of Data)",
+                  "transcript": words} for cid, day, words in
+                 (("CALL-2", date(2026, 11, 20), newest), ("CALL-1", date(2026, 9, 10), older))]
+        opp = {f"{k}_status": "Unknown" for k in meddpicc.ELEMENTS} | {"economic_buyer_status": "Identified"}
+        out = meddpicc.score(opp, meddpicc.prepare_calls(calls, rubric, "Sarah Johnson"), rubric, [])
+        return next(e for e in out["elements"] if e["element"] == "economic_buyer")
+
+    assert two_calls("Dana Lee: The CFO still has to sign off.",
+                     "Dana Lee: The CFO is the economic buyer.")["score"] == 1
+    assert two_calls("Dana Lee: We met the CFO and she approved the budget.",
+                     "Dana Lee: We haven't met the CFO yet.")["score"] == 2
 
 
 def test_one_quote_is_cited_only_for_the_element_it_speaks_to(rubric):

@@ -15,7 +15,8 @@ identify_pain, champion, competition):
   owner are our side), it is not a question, and it matches none of `evidence.negations` ("not sure
   yet who signs off"). A line that matches `evidence.pending` speaks of what has not happened yet ("we
   haven't met the CFO yet", "the meeting has not happened"): it may raise an element to Identified, never
-  further. Within one sentence that matches several elements, the sentence speaks to the element with the
+  further; the newest call that speaks to an element decides: when all it says is still to come ("Dana
+  still has to sign off"), older lines (an earlier "the CFO is the economic buyer") do not validate it. Within one sentence that matches several elements, the sentence speaks to the element with the
   longest matching phrase (ties: each), so one quote is cited for two elements only when it speaks to both
   (`supported_elements`). Competition evidence is a competitor's name (the rubric's `competitors` plus the
   deal's own `competitors` field, whole words) said by anyone; a competitor raised as a threat
@@ -414,6 +415,8 @@ def score(opp: dict[str, Any], calls: list[CallLines], rubric: Rubric,
     comp_rx = competitor_regex(tuple(sorted({c.strip() for c in (*rubric.competitors, *competitors) if c.strip()})))
     found: dict[str, list[dict[str, Any]]] = {k: [] for k in ELEMENTS}
     threats: list[dict[str, Any]] = []
+    newest: dict[str, str] = {}                  # element -> the most recent call with evidence for it
+    done_now: set[str] = set()                   # elements that call speaks of as done (not pending)
     for call in calls:                           # most recent first
         for line in call.lines:
             if comp_rx is not None:
@@ -428,6 +431,8 @@ def score(opp: dict[str, Any], calls: list[CallLines], rubric: Rubric,
             if not counts_as_evidence(line, rubric):
                 continue
             for key, (phrase, later) in supported_elements(line.words, rubric).items():
+                if newest.setdefault(key, line.call_id) == line.call_id and not later:
+                    done_now.add(key)
                 if len(found[key]) < max_per:
                     found[key].append(evidence_item(key, line, max_chars, match=phrase, pending=later))
     elements = []
@@ -438,7 +443,7 @@ def score(opp: dict[str, Any], calls: list[CallLines], rubric: Rubric,
         crm = rubric.crm_score(status)
         calls_ev = found[key]
         note = None
-        if any(not e.get("pending") for e in calls_ev):
+        if key in done_now or (key == "competition" and calls_ev):
             value = min(3, crm + 1)
         elif calls_ev:                           # only what has not happened yet: identified at most
             value = max(crm, min(1, crm + 1))
