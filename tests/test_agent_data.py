@@ -190,6 +190,17 @@ def test_deals_closing_this_quarter(env):
     assert s["largest_deal"]["deal_name"] in a.text
 
 
+def test_deals_closing_this_week_name_the_week_once(env):
+    ask, raw = env
+    a = ask("any deals closing this week?")
+    monday = AS_OF - timedelta(days=AS_OF.weekday())
+    span = f"({monday.isoformat()} to {(monday + timedelta(days=6)).isoformat()})"
+    deals = [o for o in raw["opportunities"] if not o["is_closed"] and monday <= o["close_date"] <= monday + timedelta(days=6)]
+    assert a.data["summary"]["deal_count"] == len(deals)
+    heading = next(line for line in a.text.splitlines() if line.startswith("### "))
+    assert heading.count(span) == 1, heading
+
+
 def test_deal_risk_factors_this_quarter(env):
     ask, raw = env
     a = ask("what are the main risk factors for deals closing this quarter?")

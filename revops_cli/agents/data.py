@@ -63,8 +63,8 @@ def _section(out: A.Outcome) -> dict[str, Any]:
         period_label = "any close date"
     elif out.period:
         p = out.period
-        period_label = f"{p.label} ({p.start.isoformat()} to {p.end.isoformat()})" if p.start != p.end else \
-            f"{p.label} ({p.start.isoformat()})"
+        period_label = A.period_name(p) if p.start != p.end else \
+            p.label if p.start.isoformat() in p.label else f"{p.label} ({p.start.isoformat()})"
     return {
         "title": out.title,
         "period_label": period_label,

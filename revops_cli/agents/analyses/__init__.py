@@ -69,11 +69,11 @@ from revops_cli.agents.analyses.performance import owner_leaderboard, win_rate
 from revops_cli.agents.analyses.pipeline import deal_risk_factors, deals_closing, pipeline, slipped_deals
 from revops_cli.agents.analyses.question import as_period, find_region, find_segment
 from revops_cli.agents.analyses.revenue import revenue_by_segment, revenue_trend
-from revops_cli.agents.analyses.running import ROW_CAP, TABLE_ROWS, Ask, Outcome, row_count
+from revops_cli.agents.analyses.running import ROW_CAP, TABLE_ROWS, Ask, Outcome, period_name, row_count
 from revops_cli.agents.analyses.targets import coverage, forecast_vs_target
 
 __all__ = ["ANALYSES", "Analysis", "RULES", "RUNNERS", "ROW_CAP", "TABLE_ROWS", "Ask", "Outcome", "as_period",
-           "choose_analyses", "choose_analysis", "find_region", "find_segment", "row_count"]
+           "choose_analyses", "choose_analysis", "find_region", "find_segment", "period_name", "row_count"]
 
 
 RUNNERS: dict[str, Callable[[Ask], Outcome]] = {

@@ -213,6 +213,9 @@ def count_of(count: Any, word: str, plural: str | None = None) -> str:
 
 
 def period_name(p: Period) -> str:
+    """'Q4 2026 (2026-10-01 to 2026-12-31)'; a label that already gives its dates ('this week (…)') as it is."""
+    if p.start.isoformat() in p.label:
+        return p.label
     return f"{p.label} ({p.start.isoformat()} to {p.end.isoformat()})"
 
 
