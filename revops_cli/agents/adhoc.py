@@ -176,6 +176,8 @@ def beyond(parsed: Any, text: str, analysis: str) -> bool:
             and not set(parsed.measures) & BREAKDOWN_MEASURES[analysis]:
         return True                 # "deal count by segment": the analysis breaks down amounts, not this measure
     _, dim = subject_of(text)
+    if dim is None and parsed.limit and groups:
+        dim = groups[0]             # "who has the most pipeline": the top owner (understanding.ranked_subject)
     if dim is None:
         return False
     if parsed.limit and analysis != "owner_leaderboard":
@@ -227,7 +229,8 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
         measures, scope_status, status, extra_dims = ["deal_amount", "deal_count"], value, None, ["deal"]
     elif not measures and threshold is None:
         words = _DEAL_NOUN.search(text) or conditions & {"close_date_pushes", "last_activity", "close_date"}
-        if parsed.filter("forecast_category") is not None or (words and _HOW_MUCH.search(text)):
+        in_stage = parsed.filter("stage") is not None or (parsed.filter("owner") is not None and _HAVE.search(text))
+        if parsed.filter("forecast_category") is not None or ((words or in_stage) and _HOW_MUCH.search(text)):
             # "emea commit", "how much is up for renewal": the amount of the deals
             value = status.value if status is not None else "open"
             measures = {"open": ["pipeline"], "won": ["bookings"]}.get(value, ["deal_amount"])
@@ -358,6 +361,11 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
     forward = any(m in FORWARD for m in measures) and not (status is not None and status.value in ("won", "lost")
                                                           and "deal_count" in measures) \
         and scope_status in (None, "open")
+    if forward and parsed.shape != "comparison":
+        # what is still open lies ahead: "best case for december" asked in November is this December
+        from revops_cli.agents.analyses.question import ahead_of
+
+        period = ahead_of(period, text, as_of)
     if not forward:
         # events that have happened: "this year" is this year to date ("close date in 2026 to date · 38 deals")
         from revops_cli.agents.analyses.question import clip
@@ -371,7 +379,7 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
     if "competitor" in dims:
         count = None                       # a deal counts once per competitor: no total of deals
     limit = parsed.limit if parsed.shape == "top_n" else 1 if _ONE_BIGGEST.search(text) and "deal" in dims else None
-    descending = not re.search(r"\b(?:bottom|smallest|worst|lowest)\b", text, re.I)
+    descending = not re.search(r"\b(?:bottom|smallest|worst|lowest|fewest)\b|(?<!\bat )\bleast\b", text, re.I)
     if limit and not dims:
         return Refusal([f"top {limit} of what (say 'by rep', 'by account')"])
     return AdhocPlan(text=text, parsed=parsed, measures=measures, dimensions=dims, filters=filters, labels=labels,

@@ -92,7 +92,8 @@ def _data(out: A.Outcome) -> dict[str, Any]:
 
 
 _DEAL_LIST = re.compile(r"\b(deals|opportunities|opps|pipeline)\b", re.I)
-_DEAL_WORDS = re.compile(r"\b(deals?|opportunit\w*|opps?|closing|anything clos\w*)\b", re.I)
+_DEAL_WORDS = re.compile(r"\b(deals?|opportunit\w*|opps?|closing|anything clos\w*|"
+                         r"(?:slated|set|due|scheduled|expected|supposed|going|forecast(?:ed)?)\s+to\s+(?:close|land))\b", re.I)
 _CLOSING_WORDS = re.compile(r"\b(clos\w*|due|land\w*|expected)\b", re.I)
 _CALL_TALK = re.compile(r"\b(calls?|meetings?|mention\w*|came up|comes? up|talk\w*|transcripts?|said)\b", re.I)
 

@@ -234,7 +234,10 @@ class Vocabulary:
                 compiled.append((re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])", flags), kind, value, "alias"))
                 continue
             plural = "(?:s|es)?" if kind in ("industry", "lead_source", "competitor", "deal_type", "stage") else ""
-            compiled.append((re.compile(rf"(?<![\w-]){body}{plural}(?![\w-])", re.I), kind, value, how))
+            # a lead source as the first half of a compound: "partner-sourced pipe", "event-driven deals"
+            after = r"(?![\w-])|(?=-(?:sourced|led|driven|generated|originated|influenced)\b)" \
+                if kind == "lead_source" else r"(?![\w-])"
+            compiled.append((re.compile(rf"(?<![\w-]){body}{plural}(?:{after})", re.I), kind, value, how))
         return cls(values, compiled)
 
 

@@ -359,10 +359,28 @@ def _to_date(unit: str, as_of: date, fsm: int) -> Period:
     return Period(label, cur.start, as_of, kind, fsm)
 
 
+# How people shorten the units of a period in chat: "next qtr", "this q", "last mo", "past 2 wks", "this yr".
+_UNIT_ABBREVIATIONS = [
+    (re.compile(r"\bqtrs?\b|\bquarters?\b"), lambda m: "quarters" if m.group(0).endswith("s") else "quarter"),
+    (re.compile(r"\b(this|last|next|current|previous|prior|coming|rest of the|rest of this)\s+q\b"),
+     lambda m: f"{m.group(1)} quarter"),
+    (re.compile(r"(?<=\d )mos?\b|\b(?<=(?:this|last|next) )mo\b"), lambda m: "months" if m.group(0) == "mos" else "month"),
+    (re.compile(r"\bwks?\b"), lambda m: "weeks" if m.group(0) == "wks" else "week"),
+    (re.compile(r"\byrs?\b"), lambda m: "years" if m.group(0) == "yrs" else "year"),
+]
+
+
+def expand_units(text: str) -> str:
+    """The question with shortened period units written out ("closing next qtr" -> "closing next quarter")."""
+    for rx, full in _UNIT_ABBREVIATIONS:
+        text = rx.sub(full, text)
+    return text
+
+
 def parse_period(text: str, as_of: date, fiscal_start_month: int = 1) -> Period | None:
     """The period a question names, or None. An impossible one raises `UsageError` (exit 2)."""
     fsm = check_fiscal_start(fiscal_start_month)
-    t = text.lower().replace("’", "'")
+    t = expand_units(text.lower().replace("’", "'"))
     _check_dates(t)
     m = _RANGE.search(t)
     if m:

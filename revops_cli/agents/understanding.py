@@ -27,7 +27,15 @@ DIMENSION_OF_KIND = {"region": "region", "segment": "segment", "industry": "indu
                      "forecast_category": "forecast_category", "lead_status": "lead_status", "account": "account"}
 
 _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
-    ("pipeline_created", re.compile(r"\b(?:pipeline|pipe)\s+(?:created|generated|sourced|added|built)\b|\bnew pipeline\b", re.I)),
+    ("pipeline_created", re.compile(r"\b(?:pipeline|pipe)\s+(?:(?:have|did|has)\s+(?:we|you|they|been)\s+|was\s+|were\s+|"
+                                    r"we(?:'ve| have)?\s+)?(?:created|generated|sourced|added|built|generate|create|add|build)\b|"
+                                    r"\bnew pipeline\b", re.I)),
+    # "how many opps have we created this month", "deals opened last week", "new opps added in Q3": a count of
+    # deals by their created date (the deals themselves, whatever their stage now)
+    ("created_deal_count", re.compile(r"\b(?:deals?|opps?|opportunit(?:y|ies)|oppties)\s+(?:(?:have|did|has)\s+(?:we|you|they|been)\s+|"
+                                      r"was\s+|were\s+|got\s+|we(?:'ve| have)?\s+)?(?:created|opened|added|generated|"
+                                      r"create|add|generate)\b|\b(?:created|opened|added)\s+(?:\w+\s+)?(?:deals|opps|opportunities)\b",
+                                      re.I)),
     ("net_revenue_retention", re.compile(r"\bnrr\b|\bnet (?:revenue |dollar )?retention\b", re.I)),
     ("churned_arr", re.compile(r"\bchurned arr\b|\barr churned\b", re.I)),
     ("churned_customers", re.compile(r"\b(?:customers?|accounts?|logos?|clients?)\s+(?:have\s+|has\s+|did\s+we\s+|we\s+)?"
@@ -125,6 +133,36 @@ def condition_filters(text: str, as_of: date) -> tuple[list["Filter"], list[tupl
     return out, spans
 _TOP = re.compile(r"\b(?:top|biggest|largest|best)\s+(\d+)\b|\b(\d+)\s+(?:biggest|largest)\b", re.I)
 _BOTTOM = re.compile(r"\b(?:bottom|smallest|worst)\s+(\d+)\b", re.I)
+# "which rep is carrying the most open pipeline", "what region has the biggest pipe", "who has the most commit":
+# a breakdown by that group, ranked biggest first (the bottom one for "least", "fewest")
+_RANKED = re.compile(r"\b(?:which|what)\s+(?P<dim>reps?|owners?|aes?|sellers?|regions?|segments?|industr(?:y|ies)|"
+                     r"verticals?|stages?|lead sources?|sources?|competitors?|accounts?|customers?)\b"
+                     r"|^\s*(?:and\s+|so\s+)?(?P<who>who)(?:'s|\s+is|\s+has|\s+have|\s+had|\s+holds|\s+owns|\s+carries)?\b", re.I)
+_SUPERLATIVE = re.compile(r"\b(?P<dir>most|biggest|largest|highest|least|smallest|lowest|fewest)\b", re.I)
+_RANKED_DIMENSION = {"rep": "owner", "owner": "owner", "ae": "owner", "seller": "owner", "region": "region",
+                     "segment": "segment", "industry": "industry", "industrie": "industry", "vertical": "industry",
+                     "stage": "stage", "lead source": "lead_source", "source": "lead_source", "competitor": "competitor",
+                     "account": "account", "customer": "account", "who": "owner"}
+
+
+def ranked_subject(text: str) -> tuple[str, bool, bool] | None:
+    """(dimension, plural, descending) when the question ranks a group by a superlative, else None."""
+    m = _RANKED.search(text)
+    if not m:
+        return None
+    sup = _SUPERLATIVE.search(text, m.end())
+    if not sup or re.match(r"\s+(?:recent|recently|likely|important|common|often)\b", text[sup.end():], re.I):
+        return None
+    word = (m.group("dim") or m.group("who")).lower()
+    plural = word.endswith("s") and word not in ("who",) or word == "industries"
+    if word == "industries":
+        word = "industry"
+    elif word.endswith("s") and word[:-1] in _RANKED_DIMENSION:
+        word = word[:-1]
+    dim = _RANKED_DIMENSION.get(word)
+    if dim is None:
+        return None
+    return dim, plural, sup.group("dir").lower() not in ("least", "smallest", "lowest", "fewest")
 _COMPARE = re.compile(r"\bcompare\w*\b|\bvs\.?\b|\bversus\b|\bagainst (?:last|the previous|previous|prior)\b|"
                       r"\bcompared (?:to|with)\b", re.I)
 _SHARE = re.compile(r"\bshare of\b|\bwhat (?:share|percent\w*|fraction|portion)\b|\bpercent(?:age)? of\b", re.I)
@@ -336,6 +374,12 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
     m = _TOP.search(text) or _BOTTOM.search(text)
     if m:
         q.limit = int(next(g for g in m.groups() if g))
+    ranked = ranked_subject(text) if q.limit is None and (q.measures or q.filter("forecast_category")) else None
+    if ranked is not None and q.filter(ranked[0]) is None:
+        if ranked[0] not in q.dimensions:
+            q.dimensions.append(ranked[0])
+        if not ranked[2]:
+            q.limit = 1             # "who has the least commit": the bottom one (a ranking shows the top first)
     if _COMPARE.search(text):
         q.shape = "comparison"
     elif q.limit:
@@ -467,7 +511,8 @@ commit target targets quota quotas attainment coverage plan track call calls mee
 mentioned competition competitive pushes pushed slipped slips slipping basis
 other others same similar whole entire overall combined together
 please show list give tell get see find want need know terms detail details breakdown break broken split down
-now right currently presently already yet ever altogether exactly roughly approximately actually really
+now right currently presently already yet ever altogether exactly roughly approximately actually really rn atm
+stale stuck idle inactive dormant untouched aging aged slated scheduled set due expected landing land
 sales sale conversations conversation transcripts transcript notes emails activity activities touches logins
 users trends trend based signals signs usage-based
 sdr bdr csm cfo ceo cro cto vp manager managers leadership board
@@ -501,7 +546,7 @@ _COMPARISON = re.compile(r"(?:\b(?:is|are|was|were|of)\s+)?(?:\b(?:over|above|mo
 
 
 # "how many MQLs do we have right now": now is what a count of open deals, customers or leads by status means
-_NOW = re.compile(r"\bright now\b|\bat the moment\b|\bcurrently\b|\bas of (?:now|today)\b|\btoday\b", re.I)
+_NOW = re.compile(r"\bright now\b|\brn\b|\bat the moment\b|\batm\b|\bcurrently\b|\bas of (?:now|today)\b|\btoday\b", re.I)
 
 
 def _dedupe(words: list[str]) -> list[str]:

@@ -50,6 +50,34 @@ def breakdown(deals: list[dict[str, Any]], dim: str) -> dict[str, dict[str, Any]
     return out
 
 
+_DIM_HEADER = {"owner": "Owner", "region": "Region", "segment": "Segment", "industry": "Industry", "stage": "Stage",
+               "type": "Deal type", "lead_source": "Lead source", "account": "Account", "competitor": "Competitor"}
+
+
+def breakdown_dimension(ask: Ask) -> str | None:
+    """The one grouping a question asks the open pipeline by ("pipeline by stage", "apac pipe by rep"), when the
+    table should be that breakdown: a time grain (quarter) keeps the quarter x stage table."""
+    dims = [d for d in ask.dimensions if d != "quarter"]
+    return dims[0] if len(dims) == 1 and "quarter" not in ask.dimensions else None
+
+
+def breakdown_table(out: Outcome, dim: str, groups: dict[str, dict[str, Any]], order: dict[str, float] | None = None) -> None:
+    """The outcome's table as one row per value of `dim` (deals, amount, weighted, share of the total), every value
+    shown: a breakdown's totals are the answer. Stages keep the funnel order (their probability), the rest go
+    biggest first."""
+    total = sum(as_float(g.get("amount")) for g in groups.values())
+    if order:
+        keys = sorted(groups, key=lambda k: (order.get(k, 999.0), k))
+    else:
+        keys = sorted(groups, key=lambda k: (-as_float(groups[k].get("amount")), k))
+    out.rows = [{dim: k, "deal_count": int(groups[k].get("deal_count") or 0), "amount": as_float(groups[k].get("amount")),
+                 "weighted_amount": as_float(groups[k].get("weighted_amount")),
+                 "share_pct": ratio_pct(groups[k].get("amount"), total)} for k in keys]
+    out.row_total = len(out.rows)
+    out.columns = [(dim, _DIM_HEADER.get(dim, dim.replace("_", " ").capitalize()), "text"), ("deal_count", "Deals", "num"),
+                   ("amount", "Amount", "money"), ("weighted_amount", "Weighted", "money"), ("share_pct", "Share", "pct")]
+
+
 def _stage_mix(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     mix: dict[str, dict[str, float]] = {}
     for r in rows:
@@ -118,6 +146,12 @@ def pipeline(ask: Ask) -> Outcome:
     out.rows = rows
     out.columns = [("close_quarter", "Quarter", "text"), ("stage", "Stage", "text"), ("deal_count", "Deals", "num"),
                    ("total_amount", "Amount", "money"), ("weighted_amount", "Weighted", "money")]
+    dim = breakdown_dimension(ask)
+    if dim == "stage":
+        breakdown_table(out, "stage", {k: {**v, "amount": v["total_amount"]} for k, v in mix.items()},
+                        {k: v["probability"] for k, v in mix.items()})
+    elif dim == "segment":
+        breakdown_table(out, "segment", {k: {**v, "amount": v["open_amount"]} for k, v in s["by_segment"].items()})
     return out
 
 
@@ -154,6 +188,14 @@ def _pipeline_from_deals(ask: Ask, out: Outcome, cur: Period, deal_filters: dict
     out.rows, out.row_total = deals[:ROW_CAP], len(deals)
     out.columns = [("deal_name", "Deal", "text"), ("stage", "Stage", "text"), ("amount", "Amount", "money"),
                    ("probability", "Prob.", "pct"), ("close_date", "Close", "date"), ("owner_name", "Owner", "text")]
+    dim = breakdown_dimension(ask)
+    if dim is not None:
+        order = None
+        if dim == "stage":
+            order = {}
+            for d in deals:
+                order[d["stage"]] = max(order.get(d["stage"], 0.0), as_float(d.get("probability")))
+        breakdown_table(out, dim, s["by_stage"] if dim == "stage" else s.get(f"by_{dim}") or breakdown(deals, dim), order)
     return out
 
 

@@ -82,14 +82,24 @@ _ANY_YEAR = rx(r"\b20\d\d\b|\blast year\b|\bfy\s*'?\d\d|\bfiscal\s+(?:year\s+)?\
 def ahead(ask: "Ask") -> Period | None:
     """The period for a forward-looking analysis (deals closing, pipeline, deal risks): a bare "Q1" asked in
     November means the coming Q1, not the one that ended ten months ago; the same for a bare "January"."""
-    p = ask.period
-    if p is None or p.end >= ask.as_of or _ANY_YEAR.search(ask.text):
+    return ahead_of(ask.period, ask.text, ask.as_of)
+
+
+def ahead_of(p: Period | None, text: str, as_of: date, nearest: bool = False) -> Period | None:
+    """`ahead` for any period and question text. With `nearest`, a bare quarter or month moves a year on only
+    when the coming one is nearer today than the one past ("Q1 forecast" in November is the coming Q1; "Q3
+    forecast" in November the Q3 just ended)."""
+    if p is None or p.end >= as_of or _ANY_YEAR.search(text):
         return p
-    if p.kind == "quarter" and _BARE_QUARTER.search(ask.text):
-        return quarter(p.fiscal_year + 1, p.fiscal_quarter, p.fiscal_start_month)
-    if p.kind == "month" and _BARE_MONTH.search(ask.text) and not rx(r"\b(?:last|previous|prior) month\b").search(ask.text):
-        return month_of(p.start.replace(year=p.start.year + 1), p.fiscal_start_month)
-    return p
+    if p.kind == "quarter" and _BARE_QUARTER.search(text):
+        nxt = quarter(p.fiscal_year + 1, p.fiscal_quarter, p.fiscal_start_month)
+    elif p.kind == "month" and _BARE_MONTH.search(text) and not rx(r"\b(?:last|previous|prior) month\b").search(text):
+        nxt = month_of(p.start.replace(year=p.start.year + 1), p.fiscal_start_month)
+    else:
+        return p
+    if nearest and (nxt.start - as_of) > (as_of - p.end):
+        return p
+    return nxt
 
 
 def last_days(as_of: date, n: int) -> Period:

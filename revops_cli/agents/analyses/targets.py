@@ -12,10 +12,12 @@ from revops_cli.formatting import money, pct
 def whole_quarter(ask: Ask) -> Period | None:
     """Targets are set per quarter: "QTD", "this quarter so far", "Q4 to date" is the quarter's target, with what
     has closed so far (closed won cannot lie ahead of today)."""
+    from revops_cli.agents.analyses.question import ahead_of
+
     p = ask.period
     if p is not None and (p.kind == "qtd" or (p.kind == "quarter" and p.label.endswith("to date"))):
         return quarter_of(p.start, ask.fiscal_start_month)
-    return p
+    return ahead_of(p, ask.text, ask.as_of, nearest=True)      # "the q1 forecast" in November: the coming Q1
 
 
 def forecast_vs_target(ask: Ask) -> Outcome:
@@ -62,6 +64,10 @@ def forecast_vs_target(ask: Ask) -> Outcome:
                     f"{money(s['bookings_target'])} target for {cur.label} ({pct(s['attainment_pct'])}); with commit "
                     f"the forecast is **{money(s['commit_forecast_amount'])}** "
                     f"({pct(s['commit_forecast_pct_of_target'])} of target).")
+    left = s["bookings_target"] - s["closed_won_amount"]
+    s["left_to_close"] = max(left, 0.0)
+    out.bullets.append(f"Left to close to reach the target: **{money(max(left, 0.0))}**." if left > 0 else
+                       f"The target is already met, by {money(-left)}.")
     gap = s["gap_to_target_at_commit"]
     if gap > 0:
         best_gap = s["gap_to_target_at_best_case"]
