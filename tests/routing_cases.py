@@ -99,6 +99,11 @@ CASES: list[dict] = [
     {"q": "post a summary of the at-risk deals to #revops", "agent": "execution"},
     {"q": "update the IXIS deal next step to 'CFO meeting on Friday'", "agent": "execution", "deal": "IXIS Technologies"},
     {"q": "notify the owner of the TechCorp deal about the competitor", "agent": "execution"},
+    # --- "send me X", "update on X", "email open rate ...": questions, not actions
+    {"q": "send me the pipeline for this quarter", "agent": "data"},
+    {"q": "send me the top 5 deals in emea", "agent": "data"},
+    {"q": "update on the ixis deal", "agent": "deal_analysis", "deal": "IXIS Technologies"},
+    {"q": "give me an update on techflow", "agent": "deal_analysis", "deal": "TechFlow"},
 ]
 
 

@@ -26,6 +26,8 @@ from revops_cli.agents.manager import classify
     "move techcorp to business justification in the crm",
     "bump ixis to 2027-02-15",
     "change the forecast category on acme to commit",
+    "shoot priya a slack about the microsoft benchmark",
+    "drop marcus a quick slack re the acme tco",
 ])
 def test_actions_asked_the_way_people_talk_go_to_the_execution_agent(text):
     assert action_request(text), text
@@ -44,9 +46,14 @@ def test_actions_asked_the_way_people_talk_go_to_the_execution_agent(text):
     "what did marcus say on the last acme call?",
     "which deals moved to negotiate this month?",
     "give me the pipeline by region",
+    "send me the pipeline for this quarter",
+    "update on the ixis deal",
+    "email open rate for webinar leads",
+    "post-sales handoffs this quarter",
 ])
 def test_questions_are_not_actions(text):
     assert action_request(text) is None, text
+    assert classify(text).agent != "execution", text
 
 
 def test_the_parts_of_a_request():

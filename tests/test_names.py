@@ -117,3 +117,39 @@ def test_a_lead_by_name_alone_goes_to_the_lead_agent(demo_db):
         wh.close()
     assert route.agent == "lead_analysis"
     assert route.entities["person"]["name"] == name
+
+
+@pytest.fixture
+def quarry(tmp_path) -> Path:
+    """An account one letter from a period word: 'Quarry Lending LLC' with two open deals."""
+    import duckdb
+
+    from revops_cli.agents.names import forget_index
+
+    forget_index()
+    db = tmp_path / "quarry.duckdb"
+    schema = (Path(__file__).resolve().parents[1] / "revops_cli" / "warehouse" / "schema.sql").read_text()
+    con = duckdb.connect(str(db))
+    con.execute(schema)
+    con.execute("INSERT INTO accounts (account_id, name, segment, region, account_type) VALUES "
+                "('A1', 'Quarry Lending LLC', 'SMB', 'EMEA', 'customer')")
+    con.execute("INSERT INTO users (user_id, name, role) VALUES ('U1', 'Dana Whit', 'AE')")
+    con.execute("""INSERT INTO opportunities (opportunity_id, name, account_id, type, stage, amount, probability,
+                   close_date, owner_id, is_closed, is_won) VALUES
+                   ('O1', 'Quarry Lending LLC - Expansion', 'A1', 'Expansion', 'Negotiate', 90000, 75, DATE '2026-12-15', 'U1', FALSE, FALSE),
+                   ('O2', 'Quarry Lending LLC - Renewal 2026', 'A1', 'Renewal', 'Discovery', 40000, 20, DATE '2026-12-20', 'U1', FALSE, FALSE)""")
+    con.close()
+    return db
+
+
+@pytest.mark.parametrize("q", ["trigger the webhook with this quarter's bookings", "what's this quarter's pipeline",
+                               "post last quarter's revenue to the webhook", "this year's win rate"])
+def test_a_possessive_period_word_is_never_a_name(quarry, q):
+    from revops_cli.agents.names import find_names
+
+    ctx, wh = _ctx(quarry, q)
+    try:
+        names = find_names(ctx, q)
+    finally:
+        wh.close()
+    assert not names.of("opportunity", "account", "lead", "contact", "company"), names.mentions

@@ -33,7 +33,7 @@ NOT_RECIPIENTS = {"me", "us", "myself", "ourselves", "i", "what", "how", "which"
 # "ask about pricing"): an action only with a recipient *and* a message shape after it
 _CAREFUL = {"email", "e-mail", "text", "ask", "shoot", "drop", "give", "warn", "inform", "message", "msg"}
 MESSAGE_SHAPE = re.compile(r"\b(?:to|that|about|re|regarding|know|saying)\b|:|\u27e6|\"|“|\ban?\s+(?:note|message|"
-                           r"msg|line|dm|heads[\s-]?up|reminder|ping|nudge|shout)\b", re.I)
+                           r"msg|line|dm|heads[\s-]?up|reminder|ping|nudge|shout|slack|text)\b", re.I)
 CRM_PLACE = re.compile(r"\s*\b(?:in|on|into)\s+(?:the\s+)?(?:crm|salesforce|sfdc|hubspot|pipedrive|dynamics)\b\.?",
                        re.I)
 CRM_FIELD_WORDS = re.compile(r"\b(?:next[\s_-]+steps?|clos(?:e|ing)[\s_-]+date|forecast(?:[\s_-]+category)?|stage|"
@@ -51,7 +51,7 @@ def leading_verb(text: str) -> tuple[str, str] | None:
     """(verb, the words after it) when the text starts with an action verb, else None.
     'loop in X' gives ('loop', 'X …'); 'e-mail' gives 'email'."""
     t = strip_polite(text)
-    m = re.match(r"(e-mail|loop\s+in|[a-z]+)\b[,:]?\s*(.*)$", t, re.I | re.S)
+    m = re.match(r"(e-mail|loop\s+in|[a-z]+)(?![\w'’-])[,:]?\s*(.*)$", t, re.I | re.S)     # 'post-sales' is no verb
     if not m:
         return None
     verb = m.group(1).lower()
@@ -77,8 +77,8 @@ def is_message(verb: str, rest: str) -> bool:
     if verb == "let":
         return bool(re.search(r"\bknow\b", rest, re.I))
     if verb in ("give", "shoot", "drop"):
-        return bool(re.search(r"\ban?\s+(?:quick\s+)?(?:heads[\s-]?up|shout|ping|nudge|note|message|msg|line|dm|"
-                              r"email|reminder)\b", rest, re.I))
+        return bool(re.search(r"\ban?\s+(?:quick\s+|short\s+)?(?:heads[\s-]?up|shout|ping|nudge|note|message|msg|line|"
+                              r"dm|email|e-mail|reminder|slack|text|mail)\b", rest, re.I))
     if verb in _CAREFUL:
         # the message's shape right after a short recipient ('email marcus about …', 'ask the AE to …'),
         # not somewhere in a question ('email open rate by campaign compared to last month')

@@ -651,22 +651,7 @@ class Planner:
                 raise UsageError(f"no user matches @{handle}", "use a #channel, or a name from the users table")
             return self._person_target(person, f"@{handle}")
         if (m := _PERSON_ROLES.search(clause)):
-            role = m.group("role").lower()
-            row = self.opp_row()
-            if row is None:
-                raise UsageError(f"which deal's {role}?", "ask about a deal first, or name it: "
-                                                          "'notify the owner of the IXIS deal about …'")
-            if "csm" in role or "customer success" in role:
-                person, what = self.user(row.get("csm_id")), "CSM"
-            elif "manager" in role:
-                owner = self.user(row.get("owner_id"))
-                person, what = self.user(owner.get("manager_id")) if owner else None, "AE's manager"
-            else:
-                person, what = self.user(row.get("owner_id")), "deal owner"
-            if person is None:
-                raise UsageError(f"the {_opp_name(self.opportunity)} deal has no {what} on record",
-                                 "name a #channel or @person instead")
-            return self._person_target(person, f"{what} {person['name']}")
+            return self._role_target(m.group("role").lower())
         return None
 
     def _person_target(self, person: dict[str, Any], label: str) -> tuple[str | None, str, str | None]:

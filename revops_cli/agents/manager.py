@@ -20,8 +20,6 @@ from revops_cli.models import Answer
 NAME = "manager"
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>|@revbot\b|^\s*(hey|hi|hello)\s+revbot[,!:]?\s*", re.I)
-_ACTION = re.compile(r"^(?:please\s+|can you\s+|could you\s+)?(send|notify|message|ping|post|alert|email|dm|"
-                     r"trigger|fire|invoke|update|set|change|log|record|create|push)\b", re.I)
 _WEBHOOK = re.compile(r"\bwebhooks?\b", re.I)
 _RESEARCH = re.compile(r"\b(research|look up|lookup|background on|company profile|profile of|what do we know about|"
                        r"find out about|intel on|information on|info on)\b", re.I)
@@ -338,8 +336,10 @@ def classify(text: str, session: dict[str, Any] | None = None, names: Any = None
     t = fix_verbs(clean(text))
     session = session or {}
     person = person_span(t)
-    if _ACTION.search(t) or _WEBHOOK.search(t) or action_request(t, names):
-        return Route("execution", "action", action_request(t, names) or "an action verb starts the request",
+    # an action only as action_intent reads one (a verb with a recipient, a CRM field or a webhook): "send me the
+    # pipeline", "update on the ixis deal", "email open rate by campaign" are questions
+    if _WEBHOOK.search(t) or action_request(t, names):
+        return Route("execution", "action", action_request(t, names) or "a webhook is named",
                      {"person": None})
     if _RESEARCH.search(t) and (_FIT.search(t) or re.search(r"\bassess\b", t, re.I)):
         if person:

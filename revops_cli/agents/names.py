@@ -341,9 +341,9 @@ def _candidate_spans(text: str, masked: str) -> list[tuple[str, int, bool]]:
     def add(start: int, end: int) -> None:
         words = [(m.start() + start, m.end() + start, m.group(0))
                  for m in re.finditer(r"[\w&.'’-]+", text[start:end])]
-        while words and words[0][2].lower().strip("'’.") in _STOP_WORDS:
+        while words and _plain(words[0][2]) in _STOP_WORDS:
             words.pop(0)
-        while words and words[-1][2].lower().strip("'’.") in _STOP_WORDS:
+        while words and _plain(words[-1][2]) in _STOP_WORDS:
             words.pop()
         if not words:
             return
@@ -354,7 +354,7 @@ def _candidate_spans(text: str, masked: str) -> list[tuple[str, int, bool]]:
             return
         if masked[s0:s1] != span:            # touches a metric phrase
             return
-        if all(w[2].lower().strip("'’.") in _STOP_WORDS for w in words):
+        if all(_plain(w[2]) in _STOP_WORDS for w in words):
             return
         spans[(s0, s1)] = span
 
@@ -393,6 +393,12 @@ def _candidate_spans(text: str, masked: str) -> list[tuple[str, int, bool]]:
         run = [m] if m is not None and m.group(0) not in _COMMON else []
     ordered = sorted(spans.items(), key=lambda kv: (-(kv[0][1] - kv[0][0]), kv[0][0]))
     return [(span, start, (start, end) in lower) for (start, end), span in ordered[:14]]
+
+
+def _plain(word: str) -> str:
+    """A word as the stop-word list holds it: lower case, without a possessive ("quarter's" -> "quarter": a
+    possessive of a period word is never a name)."""
+    return re.sub(r"['’]s$", "", word.lower()).strip("'’.")
 
 
 def _covered_span(spans: dict[tuple[int, int], str], start: int, end: int) -> bool:
