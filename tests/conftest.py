@@ -11,6 +11,17 @@ AS_OF = date(2026, 11, 24)
 SEEDS = [42, 7]
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The eval suite's report on each seed (accuracy per category and every miss) at the end of every run, passed
+    or failed: a test stores it as the user property `eval_report` (it travels from xdist workers too)."""
+    for status in ("passed", "failed"):
+        for rep in terminalreporter.stats.get(status, []):
+            for name, text in getattr(rep, "user_properties", ()):
+                if name == "eval_report":
+                    terminalreporter.write_sep("-", f"revops eval: {rep.nodeid}")
+                    terminalreporter.write_line(text)
+
+
 @pytest.fixture(autouse=True)
 def revops_home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "revops-home"

@@ -54,12 +54,17 @@ def shown_path(file: str) -> str:
     return file
 
 
-def miss_lines(run: RunResult) -> list[str]:
-    """Every miss: the case, the question of each failing turn, and each failed check as expected / got."""
+def miss_lines(run: RunResult, *, withhold_holdout: bool = False) -> list[str]:
+    """Every miss: the case, the question of each failing turn, and each failed check as expected / got.
+    `withhold_holdout` (the test suite's report, read while tuning) names a held-out miss by id only, so its
+    question and answer stay out of the tuning."""
     lines: list[str] = []
     for r in run.misses():
         tag = " (holdout)" if r.case.holdout else ""
         lines.append(f"MISS {r.case.id} [{r.case.category}]{tag}  {shown_path(r.case.file)}")
+        if r.case.holdout and withhold_holdout:
+            lines.append("  (held out: question and answer withheld here; `revops eval` shows them)")
+            continue
         if r.error:
             lines.append(f"  case error: {r.error}")
         for i, t in enumerate(r.turns):
@@ -74,7 +79,7 @@ def miss_lines(run: RunResult) -> list[str]:
     return lines
 
 
-def to_text(run: RunResult, *, show_misses: bool = True) -> str:
+def to_text(run: RunResult, *, show_misses: bool = True, withhold_holdout: bool = False) -> str:
     cats = run.by_category()
     width = max([len("category")] + [len(c) for c in cats])
     out = [f"{'category':<{width}}  cases  passed  accuracy"]
@@ -87,7 +92,7 @@ def to_text(run: RunResult, *, show_misses: bool = True) -> str:
         out.append(f"{'(holdout)':<{width}}  {len(held):>5}  {n:>6}  {pct(n / len(held)):>8}")
     if show_misses and run.misses():
         out.append("")
-        out.extend(miss_lines(run))
+        out.extend(miss_lines(run, withhold_holdout=withhold_holdout))
     verdict = "meets" if run.meets_min else "is below"
     out.append("")
     out.append(f"{run.passed}/{run.total} passed ({pct(run.pass_rate)}), which {verdict} --min-pass "
