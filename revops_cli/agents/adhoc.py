@@ -36,6 +36,7 @@ TITLES = {
     "pipeline_created": "Pipeline created", "created_deal_count": "Deals created",
     "customers": "Customers", "churned_customers": "Churned customers", "lost_deal_count": "Lost deals",
     "average_open_deal_size": "Average open deal size", "deal_amount": "Deals",
+    "gross_revenue_retention": "Gross revenue retention", "new_logos": "New logos",
 }
 # The count each measure's line ends with: (count measure, noun)
 _COUNT_OF = {
@@ -47,11 +48,11 @@ _COUNT_OF = {
     "leads": ("leads", "lead"), "conversion_rate": ("leads", "lead"), "calls": ("calls", "call"),
     "customers": ("customers", "customer"), "churned_customers": ("churned_customers", "customer"),
     "average_open_deal_size": ("open_deal_count", "deal"), "lost_deal_count": ("lost_deal_count", "deal"),
-    "deal_amount": ("deal_count", "deal"),
+    "deal_amount": ("deal_count", "deal"), "new_logos": ("new_logos", "account"),
 }
 # What the status words mean for each opportunity measure: the measure itself, or a swap, or a contradiction.
 _OPEN = {"pipeline", "weighted_pipeline", "open_deal_count", "average_open_deal_size"}
-_WON = {"bookings", "average_deal_size", "sales_cycle_days", "won_deal_count"}
+_WON = {"bookings", "average_deal_size", "sales_cycle_days", "won_deal_count", "new_logos"}
 _LOST = {"lost_deal_count"}
 _STATUS_SWAP = {("deal_count", "open"): "open_deal_count", ("deal_count", "won"): "won_deal_count",
                 ("deal_count", "lost"): "lost_deal_count", ("average_deal_size", "open"): "average_open_deal_size"}
@@ -68,7 +69,9 @@ _SUBJECT_DIM = {"rep": "owner", "owner": "owner", "ae": "owner", "seller": "owne
                 "lead source": "lead_source", "competitor": "competitor"}
 _HAVE = re.compile(r"\b(?:have|has|with|carry|carrying|hold|holding|own|owning)\b", re.I)
 _CREATED = re.compile(r"\b(?:pipeline|pipe)\s+(?:created|generated|sourced|added|built)\b|\bnew pipeline\b", re.I)
-_LAST_N = re.compile(r"\b(?:for|over|in|during)?\s*the\s+(?:last|past|previous)\s+(\w+)\s+(quarters|months|weeks|years)\b",
+# "NRR for the last four quarters", "in each of the last 6 months": one value per bucket ("over the last 12
+# months" is one figure for the whole window)
+_LAST_N = re.compile(r"\b(?:for|in each of|each of)\s+the\s+(?:last|past|previous)\s+(\w+)\s+(quarters|months|weeks|years)\b",
                      re.I)
 _COMPARE_SPLIT = re.compile(r"\b(?:and|vs\.?|versus|with|to|against)\b", re.I)
 # Measures of what is still open (a period may lie ahead); every other measure counts what has happened.
@@ -101,7 +104,8 @@ BREAKDOWN_MEASURES = {"pipeline": {"pipeline", "weighted_pipeline"}, "deals_clos
                       "win_rate": {"win_rate"}, "owner_leaderboard": {"bookings"}, "revenue_by_segment": {"revenue"},
                       "lead_volume_by_source": {"leads", "conversion_rate"}}
 # Measures no built-in analysis computes: the question goes to the model even when an analysis was chosen.
-MODEL_ONLY = ("arr", "mrr", "pipeline_created", "net_revenue_retention", "churned_arr", "created_deal_count", "churned_customers",
+MODEL_ONLY = ("arr", "mrr", "pipeline_created", "net_revenue_retention", "gross_revenue_retention", "new_logos",
+              "churned_arr", "created_deal_count", "churned_customers",
               "lost_deal_count", "average_open_deal_size")
 
 
@@ -192,7 +196,7 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
     from revops_cli.model.planner import Filter as MF
 
     measures = [m for m in parsed.measures if m in model.measures]
-    if ("net_revenue_retention" in measures or "churned_arr" in measures) and "revenue" in measures:
+    if {"net_revenue_retention", "gross_revenue_retention", "churned_arr"} & set(measures) and "revenue" in measures:
         measures.remove("revenue")
     if "open_deal_count" in measures and "deal_count" in measures:
         measures.remove("deal_count")
@@ -269,7 +273,7 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
         for i, m in enumerate(list(measures)):
             if (m, status.value) in _STATUS_SWAP:
                 measures[i] = _STATUS_SWAP[(m, status.value)]
-            elif (status.value == "open" and m in _OPEN) or (status.value == "won" and m in _WON):
+            elif _in_scope(m, status.value):
                 continue
             elif m in ("deal_count", "pipeline_created", "created_deal_count") and status.value == "lost":
                 filters += [MF("opportunities.is_closed", "=", True), MF("opportunities.is_won", "=", False)]
@@ -280,8 +284,8 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
             else:
                 missing.append(f"{status.value} ({status.text}) with {TITLES.get(m, m).lower()}")
         measures = list(dict.fromkeys(measures))
-        if not all((status.value == "open" and m in _OPEN) or (status.value == "won" and m in _WON) for m in measures):
-            labels.append(_STATUS_WORD[status.value])
+        if not all(_in_scope(m, status.value) for m in measures):
+            labels.append(_STATUS_WORD[status.value])      # never "Lost deals · lost deals": the title says it
     for f in parsed.filters:
         if f.dimension == "status":
             continue
@@ -385,6 +389,11 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
     return AdhocPlan(text=text, parsed=parsed, measures=measures, dimensions=dims, filters=filters, labels=labels,
                      period=period, compare_period=compare, limit=limit, descending=descending, threshold=threshold,
                      count=count, share_of=share_of, notes=notes)
+
+
+def _in_scope(measure: str, status: str) -> bool:
+    """The measure counts only deals of this status already (open pipeline, won bookings, lost deals)."""
+    return measure in {"open": _OPEN, "won": _WON, "lost": _LOST}.get(status, set())
 
 
 def _passes(value: Any, threshold: tuple[str, float]) -> bool:

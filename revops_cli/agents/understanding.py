@@ -37,6 +37,12 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
                                       r"create|add|generate)\b|\b(?:created|opened|added)\s+(?:\w+\s+)?(?:deals|opps|opportunities)\b",
                                       re.I)),
     ("net_revenue_retention", re.compile(r"\bnrr\b|\bnet (?:revenue |dollar )?retention\b", re.I)),
+    ("gross_revenue_retention", re.compile(r"\bgrr\b|\bgross (?:revenue |dollar )?retention\b", re.I)),
+    # accounts whose first won deal closed in the period: "new logos", "new customers won", "logos landed"
+    # ("new logo pipeline", "new logo deals": the deal type New Business, names.ALIASES)
+    ("new_logos", re.compile(r"\b(?:new[- ]logos?|new (?:paying )?(?:customers?|clients?|accounts?)(?: (?:won|wins|landed|signed|added))?|"
+                             r"new customer (?:wins|count)|logos? (?:won|landed|signed|added)|first[- ]time (?:customers|buyers))\b"
+                             r"(?!\s+(?:deals?|opps?|opportunit\w*|pipe(?:line)?|bookings|revenue|arr|acv|amount)\b)", re.I)),
     ("churned_arr", re.compile(r"\bchurned arr\b|\barr churned\b", re.I)),
     ("churned_customers", re.compile(r"\b(?:customers?|accounts?|logos?|clients?)\s+(?:have\s+|has\s+|did\s+we\s+|we\s+)?"
                                      r"(?:churn(?:ed)?|lost)\b|\bchurned (?:customers|accounts|logos|clients)\b", re.I)),
@@ -346,6 +352,9 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
         if q.filter(dim) is not None and q.filter(dim).value == m.value:
             continue
         q.filters.append(Filter(dim, "=", m.value, m.span, id=m.id))
+    if "new_logos" in q.measures:
+        # "how many new logos did we win": the measure (first won deal in the period), not the deal type
+        q.filters = [f for f in q.filters if not (f.dimension == "type" and re.match(r"new[- ]logo", str(f.text), re.I))]
     for f in [f for f in q.filters if f.dimension == "stage" and str(f.value).lower() in ("closed won", "closed lost")]:
         # "closed won last quarter": the won deals (the status), not a stage of the open pipeline
         q.filters.remove(f)

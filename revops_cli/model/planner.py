@@ -273,10 +273,16 @@ def shift_months(d: date, n: int, *, month_end: bool = False) -> date:
     return date(y, m, last if month_end else min(d.day, last))
 
 
+# The start of "ever" for `ever_before` comparisons (before any CRM record).
+EVER_START = date(1900, 1, 1)
+
+
 def comparison_window(start: date, end: date, compare: str) -> tuple[date, date]:
     """The window a cohort measure compares the period with: the same dates 12 months earlier
-    (`year_before`), or the window of the same length just before (`period_before`; whole months when the
-    period is whole months)."""
+    (`year_before`), the window of the same length just before (`period_before`; whole months when the
+    period is whole months), or every date before the period (`ever_before`: "first won deal in the period")."""
+    if compare == "ever_before":
+        return EVER_START, start - timedelta(days=1)
     months = months_between(start, end)
     if compare == "year_before":
         return shift_months(start, -12), shift_months(end, -12, month_end=months is not None)

@@ -111,7 +111,8 @@ class Measure:
     format: str = "number"             # money | count | percent | days | number
     # A cohort measure compares each `per` key (an account) across two windows: `value` is aggregated per key
     # over the period (column `period_value`) and over the comparison window (`base_value`); `sql` then
-    # aggregates those per-key rows. `compare`: year_before (the period 12 months earlier) | period_before.
+    # aggregates those per-key rows. `compare`: year_before (the period 12 months earlier) | period_before
+    # (the window of the same length just before) | ever_before (everything before the period: 'first ever' measures).
     per: str | None = None
     value: str | None = None
     compare: str | None = None
