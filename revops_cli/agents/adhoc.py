@@ -100,7 +100,7 @@ RUN_RATE = {"arr", "mrr"}
 NOT_A_MEASURE = ("competitor_mentions", "declining_engagement", "expansion", "deal_risk_factors", "slipped_deals",
                  "forecast_vs_target", "coverage")
 # The measures a built-in analysis shows for each group of a breakdown ("pipeline by stage": open amount per stage)
-BREAKDOWN_MEASURES = {"pipeline": {"pipeline", "weighted_pipeline"}, "deals_closing": {"pipeline"},
+BREAKDOWN_MEASURES = {"pipeline": {"pipeline"}, "deals_closing": {"pipeline"},
                       "win_rate": {"win_rate"}, "owner_leaderboard": {"bookings"}, "revenue_by_segment": {"revenue"},
                       "lead_volume_by_source": {"leads", "conversion_rate"}}
 # Measures no built-in analysis computes: the question goes to the model even when an analysis was chosen.
@@ -286,8 +286,18 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
         measures = list(dict.fromkeys(measures))
         if not all(_in_scope(m, status.value) for m in measures):
             labels.append(_STATUS_WORD[status.value])      # never "Lost deals · lost deals": the title says it
+    # two values of one dimension ("referral vs outbound", "emea and apac"): either of them, not both at once
+    several = {}
     for f in parsed.filters:
-        if f.dimension == "status":
+        if f.op == "=" and f.dimension in model.dimensions:
+            several.setdefault(f.dimension, []).append(f.value)
+    several = {d: list(dict.fromkeys(v)) for d, v in several.items() if len(set(v)) > 1}
+    groups_compared = [d for d in several if parsed.shape == "comparison" and parsed.compare_period is None]
+    for d, values in several.items():
+        filters.append(MF(d, "in", values))
+        labels.append(f"{d.replace('_', ' ')} {' or '.join(str(v) for v in values)}")
+    for f in parsed.filters:
+        if f.dimension == "status" or f.dimension in several:
             continue
         if f.dimension == "amount":
             if threshold is not None:
@@ -323,6 +333,7 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
             missing.append(f"by {d.replace('_', ' ')}")
     if subject_dim and subject_dim not in dims and not any(f.field == subject_dim for f in filters):
         dims.insert(0, subject_dim)
+    dims = [d for d in groups_compared if d not in dims] + dims       # "smb vs enterprise": side by side
     dims += [d for d in extra_dims if d not in dims]
     notes: list[str] = []
     if "competitor" in dims:
@@ -347,7 +358,7 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
     if period is not None and any(model.measures[m].time is None for m in measures):
         missing += [f"{TITLES.get(m, m).lower()} in {period.label} (the model knows only how {m.replace('_', ' ')} "
                     "stand now)" for m in measures if model.measures[m].time is None]
-    if parsed.shape == "comparison" and compare is None and "outcome" not in dims:
+    if parsed.shape == "comparison" and compare is None and "outcome" not in dims and not groups_compared:
         found = []
         for piece in _COMPARE_SPLIT.split(text):
             p = parse_period(piece, as_of, fiscal_start_month)

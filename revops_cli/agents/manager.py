@@ -14,6 +14,7 @@ from typing import Any
 from revops_cli.agents.action_intent import action_request
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.periods import parse_period
+from revops_cli.agents.names import ENTITY_KINDS
 from revops_cli.errors import NotFoundError
 from revops_cli.models import Answer
 
@@ -204,6 +205,23 @@ def _research_route(t: str, names: Any, why: str) -> Route:
     return Route("web_search", "research", why, {"company": company})
 
 
+_GROUP_GLUE = re.compile(r"\b(?:vs\.?|versus|and|or|avg|average|typical|an?|the|our|on|of)\b|[/&,]", re.I)
+
+
+def vocabulary_only(span: str, names: Any) -> bool:
+    """The words before 'deal' are only segments, regions, types ... ('smb vs enterprise avg', 'mid-market'): a
+    group of deals, never one deal's name."""
+    if names is None:
+        return False
+    rest = span
+    for m in names.mentions:
+        if m.kind not in ENTITY_KINDS and m.span:
+            rest = re.sub(re.escape(m.span), " ", rest, flags=re.I)
+    if rest.strip() == span.strip():
+        return False
+    return not _GROUP_GLUE.sub(" ", rest).strip()
+
+
 def route_from_names(t: str, names: Any, session: dict[str, Any]) -> Route | None:
     """The agent decided from what the question names plus its words:
     - a person with lead-assessment words (or named alone, or with nothing but the person asked about) -> the
@@ -369,8 +387,8 @@ def classify(text: str, session: dict[str, Any] | None = None, names: Any = None
             return Route("lead_analysis", "lead_assess", "a person named with lead words", {"person_span": person})
     if _DEAL_WORD.search(t) and not _DEAL_PLURAL.search(t):
         span = deal_name_span(t)
-        if span and (is_metric_phrase(span) or _METRIC_START.match(t)):
-            span = None          # "average deal size", "biggest deal": a measure, not a deal's name
+        if span and (is_metric_phrase(span) or _METRIC_START.match(t) or vocabulary_only(span, names)):
+            span = None          # "average deal size", "biggest deal", "a mid-market deal": no deal's name
         if span and not _FOLLOW_UP.fullmatch(span.lower()):
             intent = "deal_risks" if re.search(r"\brisks?\b", t, re.I) and not re.search(r"\bstatus\b", t, re.I) else "deal_status"
             return Route("deal_analysis", intent, f"a single deal is named ({span})", {"deal_span": span})

@@ -116,7 +116,12 @@ ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
     ("stage", "Negotiate"): ("negotiation", "negotiating", "in negotiation"),
     ("stage", "Technical Validation"): ("tech validation", "technical eval", "technical evaluation", "poc"),
     ("stage", "Business Justification"): ("business case",),
-    ("deal_type", "New Business"): ("new logo", "new logos", "net new"),
+    ("deal_type", "New Business"): ("new logo", "new logos", "net new", "new biz"),
+    ("deal_type", "Expansion"): ("upsell", "upsells", "upsell deal", "cross-sell", "cross sell"),
+    ("industry", "Financial Services"): ("fin services", "finserv", "financial", "fsi"),
+    ("industry", "Professional Services"): ("pro services", "prof services", "consulting"),
+    ("industry", "Telecommunications"): ("telco", "telcos", "telecom"),
+    ("industry", "Healthcare"): ("health care",),
     ("lead_source", "Paid Search"): ("ppc", "google ads"),
 }
 # Vocabulary kinds whose values are ordinary words too ("event", "partner", "pipeline"): found only in the

@@ -48,22 +48,25 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
                                      r"(?:churn(?:ed)?|lost)\b|\bchurned (?:customers|accounts|logos|clients)\b", re.I)),
     ("customers", re.compile(r"\b(?:how many|number of|count of|total)\s+(?:\w+\s+)?(?:customers|clients|logos)\b|"
                              r"\bcustomer counts?\b", re.I)),
-    ("weighted_pipeline", re.compile(r"\bweighted pipeline\b", re.I)),
+    ("weighted_pipeline", re.compile(r"\bweighted (?:pipe(?:line)?|amount|forecast)\b", re.I)),
+    ("created_deal_count", re.compile(r"\b(?:deals|opps|opportunities)\s+(?:were\s+|got\s+|have\s+been\s+|did\s+we\s+|we\s+)?"
+                                      r"(?:create|created|open|opened|add|added)\b(?!\s+(?:date|by))", re.I)),
     ("win_rate", re.compile(r"\bwin[- ]?rates?\b|\bclose rates?\b", re.I)),
     ("average_deal_size", re.compile(r"\b(?:average|avg|mean) (?:won |closed[- ]won |open )?deal sizes?\b|\bdeal sizes?\b|"
                                      r"\b(?:average|avg|mean) (?:won |open |closed[- ]won )?(?:[\w-]+ )?(?:deal|opportunity|opp)\b(?! counts?)",
                                      re.I)),
-    ("sales_cycle_days", re.compile(r"\bsales cycles?\b|\bcycle times?\b|\bdays to close\b", re.I)),
+    ("sales_cycle_days", re.compile(r"\bsales cycles?\b|\bcycle (?:times?|length)\b|\b(?:days|time) to (?:close|win)\b|"
+                                    r"\bhow long (?:does|do|did) it (?:usually |typically )?take\b[^?]*\bto (?:close|win)\b", re.I)),
     ("bookings", re.compile(r"\bbookings?\b|\bclosed[- ]won amount\b|\b(?:closed|sold|booked|won) the most\b", re.I)),
     ("open_deal_count", re.compile(r"\bopen deal counts?\b|\bnumber of open deals\b|\bhow many open (?:deals|opportunities|opps)\b", re.I)),
     ("arr", re.compile(r"\barr\b|\bannual(?:ized|ised)? recurring revenue\b|\b(?:annual )?run[- ]rate\b", re.I)),
     ("mrr", re.compile(r"\bmrr\b|\bmonthly recurring revenue\b", re.I)),
-    ("revenue", re.compile(r"\brevenue\b|\bbilling\b|\bbill(?:ed)?\b|\binvoiced\b", re.I)),
+    ("revenue", re.compile(r"\brevenue\b|\brev\b|\bbilling\b|\bbill(?:ed)?\b|\binvoiced\b|\bpa(?:y|id|ying) us\b", re.I)),
     ("conversion_rate", re.compile(r"\bconversion rates?\b|\bconvert\w*\b", re.I)),
     ("slip_count", re.compile(r"\bslip\w*\b|\bpushed\b", re.I)),
     ("pipeline", re.compile(r"\bpipe(?:line)?\b", re.I)),
-    ("deal_count", re.compile(r"\bdeal counts?\b|\bhow many (?:deals|opportunities|opps)\b|"
-                              r"\bnumber of (?:deals|opportunities|opps)\b", re.I)),
+    ("deal_count", re.compile(r"\bdeal counts?\b|\b(?:how many|number of|count of|# of) (?:[\w-]+\s+){0,2}?"
+                              r"(?:deals|opportunities|opps|losses|wins|renewals|upsells)\b", re.I)),
     ("leads", re.compile(r"\b(?:new )?leads\b|\bmqls?\b|\bsqls\b", re.I)),
     ("calls", re.compile(r"\bcalls\b", re.I)),
 ]
@@ -333,6 +336,9 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
     if "revenue" in q.measures and {"arr", "mrr"} & set(q.measures) \
             and not re.search(r"\brevenue\b(?<!recurring revenue)", text, re.I):
         q.measures.remove("revenue")           # "annual recurring revenue" is ARR, not billed revenue as well
+    if "weighted_pipeline" in q.measures and "pipeline" in q.measures \
+            and not re.search(r"\b(?<!weighted )pipe(?:line)?\b(?! weighted)", re.sub(r"weighted (?:pipe(?:line)?)", "", text, flags=re.I), re.I):
+        q.measures.remove("pipeline")            # "weighted pipe": one measure, not the pipeline too
     if "pipeline" in q.measures and len(q.measures) > 1:
         # "avg deal size in the pipe": "in the pipe" says open (a status), the measure is the other one
         status_spans = [m.span() for m in re.finditer(r"\bin the pipe(?:line)?\b", text, re.I)]

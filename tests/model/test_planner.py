@@ -285,6 +285,42 @@ def test_net_revenue_retention_by_fiscal_quarter(con, raw, model):
         assert close(value, nrr["all"]), q_start
 
 
+def test_new_logos_are_accounts_whose_first_win_falls_in_the_period(con, raw, model):
+    period = (date(2026, 1, 1), date(2026, 11, 24))
+    plan, rows = run(con, model, ModelQuery(["new_logos"], ["segment"], period=period))
+    first: dict[str, date] = {}
+    for o in raw["opportunities"]:
+        if o["is_won"]:
+            first[o["account_id"]] = min(first.get(o["account_id"], o["close_date"]), o["close_date"])
+    expected: dict[str, int] = defaultdict(int)
+    for acc, d in first.items():
+        if period[0] <= d <= period[1]:
+            expected[segment_of(raw, acc)] += 1
+    got = {r[0]: r[1] for r in rows if r[1]}
+    assert got == dict(expected) and sum(expected.values()) > 0
+    # an account won before the period and again in it is no new logo
+    again = {o["account_id"] for o in raw["opportunities"] if o["is_won"] and period[0] <= o["close_date"] <= period[1]}
+    assert sum(expected.values()) < len(again)
+    assert plan.windows["new_logos"][1] == date(2025, 12, 31)
+
+
+def test_gross_revenue_retention_caps_each_account_at_its_revenue_a_year_earlier(con, raw, model):
+    period = (date(2025, 11, 1), date(2026, 10, 31))
+    _, rows = run(con, model, ModelQuery(["gross_revenue_retention", "net_revenue_retention"], period=period))
+    now: dict[str, float] = defaultdict(float)
+    then: dict[str, float] = defaultdict(float)
+    for b in raw["billing_monthly"]:
+        if period[0] <= b["month"] <= period[1]:
+            now[b["account_id"]] += b["revenue"]
+        elif date(2024, 11, 1) <= b["month"] <= date(2025, 10, 31):
+            then[b["account_id"]] += b["revenue"]
+    base = {a: v for a, v in then.items() if v > 0}
+    grr = 100 * sum(min(now.get(a, 0.0), v) for a, v in base.items()) / sum(base.values())
+    nrr = 100 * sum(now.get(a, 0.0) for a in base) / sum(base.values())
+    assert close(rows[0][0], grr) and close(rows[0][1], nrr)
+    assert grr <= nrr
+
+
 # --- missing data, bad questions, portable SQL ---------------------------------------------------------------
 
 def test_a_measure_on_missing_data_is_null_with_the_reason_never_zero(con, model, revops_home, tmp_path):
