@@ -121,10 +121,10 @@ def interpretation(out: A.Outcome, parsed: Any) -> str:
     """'Open deals · region EMEA · amount ≥ $500K · close date in December 2026 · 6 deals'."""
     from revops_cli.agents.analyses.running import count_of
 
-    parts = [_WHAT.get(out.analysis, out.title)]
+    parts = [out.what or _WHAT.get(out.analysis, out.title)]
     for f in parsed.filters:
-        if inherent(out.analysis, f):
-            continue
+        if inherent(out.analysis, f) or (out.what and f.dimension == "account"):
+            continue                    # "Usage at DataCorp" says the account already
         parts.append(f.label())
     for d in parsed.dimensions:
         parts.append(f"by {d.replace('_', ' ')}")

@@ -67,6 +67,8 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
     ("pipeline", re.compile(r"\bpipe(?:line)?\b", re.I)),
     ("deal_count", re.compile(r"\bdeal counts?\b|\b(?:how many|number of|count of|# of) (?:[\w-]+\s+){0,2}?"
                               r"(?:deals|opportunities|opps|losses|wins|renewals|upsells)\b", re.I)),
+    ("usage_queries", re.compile(r"\b(?:queries|query (?:count|volume)s?)\b", re.I)),
+    ("engine_hours", re.compile(r"\b(?:engine|compute)[- ]hours?\b", re.I)),
     ("leads", re.compile(r"\b(?:new )?leads\b|\bmqls?\b|\bsqls\b", re.I)),
     ("calls", re.compile(r"\bcalls\b", re.I)),
 ]

@@ -22,8 +22,8 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "slipped_deals": ("segment", "region", "owner", "amount"),
     "win_rate": ("segment", "region", "owner", "type"),
     "owner_leaderboard": ("segment", "region", "owner"),
-    "declining_engagement": ("segment", "region"),
-    "expansion": ("segment", "region"),
+    "declining_engagement": ("segment", "region", "account"),     # one account: its own usage (customers.py)
+    "expansion": ("segment", "region", "account"),
     "lead_volume_by_source": ("region", "lead_source"),
     "competitor_mentions": ("competitor", "account"),
     "revenue_trend": ("segment",),

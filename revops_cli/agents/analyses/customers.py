@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from revops_cli.agents.analyses.question import window_days
-from revops_cli.agents.analyses.running import Ask, Outcome, ROW_CAP, as_float, count_of, run, segment_words
+from revops_cli.agents.analyses.running import (Ask, Outcome, ROW_CAP, as_float, change_pct, count_of, run,
+                                                segment_words)
 from revops_cli.agents.periods import Period
 from revops_cli.formatting import money, num, signed_pct
 
@@ -21,7 +22,65 @@ def _usage_window(ask: Ask) -> tuple[int, date, Period, Period]:
 _SEGMENT_KEYS = (("SMB", "smb"), ("Mid-Market", "mid_market"), ("Enterprise", "enterprise"))
 
 
+def account_usage(ask: Ask, analysis: str) -> Outcome:
+    """One named account's usage ("is datacorp's usage growing?", "any expansion potential at datacorp?"): the
+    same windows as the churn and expansion analyses, the account's queries, engine hours and peak active users
+    in each, the change, and whether it meets the analyses' 10% thresholds."""
+    name = ask.value("account")
+    account_id = ask.id_of("account")
+    out = Outcome(analysis, f"Usage at {name}")
+    out.what = f"Usage at {name}"
+    n, end, recent, prior = _usage_window(ask)
+    out.period, out.compare_period = recent, prior
+    rows = run(ask, out, "usage_trend_for_account", account=account_id or name, start_date=prior.start,
+               end_date=recent.end, grain="day")
+    if account_id:
+        rows = [r for r in rows if r.get("account_id") == account_id]
+    sums: dict[str, dict[str, float]] = {"recent": {}, "prior": {}}
+    for r in rows:
+        day = r["period_start"]
+        which = "recent" if day >= recent.start else "prior"
+        w = sums[which]
+        w["query_count"] = w.get("query_count", 0.0) + as_float(r.get("query_count"))
+        w["engine_hours"] = w.get("engine_hours", 0.0) + as_float(r.get("engine_hours"))
+        w["peak_active_users"] = max(w.get("peak_active_users", 0.0), as_float(r.get("peak_active_users")))
+    metrics = (("query_count", "Queries"), ("engine_hours", "Engine hours"), ("peak_active_users", "Peak active users"))
+    change = {k: change_pct(sums["recent"].get(k), sums["prior"].get(k)) for k, _ in metrics}
+    out.summary = {"account": name, "window_days": n, "recent": sums["recent"], "prior": sums["prior"],
+                   "change_pct": change, "usage_rows": len(rows)}
+    out.rows = [{"metric": label, "recent": sums["recent"].get(k), "prior": sums["prior"].get(k), "change": change[k]}
+                for k, label in metrics]
+    out.columns = [("metric", "Usage", "text"), ("recent", recent.label.capitalize(), "num"),
+                   ("prior", f"The {n} days before", "num"), ("change", "Change", "signed_pct")]
+    if not rows:
+        out.headline = f"**{name}** has no product usage recorded in the {recent.label} or the {n} days before."
+        out.rows = []
+        return out
+    hours = change["engine_hours"]
+    users = change["active_users"] if "active_users" in change else change["peak_active_users"]
+    trend = "flat"
+    if hours is not None and hours >= 10 or users is not None and users >= 10:
+        trend = "growing"
+    elif hours is not None and hours <= -10:
+        trend = "declining"
+    word = {"growing": "is **growing**", "declining": "is **declining**", "flat": "is about **flat**"}[trend]
+    out.headline = (f"{name}'s usage {word}: engine hours {signed_pct(hours)}, queries "
+                    f"{signed_pct(change['query_count'])} in the {recent.label} against the {n} days before.")
+    out.bullets.append(f"Queries: {num(sums['recent'].get('query_count', 0))} (was "
+                       f"{num(sums['prior'].get('query_count', 0))}); peak active users "
+                       f"{num(sums['recent'].get('peak_active_users', 0))} (was {num(sums['prior'].get('peak_active_users', 0))}).")
+    if analysis == "expansion":
+        out.bullets.append("Growth of 10% or more in engine hours or active users makes an expansion candidate: "
+                           + (f"{name} qualifies on usage." if trend == "growing" else f"{name} does not, on usage."))
+    else:
+        out.bullets.append("A drop of 10% or more in engine hours flags a churn risk: "
+                           + (f"{name} is flagged." if trend == "declining" else f"{name} is not flagged."))
+    return out
+
+
 def declining_engagement(ask: Ask) -> Outcome:
+    if ask.value("account"):
+        return account_usage(ask, "declining_engagement")
     out = Outcome("declining_engagement", "Customers with declining engagement")
     n, end, recent, prior = _usage_window(ask)
     out.period, out.compare_period = recent, prior
@@ -80,6 +139,8 @@ def _is_total(key: str) -> bool:
 
 
 def expansion(ask: Ask) -> Outcome:
+    if ask.value("account"):
+        return account_usage(ask, "expansion")
     out = Outcome("expansion", "Expansion opportunities")
     n, end, recent, prior = _usage_window(ask)
     out.period, out.compare_period = recent, prior

@@ -130,6 +130,7 @@ class Outcome:
     sources: list[dict[str, Any]] = field(default_factory=list)
     queries: list[dict[str, Any]] = field(default_factory=list)          # each SQL run: pattern, text, bound values
     unavailable: dict[str, str] = field(default_factory=dict)   # data this warehouse lacks -> why (model)
+    what: str | None = None       # the interpretation line's first words when not the analysis' own ("Usage at X")
 
 
 def row_count(out: Outcome) -> int:
