@@ -418,3 +418,50 @@ def test_arr_is_the_last_whole_months_run_rate_not_all_billing_ever(asker, sql):
                            JOIN accounts a ON a.account_id = b.account_id WHERE b.month BETWEEN ? AND ? GROUP BY 1""",
                         start, end))
     assert {r["segment"]: r["mrr"] for r in a.data["rows"]} == pytest.approx(expected)
+
+
+def test_new_logos_are_first_wins_in_the_period(asker, sql):
+    a = asker("how many new logos did we land this year?")
+    answered(a)
+    n = sql("""SELECT count(*) FROM (SELECT account_id, min(close_date) AS f FROM opportunities WHERE is_won
+               GROUP BY account_id) WHERE f BETWEEN ? AND ?""", Y2026[0], AS_OF)[0][0]
+    assert a.data["summary"]["new_logos"] == n
+    line = a.data["interpretation"]
+    assert line.startswith("New logos ·") and "New Business" not in line      # the measure, not the deal type
+
+
+def test_two_values_of_one_dimension_compared_side_by_side(asker, sql):
+    a = asker("win rate referral vs outbound this year")
+    answered(a)
+    got = {r["lead_source"]: r["win_rate"] for r in a.data["rows"]}
+    want = dict(sql("""SELECT lead_source, 100.0 * avg(CASE WHEN is_won THEN 1 ELSE 0 END) FROM opportunities
+                       WHERE is_closed AND lead_source IN ('Referral', 'Outbound') AND close_date BETWEEN ? AND ?
+                       GROUP BY lead_source""", Y2026[0], AS_OF))
+    assert set(got) == set(want) and all(got[k] == pytest.approx(v) for k, v in want.items())
+
+
+def test_lost_deals_are_said_once_and_short_periods_are_read(asker, sql):
+    a = asker("how many deals did we lose this yr")
+    answered(a)
+    line = a.data["interpretation"]
+    assert line.count("ost deals") == 1 and "2026 to date" in line
+    n = sql("SELECT count(*) FROM opportunities WHERE is_closed AND NOT is_won AND close_date BETWEEN ? AND ?",
+            Y2026[0], AS_OF)[0][0]
+    assert a.data["summary"]["lost_deal_count"] == n
+
+
+def test_one_named_accounts_usage_is_answered_for_that_account(asker, sql):
+    from datetime import timedelta
+
+    a = asker("is datacorp's usage growing?")
+    assert a.ok, a.text
+    assert a.data["account"]["name"] == "DataCorp" and a.data["interpretation"].startswith("Usage at DataCorp")
+    start = AS_OF - timedelta(days=29)
+    recent, prior = sql("""SELECT sum(CASE WHEN u.usage_date >= ? THEN u.engine_hours END),
+                                  sum(CASE WHEN u.usage_date < ? THEN u.engine_hours END)
+                           FROM usage_daily u JOIN accounts a ON a.account_id = u.account_id
+                           WHERE a.name = 'DataCorp' AND u.usage_date BETWEEN ? AND ?""",
+                        start, start, start - timedelta(days=30), AS_OF)[0]
+    s = a.data["summary"]
+    assert s["recent"]["engine_hours"] == pytest.approx(recent) and s["prior"]["engine_hours"] == pytest.approx(prior)
+    assert ("growing" in a.text) == (recent >= 1.1 * prior or s["change_pct"]["peak_active_users"] >= 10)
