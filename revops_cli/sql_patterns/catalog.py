@@ -38,6 +38,12 @@ notes"), not unavailable.
 Only bound `?`s, table names, ints/floats (typed parameters, e.g. LIMIT) and `choices:`-checked strings
 may be written into the SQL text; inlining any other value is refused at render time.
 
+Shared text: where patterns apply the same logic (the deal filters of deals_closing_in_period and
+hygiene_deal_facts), it is written once in `sql_patterns/partials/NAME.sql` and included with Jinja's own
+`{% include "NAME.sql" %}`: the included text sees the pattern's parameters and helpers, so it must only use
+parameters every including pattern declares. `{% filter indent(4) %}…{% endfilter %}` around an include moves
+its lines further in (inside a CTE). A partial is no pattern (the catalog reads only this folder's `*.sql`).
+
 Every package pattern runs unchanged on DuckDB and Firebolt (a plain PostgreSQL subset). The user's
 folders (`<home>/sql_patterns/`, `./sql_patterns/`) add patterns or replace one by name.
 """
@@ -54,6 +60,7 @@ from typing import Any, Callable, Iterator
 from revops_cli.errors import ConfigError, NotFoundError, UsageError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+PARTIALS_DIR = PACKAGE_DIR / "partials"      # shared text patterns include: `{% include "deal_filters.sql" %}`
 TYPES = ("str", "int", "float", "date", "bool", "list[str]")
 _TYPE_ALIASES = {"string": "str", "text": "str", "integer": "int", "number": "float", "double": "float",
                  "boolean": "bool", "list": "list[str]", "list[string]": "list[str]"}
@@ -232,8 +239,10 @@ def _env():
         from jinja2 import StrictUndefined
         from jinja2.sandbox import SandboxedEnvironment
 
+        from jinja2 import FileSystemLoader
+
         _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True,
-                                    lstrip_blocks=True, finalize=_finalize, cache_size=0)
+                                    lstrip_blocks=True, finalize=_finalize, loader=FileSystemLoader(PARTIALS_DIR))
     return _ENV
 
 
