@@ -211,7 +211,7 @@ def test_list_shows_the_alerts_in_force(capsys, db):
 
 def _changes(db: Path, since: int = 7):
     from revops_cli import service
-    from revops_cli.agents.analyses.changes import compute_pipeline_changes
+    from revops_cli.pipeline_changes import compute_pipeline_changes
     from revops_cli.config import load_settings
     from revops_cli.warehouse.connect import open_warehouse
 

@@ -59,7 +59,9 @@ LAYER_RULES = [
     ("revops_cli.channels", ("revops_cli.commands",)),
     ("revops_cli.hygiene", ("revops_cli.agents", "revops_cli.channels", "revops_cli.commands", "revops_cli.output",
                             "revops_cli.reports", "revops_cli.alerts")),
-    ("revops_cli.alerts", ("revops_cli.channels", "revops_cli.commands", "revops_cli.output")),
+    ("revops_cli.alerts", ("revops_cli.agents", "revops_cli.channels", "revops_cli.commands", "revops_cli.output")),
+    ("revops_cli.pipeline_changes", ("revops_cli.agents", "revops_cli.channels", "revops_cli.commands",
+                                     "revops_cli.output", "revops_cli.reports", "revops_cli.alerts")),
 ]
 
 

@@ -84,7 +84,7 @@ def replay(db: Path, start: date, end: date) -> dict:
 
 
 def compute(settings, start, end):
-    from revops_cli.agents.analyses.changes import compute_pipeline_changes
+    from revops_cli.pipeline_changes import compute_pipeline_changes
     from revops_cli.warehouse.connect import open_warehouse
 
     w = open_warehouse(settings, quiet=True)

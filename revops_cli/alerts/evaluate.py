@@ -1,7 +1,7 @@
 """Evaluating alerts: which conditions hold today. Hygiene alerts check every open deal with their rule
 (revops_cli/hygiene/, over the `hygiene_deal_facts` pattern); measure alerts compare the current fiscal
 quarter's open pipeline, commit or best case with `since` days ago (the pipeline changes between the two dates,
-agents/analyses/changes.py), for the whole team or per rep. Every read goes through warehouse/queries.py."""
+pipeline_changes.py), for the whole team or per rep. Every read goes through warehouse/queries.py."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def measure_firings(alerts: list[AlertDef], warehouse: Any, settings: Any, as_of
     for a in alerts:
         key = (a.since, a.segment, a.region)
         if key not in computed:
-            from revops_cli.agents.analyses.changes import compute_pipeline_changes
+            from revops_cli.pipeline_changes import compute_pipeline_changes
 
             start = as_of - timedelta(days=max(a.since, 1) - 1)
             computed[key] = compute_pipeline_changes(warehouse, settings, start=start, end=as_of,

@@ -3,7 +3,7 @@
 `revops snapshot` (cron, once a day) stores the `pipeline_snapshot` pattern's rows - every open deal and the
 deals closed in the last CLOSED_DAYS days - in the result cache (namespace "snapshot", one entry per
 warehouse and day; `revops cache clear` removes them too). Pipeline changes between two dates then compare
-the snapshot of the day before the window with the one at its end (agents/analyses/changes.py,
+the snapshot of the day before the window with the one at its end (pipeline_changes.py,
 `changes_from_snapshots`).
 
     take(warehouse, settings, day)        -> Snapshot (stored)

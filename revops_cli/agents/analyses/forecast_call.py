@@ -1,5 +1,5 @@
 """The forecast call's two analyses: what changed in the pipeline between two dates (`pipeline_changes`, the
-records in changes.py) and the forecast roll-up per rep and team with the evidence-adjusted number
+records in revops_cli/pipeline_changes.py) and the forecast roll-up per rep and team with the evidence-adjusted number
 (`forecast_rollup`, rollup.py).
 
 The window of changes comes from the question or the `since` parameter (`revops report pipeline-changes
@@ -22,7 +22,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from revops_cli.agents.analyses.changes import BRIDGE_LABELS, KIND_LABELS, PipelineChanges, pipeline_changes
+from revops_cli.pipeline_changes import BRIDGE_LABELS, KIND_LABELS, PipelineChanges, pipeline_changes
 from revops_cli.agents.analyses.running import (
     AGENT, ROW_CAP, Ask, Outcome, count_of, pattern_lacks, unavailable_note,
 )
@@ -205,7 +205,7 @@ GROUP_COLUMNS = [("deals", "Deals", "num"), ("new_count", "New", "num"), ("won_c
 def _from_snapshots(ask: Ask, out: Outcome, window: Period, period: Period) -> PipelineChanges | None:
     """The changes between the stored snapshot of the day before the window (or the newest before it) and
     the one at its end (taken now when the window ends today and none is stored)."""
-    from revops_cli.agents.analyses.changes import changes_from_snapshots
+    from revops_cli.pipeline_changes import changes_from_snapshots
     from revops_cli.warehouse import snapshots
 
     settings, wh = ask.ctx.settings, ask.ctx.warehouse

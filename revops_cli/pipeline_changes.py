@@ -1,8 +1,9 @@
 """Pipeline changes between two dates: what the forecast call asks every week.
 
-Public, for the Data agent, the reports and the alerts (issue 18):
+Public, for the Data agent (agents/analyses/forecast_call.py), the reports and the alerts (issue 18); it sits
+below all three (it imports only the warehouse's query door), so a feature never reaches into an agent for it:
 
-    from revops_cli.agents.analyses.changes import compute_pipeline_changes
+    from revops_cli.pipeline_changes import compute_pipeline_changes
     ch = compute_pipeline_changes(warehouse, settings, start=date(2026, 11, 18), end=date(2026, 11, 24),
                                   period_start=date(2026, 10, 1), period_end=date(2026, 12, 31))
     ch.commit_before, ch.commit_after, ch.commit_change       # the period's commit at both dates
@@ -54,8 +55,25 @@ def _d(v: Any) -> date | None:
     return date.fromisoformat(str(v)[:10])
 
 
+class Levels:
+    """The changes of the period's open pipeline and commit, for a record with both before and after."""
+
+    pipeline_before: float
+    pipeline_after: float
+    commit_before: float
+    commit_after: float
+
+    @property
+    def pipeline_change(self) -> float:
+        return self.pipeline_after - self.pipeline_before
+
+    @property
+    def commit_change(self) -> float:
+        return self.commit_after - self.commit_before
+
+
 @dataclass
-class DealChange:
+class DealChange(Levels):
     """One deal that changed between the two dates, with its state at both."""
 
     opportunity_id: str
@@ -86,14 +104,6 @@ class DealChange:
     commit_after: float
 
     @property
-    def pipeline_change(self) -> float:
-        return self.pipeline_after - self.pipeline_before
-
-    @property
-    def commit_change(self) -> float:
-        return self.commit_after - self.commit_before
-
-    @property
     def amount(self) -> float:
         """The deal's amount now (before, for one that has no amount now)."""
         return self.amount_after if self.amount_after is not None else _f(self.amount_before)
@@ -106,7 +116,7 @@ class DealChange:
 
 
 @dataclass
-class ChangeGroup:
+class ChangeGroup(Levels):
     """The changes of one rep, team, segment or forecast category."""
 
     by: str
@@ -120,14 +130,6 @@ class ChangeGroup:
     commit_after: float = 0.0
     deals: int = 0
 
-    @property
-    def pipeline_change(self) -> float:
-        return self.pipeline_after - self.pipeline_before
-
-    @property
-    def commit_change(self) -> float:
-        return self.commit_after - self.commit_before
-
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"by": self.by, "key": self.key, "deals": self.deals}
         for k in KINDS:
@@ -138,7 +140,7 @@ class ChangeGroup:
 
 
 @dataclass
-class PipelineChanges:
+class PipelineChanges(Levels):
     start: date
     end: date
     period_start: date
@@ -155,14 +157,6 @@ class PipelineChanges:
     deals_after: int
     owner_levels: dict[str, dict[str, float]] = field(default_factory=dict)   # owner_id -> pipeline/commit before/after
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def pipeline_change(self) -> float:
-        return self.pipeline_after - self.pipeline_before
-
-    @property
-    def commit_change(self) -> float:
-        return self.commit_after - self.commit_before
 
     @property
     def best_case_change(self) -> float:
