@@ -95,6 +95,21 @@ def jsonable(v: Any) -> Any:
     return v
 
 
+def day_of(v: Any) -> date | None:
+    """A date back from a date, a datetime or ISO text (its first ten characters); None for anything else (the
+    warehouse's and the cache's values, as `jsonable` writes them)."""
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    if v:
+        try:
+            return date.fromisoformat(str(v)[:10])
+        except ValueError:
+            return None
+    return None
+
+
 def json_default(v: Any) -> Any:
     """The `default=` of every `json.dumps` revops calls: what the json module cannot write by itself."""
     if isinstance(v, (datetime, date)):

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
 from revops_cli.errors import ConfigError
+from revops_cli.formatting import day_of
 
 PACKAGE_RUBRIC = Path(__file__).resolve().parent / "rubrics" / "icp.yaml"
 CRITERIA = ("firmographics", "technographics", "persona", "engagement")
@@ -172,19 +173,6 @@ def infer_from_title(rubric: dict, title: str | None, kind: str) -> str | None:
             if f" {str(w).lower()} " in t:
                 return str(label)
     return None
-
-
-def to_date(v: Any) -> date | None:
-    if v is None:
-        return None
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    try:
-        return date.fromisoformat(str(v)[:10])
-    except ValueError:
-        return None
 
 
 # --- the four criteria ---------------------------------------------------------------------------------
@@ -346,7 +334,7 @@ def score_persona(rubric: dict, person: dict[str, Any]) -> Criterion:
 
 
 def last_activity(engagement: dict[str, Any]) -> date | None:
-    days = [to_date(engagement.get(k)) for k in ("last_activity_date", "last_call_at")]
+    days = [day_of(engagement.get(k)) for k in ("last_activity_date", "last_call_at")]
     days = [d for d in days if d]
     return max(days) if days else None
 

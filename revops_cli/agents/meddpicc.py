@@ -35,12 +35,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
 from revops_cli.errors import ConfigError
+from revops_cli.formatting import day_of  # noqa: F401 - also meddpicc.day_of for the Deal agent
 
 PACKAGE_RUBRIC = Path(__file__).resolve().parent / "rubrics" / "meddpicc.yaml"
 RUBRIC_NAME = "meddpicc.yaml"
@@ -291,20 +292,6 @@ def split_participants(text: str | None) -> list[tuple[str, str]]:
             continue
         cur.append(ch)
     return out
-
-
-def day_of(v: Any) -> date | None:
-    """A date from a date, a datetime or ISO text (its first ten characters); None for anything else."""
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    if v:
-        try:
-            return date.fromisoformat(str(v)[:10])
-        except ValueError:
-            return None
-    return None
 
 
 def prepare_calls(calls: Iterable[dict[str, Any]], rubric: Rubric, owner_name: str | None) -> list[CallLines]:

@@ -5,12 +5,13 @@ named function of one deal's facts (a row of the `hygiene_deal_facts` pattern)."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
 from revops_cli.errors import ConfigError
+from revops_cli.formatting import day_of
 
 PACKAGE_FILE = Path(__file__).parent / "hygiene.yaml"
 FILE_NAME = "hygiene.yaml"
@@ -244,19 +245,6 @@ def build(d: dict[str, Any], lines: dict[str, str], files: tuple[str, ...]) -> R
 # The checks: (deal facts, rule, rule set, as_of) -> a sentence saying what is wrong, or None
 # ----------------------------------------------------------------------------------------------------------
 
-def _day(v: Any) -> date | None:
-    if v is None:
-        return None
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    try:
-        return date.fromisoformat(str(v)[:10])
-    except ValueError:
-        return None
-
-
 def _money(v: Any) -> str:
     from revops_cli.formatting import money
 
@@ -264,7 +252,7 @@ def _money(v: Any) -> str:
 
 
 def close_date_past(deal: dict[str, Any], rule: Rule, rs: RuleSet, as_of: date) -> str | None:
-    close = _day(deal.get("close_date"))
+    close = day_of(deal.get("close_date"))
     if close is None:
         return None
     late = (as_of - close).days
@@ -283,7 +271,7 @@ def no_next_step(deal: dict[str, Any], rule: Rule, rs: RuleSet, as_of: date) -> 
 
 
 def no_activity(deal: dict[str, Any], rule: Rule, rs: RuleSet, as_of: date) -> str | None:
-    last = _day(deal.get("last_activity_date"))
+    last = day_of(deal.get("last_activity_date"))
     days = int(rule.settings.get("days") or 0)
     if last is None:
         return "no activity recorded"
@@ -304,7 +292,7 @@ def economic_buyer(deal: dict[str, Any], rule: Rule, rs: RuleSet, as_of: date) -
 
 
 def amount_changed(deal: dict[str, Any], rule: Rule, rs: RuleSet, as_of: date) -> str | None:
-    when = _day(deal.get("amount_changed_at"))
+    when = day_of(deal.get("amount_changed_at"))
     before, after = deal.get("amount_before"), deal.get("amount_after")
     if when is None or before is None or after is None or not float(before):
         return None
@@ -323,7 +311,7 @@ def amount_changed(deal: dict[str, Any], rule: Rule, rs: RuleSet, as_of: date) -
 def stage_skipped(deal: dict[str, Any], rule: Rule, rs: RuleSet, as_of: date) -> str | None:
     if not int(deal.get("skip_count") or 0):
         return None
-    when = _day(deal.get("skipped_at"))
+    when = day_of(deal.get("skipped_at"))
     within = rule.settings.get("within_days")
     if within is not None and (when is None or (as_of - when).days > int(within)):
         return None
