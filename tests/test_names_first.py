@@ -251,3 +251,44 @@ def test_an_action_naming_a_deal_does_not_carry_an_unrelated_last_answer(ask):
     b = ask("send the AE a note about the risks on the IXIS deal", session="s-act")
     assert b.agent == "execution"
     assert "CloudTech" not in b.text
+
+
+@pytest.mark.parametrize("words,index", [("the second one", 1), ("who owns the top one?", 0),
+                                         ("and the third deal?", 2), ("number 4", 3)])
+def test_a_row_of_the_last_list_picked_by_its_place(ask, sql, words, index):
+    deals = sql("SELECT opportunity_id, name FROM opportunities WHERE NOT is_closed AND stage = 'Negotiate' "
+                "ORDER BY amount DESC, opportunity_id LIMIT 5")
+    a = ask("opps in negotiate", session=f"s-row-{index}")
+    assert a.agent == "data" and a.ok
+    assert [r["opportunity_id"] for r in a.data["rows"][:5]] == [d["opportunity_id"] for d in deals]
+    b = ask(words, session=f"s-row-{index}")
+    assert b.agent == "deal_analysis" and b.data["opportunity"]["opportunity_id"] == deals[index]["opportunity_id"]
+
+
+def test_a_place_in_a_list_with_no_list_before_is_not_guessed(ask):
+    a = ask("the second one", session="s-no-list")
+    assert not a.ok
+
+
+@pytest.mark.parametrize("follow,dimension,column", [("by stage?", "stage", "o.stage"),
+                                                     ("break that down by segment", "segment", "a.segment"),
+                                                     ("split by owner", "owner", "u.name")])
+def test_a_breakdown_of_a_listed_set_keeps_its_filters_and_close_dates(ask, sql, follow, dimension, column):
+    rows = sql(f"SELECT {column} AS k, sum(o.amount) AS amount FROM opportunities o "
+               "JOIN accounts a ON a.account_id = o.account_id JOIN users u ON u.user_id = o.owner_id "
+               "WHERE NOT o.is_closed AND a.region = 'EMEA' GROUP BY 1")
+    a = ask("open opps in emea", session=f"s-bd-{dimension}")
+    assert a.ok and "any close date" in a.data["interpretation"]
+    b = ask(follow, session=f"s-bd-{dimension}")
+    assert b.agent == "data" and b.ok, b.text
+    assert "any close date" in b.data["interpretation"] and "EMEA" in b.data["interpretation"]
+    got = {r[dimension]: r["pipeline"] for r in b.data["rows"]}
+    assert got == pytest.approx({r["k"]: r["amount"] for r in rows})
+
+
+def test_how_many_is_that_keeps_the_lists_close_dates(ask, sql):
+    n = sql("SELECT count(*) AS n FROM opportunities WHERE NOT is_closed AND stage = 'Negotiate' "
+            "AND amount >= 250000")[0]["n"]
+    ask("negotiate deals over 250k", session="s-hm")
+    b = ask("how many is that", session="s-hm")
+    assert b.ok and "any close date" in b.data["interpretation"] and f"{n} deal" in b.data["interpretation"]

@@ -305,10 +305,19 @@ class DataAgent:
             previous = ParsedQuestion.from_dict(last["question"])
             # the follow-up's own analysis counts only when it names a measure of its own ("and the win rate?")
             own = names if names and names[0] != last["analysis"] and parsed.measures else []
+            added = [d for d in parsed.dimensions if d not in previous.dimensions]
             parsed = refine(previous, parsed, ctx.as_of)
             names = own or ([last["analysis"]] if last["analysis"] in ANALYSES else [])
+            if not own and added and names == ["deals_closing"]:
+                # "open opps in emea" then "by stage?": those deals' totals per stage through the model, with
+                # the list's close dates (any, when the list had no period), not the list again
+                parsed.measures = parsed.measures or ["pipeline", "open_deal_count"]
+                parsed.shape = "breakdown"
+                names = []
             ctx.trace.note(self.name, f"follow-up: refines the last question ({previous.text!r})")
             text = previous.text if not own else text
+            if names == ["deals_closing"] and parsed.period is None and not _CLOSING_WORDS.search(text):
+                any_close_date = True        # the list had any close date; its follow-up keeps that
         status = parsed.filter("status")
         if not forced and not names and not parsed.measures and not _DEAL_WORDS.search(text) \
                 and status is not None and status.value in ("won", "lost"):

@@ -99,6 +99,13 @@ def resolve_deal(ctx: AgentContext, term: str) -> dict[str, Any]:
     return pick_deal(rows, term)
 
 
+def deal_by_id(ctx: AgentContext, name: str, opportunity_id: str) -> dict[str, Any]:
+    """The deal a listed row names (its name and id: two deals may share a name)."""
+    rows = ctx.run_pattern(AGENT, "deal_lookup", name=name).records()
+    same = [r for r in rows if r.get("opportunity_id") == opportunity_id]
+    return same[0] if same else resolve_deal(ctx, name)
+
+
 def _is_open(r: dict) -> bool:
     if "is_closed" in r and r["is_closed"] is not None:
         return not r["is_closed"]

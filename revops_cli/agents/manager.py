@@ -278,8 +278,18 @@ def follow_up_route(t: str, names: Any, session: dict[str, Any]) -> Route | None
     agent = last.get("agent")
     follow = is_follow_up(t)
     kinds = _entity_kinds(names)
+    picked = listed_deal(t, last) if not kinds else None
+    if picked is not None:
+        row, said = picked
+        intent = "deal_risks" if re.search(r"\brisks?\b", t, re.I) else "deal_status"
+        return Route("deal_analysis", intent, f"{said!r} of the last list ({row['deal_name']})",
+                     {"deal_pick": (row["deal_name"], row["opportunity_id"]), "focus": deal_focus(t, names)})
     deals = names.of("opportunity", "account") if names is not None else []
-    if deals and follow and _ONE_REF.search(t) and len({_family(m) for m in deals}) == 1 and not _MANY.search(t):
+    # "what about the Acme one?", "tell me more about the techflow one": one deal picked by name from a list
+    named_one = any(m.start >= 0 and re.match(r"\s*(?:one|deal|opp|oppty|opportunity)\s*[?.!]*$", t[m.end:], re.I)
+                    for m in deals)
+    if deals and (follow or named_one) and _ONE_REF.search(t) and len({_family(m) for m in deals}) == 1 \
+            and not _MANY.search(t):
         return _deal_route(t, deals[0], "a follow-up on another deal", names)
     if not kinds and not _MANY.search(t):
         opp = session.get("opportunity")
@@ -299,6 +309,29 @@ def follow_up_route(t: str, names: Any, session: dict[str, Any]) -> Route | None
             kinds & {"lead", "contact"}):
         return Route("data", "follow_up", "a follow-up that refines the last result")
     return None
+
+
+_ORDINALS = {"first": 0, "1st": 0, "top": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+             "fifth": 4, "5th": 4, "sixth": 5, "6th": 5, "seventh": 6, "7th": 6, "eighth": 7, "8th": 7, "ninth": 8,
+             "9th": 8, "tenth": 9, "10th": 9, "last": -1, "bottom": -1}
+_ORDINAL_REF = re.compile(r"\b(?:the\s+)?(?P<n>" + "|".join(_ORDINALS) + r")\s+(?:one|deal|opp|oppty|opportunity|row|"
+                          r"(?:one|deal|opp|opportunity)\s+(?:on|in|of)\s+(?:the|that|this)\s+list)\b|"
+                          r"\b(?:number|no\.?|#)\s*(?P<k>\d{1,2})\b", re.I)
+
+
+def listed_deal(t: str, last: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+    """'the second one', 'who owns the top one?', 'number 3': that row of the deals the last answer listed
+    (in the order shown), with the words that picked it; None when the last answer listed no deals or has no
+    such row."""
+    m = _ORDINAL_REF.search(t)
+    rows = [r for r in ((last.get("data") or {}).get("rows") or [])
+            if isinstance(r, dict) and r.get("opportunity_id") and r.get("deal_name")]
+    if m is None or not rows:
+        return None
+    i = int(m.group("k")) - 1 if m.group("k") else _ORDINALS[m.group("n").lower()]
+    if not -len(rows) <= i < len(rows):
+        return None
+    return rows[i], m.group(0)
 
 
 # A question that opens with an aggregate ("average open enterprise deal") asks about many deals, never one.
@@ -507,6 +540,9 @@ def _resolve(ctx: AgentContext, route: Route, text: str) -> None:
         opp = e["opportunity"] if isinstance(e["opportunity"], dict) else {}
         if opp.get("account_id"):
             e["account"] = {"account_id": opp.get("account_id"), "name": opp.get("account_name")}
+    if "deal_pick" in e:
+        name, opp_id = e.pop("deal_pick")
+        e["opportunity"] = entities.deal_by_id(ctx, name, opp_id)
     if "person_span" in e:
         span = e.pop("person_span")
         if not span:

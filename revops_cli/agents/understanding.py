@@ -57,7 +57,8 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
                                      re.I)),
     ("sales_cycle_days", re.compile(r"\bsales cycles?\b|\bcycle (?:times?|length)\b|\b(?:days|time) to (?:close|win)\b|"
                                     r"\bhow long (?:does|do|did) it (?:usually |typically )?take\b[^?]*\bto (?:close|win)\b", re.I)),
-    ("bookings", re.compile(r"\bbookings?\b|\bclosed[- ]won amount\b|\b(?:closed|sold|booked|won) the most\b", re.I)),
+    ("bookings", re.compile(r"\bbookings?\b|\bclosed[- ]won amount\b|\b(?:closed|sold|booked|won) the most\b|"
+                            r"\b(?:did|have|has)\s+(?:we|\w+)\s+(?:book|booked|sell|sold)\b|\bwe\s+(?:booked|sold)\b", re.I)),
     ("open_deal_count", re.compile(r"\bopen deal counts?\b|\bnumber of open deals\b|\bhow many open (?:deals|opportunities|opps)\b", re.I)),
     ("arr", re.compile(r"\barr\b|\bannual(?:ized|ised)? recurring revenue\b|\b(?:annual )?run[- ]rate\b", re.I)),
     ("mrr", re.compile(r"\bmrr\b|\bmonthly recurring revenue\b", re.I)),
@@ -727,7 +728,11 @@ def _not_amounts(text: str, filters: list[Filter], names: Any) -> list[tuple[str
 _FOLLOW_UP_START = re.compile(
     r"^\s*(?:and\b|but\b|only\b|just\b|now\b|what about\b|how about\b|same\b|which of (?:those|these|them)\b|"
     r"of (?:those|these)\b|those\b|these\b|compare (?:that |it |this )?(?:with|to)\b|vs\.?\b|versus\b|"
-    r"filter\w* (?:to|by|for|on)\b|narrow\w* (?:to|down)\b|break (?:it|that|them) down\b|split (?:it|that|them)\b|"
+    r"filter\w* (?:to|by|for|on)\b|narrow\w* (?:to|down)\b|break (?:it|that|them|those|this) down\b|"
+    r"split (?:it|that|them|those|this)\b|break (?:it |that |them |those |this )?down by\b|split (?:it |that |them )?by\b|"
+    r"(?:group|broken down|grouped|cut|sliced?) by\b|by (?!the way\b)[a-z]|per [a-z]|"
+    r"how (?:many|much) (?:is|are) (?:that|those|these|they|there)\b|how many of (?:them|those|these)\b|"
+    r"(?:sort|order|rank)\w* (?:it |them |those |that )?by (?:amount|size|value|deal size)\b|(?:biggest|largest) first\b|"
     r"excluding\b|without\b)", re.I)
 _REFERS_BACK = re.compile(r"\b(?:of (?:those|these|them)|those|these|that list|the same)\b", re.I)
 
