@@ -202,8 +202,9 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
         measures.remove("deal_count")
     if "pipeline_created" in measures and "pipeline" in measures:
         measures.remove("pipeline")
-    if "created_deal_count" in measures and "deal_count" in measures:
-        measures.remove("deal_count")
+    for counted in ("deal_count", "open_deal_count"):
+        if "created_deal_count" in measures and counted in measures:
+            measures.remove(counted)        # "how many open deals did we create": the created ones, still open
     status = parsed.filter("status")
     subject, subject_dim = subject_of(text)
     amounts = [f for f in parsed.filters if f.dimension == "amount"]
@@ -315,6 +316,8 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
             filters.append(MF(column, f.op, f.value))
         elif f.dimension == "competitor":
             filters.append(MF("competitor", "contains", f.value))
+        elif f.dimension == "team_of" and f.members and "owner" in model.dimensions:
+            filters.append(MF("owner", "in", list(f.members)))
         elif f.dimension == "stage" and isinstance(f.value, list):
             filters.append(MF("stage", "in", list(f.value)))
         elif f.dimension in model.dimensions and f.op == "=":

@@ -278,6 +278,7 @@ class DataAgent:
 
             names_found = find_names(ctx, text)
         parsed = parse(text, names_found, ctx.as_of, ctx.fiscal_start_month)
+        self._team_members(ctx, parsed)
         e = task.entities or {}
         if A.as_period(e.get("period")) is not None and parsed.period is None \
                 and not any(f.dimension == "last_activity" and parse_period(f.text, ctx.as_of, ctx.fiscal_start_month)
@@ -373,6 +374,23 @@ class DataAgent:
         for o in outcomes:
             sources += [s for s in o.sources if s not in sources]
         return Answer(agent=self.name, text=body, data=data, sources=sources)
+
+    def _team_members(self, ctx: AgentContext, parsed: Any) -> None:
+        """A manager's team ("tom becker's team"): the reps whose manager is that person, looked up once. None found
+        (no reports, or no manager column on this warehouse) leaves the filter unresolved, so it is refused."""
+        for f in parsed.filters:
+            if f.dimension != "team_of" or f.members is not None or not f.id:
+                continue
+            manager = str(f.id).replace("'", "''")
+            try:
+                rows = ctx.run_sql(self.name, f"SELECT name FROM users WHERE manager_id = '{manager}' ORDER BY name").records()
+            except Exception as exc:        # a warehouse without the column: the filter stays not understood
+                ctx.trace.note(self.name, f"team of {f.value}: not looked up ({exc})")
+                continue
+            members = [str(r["name"]) for r in rows if r.get("name")]
+            if members:
+                f.members = members
+                ctx.trace.note(self.name, f"team of {f.value}: {len(members)} reps")
 
     @staticmethod
     def _adhoc(ctx: AgentContext, parsed: Any, text: str, refuse: bool = True) -> Answer | None:

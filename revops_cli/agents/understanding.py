@@ -34,7 +34,7 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
     # deals by their created date (the deals themselves, whatever their stage now)
     ("created_deal_count", re.compile(r"\b(?:deals?|opps?|opportunit(?:y|ies)|oppties)\s+(?:(?:have|did|has)\s+(?:we|you|they|been)\s+|"
                                       r"was\s+|were\s+|got\s+|we(?:'ve| have)?\s+)?(?:created|opened|added|generated|"
-                                      r"create|add|generate)\b|\b(?:created|opened|added)\s+(?:\w+\s+)?(?:deals|opps|opportunities)\b",
+                                      r"create|add|generate)\b|\b(?:deals?|opps?|opportunit(?:y|ies))\s+(?:did|do)\s+(?:we|you|they)\s+open\b|\b(?:created|opened|added)\s+(?:\w+\s+)?(?:deals|opps|opportunities)\b",
                                       re.I)),
     ("net_revenue_retention", re.compile(r"\bnrr\b|\bnet (?:revenue |dollar )?retention\b", re.I)),
     ("gross_revenue_retention", re.compile(r"\bgrr\b|\bgross (?:revenue |dollar )?retention\b", re.I)),
@@ -105,9 +105,9 @@ _PUSHES = re.compile(r"\b(?:pushed|slipped|moved|delayed)\s+(?:out\s+|back\s+)?(
                      r"(?:\d+|once|twice)\s+or more)?\s*(?P<n>\d+|once|twice|thrice|one|two|three|four|five)"
                      r"(?:\s+times?)?(?P<plus>\+)?(?!\s*(?:days?|weeks?|months?))", re.I)
 _IDLE = re.compile(r"\b(?:no|without(?: any)?) (?:activity|touch(?:es)?|contact|updates?|engagement)\s+(?:in|for|over)\s+"
-                   r"(?:the\s+)?(?:last\s+|past\s+)?(?P<n>\d+|a|one|two|three|four|six)\s+(?P<unit>days?|weeks?|months?)|"
+                   r"(?:the\s+)?(?:last\s+|past\s+)?(?P<n>\d+|a|one|two|three|four|six)\s+(?P<unit>days?|weeks?|wks?|months?|mos?)|"
                    r"\b(?:idle|inactive|untouched|quiet|dark|not touched|stale)\s+(?:for\s+|in\s+)?(?:over\s+|more than\s+)?"
-                   r"(?:the\s+)?(?:last\s+|past\s+)?(?P<n2>\d+|a|one|two|three|four|six)\s+(?P<unit2>days?|weeks?|months?)", re.I)
+                   r"(?:the\s+)?(?:last\s+|past\s+)?(?P<n2>\d+|a|one|two|three|four|six)\s+(?P<unit2>days?|weeks?|wks?|months?|mos?)", re.I)
 _OVERDUE = re.compile(r"\bpast (?:their |its |the )?(?:expected )?close dates?\b|\boverdue\b|\bpast due\b|"
                       r"\bclose dates? (?:is |are |already )?(?:in the past|passed|gone by)\b", re.I)
 _LEAD_STATUS = [("MQL", re.compile(r"\bMQLs?\b|\bmarketing[- ]qualified\b", re.I)),
@@ -129,7 +129,7 @@ def condition_filters(text: str, as_of: date) -> tuple[list["Filter"], list[tupl
     for m in _IDLE.finditer(text):
         word, unit = (m.group("n") or m.group("n2")).lower(), (m.group("unit") or m.group("unit2")).lower()
         n = int(word) if word.isdigit() else _TIMES.get(word, 6 if word == "six" else 1)
-        days = n * (7 if unit.startswith("week") else 30 if unit.startswith("month") else 1)
+        days = n * (7 if unit.startswith("w") else 30 if unit.startswith("mo") else 1)
         out.append(Filter("last_activity", "<", as_of - timedelta(days=days), m.group(0).strip()))
         spans.append(m.span())
     m = _OVERDUE.search(text)
@@ -208,6 +208,13 @@ _NOT_FILTER_WORDS = frozenset({"this", "last", "next", "previous", "the", "each"
                                "deal", "deals", "key", "main", "top", "biggest", "which", "every"})
 
 
+# A manager's team named by the manager: "tom becker's team", "elena's reps", "the team under kevin"
+_TEAM_AFTER = re.compile(r"(?:'s|’s|s'|’)?\s+(?:whole\s+|entire\s+)?(?:team|reps|org|organi[sz]ation|direct reports|"
+                         r"reports|people|group|sellers|aes)\b", re.I)
+_TEAM_BEFORE = re.compile(r"\b(?:team of|reps? (?:under|reporting to)|reporting (?:in)?to|reports? to|(?:the )?team under|"
+                          r"managed by|under)\s+$", re.I)
+
+
 @dataclass
 class Filter:
     """One condition of the question, in the model's dimension names."""
@@ -217,7 +224,8 @@ class Filter:
     op: str                 # = | >= | <= | between
     value: Any              # a canonical value, a number, or [low, high] for between
     text: str = ""          # the words of the question it came from
-    id: str | None = None   # the record id for owner / account
+    id: str | None = None   # the record id for owner / account (the manager's for team_of)
+    members: list[str] | None = None    # team_of: the names of the reps the manager manages, once looked up
 
     def label(self) -> str:
         from revops_cli.formatting import money
@@ -236,15 +244,18 @@ class Filter:
             return f"no activity since {_iso(self.value)}"
         if self.dimension == "close_date":
             return f"close date before {_iso(self.value)} (overdue)"
+        if self.dimension == "team_of":
+            return f"team of {self.value}" + (f" ({len(self.members)} reps)" if self.members else "")
         return f"{self.dimension.replace('_', ' ')} {self.value}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"dimension": self.dimension, "op": self.op, "value": self.value, "text": self.text, "id": self.id,
-                "label": self.label()}
+                "label": self.label(), **({"members": list(self.members)} if self.members is not None else {})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Filter":
-        return cls(d["dimension"], d.get("op", "="), d.get("value"), d.get("text", ""), d.get("id"))
+        return cls(d["dimension"], d.get("op", "="), d.get("value"), d.get("text", ""), d.get("id"),
+                   list(d["members"]) if d.get("members") is not None else None)
 
 
 @dataclass
@@ -360,6 +371,12 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
             continue
         if q.filter(dim) is not None and q.filter(dim).value == m.value:
             continue
+        if dim == "owner" and m.start >= 0 and (_TEAM_AFTER.match(text, m.end) or _TEAM_BEFORE.search(text[:m.start])):
+            # "tom becker's team", "reps under elena": the reps the person manages, not the person's own deals
+            after = _TEAM_AFTER.match(text, m.end)
+            words = text[m.start:after.end()] if after else text[_TEAM_BEFORE.search(text[:m.start]).start():m.end]
+            q.filters.append(Filter("team_of", "=", m.value, words.strip(), id=m.id))
+            continue
         q.filters.append(Filter(dim, "=", m.value, m.span, id=m.id))
     if "new_logos" in q.measures:
         # "how many new logos did we win": the measure (first won deal in the period), not the deal type
@@ -381,8 +398,11 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
     q.filters += amounts
     q.filters += [f for f in conditions if q.filter(f.dimension) is None]
     amount_spans = amount_spans + condition_spans
+    created_spans = [m.span() for name, rx in _MEASURE_WORDS if name in ("created_deal_count", "pipeline_created")
+                     for m in rx.finditer(text)]
     for status, rx in _STATUS:
-        m = rx.search(text)
+        m = next((m for m in rx.finditer(text)          # "deals did we open": the act of creating, not the status
+                  if not (status == "open" and any(a <= m.start() < b for a, b in created_spans))), None)
         if m and not q.filter("status"):
             q.filters.append(Filter("status", "=", status, m.group(0)))
     period_text = text
