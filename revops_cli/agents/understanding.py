@@ -50,7 +50,7 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
                              r"\bcustomer counts?\b", re.I)),
     ("weighted_pipeline", re.compile(r"\bweighted (?:pipe(?:line)?|amount|forecast)\b", re.I)),
     ("created_deal_count", re.compile(r"\b(?:deals|opps|opportunities)\s+(?:were\s+|got\s+|have\s+been\s+|did\s+we\s+|we\s+)?"
-                                      r"(?:create|created|open|opened|add|added)\b(?!\s+(?:date|by))", re.I)),
+                                      r"(?:create|created|opened|add|added)\b(?!\s+(?:date|by))", re.I)),  # "deals open": the status
     ("win_rate", re.compile(r"\bwin[- ]?rates?\b|\bclose rates?\b", re.I)),
     ("average_deal_size", re.compile(r"\b(?:average|avg|mean) (?:won |closed[- ]won |open )?deal sizes?\b|\bdeal sizes?\b|"
                                      r"\b(?:average|avg|mean) (?:won |open |closed[- ]won )?(?:[\w-]+ )?(?:deal|opportunity|opp)\b(?! counts?)",
