@@ -38,11 +38,13 @@ notes"), not unavailable.
 Only bound `?`s, table names, ints/floats (typed parameters, e.g. LIMIT) and `choices:`-checked strings
 may be written into the SQL text; inlining any other value is refused at render time.
 
-Shared text: where patterns apply the same logic (the deal filters of deals_closing_in_period and
-hygiene_deal_facts), it is written once in `sql_patterns/partials/NAME.sql` and included with Jinja's own
-`{% include "NAME.sql" %}`: the included text sees the pattern's parameters and helpers, so it must only use
-parameters every including pattern declares. `{% filter indent(4) %}…{% endfilter %}` around an include moves
-its lines further in (inside a CTE). A partial is no pattern (the catalog reads only this folder's `*.sql`).
+Shared text: where patterns apply the same logic (the deal filters, a period's targets per segment, usage in two
+windows), it is written once in `sql_patterns/partials/NAME.sql` and included with Jinja's own
+`{% include "NAME.sql" %}`: the included text sees the pattern's parameters, helpers and `{% set %}` values, so
+it must only use parameters every including pattern declares. Jinja drops a partial's last newline, so what
+follows the include stands on the include's own line (`WITH {% include "usage_windows.sql" %},`).
+`{% filter indent(4) %}…{% endfilter %}` around an include moves its lines further in (inside a CTE). A partial
+is no pattern (the catalog reads only this folder's `*.sql`).
 
 Every package pattern runs unchanged on DuckDB and Firebolt (a plain PostgreSQL subset). The user's
 folders (`<home>/sql_patterns/`, `./sql_patterns/`) add patterns or replace one by name.

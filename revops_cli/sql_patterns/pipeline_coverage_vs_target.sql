@@ -9,12 +9,7 @@ examples:
   - What is our pipeline coverage for Q4?
   - Do we have enough pipeline to hit the Enterprise target this quarter?
 */
-WITH tgt AS (
-    SELECT t.segment, SUM(t.bookings_target) AS bookings_target
-    FROM {{ table('targets') }} t
-    WHERE t.quarter_start >= {{ p('start_date') }} AND t.quarter_end <= {{ p('end_date') }}
-    GROUP BY t.segment
-),
+WITH {% include "segment_targets.sql" %},
 deals AS (
     SELECT
         a.segment,
