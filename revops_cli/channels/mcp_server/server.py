@@ -119,8 +119,9 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPSer
     server = MCPServer("revops", title="revops", version=__version__, instructions=INSTRUCTIONS,
                        website_url=None, log_level="WARNING")
 
-    async def run(fn: Callable[[], Answer]) -> CallToolResult:
-        return tool_result(await anyio.to_thread.run_sync(fn))
+    async def run(ctx: Context, call: Callable[..., Answer], *args: Any) -> CallToolResult:
+        """One tool call: `call(asker, *args)` (calls.py) on a worker thread, its answer as the tool's result."""
+        return tool_result(await anyio.to_thread.run_sync(call, askers.of(ctx), *args))
 
     # -- questions -------------------------------------------------------------------------------------
     @server.tool(
@@ -139,8 +140,7 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPSer
         session: Annotated[str | None, Field(description="Optional name of a session to keep context under "
                                                           "(default: this connection's own session).")] = None,
     ) -> Annotated[CallToolResult, AnswerJSON]:
-        asker = askers.of(ctx)
-        return await run(lambda: calls.ask(asker, question, session))
+        return await run(ctx, calls.ask, question, session)
 
     @server.tool(
         title="Deal assessment",
@@ -154,8 +154,7 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPSer
         name: Annotated[str, Field(min_length=1, description="Deal or account name, e.g. 'IXIS' or 'Acme Corp'.")],
         ctx: Context,
     ) -> Annotated[CallToolResult, AnswerJSON]:
-        asker = askers.of(ctx)
-        return await run(lambda: calls.deal(asker, name))
+        return await run(ctx, calls.deal, name)
 
     @server.tool(
         title="Lead assessment",
@@ -170,8 +169,7 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPSer
         company: Annotated[str | None, Field(description="Their company, e.g. 'DataCorp' (helps tell "
                                                           "namesakes apart).")] = None,
     ) -> Annotated[CallToolResult, AnswerJSON]:
-        asker = askers.of(ctx)
-        return await run(lambda: calls.lead(asker, name, company))
+        return await run(ctx, calls.lead, name, company)
 
     research_world = (settings.get("search.provider") or "offline") != "offline"
 
@@ -187,8 +185,7 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPSer
         company: Annotated[str, Field(min_length=1, description="Company name, e.g. 'CloudTech'.")],
         ctx: Context,
     ) -> Annotated[CallToolResult, AnswerJSON]:
-        asker = askers.of(ctx)
-        return await run(lambda: calls.research(asker, company))
+        return await run(ctx, calls.research, company)
 
     # -- data ------------------------------------------------------------------------------------------
     @server.tool(
@@ -222,8 +219,7 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPSer
         params: Annotated[dict[str, Any] | None, Field(description="Parameter values by name; dates as "
                                                                     "YYYY-MM-DD, lists as arrays.")] = None,
     ) -> Annotated[CallToolResult, AnswerJSON]:
-        asker = askers.of(ctx)
-        return await run(lambda: calls.run_pattern(asker, pattern, params))
+        return await run(ctx, calls.run_pattern, pattern, params)
 
     @server.tool(
         title="Read-only SQL",
@@ -238,8 +234,7 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPSer
         sql: Annotated[str, Field(min_length=1, description="One read-only SELECT statement.")],
         ctx: Context,
     ) -> Annotated[CallToolResult, AnswerJSON]:
-        asker = askers.of(ctx)
-        return await run(lambda: calls.query_sql(asker, sql))
+        return await run(ctx, calls.query_sql, sql)
 
     @server.tool(
         title="Measures by dimensions",
@@ -264,10 +259,9 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPSer
         order: Annotated[list[str] | None, Field(description="Output columns, -name for descending.")] = None,
         limit: Annotated[int | None, Field(ge=1, description="At most this many rows.")] = None,
     ) -> Annotated[CallToolResult, AnswerJSON]:
-        asker = askers.of(ctx)
         query = {"measures": measures, "dimensions": dimensions or [], "filters": filters or [],
                  "period": period, "order": order or [], "limit": limit}
-        return await run(lambda: calls.query_metrics(asker, query))
+        return await run(ctx, calls.query_metrics, query)
 
     # -- actions ---------------------------------------------------------------------------------------
     @server.tool(
@@ -284,8 +278,7 @@ def build_server(settings: Settings, *, calls: McpCalls | None = None) -> MCPSer
         action: Annotated[str, Field(min_length=1, description="The action, in plain words.")],
         ctx: Context,
     ) -> Annotated[CallToolResult, AnswerJSON]:
-        asker = askers.of(ctx)
-        return await run(lambda: calls.propose_action(asker, action))
+        return await run(ctx, calls.propose_action, action)
 
     # -- resources -------------------------------------------------------------------------------------
     @server.resource("revops://schema", name="schema", title="Canonical warehouse schema",
