@@ -109,3 +109,20 @@ def sql(demo_db):
         finally:
             con.close()
     return run
+
+
+@pytest.fixture
+def sql_rows(demo_db):
+    """Like `sql`, each row a dict by column name; the connection is configured like revops' own read-only one, so
+    both may have the file open at once."""
+    def run(query: str, *params):
+        import duckdb
+
+        con = duckdb.connect(str(demo_db), read_only=True, config={"enable_external_access": False})
+        try:
+            cur = con.execute(query, list(params))
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, r)) for r in cur.fetchall()]
+        finally:
+            con.close()
+    return run

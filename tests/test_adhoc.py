@@ -6,35 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import pytest
 from conftest import AS_OF
 
 Y2026 = (date(2026, 1, 1), date(2026, 12, 31))
-
-
-@pytest.fixture
-def asker(demo_db, settings_for):
-    settings_for(demo_db)
-
-    def ask(text: str):
-        from revops_cli.config import load_settings
-        from revops_cli.models import Request
-        from revops_cli.service import ask as service_ask
-
-        return service_ask(Request(text=text), load_settings())
-    return ask
-
-
-@pytest.fixture
-def sql(demo_db):
-    def run(query: str, *params):
-        con = duckdb.connect(str(demo_db), read_only=True)
-        try:
-            return con.execute(query, list(params)).fetchall()
-        finally:
-            con.close()
-    return run
 
 
 def answered(a) -> dict:

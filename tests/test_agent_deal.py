@@ -27,22 +27,6 @@ ELEMENTS = ("metrics", "economic_buyer", "decision_criteria", "decision_making_p
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-@pytest.fixture
-def sql(demo_db):
-    import duckdb
-
-    # Same configuration as the product's own read-only connection, so both may share the file.
-    con = duckdb.connect(str(demo_db), read_only=True, config={"enable_external_access": False})
-
-    def run(query: str, *params):
-        cur = con.execute(query, list(params))
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-    yield run
-    con.close()
-
-
 def _asker(demo_db, settings_for, revops_home, *, cache: bool):
     from revops_cli.warehouse.connect import open_warehouse
 
@@ -80,8 +64,8 @@ def ask_cached(demo_db, settings_for, revops_home):
         wh.close()
 
 
-def ixis_id(sql) -> str:
-    rows = sql("SELECT o.opportunity_id FROM opportunities o JOIN accounts a ON a.account_id = o.account_id "
+def ixis_id(sql_rows) -> str:
+    rows = sql_rows("SELECT o.opportunity_id FROM opportunities o JOIN accounts a ON a.account_id = o.account_id "
                "WHERE a.name = 'IXIS Technologies' AND o.stage = 'Negotiate' ORDER BY o.amount DESC")
     assert rows, "the demo data always has the IXIS deal at Negotiate"
     return rows[0]["opportunity_id"]
@@ -95,15 +79,15 @@ def load_rubric(path: Path = RUBRIC) -> dict:
     return yaml.safe_load(path.read_text())
 
 
-def scan_expected(sql, opp: dict, rubric: dict) -> dict[str, int]:
+def scan_expected(sql_rows, opp: dict, rubric: dict) -> dict[str, int]:
     """Expected element scores: CRM status, plus one level when a transcript line is evidence; a line about
     what has not happened yet (evidence.pending) raises to Identified at most, and the newest call speaking to
     an element decides (older calls' lines count only for an element no newer call spoke to); within one sentence the element
     with the longest matching phrase wins; a competitor raised as a threat caps competition at 2."""
-    owner = sql("SELECT name FROM users WHERE user_id = ?", opp["owner_id"])
+    owner = sql_rows("SELECT name FROM users WHERE user_id = ?", opp["owner_id"])
     owner_name = owner[0]["name"].lower() if owner else ""
     markers = [m.lower() for m in rubric["evidence"]["internal_markers"]]
-    calls = sql("SELECT participants, transcript FROM calls WHERE opportunity_id = ? "
+    calls = sql_rows("SELECT participants, transcript FROM calls WHERE opportunity_id = ? "
                 "AND CAST(started_at AS DATE) <= ? ORDER BY started_at DESC LIMIT ?",
                 opp["opportunity_id"], AS_OF, rubric["evidence"]["max_calls"])
     competitors = set(rubric["competitors"]) | {c.strip() for c in (opp["competitors"] or "").split(",") if c.strip()}
@@ -157,14 +141,14 @@ def scan_expected(sql, opp: dict, rubric: dict) -> dict[str, int]:
 
 
 # ------------------------------------------------------------------------------------------------ dry numbers
-def test_dry_numbers_match_the_warehouse(sql, ask):
-    open_ids = [r["opportunity_id"] for r in sql(
+def test_dry_numbers_match_the_warehouse(sql_rows, ask):
+    open_ids = [r["opportunity_id"] for r in sql_rows(
         "SELECT opportunity_id FROM opportunities WHERE NOT is_closed ORDER BY amount DESC, opportunity_id LIMIT 40")]
-    closed = sql("SELECT opportunity_id FROM opportunities WHERE is_closed ORDER BY opportunity_id LIMIT 1")
-    for opp_id in [ixis_id(sql), open_ids[7], open_ids[-1], closed[0]["opportunity_id"]]:
-        o = sql("SELECT * FROM opportunities WHERE opportunity_id = ?", opp_id)[0]
-        u = sql("SELECT * FROM users WHERE user_id = ?", o["owner_id"])[0]
-        a = sql("SELECT * FROM accounts WHERE account_id = ?", o["account_id"])[0]
+    closed = sql_rows("SELECT opportunity_id FROM opportunities WHERE is_closed ORDER BY opportunity_id LIMIT 1")
+    for opp_id in [ixis_id(sql_rows), open_ids[7], open_ids[-1], closed[0]["opportunity_id"]]:
+        o = sql_rows("SELECT * FROM opportunities WHERE opportunity_id = ?", opp_id)[0]
+        u = sql_rows("SELECT * FROM users WHERE user_id = ?", o["owner_id"])[0]
+        a = sql_rows("SELECT * FROM accounts WHERE account_id = ?", o["account_id"])[0]
         ans = ask(opp_id)
         got = ans.data["opportunity"]
         assert ans.agent == "deal_analysis" and ans.ok
@@ -188,9 +172,9 @@ def test_dry_numbers_match_the_warehouse(sql, ask):
             assert got["days_to_close"] == (o["close_date"] - AS_OF).days
 
 
-def test_sections_keys_and_trace(sql, ask_cached):
-    ans = ask_cached(ixis_id(sql))
-    again = ask_cached(ixis_id(sql))                       # through the result cache: the same answer
+def test_sections_keys_and_trace(sql_rows, ask_cached):
+    ans = ask_cached(ixis_id(sql_rows))
+    again = ask_cached(ixis_id(sql_rows))                       # through the result cache: the same answer
     assert again.text == ans.text and again.data == ans.data
     assert all(s.cached for s in again.trace.steps if s.sql_pattern)
     for heading in ("**The Dry Numbers**", "**Bottom Line**", "**Risks and Opportunities**", "**MEDDPICC"):
@@ -225,8 +209,8 @@ def test_sections_keys_and_trace(sql, ask_cached):
     json.dumps(d)                                   # machine-readable as is
 
 
-def test_follow_up_risks_only(sql, ask):
-    opp_id = ixis_id(sql)
+def test_follow_up_risks_only(sql_rows, ask):
+    opp_id = ixis_id(sql_rows)
     full, risks_only = ask(opp_id), ask(opp_id, intent="deal_risks")
     assert "**Risks and Opportunities" in risks_only.text
     assert "**The Dry Numbers**" not in risks_only.text and "| Element |" not in risks_only.text
@@ -241,18 +225,18 @@ def test_unknown_deal_is_not_found(ask):
 
 
 # ------------------------------------------------------------------------------------------------ MEDDPICC
-def test_meddpicc_scores_from_crm_and_transcripts(sql, ask):
+def test_meddpicc_scores_from_crm_and_transcripts(sql_rows, ask):
     rubric = load_rubric()
     weights = {k: rubric["elements"][k]["weight"] for k in ELEMENTS}
     assert sum(weights.values()) == 100
-    busiest = sql("SELECT opportunity_id FROM calls WHERE opportunity_id IS NOT NULL "
+    busiest = sql_rows("SELECT opportunity_id FROM calls WHERE opportunity_id IS NOT NULL "
                   "GROUP BY opportunity_id ORDER BY COUNT(*) DESC, opportunity_id LIMIT 1")[0]["opportunity_id"]
-    no_calls = sql("SELECT o.opportunity_id FROM opportunities o WHERE NOT EXISTS "
+    no_calls = sql_rows("SELECT o.opportunity_id FROM opportunities o WHERE NOT EXISTS "
                    "(SELECT 1 FROM calls c WHERE c.opportunity_id = o.opportunity_id) "
                    "ORDER BY o.opportunity_id LIMIT 1")[0]["opportunity_id"]
-    for opp_id in (ixis_id(sql), busiest, no_calls):
-        o = sql("SELECT * FROM opportunities WHERE opportunity_id = ?", opp_id)[0]
-        expected = scan_expected(sql, o, rubric)
+    for opp_id in (ixis_id(sql_rows), busiest, no_calls):
+        o = sql_rows("SELECT * FROM opportunities WHERE opportunity_id = ?", opp_id)[0]
+        expected = scan_expected(sql_rows, o, rubric)
         m = ask(opp_id).data["meddpicc"]
         got = {e["element"]: e["score"] for e in m["elements"]}
         assert got == expected, opp_id
@@ -273,9 +257,9 @@ def test_meddpicc_scores_from_crm_and_transcripts(sql, ask):
             assert got == {k: LEVELS.get(o[f"{k}_status"] or "Unknown", 0) for k in ELEMENTS}
 
 
-def test_evidence_sentences_are_transcript_lines(sql, ask):
-    opp_id = ixis_id(sql)
-    transcripts = {r["call_id"]: r["transcript"] for r in sql(
+def test_evidence_sentences_are_transcript_lines(sql_rows, ask):
+    opp_id = ixis_id(sql_rows)
+    transcripts = {r["call_id"]: r["transcript"] for r in sql_rows(
         "SELECT call_id, transcript FROM calls WHERE opportunity_id = ?", opp_id)}
     ans = ask(opp_id)
     evidence = [x for e in ans.data["meddpicc"]["elements"] for x in e["evidence"] if x["source"] == "call"]
@@ -287,15 +271,15 @@ def test_evidence_sentences_are_transcript_lines(sql, ask):
         assert any(ln.startswith(sentence) for ln in lines)
 
 
-def test_stage_gates_at_negotiate(sql, ask):
+def test_stage_gates_at_negotiate(sql_rows, ask):
     rubric = load_rubric()
     gates = [g for g in rubric["gates"] if g["stage"] == "Negotiate"]
-    rows = sql("SELECT * FROM opportunities WHERE stage = 'Negotiate' AND NOT is_closed "
+    rows = sql_rows("SELECT * FROM opportunities WHERE stage = 'Negotiate' AND NOT is_closed "
                "ORDER BY opportunity_id LIMIT 60")
     assert rows
     seen = {"failed": False, "passed": False}
     for o in rows:
-        expected = scan_expected(sql, o, rubric)
+        expected = scan_expected(sql_rows, o, rubric)
         should_fail = sorted(g["element"] for g in gates if expected[g["element"]] < g["min_score"])
         kind = "failed" if should_fail else "passed"
         if seen[kind]:
@@ -313,8 +297,8 @@ def test_stage_gates_at_negotiate(sql, ask):
     assert seen["failed"] or seen["passed"]
 
 
-def test_rubric_override_changes_weights_and_score(sql, ask, tmp_path):
-    opp_id = ixis_id(sql)
+def test_rubric_override_changes_weights_and_score(sql_rows, ask, tmp_path):
+    opp_id = ixis_id(sql_rows)
     before = ask(opp_id).data["meddpicc"]
     scores = {e["element"]: e["score"] for e in before["elements"]}
     low = min(ELEMENTS, key=lambda k: (scores[k], k))
@@ -336,8 +320,8 @@ def test_rubric_override_changes_weights_and_score(sql, ask, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ risks
-def test_close_date_pushes_are_counted(sql, ask):
-    rows = sql("SELECT h.opportunity_id, COUNT(*) AS n FROM opportunity_stage_history h "
+def test_close_date_pushes_are_counted(sql_rows, ask):
+    rows = sql_rows("SELECT h.opportunity_id, COUNT(*) AS n FROM opportunity_stage_history h "
                "JOIN opportunities o ON o.opportunity_id = h.opportunity_id "
                "WHERE h.new_close_date > h.old_close_date AND CAST(h.changed_at AS DATE) <= ? AND NOT o.is_closed "
                "GROUP BY h.opportunity_id HAVING COUNT(*) >= 2 ORDER BY n DESC, h.opportunity_id LIMIT 3", AS_OF)
@@ -345,7 +329,7 @@ def test_close_date_pushes_are_counted(sql, ask):
     for row in rows:
         r = risk(ask(row["opportunity_id"]), "close_date_pushed")
         assert r is not None and r["count"] == row["n"] and r["severity"] == "high" and r["type"] == "process"
-    once = sql("SELECT h.opportunity_id FROM opportunity_stage_history h "
+    once = sql_rows("SELECT h.opportunity_id FROM opportunity_stage_history h "
                "JOIN opportunities o ON o.opportunity_id = h.opportunity_id "
                "WHERE h.new_close_date > h.old_close_date AND CAST(h.changed_at AS DATE) <= ? AND NOT o.is_closed "
                "GROUP BY h.opportunity_id HAVING COUNT(*) = 1 ORDER BY h.opportunity_id LIMIT 1", AS_OF)
@@ -354,9 +338,9 @@ def test_close_date_pushes_are_counted(sql, ask):
         assert r["count"] == 1 and r["severity"] == "medium"
 
 
-def test_inactive_deal_gets_engagement_risk(sql, ask):
+def test_inactive_deal_gets_engagement_risk(sql_rows, ask):
     cutoff = AS_OF - timedelta(days=21)
-    rows = sql("SELECT o.opportunity_id, o.last_activity_date FROM opportunities o "
+    rows = sql_rows("SELECT o.opportunity_id, o.last_activity_date FROM opportunities o "
                "WHERE NOT o.is_closed AND o.last_activity_date < ? AND NOT EXISTS "
                "(SELECT 1 FROM calls c WHERE c.opportunity_id = o.opportunity_id "
                " AND CAST(c.started_at AS DATE) > o.last_activity_date) "
@@ -366,15 +350,15 @@ def test_inactive_deal_gets_engagement_risk(sql, ask):
         r = risk(ask(row["opportunity_id"]), "no_recent_activity")
         assert r is not None and r["type"] == "engagement"
         assert r["days"] == (AS_OF - row["last_activity_date"]).days
-    active = sql("SELECT opportunity_id FROM opportunities WHERE NOT is_closed AND last_activity_date >= ? "
+    active = sql_rows("SELECT opportunity_id FROM opportunities WHERE NOT is_closed AND last_activity_date >= ? "
                  "ORDER BY opportunity_id LIMIT 1", AS_OF - timedelta(days=5))
     if active:
         assert risk(ask(active[0]["opportunity_id"]), "no_recent_activity") is None
 
 
-def test_ixis_competitor_in_last_call(sql, ask):
-    opp_id = ixis_id(sql)
-    last = sql("SELECT call_id, transcript FROM calls WHERE opportunity_id = ? AND CAST(started_at AS DATE) <= ? "
+def test_ixis_competitor_in_last_call(sql_rows, ask):
+    opp_id = ixis_id(sql_rows)
+    last = sql_rows("SELECT call_id, transcript FROM calls WHERE opportunity_id = ? AND CAST(started_at AS DATE) <= ? "
                "ORDER BY started_at DESC, call_id LIMIT 1", opp_id, AS_OF)
     ans = ask(opp_id)
     r = risk(ans, "competitor_in_last_call")
@@ -387,8 +371,8 @@ def test_ixis_competitor_in_last_call(sql, ask):
         assert r is None or "Snowflake" not in r["competitors"]
 
 
-def test_closed_deal_has_no_risks_and_keeps_probability(sql, ask):
-    o = sql("SELECT * FROM opportunities WHERE is_closed AND is_won ORDER BY opportunity_id LIMIT 1")[0]
+def test_closed_deal_has_no_risks_and_keeps_probability(sql_rows, ask):
+    o = sql_rows("SELECT * FROM opportunities WHERE is_closed AND is_won ORDER BY opportunity_id LIMIT 1")[0]
     ans = ask(o["opportunity_id"])
     assert ans.data["risks"] == [] and ans.data["probability"]["adjusted"] == o["probability"]
 

@@ -36,21 +36,6 @@ def openai_env(demo_db, settings_for, monkeypatch):
     return use
 
 
-@pytest.fixture
-def sql(demo_db):
-    import duckdb
-
-    con = duckdb.connect(str(demo_db), read_only=True, config={"enable_external_access": False})
-
-    def q(query: str, *params):
-        cur = con.execute(query, list(params))
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-    yield q
-    con.close()
-
-
 def log_record(request_id: str):
     from revops_cli.config import load_settings
     from revops_cli.conversations.log import ConversationLog
@@ -73,7 +58,7 @@ def two_tools_then_answer(prompt_tokens: tuple[int, int, int] = (1500, 2600, 410
 # ---------------------------------------------------------------------------------------------- the loop
 
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
-def test_model_calls_tools_then_answers(capsys, openai_env, sql, stream):
+def test_model_calls_tools_then_answers(capsys, openai_env, sql_rows, stream):
     with ChatCompletionsFake(two_tools_then_answer()) as api:
         openai_env(api, REVOPS_OPENAI__STREAM="true" if stream else "false")
         r = run(capsys, "ask", "Is IXIS at risk, and how is Q4 revenue by segment?", "--backend", "openai",
@@ -102,7 +87,7 @@ def test_model_calls_tools_then_answers(capsys, openai_env, sql, stream):
         assistant = second[2]
         assert assistant["role"] == "assistant" and [c["id"] for c in assistant["tool_calls"]] == ["call_deal", "call_rev"]
         rev = results["call_rev"]
-        expected = {row["segment"]: float(row["revenue"]) for row in sql(
+        expected = {row["segment"]: float(row["revenue"]) for row in sql_rows(
             "SELECT COALESCE(a.segment, 'Unknown') AS segment, SUM(b.revenue) AS revenue FROM billing_monthly b "
             "JOIN accounts a ON a.account_id = b.account_id WHERE b.month BETWEEN ? AND ? GROUP BY 1",
             Q4["start_date"], Q4["end_date"])}
@@ -112,7 +97,7 @@ def test_model_calls_tools_then_answers(capsys, openai_env, sql, stream):
         assert float(total["revenue"]) == pytest.approx(sum(expected.values()))
 
         deal = results["call_deal"]
-        ixis = sql("SELECT o.name FROM opportunities o JOIN accounts a ON a.account_id = o.account_id "
+        ixis = sql_rows("SELECT o.name FROM opportunities o JOIN accounts a ON a.account_id = o.account_id "
                    "WHERE lower(a.name) LIKE 'ixis%' ORDER BY o.amount DESC")
         assert deal["deal"] in {row["name"] for row in ixis}
         local = run(capsys, "deal", "IXIS", "-f", "json").json()
