@@ -21,7 +21,7 @@ QUESTIONS = {
 def run(quick: bool, canonical: Path, as_of: str = "2026-11-24") -> dict:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
-    from bench.run import median_ms
+    from bench.run import interleaved
     from model_check import shaped_warehouse
     from revops_cli import service
     from revops_cli.config import load_settings
@@ -51,17 +51,9 @@ def run(quick: bool, canonical: Path, as_of: str = "2026-11-24") -> dict:
         assert a.ok and (a.data or {}).get("analysis") == "adhoc", (label, what, a.text[:300])
         return time.perf_counter() - started
 
-    samples: dict[str, list[float]] = {f"{label}_{what}": [] for label in sides for what in QUESTIONS}
-    for label in sides:                  # warm: open the file, compile the templates, import
-        for what in QUESTIONS:
-            ask(label, what)
-    for _ in range(runs):
-        for what in QUESTIONS:
-            for label in sides:
-                samples[f"{label}_{what}"].append(ask(label, what))
+    out: dict = interleaved(ask, list(sides), list(QUESTIONS), runs)
     for _, wh in sides.values():
         wh.close()
-    out: dict = {f"{k}_ms": median_ms(v) for k, v in samples.items()}
     for what in QUESTIONS:
         out[f"{what}_ratio"] = round(out[f"reference_v5_{what}_ms"] / out[f"canonical_{what}_ms"], 2)
     return out

@@ -31,7 +31,7 @@ def mapped_warehouse(canonical: Path) -> Path:
 def run(quick: bool, canonical: Path, as_of: str = "2026-11-24") -> dict:
     """Canonical and mapped runs interleaved (a busy machine slows both alike), medians compared."""
     sys.path.insert(0, str(ROOT))
-    from bench.run import median_ms
+    from bench.run import interleaved
     from revops_cli import service
     from revops_cli.config import load_settings
     from revops_cli.models import Request
@@ -61,17 +61,9 @@ def run(quick: bool, canonical: Path, as_of: str = "2026-11-24") -> dict:
         assert a.ok, a.error
         return time.perf_counter() - started
 
-    samples: dict[str, list[float]] = {f"{label}_{what}": [] for label in sides for what in questions}
-    for label in sides:                  # warm: open the file, compile the templates, import
-        for what in questions:
-            ask(label, what)
-    for _ in range(runs):
-        for what in questions:
-            for label in sides:
-                samples[f"{label}_{what}"].append(ask(label, what))
+    out: dict = interleaved(ask, list(sides), list(questions), runs)
     for _, wh in sides.values():
         wh.close()
-    out: dict = {f"{k}_ms": median_ms(v) for k, v in samples.items()}
     for what in questions:
         out[f"{what}_ratio"] = round(out[f"mapped_{what}_ms"] / out[f"canonical_{what}_ms"], 2)
     out["goal"] = "ratios <= 1.5"

@@ -49,6 +49,20 @@ def time_commands(commands: dict[str, list[str]], runs: int, env: dict[str, str]
     return {k: median_ms(v) for k, v in samples.items()}
 
 
+def interleaved(ask, labels, questions, runs: int) -> dict[str, float]:
+    """`{label}_{question}_ms`: the median of `ask(label, question) -> seconds` after one warm-up call each (open
+    the file, compile the templates, import), the runs interleaved so a busy machine slows every side alike."""
+    samples: dict[str, list[float]] = {f"{label}_{what}": [] for label in labels for what in questions}
+    for label in labels:
+        for what in questions:
+            ask(label, what)
+    for _ in range(runs):
+        for what in questions:
+            for label in labels:
+                samples[f"{label}_{what}"].append(ask(label, what))
+    return {f"{k}_ms": median_ms(v) for k, v in samples.items()}
+
+
 def time_call(fn, runs: int) -> float:
     fn()   # warm: caches, connections
     samples = []
