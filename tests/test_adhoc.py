@@ -440,3 +440,42 @@ def test_one_named_accounts_usage_is_answered_for_that_account(asker, sql):
     s = a.data["summary"]
     assert s["recent"]["engine_hours"] == pytest.approx(recent) and s["prior"]["engine_hours"] == pytest.approx(prior)
     assert ("growing" in a.text) == (recent >= 1.1 * prior or s["change_pct"]["peak_active_users"] >= 10)
+
+
+def test_a_misspelt_breakdown_is_read_and_an_unknown_one_is_refused(asker, sql):
+    a = asker("win rate by regoin this year")
+    answered(a)
+    assert "by region" in a.data["interpretation"]
+    got = {r["region"]: r["win_rate"] for r in a.data["rows"]}
+    want = dict(sql("""SELECT a.region, 100.0 * avg(CASE WHEN o.is_won THEN 1 ELSE 0 END) FROM opportunities o
+                       JOIN accounts a ON a.account_id = o.account_id WHERE o.is_closed AND o.close_date BETWEEN ? AND ?
+                       GROUP BY 1""", Y2026[0], AS_OF))
+    assert got == pytest.approx(want)
+    a = asker("win rate by persona this year")
+    assert not a.ok and a.data["error"]["exit_code"] == 9 and "persona" in a.text
+
+
+def test_the_quarter_before_is_the_comparison_not_a_year_earlier(asker, sql):
+    a = asker("revenue last quarter compared to the quarter before")
+    answered(a)
+    start, end = LAST_Q
+    before = _quarter_before(start)
+    (now,), (then,) = (sql("SELECT sum(revenue) FROM billing_monthly WHERE month BETWEEN ? AND ?", *q)[0]
+                       for q in ((start, end), before))
+    assert a.data["interpretation"].endswith(f"vs Q{(before[0].month - 1) // 3 + 1} {before[0].year}")
+    assert a.data["summary"]["revenue"] == pytest.approx(now)
+    assert f"${then / 1e6:.1f}M" in a.text
+
+
+def test_renewals_coming_up_are_deals_not_call_mentions_and_churned_logos_are_named(asker, sql):
+    from datetime import timedelta
+
+    a = asker("renewals coming up in the next 60 days")
+    answered(a)
+    n = sql("""SELECT count(*) FROM opportunities WHERE NOT is_closed AND type = 'Renewal'
+               AND close_date BETWEEN ? AND ?""", AS_OF, AS_OF + timedelta(days=60))[0][0]
+    assert a.data["interpretation"].endswith(f"{n} deal" + ("s" if n != 1 else ""))
+    a = asker("churned logos this year")
+    answered(a)
+    names = [r[0] for r in sql("SELECT name FROM accounts WHERE churned_date BETWEEN ? AND ?", Y2026[0], AS_OF)]
+    assert names and all(name in a.text for name in names)

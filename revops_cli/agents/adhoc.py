@@ -83,6 +83,12 @@ _DEAL_NOUN = re.compile(r"\b(?:deals?|opportunit(?:y|ies)|opps?|renewals?|losses
 # "what's the biggest deal in the pipeline?": the one largest deal (a number asks for the top N: _TOP)
 _ONE_BIGGEST = re.compile(r"\b(?:the\s+)?(?:biggest|largest)\s+(?:open\s+|won\s+|lost\s+)?(?:deal|opportunity|opp)\b(?!s)",
                           re.I)
+_RANKED_SUBJECT = re.compile(r"\b(customers?|accounts?|reps?|owners?|aes?|sellers?|regions?|segments?|industr(?:y|ies)|"
+                             r"sources?)\s+(?:with|that have|having)\s+the\s+(?:lowest|highest|least|most|fewest|biggest|"
+                             r"smallest|largest|best|worst)\b", re.I)
+# Counts of accounts that are events (churned, won for the first time): asked without "how many", the accounts
+_ACCOUNT_EVENTS = {"churned_customers", "new_logos"}
+_HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|\bcounts?\b|#|\btotal\b|\bby (?:month|quarter|week|year)\b", re.I)
 _HOW_MUCH = re.compile(r"\bhow much\b|\bwhat(?:'s| is) the (?:value|amount)\b|\bworth\b", re.I)
 _LOSE_TO = re.compile(r"\b(?:who|which competitors?|what competitors?)\b[^?]*\blos(?:e|t|ing)\s+(?:to|against)\b|"
                       r"\blos(?:e|t|ing)\s+(?:to|against)\s+(?:the\s+)?most\b|\blosses by competitor\b", re.I)
@@ -175,6 +181,9 @@ def beyond(parsed: Any, text: str, analysis: str) -> bool:
         return False
     if parsed.shape == "share" or _WON_VS_LOST.search(text) or _ONE_BIGGEST.search(text):
         return True
+    if parsed.compare_period is not None and analysis in ("revenue_by_segment", "revenue_trend") \
+            and parsed.compare_period.start != parsed.period.start.replace(year=parsed.period.start.year - 1):
+        return True                 # they compare with a year earlier; "the quarter before" is the model's
     groups = [d for d in parsed.dimensions if d not in ("quarter", "month", "week", "year")]
     if groups and parsed.measures and analysis in BREAKDOWN_MEASURES \
             and not set(parsed.measures) & BREAKDOWN_MEASURES[analysis]:
@@ -248,6 +257,16 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
                 extra_dims = ["deal"]
     if not measures:
         return None
+    ranked = _RANKED_SUBJECT.search(text)
+    if subject_dim is None and not parsed.dimensions and ranked and not parsed.limit:
+        # "customers with the lowest usage", "reps with the most bookings": ranked, the first ten
+        subject_dim = _SUBJECT_DIM.get(ranked.group(1).lower().rstrip("s"), None)
+        rank_limit = 10 if subject_dim else None
+    else:
+        rank_limit = None
+    if subject_dim is None and not parsed.dimensions and measures and set(measures) <= _ACCOUNT_EVENTS \
+            and not _HOW_MANY.search(text):
+        subject_dim = "account"       # "churned logos in the last 6 months", "new logos this quarter": which ones
     if parsed.unknown and not [m for m in parsed.measures if m in measures]:
         return None      # no measure named and words not understood: the analysis' own refusal names them
     if measures == ["deal_count"] and status is None and scope_status is None and parsed.period is None:
@@ -397,6 +416,7 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
     if "competitor" in dims:
         count = None                       # a deal counts once per competitor: no total of deals
     limit = parsed.limit if parsed.shape == "top_n" else 1 if _ONE_BIGGEST.search(text) and "deal" in dims else None
+    limit = limit or rank_limit
     descending = not re.search(r"\b(?:bottom|smallest|worst|lowest|fewest)\b|(?<!\bat )\bleast\b", text, re.I)
     if limit and not dims:
         return Refusal([f"top {limit} of what (say 'by rep', 'by account')"])
@@ -465,6 +485,8 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
     first = p.measures[0]
     fmt = model.measures[first].format
     rows = result.records()
+    if first in _ACCOUNT_EVENTS and "account" in main_plan.columns:
+        rows = [r for r in rows if r.get(first)]          # the accounts it happened to, not every account
     if p.threshold is not None:
         rows = [r for r in rows if _passes(r.get(first), p.threshold)]
         if p.limit:
@@ -525,7 +547,7 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
             headline = (f"{dim.replace('_', ' ').capitalize()} {value}: **{value_text(part, fmt)}** of "
                         f"{value_text(total, fmt)}, **{share * 100:.1f}%** of {TITLES.get(first, first).lower()}."
                         if share is not None else f"No {TITLES.get(first, first).lower()} to share out.")
-        elif rows and dim_cols == ["account"] and first in ("customers", "churned_customers"):
+        elif rows and dim_cols == ["account"] and first in ("customers", "churned_customers", "new_logos"):
             names = [str(r.get("account")) for r in rows[:10]]
             headline = ", ".join(names) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "") + "."
         elif rows and not any(d.startswith("time:") for d in p.dimensions):

@@ -134,7 +134,7 @@ def interpretation(out: A.Outcome, parsed: Any) -> str:
         word = "close date in " if out.analysis in ("deals_closing", "pipeline", "deal_risk_factors", "win_rate",
                                                     "hygiene") else ""
         parts.append(f"{word}{out.period.label}")
-    compare = out.compare_period or getattr(parsed, "compare_period", None)
+    compare = getattr(parsed, "compare_period", None) or out.compare_period    # the question's own comparison first
     if compare is not None:
         parts.append(f"vs {compare.label}")
     key = _COUNTS.get(out.analysis)
@@ -434,7 +434,7 @@ class DataAgent:
         out = A.RUNNERS[name](self._ask(ctx, task, other, text))
         if first.summary and out.summary:
             key = _COUNTS.get(name, ("", ""))[0]
-            for k in (key, "total_amount", "open_amount", "won_amount", "win_rate_pct"):
+            for k in ("win_rate_pct", key, "total_amount", "open_amount", "won_amount"):
                 if k and k in first.summary and k in out.summary:
                     first.bullets.insert(0, f"Against {out.period.label if out.period else 'the comparison period'}: "
                                             f"{k.replace('_', ' ')} {_fmt(first.summary[k])} vs {_fmt(out.summary[k])}.")

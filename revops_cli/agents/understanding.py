@@ -45,7 +45,9 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
                              r"(?!\s+(?:deals?|opps?|opportunit\w*|pipe(?:line)?|bookings|revenue|arr|acv|amount)\b)", re.I)),
     ("churned_arr", re.compile(r"\bchurned arr\b|\barr churned\b", re.I)),
     ("churned_customers", re.compile(r"\b(?:customers?|accounts?|logos?|clients?)\s+(?:have\s+|has\s+|did\s+we\s+|we\s+)?"
-                                     r"(?:churn(?:ed)?|lost)\b|\bchurned (?:customers|accounts|logos|clients)\b", re.I)),
+                                     r"(?:churn(?:ed)?|lost)\b|\bchurned (?:customers|accounts|logos|clients)\b|"
+                                     r"\bchurn(?:ed)? (?=(?:by|per|split by|broken down by) )|\bchurn counts?\b|"
+                                     r"\b(?:how many|number of) churn(?:s|ed)?\b", re.I)),
     ("customers", re.compile(r"\b(?:how many|number of|count of|total)\s+(?:\w+\s+)?(?:customers|clients|logos)\b|"
                              r"\bcustomer counts?\b", re.I)),
     ("weighted_pipeline", re.compile(r"\bweighted (?:pipe(?:line)?|amount|forecast)\b", re.I)),
@@ -68,7 +70,10 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
     ("pipeline", re.compile(r"\bpipe(?:line)?\b", re.I)),
     ("deal_count", re.compile(r"\bdeal counts?\b|\b(?:how many|number of|count of|# of) (?:[\w-]+\s+){0,2}?"
                               r"(?:deals|opportunities|opps|losses|wins|renewals|upsells)\b", re.I)),
-    ("usage_queries", re.compile(r"\b(?:queries|query (?:count|volume)s?)\b", re.I)),
+    ("usage_queries", re.compile(r"\b(?:queries|query (?:count|volume)s?)\b|"
+                                 # "the lowest usage", "usage by segment": usage as a number is the queries run
+                                 r"\b(?:lowest|highest|least|most|fewest|top|bottom|biggest|smallest)\s+usage\b|"
+                                 r"\busage\s+(?:by|per)\s+(?!day\b)", re.I)),
     ("engine_hours", re.compile(r"\b(?:engine|compute)[- ]hours?\b", re.I)),
     ("leads", re.compile(r"\b(?:new )?leads\b|\bmqls?\b|\bsqls\b", re.I)),
     ("calls", re.compile(r"\bcalls\b", re.I)),
@@ -80,6 +85,43 @@ _BY_DIMENSION = {"rep": "owner", "ae": "owner", "seller": "owner", "vertical": "
                  "source": "lead_source", "lead source": "lead_source", "customer": "account",
                  "forecast category": "forecast_category"}
 _TIME_GRAINS = {"quarter", "month", "week", "year"}
+_BY_LOOSE = re.compile(r"\b(?:by|per|split by|broken down by)\s+([a-z]{5,})\b", re.I)
+_BY_WORDS = ("region", "segment", "industry", "vertical", "owner", "seller", "stage", "source", "competitor",
+             "quarter", "month", "account", "customer")
+
+
+_BY_ANY = re.compile(r"(?<!\bwon )(?<!\blost )(?<!\bowned )(?<!\bclosed )(?<!\bcreated )(?<!\bsourced )(?<!\bbooked )"
+                     r"(?<!\bsold )(?<!\bmanaged )(?<!\bhandled )(?<!\bworked )(?<!\brun )(?<!\bled )"
+                     r"\b(?:broken down by|split by|grouped by|by|per)\s+([a-z][a-z-]+)\b", re.I)
+_BY_FINE = frozenset("""the a an end far now then close closing amount amounts value size count number deal deals date
+dates day days week weeks month months quarter quarters year years total how what which whom who rep reps ae aes
+percent percentage share me us them him her far default name""".split())
+
+
+def unknown_breakdowns(text: str, names: Any, by_spans: list[tuple[int, int]]) -> list[str]:
+    """'by persona', 'per cohort': a breakdown by something that is no dimension is named, never dropped."""
+    known = [(m.start, m.end) for m in (names.mentions if names is not None else [])]
+    out = []
+    for m in _BY_ANY.finditer(text):
+        a, b = m.span(1)
+        if any(x <= m.start() < y or x <= a < y for x, y in by_spans) or any(x < b and a < y for x, y in known):
+            continue
+        word = m.group(1).lower()
+        if word in _BY_FINE or word.rstrip("s") in _BY_FINE or word in UNDERSTOOD_WORDS:
+            continue
+        out.append(m.group(0).strip())
+    return out
+
+
+def _by_typo(word: str) -> str | None:
+    """The dimension word a misspelt one stands for (one edit or one swap away, a clear winner), or None."""
+    from rapidfuzz.distance import OSA
+
+    w = word.lower().rstrip("s") if len(word) > 5 else word.lower()
+    if w in _BY_WORDS:
+        return None
+    near = [d for d in _BY_WORDS if OSA.distance(w, d) <= 1]
+    return near[0] if len(near) == 1 else None
 
 _NUM = r"(\d+(?:[.,]\d+)?)\s*(k|m|mm|mn|b|bn|million|thousand|billion)?"
 _MONEY = rf"\$?\s*{_NUM}"
@@ -177,6 +219,10 @@ def ranked_subject(text: str) -> tuple[str, bool, bool] | None:
     return dim, plural, sup.group("dir").lower() not in ("least", "smallest", "lowest", "fewest")
 _COMPARE = re.compile(r"\bcompare\w*\b|\bvs\.?\b|\bversus\b|\bagainst (?:last|the previous|previous|prior)\b|"
                       r"\bcompared (?:to|with)\b", re.I)
+_TWO_PERIODS = re.compile(r"\b(?:vs\.?|versus|compared (?:to|with)|against|with|and|to)\b", re.I)
+_PRIOR_PERIOD = re.compile(r"\b(?:the\s+)?(?:quarter|month|year|week|period|qtr)\s+(?:before|prior)\b|"
+                           r"\bthe\s+(?:previous|prior|preceding)\s+(?:one|quarter|month|year|week|period|qtr)\b|"
+                           r"\bthe one before\b", re.I)
 _SHARE = re.compile(r"\bshare of\b|\bwhat (?:share|percent\w*|fraction|portion)\b|\bpercent(?:age)? of\b", re.I)
 _TREND = re.compile(r"\btrends?\b|\bover time\b|\bmonth over month\b|\bby month\b|\bmonthly\b|\bweekly\b", re.I)
 
@@ -364,6 +410,16 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
         if dim not in q.dimensions:
             q.dimensions.append(dim)
     by_spans = [m.span() for m in _BY.finditer(text)]
+    for m in _BY_LOOSE.finditer(text):
+        # "win rate by regoin": a misspelt breakdown word, one edit from a dimension's word
+        if any(a <= m.start(1) < b for a, b in by_spans):
+            continue
+        word = _by_typo(m.group(1))
+        if word is not None:
+            dim = _BY_DIMENSION.get(word, word)
+            if dim not in q.dimensions:
+                q.dimensions.append(dim)
+            by_spans.append(m.span())
     # filters from the names found in the warehouse
     for m in (names.mentions if names is not None else []):
         dim = DIMENSION_OF_KIND.get(m.kind)
@@ -409,6 +465,17 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
     for a, b in condition_spans:        # "no activity in the last 14 days" is a condition, not the period
         period_text = period_text[:a] + " " * (b - a) + period_text[b:]
     q.period = parse_period(period_text, as_of, fiscal_start_month)     # an impossible period: UsageError, exit 2
+    if q.period is not None and _COMPARE.search(text) and _PRIOR_PERIOD.search(text):
+        q.compare_period = q.period.previous      # "revenue last quarter compared to the quarter before"
+    elif q.period is not None and _COMPARE.search(text):
+        # "win rate this quarter vs last quarter": two periods of one kind, the first is the period
+        found = []
+        for piece in _TWO_PERIODS.split(period_text):
+            p = parse_period(piece, as_of, fiscal_start_month) if piece.strip() else None
+            if p is not None and all((p.start, p.end) != (x.start, x.end) for x in found):
+                found.append(p)
+        if len(found) == 2 and found[0].kind == found[1].kind:
+            q.period, q.compare_period = found
     m = _TOP.search(text) or _BOTTOM.search(text)
     if m:
         q.limit = int(next(g for g in m.groups() if g))
@@ -438,6 +505,7 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
         amount_spans = [s for s in amount_spans if text[s[0]:s[1]].strip() not in {t for t, _ in not_amounts}]
     q.unknown = _unknown_words(text, names, amount_spans, by_spans) + _unread_dates(text, q.period)
     q.unknown += [w for _, w in not_amounts]
+    q.unknown += unknown_breakdowns(text, names, by_spans)
     q.unknown += unknown_qualifiers(text, _known_spans(text, names, q.filters, amount_spans, by_spans))
     q.unknown += unknown_measures(text, _known_spans(text, names, q.filters, amount_spans, by_spans))
     q.unknown = _dedupe(q.unknown)
@@ -555,6 +623,7 @@ sales sale conversations conversation transcripts transcript notes emails activi
 users trends trend based signals signs usage-based
 sdr bdr csm cfo ceo cro cto vp manager managers leadership board
 we're they're it's i'm you're up against compete competes competing competed facing involved present versus
+might may could would should will can likely probably possibly about going gonna
 """.split())
 # The nouns a qualifier modifies: an unknown word just before one is a filter ("platinum customers").
 _SUBJECT_NOUNS = frozenset("""customers customer accounts account partners partner deals deal opportunities opps

@@ -22,13 +22,16 @@ _CHURN = rx(r"\bchurn\w*")
 _FALL = rx(r"\b(declin\w*|drop\w*|fall\w*|fell|decreas\w*|shrink\w*|disengag\w*|inactive|going dark|"
             r"less active|waning|down)\b")
 _ENGAGE_CONTEXT = rx(r"\b(customers?|accounts?|usage|engagement|users|consumption|activity|logins?|queries)\b")
+# "came up on a call" is a mention; "renewals coming up in the next 60 days" is a date
 _COMPETITOR = rx(r"\b(competitors?|competition|competitive|compete\w*|rivals?|mentioned|mentions?|came up|"
-                  r"comes? up|coming up)\b")
+                  r"comes? up(?! for renewal)|coming up(?!\s+(?:in|within|for|over|this|next|soon|by|on|before)\b))\b")
 _COMPETITOR_NAME = rx(r"\b(snowflake|databricks|bigquery|redshift|clickhouse|synapse|teradata)\b")
 _CALL_WORDS = rx(r"\b(calls?|meetings?|conversations?|transcripts?|talk\w*|said|discuss\w*)\b")
 _COVERAGE = rx(r"\bcoverage\b|\benough pipeline\b|\bpipeline (?:vs\.?|versus|against|to|for) (?:the )?"
                 r"(?:target|quota|plan)")
-_FORECAST = rx(r"\b(forecast\w*|targets?|quotas?|attainment|commit|hit (?:the|our) (?:number|plan|target)|"
+# "upsell targets" are accounts to sell to; "commit deals" are deals with that forecast category (a filter)
+_FORECAST = rx(r"\b(forecast\w*|(?<!upsell )(?<!expansion )(?<!cross-sell )targets?|quotas?|attainment|"
+                r"commit(?!\s+(?:deals?|opps?|opportunit\w*))|hit (?:the|our) (?:number|plan|target)|"
                 r"on track|gap to)\b")
 _WIN_RATE = rx(r"\b(win[- ]?rates?|close rates?|closing rates?|won vs\.? lost|win ratio|loss rates?|"
                 r"how many deals (?:did )?we win)\b")
