@@ -292,3 +292,46 @@ def test_how_many_is_that_keeps_the_lists_close_dates(ask, sql):
     ask("negotiate deals over 250k", session="s-hm")
     b = ask("how many is that", session="s-hm")
     assert b.ok and "any close date" in b.data["interpretation"] and f"{n} deal" in b.data["interpretation"]
+
+
+def _first_name_unique_at_company(sql) -> dict:
+    rows = sql(f"SELECT l.name, l.first_name, l.company FROM leads l WHERE l.title IS NOT NULL {UNIQUE_PERSON} "
+               "AND (SELECT count(*) FROM leads l2 WHERE lower(l2.first_name) = lower(l.first_name)"
+               "     AND l2.company = l.company) = 1 "
+               "AND lower(l.first_name) NOT IN (SELECT lower(first_name) FROM contacts WHERE first_name IS NOT NULL) "
+               "ORDER BY l.lead_id DESC LIMIT 1")
+    assert rows
+    return rows[0]
+
+
+@pytest.mark.parametrize("phrasing", ["{f} from {c} worth a call?", "{f} at {c}, what angle do we take",
+                                      "should we chase {f} at {c}", "{f} @ {c} - priority?"])
+def test_a_lead_by_first_name_and_company(route, sql, phrasing):
+    lead = _first_name_unique_at_company(sql)
+    r = route(phrasing.format(f=lead["first_name"].lower(), c=lead["company"]))
+    assert r.agent == "lead_analysis" and r.entities["person"]["name"] == lead["name"]
+
+
+def test_a_first_name_at_a_company_with_no_such_person_is_not_a_person(route, sql):
+    lead = _first_name_unique_at_company(sql)
+    r = route(f"zebulon at {lead['company']} - worth a call?")
+    assert r.agent != "lead_analysis" or (r.entities.get("person") or {}).get("name") != lead["name"]
+
+
+def test_the_persons_company_researched_then_the_person_again(ask, sql):
+    lead = _leads(sql, 1)[0]
+    a = ask(lead["name"].lower(), session="s-pc")
+    assert a.agent == "lead_analysis"
+    b = ask("research their company", session="s-pc")
+    assert b.agent == "web_search" and b.data["company"].lower() == lead["company"].lower()
+
+
+def test_a_company_name_that_starts_with_a_vocabulary_word(route, sql):
+    rows = sql("SELECT r.company_name FROM company_research r WHERE lower(split_part(r.company_name, ' ', 1)) IN "
+               "(SELECT lower(segment) FROM accounts UNION SELECT lower(region) FROM accounts "
+               " UNION SELECT lower(industry) FROM accounts) LIMIT 1")
+    if not rows:
+        pytest.skip("no researched company starts with a segment, region or industry on this seed")
+    name = rows[0]["company_name"]
+    r = route(f"where is {name.lower()} headquartered?")
+    assert r.agent == "web_search" and r.entities["company"] == name

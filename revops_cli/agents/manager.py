@@ -22,7 +22,7 @@ NAME = "manager"
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>|@revbot\b|^\s*(hey|hi|hello)\s+revbot[,!:]?\s*", re.I)
 _WEBHOOK = re.compile(r"\bwebhooks?\b", re.I)
-_RESEARCH = re.compile(r"\b(research|look up|lookup|background on|company profile|profile of|what do we know about|"
+_RESEARCH = re.compile(r"\b(research|look up|lookup|look into|background on|company profile|profile of|what do we know about|"
                        r"find out about|intel on|information on|info on)\b", re.I)
 _FIT = re.compile(r"\b(assess|score|evaluate|qualif\w*|check)\b.*\b(fit|icp)\b|\b(fit for our|icp fit|good fit)\b", re.I)
 _LEAD_WORDS = re.compile(r"\b(leads?|icp|qualif\w*|prospects?|mqls?|sqls?|outreach|persona|good fit)\b", re.I)
@@ -105,11 +105,12 @@ def person_span(text: str) -> tuple[str, str] | None:
 
 
 def research_target(text: str) -> str | None:
-    m = re.search(r"\b(?:research|look up|lookup|background on|profile of|know about|find out about|intel on|"
+    m = re.search(r"\b(?:research|look up|lookup|look into|background on|profile of|know about|find out about|intel on|"
                   r"info(?:rmation)? on|tell me about)\s+(?:the\s+)?(?:company\s+)?(?P<c>[^?.!,]+)", text, re.I)
     if not m:
         return None
     c = re.split(r"\s+(?:and|company|to|for|as)\b", m.group("c"), maxsplit=1, flags=re.I)[0]
+    c = re.sub(r"\s+(?:for (?:me|us)|please|pls|real quick|quickly)$", "", c, flags=re.I)
     return c.strip(" '\"") or None
 
 
@@ -300,7 +301,18 @@ def follow_up_route(t: str, names: Any, session: dict[str, Any]) -> Route | None
             intent = "deal_risks" if re.search(r"\brisks?\b", t, re.I) else "deal_status"
             return Route("deal_analysis", intent, "a follow-up on the deal discussed earlier",
                          {"opportunity": opp, "focus": deal_focus(t, names)})
-        on_person = agent == "lead_analysis" or (agent is None and person)
+        researched = str((last.get("data") or {}).get("company") or "").lower()
+        on_person = agent == "lead_analysis" or (agent is None and person) or (
+            # after "research her company": the person is still the one discussed
+            agent == "web_search" and isinstance(person, dict) and researched
+            and researched == str(person.get("company") or "").lower()
+            and re.search(r"\b(?:he|she|him|her|his|hers)\b", t, re.I))
+        if isinstance(person, dict) and person.get("company") and on_person and _PRONOUN_PERSON.search(t) \
+                and re.search(r"\b(?:company|employer|firm|org|organi[sz]ation|business)\b", t, re.I) \
+                and (_RESEARCH.search(t) or _COMPANY_FACTS.search(t) or re.search(r"\b(?:tell me|what about)\b", t, re.I)):
+            # "research her company", "how big is his company?": the person's company, researched
+            return Route("web_search", "research", f"the company of the person discussed earlier ({person['name']})",
+                         {"company": person["company"]})
         if isinstance(person, dict) and person.get("name") and on_person and (
                 _PRONOUN_PERSON.search(t) or _LEAD_ASSESS.search(t)) and not _DATA_WORDS.search(t):
             return Route("lead_analysis", "lead_assess", f"a follow-up on the person discussed earlier ({person['name']})",

@@ -296,10 +296,61 @@ def find_names(ctx: AgentContext, text: str) -> Names:
         mention = _fuzzy_entity(ctx, span, start, names, lower)
         if mention is not None:
             found.append(mention)
+    found += _names_over_vocabulary(ctx, text, found)
+    found += _first_names_at(ctx, text, found)
     names.mentions = _longest_first(found)
     for note in names.notes:
         ctx.trace.note(AGENT, note)
     return names
+
+
+def _names_over_vocabulary(ctx: AgentContext, text: str, found: list[Mention]) -> list[Mention]:
+    """'where is enterprise solutions headquartered?': a vocabulary word that opens a longer exact name (the
+    company Enterprise Solutions, not the segment Enterprise and a stray 'solutions')."""
+    out: list[Mention] = []
+    for m in found:
+        if m.kind in ENTITY_KINDS or m.start < 0:
+            continue
+        words = list(re.finditer(r"[\w&.'’-]+", text[m.end:]))[:3]
+        for k in range(len(words), 0, -1):
+            end = m.end + words[k - 1].end()
+            span = re.sub(r"['’]s$", "", text[m.start:end])
+            t = norm(span)
+            exact = [r for r in _candidates(ctx, t[:2]) if r["kind"] in ENTITY_KINDS and norm(r["name"]) == t]
+            if exact:
+                out.append(_mention(_prefer(exact), span, m.start, 100.0, "exact"))
+                break
+    return out
+
+
+_FIRST_AT = re.compile(r"(?<![\w'’-])([A-Za-z][a-z'’-]+)\s*(?:\bfrom|\bat|@|\bof|\bwith|\bover at)\s+(?:the\s+)?$", re.I)
+
+
+def _first_names_at(ctx: AgentContext, text: str, found: list[Mention]) -> list[Mention]:
+    """'lisa from cloudtech', 'john at datacorp', 'Mark at Rook Health Ltd': a first name before a company the
+    question names is the one lead (by company) or contact (by account) of that first name there, when there is
+    exactly one. A rep's first name read there from the vocabulary is dropped from `found` (a rep is not 'at' a
+    customer's company)."""
+    out: list[Mention] = []
+    for m in found:
+        if m.kind not in ("account", "company") or m.start < 0:
+            continue
+        at = _FIRST_AT.search(text[:m.start])
+        # a rep's first name ('shirley') is no reason to skip: a rep is not 'at' a customer's company
+        if at is None or _covered([f for f in found + out if f.kind in ENTITY_KINDS], at.start(1), at.end(1)):
+            continue
+        first = norm(at.group(1))
+        if first in _STOP_WORDS or len(first) < 2:
+            continue
+        people = [r for r in _candidates(ctx, first[:2]) if r["kind"] in PEOPLE
+                  and _words(r["name"])[:1] == [first]
+                  and ((r["kind"] == "lead" and norm(str(r.get("extra") or "")) == norm(m.value))
+                       or (r["kind"] == "contact" and m.kind == "account" and str(r.get("extra")) == str(m.id)))]
+        if len({norm(r["name"]) for r in people}) == 1:
+            out.append(_mention(_prefer(people), at.group(1), at.start(1), 95.0, "first name"))
+    taken = {p.start for p in out}
+    found[:] = [f for f in found if not (f.kind == "owner" and f.start in taken)]
+    return out
 
 
 def _fuzzy_vocab(text: str, vocab: Vocabulary, found: list[Mention]) -> list[Mention]:
