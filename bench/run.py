@@ -175,12 +175,17 @@ def speed_goals(results: dict) -> dict:
     breakdowns = [v for k, v in adhoc.items() if k.startswith("canonical_") and k.endswith("_ms")]
     ev = results.get("eval_suite") or {}
     rows = {
-        "understand_question_scale_1000_ms": (big.get("understand_compile_ms"), 20),
+        # two questions: one naming a person, a region, an amount and a month (names found + parsed), and an
+        # ad-hoc breakdown (names, parse, ad-hoc plan and the planner's SQL)
+        "understand_names_parse_scale_1000_ms": (big.get("understand_question_cached_ms"), 20),
+        "understand_adhoc_compile_scale_1000_ms": (big.get("understand_compile_ms"), 20),
         "adhoc_breakdown_scale_1000_ms": (max(breakdowns) if breakdowns and "scale_1000" in results else None, 300),
         "eval_whole_suite_s": (ev.get("seconds"), 120),
     }
-    return {k: {"value": v, "goal_below": goal, "met": None if v is None else v < goal}
-            for k, (v, goal) in rows.items()}
+    out = {k: {"value": v, "goal_below": goal, "met": None if v is None else v < goal} for k, (v, goal) in rows.items()}
+    # absolute goals on a shared machine: `python -c pass` in the same run says how loaded it was (~20 ms idle)
+    out["python_c_pass_ms"] = (results.get("process_ms") or {}).get("python -c pass")
+    return out
 
 
 def routing_accuracy() -> dict[str, float]:
@@ -270,6 +275,9 @@ def main() -> None:
     results["issue_13_speed"] = speed_goals(results)
     print("issue 13 speed goals:")
     for k, row in results["issue_13_speed"].items():
+        if not isinstance(row, dict):
+            print(f"  {k:40} {row!s:>9}  (the machine's load in this run)")
+            continue
         verdict = {None: "not measured", True: "met", False: "MISSED"}[row["met"]]
         print(f"  {k:40} {row['value']!s:>9}  (goal < {row['goal_below']})  {verdict}")
     out = ROOT / "bench" / "results.json"
