@@ -93,3 +93,22 @@ def test_forecast_bare_quarter_is_the_nearer_one_and_says_what_is_left(asker, sq
     won = sql("""SELECT COALESCE(SUM(amount), 0) FROM opportunities WHERE is_won
                  AND close_date BETWEEN DATE '2026-10-01' AND DATE '2026-11-24'""")[0][0]
     assert a.data["summary"]["left_to_close"] == pytest.approx(max(float(target) - float(won), 0.0))
+
+
+def test_a_team_named_by_first_name_carries_its_reps_pipeline(asker, sql):
+    a = asker("how much is elena's team carrying")
+    assert a.ok, a.text
+    n, amount = sql("""SELECT COUNT(*), SUM(o.amount) FROM opportunities o JOIN users u ON u.user_id = o.owner_id
+                       JOIN users m ON m.user_id = u.manager_id WHERE NOT o.is_closed AND m.name = 'Elena Rossi'""")[0]
+    assert "team of Elena Rossi" in a.data["interpretation"] and a.data["interpretation"].endswith(f"· {n} deals")
+    from revops_cli.formatting import money
+
+    assert money(float(amount)) in a.text
+
+
+@pytest.mark.parametrize("q", ["are we gonna make the number next quarter", "will we hit plan next qtr"])
+def test_making_the_number_is_the_forecast(asker, q):
+    a = asker(q)
+    assert a.ok, a.text
+    assert a.data["analysis"] == "forecast_vs_target"
+    assert a.data["period"]["start"] == Q1_NEXT[0].isoformat()

@@ -243,7 +243,8 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
         measures, scope_status, status, extra_dims = ["deal_amount", "deal_count"], value, None, ["deal"]
     elif not measures and threshold is None:
         words = _DEAL_NOUN.search(text) or conditions & {"close_date_pushes", "last_activity", "close_date"}
-        in_stage = parsed.filter("stage") is not None or (parsed.filter("owner") is not None and _HAVE.search(text))
+        in_stage = parsed.filter("stage") is not None or (
+            (parsed.filter("owner") is not None or parsed.filter("team_of") is not None) and _HAVE.search(text))
         if parsed.filter("forecast_category") is not None or ((words or in_stage) and _HOW_MUCH.search(text)):
             # "emea commit", "how much is up for renewal": the amount of the deals
             value = status.value if status is not None else "open"

@@ -193,6 +193,7 @@ _RANKED = re.compile(r"\b(?:which|what)\s+(?P<dim>reps?|owners?|aes?|sellers?|re
                      r"verticals?|stages?|lead sources?|sources?|competitors?|accounts?|customers?)\b"
                      r"|^\s*(?:and\s+|so\s+)?(?P<who>who)(?:'s|\s+is|\s+has|\s+have|\s+had|\s+holds|\s+owns|\s+carries)?\b", re.I)
 _SUPERLATIVE = re.compile(r"\b(?P<dir>most|biggest|largest|highest|least|smallest|lowest|fewest)\b", re.I)
+_MOST_DEALS = re.compile(r"\b(?:most|fewest|least)\s+(?:open\s+|active\s+)?(?:deals|opps|opportunities)\b", re.I)
 _RANKED_DIMENSION = {"rep": "owner", "owner": "owner", "ae": "owner", "seller": "owner", "region": "region",
                      "segment": "segment", "industry": "industry", "industrie": "industry", "vertical": "industry",
                      "stage": "stage", "lead source": "lead_source", "source": "lead_source", "competitor": "competitor",
@@ -479,7 +480,11 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
     m = _TOP.search(text) or _BOTTOM.search(text)
     if m:
         q.limit = int(next(g for g in m.groups() if g))
-    ranked = ranked_subject(text) if q.limit is None and (q.measures or q.filter("forecast_category")) else None
+    ranked = ranked_subject(text) if q.limit is None else None
+    if ranked is not None and not q.measures and _MOST_DEALS.search(text):
+        q.measures.append("deal_count")         # "who has the fewest open deals": a count of deals per rep
+    if ranked is not None and not (q.measures or q.filter("forecast_category")):
+        ranked = None
     if ranked is not None and q.filter(ranked[0]) is None:
         if ranked[0] not in q.dimensions:
             q.dimensions.append(ranked[0])
@@ -599,7 +604,7 @@ be is are was were been being am has have had having do does did done doing get 
 of in on at to for from by per with without within into onto across among between over under above below than as
 and or but nor not no any all some each every both either only just also even still so very too vs versus
 what which who whom whose when where why how whats what's how's who's there here
-more most less least much many few lot lots
+more most less least much many few fewer fewest lot lots
 deal deals opportunity opportunities opp opps oppty oppties pipeline pipe pipes account accounts customer customers
 company companies client clients logo logos lead leads prospect prospects rep reps owner owners ae aes seller
 sellers salespeople team teams region regions segment segments industry industries vertical verticals stage stages

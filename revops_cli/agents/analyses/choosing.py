@@ -31,7 +31,8 @@ _COVERAGE = rx(r"\bcoverage\b|\benough pipeline\b|\bpipeline (?:vs\.?|versus|aga
                 r"(?:target|quota|plan)")
 # "upsell targets" are accounts to sell to; "commit deals" are deals with that forecast category (a filter)
 _FORECAST = rx(r"\b(forecast\w*|(?<!upsell )(?<!expansion )(?<!cross-sell )targets?|quotas?|attainment|"
-                r"commit(?!\s+(?:deals?|opps?|opportunit\w*))|hit (?:the|our) (?:number|plan|target)|"
+                r"commit(?!\s+(?:deals?|opps?|opportunit\w*))|"
+                r"(?:hit|make|making|meet|reach|beat|miss|missing|get to) (?:the |our )?(?:number|plan|target)|"
                 r"on track|gap to)\b")
 _WIN_RATE = rx(r"\b(win[- ]?rates?|close rates?|closing rates?|won vs\.? lost|win ratio|loss rates?|"
                 r"how many deals (?:did )?we win)\b")
