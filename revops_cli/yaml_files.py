@@ -62,6 +62,17 @@ def _loader(path: str):
     return LineLoader
 
 
+def layered_files(package_file: Path, home: Path) -> list[Path]:
+    """The files of one user-editable YAML in force, weakest first: the package's, then a file of the same name in
+    <home> and in the working folder (hygiene.yaml, alerts.yaml)."""
+    paths = [package_file]
+    for folder in (home, Path.cwd()):
+        f = Path(folder) / package_file.name
+        if f.is_file() and f.resolve() != package_file.resolve():
+            paths.append(f)
+    return paths
+
+
 def parse_yaml(text: str, path: str = "<string>") -> Any:
     """Parse YAML text; mappings become YamlMap. A syntax error is a ConfigError naming file:line."""
     import yaml

@@ -59,12 +59,9 @@ class AlertDef:
 
 def alert_paths(settings: Any) -> list[Path]:
     """The alert files in force, weakest first: the package's, <home>/alerts.yaml, ./alerts.yaml."""
-    paths = [PACKAGE_FILE]
-    for folder in (settings.home, Path.cwd()):
-        f = Path(folder) / FILE_NAME
-        if f.is_file() and f.resolve() != PACKAGE_FILE.resolve():
-            paths.append(f)
-    return paths
+    from revops_cli.yaml_files import layered_files
+
+    return layered_files(PACKAGE_FILE, settings.home)
 
 
 def load_alerts(settings: Any) -> list[AlertDef]:

@@ -101,12 +101,9 @@ class RuleSet:
 
 def rule_paths(settings: Any) -> list[Path]:
     """The hygiene files in force, weakest first: the package's, <home>/hygiene.yaml, ./hygiene.yaml."""
-    paths = [PACKAGE_FILE]
-    for folder in (settings.home, Path.cwd()):
-        f = Path(folder) / FILE_NAME
-        if f.is_file() and f.resolve() != PACKAGE_FILE.resolve():
-            paths.append(f)
-    return paths
+    from revops_cli.yaml_files import layered_files
+
+    return layered_files(PACKAGE_FILE, settings.home)
 
 
 def load_rules(settings: Any) -> RuleSet:
