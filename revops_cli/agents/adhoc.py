@@ -53,7 +53,7 @@ _COUNT_OF = {
 # What the status words mean for each opportunity measure: the measure itself, or a swap, or a contradiction.
 _OPEN = {"pipeline", "weighted_pipeline", "open_deal_count", "average_open_deal_size"}
 _WON = {"bookings", "average_deal_size", "sales_cycle_days", "won_deal_count", "new_logos"}
-_LOST = {"lost_deal_count"}
+_LOST = {"lost_deal_count", "churned_customers"}         # "logos we lost" are churned customers
 _STATUS_SWAP = {("deal_count", "open"): "open_deal_count", ("deal_count", "won"): "won_deal_count",
                 ("deal_count", "lost"): "lost_deal_count", ("average_deal_size", "open"): "average_open_deal_size"}
 _SCOPE = {"sales_cycle_days": "won deals", "average_deal_size": "won deals", "win_rate": "closed deals"}
@@ -148,8 +148,8 @@ class AdhocPlan:
             measures.append(self.count[0])
         order = [f"-{self.measures[0]}"] if self.dimensions and not any(d.startswith("time:") for d in self.dimensions) \
             else []
-        if self.limit and not self.descending:
-            order = [self.measures[0]]
+        if order and not self.descending:
+            order = [self.measures[0]]            # "which segment has the shortest cycle": smallest first
         return ModelQuery(measures=measures, dimensions=list(self.dimensions), filters=list(self.filters),
                           period=(period.start, period.end) if period is not None else None, order=order,
                           limit=self.limit if self.threshold is None else None)
@@ -289,7 +289,7 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
         labels.append(f"{scope_status} deals")
     if status is not None:
         opp = [m for m in measures if model.measures[m].entity == "opportunities"]
-        if len(opp) != len(measures):
+        if any(m not in opp and not _in_scope(m, status.value) for m in measures):
             missing.append(f"{status.value} ({status.text})")
         for i, m in enumerate(list(measures)):
             if (m, status.value) in _STATUS_SWAP:
@@ -410,6 +410,7 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
 
         period = clip(period, as_of) if period is not None else None
         compare = clip(compare, as_of) if compare is not None else None
+        compare = same_span(period, compare)
     scope = [_SCOPE[m] for m in measures if m in _SCOPE]
     if scope and scope[0] not in labels:
         labels.insert(0, scope[0])
@@ -418,12 +419,32 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
         count = None                       # a deal counts once per competitor: no total of deals
     limit = parsed.limit if parsed.shape == "top_n" else 1 if _ONE_BIGGEST.search(text) and "deal" in dims else None
     limit = limit or rank_limit
-    descending = not re.search(r"\b(?:bottom|smallest|worst|lowest|fewest)\b|(?<!\bat )\bleast\b", text, re.I)
+    descending = not re.search(r"\b(?:bottom|smallest|worst|lowest|fewest|shortest|fastest|quickest)\b|(?<!\bat )\bleast\b", text, re.I)
     if limit and not dims:
         return Refusal([f"top {limit} of what (say 'by rep', 'by account')"])
     return AdhocPlan(text=text, parsed=parsed, measures=measures, dimensions=dims, filters=filters, labels=labels,
                      period=period, compare_period=compare, limit=limit, descending=descending, threshold=threshold,
                      count=count, share_of=share_of, notes=notes)
+
+
+_UNIT_OF_KIND = {"ytd": "year", "year": "year", "qtd": "quarter", "quarter": "quarter", "mtd": "month", "month": "month"}
+
+
+def same_span(period: Any, compare: Any) -> Any:
+    """'bookings ytd vs last year': a period to date against a whole earlier year (quarter, month) compares with
+    the same span of that year, never a part against a whole."""
+    from datetime import timedelta
+
+    from revops_cli.agents.periods import Period
+
+    if period is None or compare is None or compare.kind not in ("year", "quarter", "month") \
+            or _UNIT_OF_KIND.get(period.kind) != compare.kind:
+        return compare
+    days = (period.end - period.start).days
+    if days >= (compare.end - compare.start).days:
+        return compare
+    end = compare.start + timedelta(days=days)
+    return Period(f"{compare.label} to {end.isoformat()}", compare.start, end, "range", compare.fiscal_start_month)
 
 
 def _in_scope(measure: str, status: str) -> bool:

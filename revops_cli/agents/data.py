@@ -95,6 +95,8 @@ _DEAL_LIST = re.compile(r"\b(deals|opportunities|opps|pipeline)\b", re.I)
 _DEAL_WORDS = re.compile(r"\b(deals?|opportunit\w*|opps?|closing|anything clos\w*|"
                          r"(?:slated|set|due|scheduled|expected|supposed|going|forecast(?:ed)?)\s+to\s+(?:close|land))\b", re.I)
 _CLOSING_WORDS = re.compile(r"\b(clos\w*|due|land\w*|expected)\b", re.I)
+_USAGE_TALK = re.compile(r"\b(?:usage|consumption|engagement|active users|engine hours|utili[sz]ation)\b", re.I)
+_USAGE_DOWN = re.compile(r"\b(?:declin\w*|drop\w*|fall\w*|fell|decreas\w*|down|churn\w*|risk\w*)\b", re.I)
 _CALL_TALK = re.compile(r"\b(calls?|meetings?|mention\w*|came up|comes? up|talk\w*|transcripts?|said)\b", re.I)
 
 # The count each analysis' interpretation line ends with: (summary key, singular noun)
@@ -138,7 +140,9 @@ def interpretation(out: A.Outcome, parsed: Any) -> str:
     if compare is not None:
         parts.append(f"vs {compare.label}")
     key = _COUNTS.get(out.analysis)
-    if key and out.summary.get(key[0]) is not None:
+    if out.what:
+        pass                            # one account's usage: no count of rows to report
+    elif key and out.summary.get(key[0]) is not None:
         parts.append(count_of(out.summary.get(key[0]), key[1]))
     elif out.rows is not None:
         from revops_cli.agents.analyses.running import row_count
@@ -199,7 +203,8 @@ def answers_no_measure_named(parsed: Any, analysis: str) -> bool:
     Expansion and is not the expansion-candidates analysis."""
     return analysis in NOT_A_MEASURE and bool(parsed.measures) \
         and all(_MEASURE_ANALYSES.get(m) != analysis for m in parsed.measures) \
-        and any(f.text and f.text.lower().replace(" ", "_") in analysis for f in parsed.filters)
+        and any(f.text and (f.text.lower().replace(" ", "_") in analysis
+                            or str(f.value).lower().replace(" ", "_") in analysis) for f in parsed.filters)
 
 def chosen_by_filter_words(text: str, parsed: Any, analysis: str) -> bool:
     """The analysis was chosen by words the question uses as filters or breakdowns: without them it is not chosen
@@ -285,6 +290,10 @@ class DataAgent:
                             for f in parsed.filters):     # "no activity in the last 14 days" is no period
             parsed.period = A.as_period(e.get("period"))
         names = [forced] if forced in ANALYSES else choose_analyses(text)
+        if not forced and not names and not parsed.measures and parsed.filter("account") is not None \
+                and _USAGE_TALK.search(text):
+            # "datacorp usage last 90 days", "how is techflow's usage trending": that account's usage
+            names = ["declining_engagement" if _USAGE_DOWN.search(text) else "expansion"]
         if not forced and names and names[0] == "competitor_mentions" and parsed.filter("competitor") is not None \
                 and _DEAL_LIST.search(text) and not _CALL_TALK.search(text):
             # "open deals with Snowflake as a competitor": a filter on deals, not a question about calls

@@ -41,24 +41,27 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
     # accounts whose first won deal closed in the period: "new logos", "new customers won", "logos landed"
     # ("new logo pipeline", "new logo deals": the deal type New Business, names.ALIASES)
     ("new_logos", re.compile(r"\b(?:new[- ]logos?|new (?:paying )?(?:customers?|clients?|accounts?)(?: (?:won|wins|landed|signed|added))?|"
-                             r"new customer (?:wins|count)|logos? (?:won|landed|signed|added)|first[- ]time (?:customers|buyers))\b"
+                             r"new customer (?:wins|count)|logos? (?:won|landed|signed|added)|first[- ]time (?:customers|buyers)|"
+                             r"became (?:paying )?customers?)\b"
                              r"(?!\s+(?:deals?|opps?|opportunit\w*|pipe(?:line)?|bookings|revenue|arr|acv|amount)\b)", re.I)),
     ("churned_arr", re.compile(r"\bchurned arr\b|\barr churned\b", re.I)),
     ("churned_customers", re.compile(r"\b(?:customers?|accounts?|logos?|clients?)\s+(?:have\s+|has\s+|did\s+we\s+|we\s+)?"
-                                     r"(?:churn(?:ed)?|lost)\b|\bchurned (?:customers|accounts|logos|clients)\b|"
+                                     r"(?:churn(?:ed)?|lost|lose)\b|\bchurned (?:customers|accounts|logos|clients)\b|"
                                      r"\bchurn(?:ed)? (?=(?:by|per|split by|broken down by) )|\bchurn counts?\b|"
                                      r"\b(?:how many|number of) churn(?:s|ed)?\b", re.I)),
     ("customers", re.compile(r"\b(?:how many|number of|count of|total)\s+(?:\w+\s+)?(?:customers|clients|logos)\b|"
                              r"\bcustomer counts?\b", re.I)),
     ("weighted_pipeline", re.compile(r"\bweighted (?:pipe(?:line)?|amount|forecast)\b", re.I)),
-    ("created_deal_count", re.compile(r"\b(?:deals|opps|opportunities)\s+(?:were\s+|got\s+|have\s+been\s+|did\s+we\s+|we\s+)?"
-                                      r"(?:create|created|opened|add|added)\b(?!\s+(?:date|by))", re.I)),  # "deals open": the status
+    ("created_deal_count", re.compile(r"\b(?:deals|opps|opportunities)\s+(?:were\s+|got\s+|have\s+been\s+|did\s+we\s+|we\s+|"
+                                      r"(?:did|has|have)\s+(?:[\w'’-]+\s+){1,3}?)?"   # "opps did priya create"
+                                      r"(?:create|created|opened|add|added|source|sourced)\b(?!\s+(?:date|by))", re.I)),  # "deals open": the status
     ("win_rate", re.compile(r"\bwin[- ]?rates?\b|\bclose rates?\b", re.I)),
     ("average_deal_size", re.compile(r"\b(?:average|avg|mean) (?:won |closed[- ]won |open )?deal sizes?\b|\bdeal sizes?\b|"
                                      r"\b(?:average|avg|mean) (?:won |open |closed[- ]won )?(?:[\w-]+ )?(?:deal|opportunity|opp)\b(?! counts?)",
                                      re.I)),
     ("sales_cycle_days", re.compile(r"\bsales cycles?\b|\bcycle (?:times?|length)\b|\b(?:days|time) to (?:close|win)\b|"
-                                    r"\bhow long (?:does|do|did) it (?:usually |typically )?take\b[^?]*\bto (?:close|win)\b", re.I)),
+                                    r"\bhow long (?:does|do|did) it (?:usually |typically )?take\b[^?]*\bto (?:close|win)\b|"
+                                    r"\bhow long\b[^?]{0,40}?\bto (?:close|win)\b", re.I)),
     ("bookings", re.compile(r"\bbookings?\b|\bclosed[- ]won amount\b|\b(?:closed|sold|booked|won) the most\b|"
                             r"\b(?:did|have|has)\s+(?:we|\w+)\s+(?:book|booked|sell|sold)\b|\bwe\s+(?:booked|sold)\b", re.I)),
     ("open_deal_count", re.compile(r"\bopen deal counts?\b|\bnumber of open deals\b|\bhow many open (?:deals|opportunities|opps)\b", re.I)),
@@ -209,6 +212,8 @@ def ranked_subject(text: str) -> tuple[str, bool, bool] | None:
     if not sup or re.match(r"\s+(?:recent|recently|likely|important|common|often)\b", text[sup.end():], re.I):
         return None
     word = (m.group("dim") or m.group("who")).lower()
+    if word == "who" and re.match(r"\s*(?:are|were|is)\s+(?:our|the)\b", text[m.end():], re.I):
+        return None                # "who are our biggest customers": the customers, not a rep
     plural = word.endswith("s") and word not in ("who",) or word == "industries"
     if word == "industries":
         word = "industry"
@@ -224,7 +229,8 @@ _TWO_PERIODS = re.compile(r"\b(?:vs\.?|versus|compared (?:to|with)|against|with|
 _PRIOR_PERIOD = re.compile(r"\b(?:the\s+)?(?:quarter|month|year|week|period|qtr)\s+(?:before|prior)\b|"
                            r"\bthe\s+(?:previous|prior|preceding)\s+(?:one|quarter|month|year|week|period|qtr)\b|"
                            r"\bthe one before\b", re.I)
-_SHARE = re.compile(r"\bshare of\b|\bwhat (?:share|percent\w*|fraction|portion)\b|\bpercent(?:age)? of\b", re.I)
+_SHARE = re.compile(r"\bshare of\b|\bwhat (?:share|percent\w*|fraction|portion)\b|\bpercent(?:age)? of\b|"
+                    r"\bwhat\s*%|%\s*of\b", re.I)
 _TREND = re.compile(r"\btrends?\b|\bover time\b|\bmonth over month\b|\bby month\b|\bmonthly\b|\bweekly\b", re.I)
 
 # Words that look like a filter on the deals but that no built-in analysis reads. Named, never dropped.
@@ -629,6 +635,7 @@ users trends trend based signals signs usage-based
 sdr bdr csm cfo ceo cro cto vp manager managers leadership board
 we're they're it's i'm you're up against compete competes competing competed facing involved present versus
 might may could would should will can likely probably possibly about going gonna
+longest shortest fastest slowest quickest
 """.split())
 # The nouns a qualifier modifies: an unknown word just before one is a filter ("platinum customers").
 _SUBJECT_NOUNS = frozenset("""customers customer accounts account partners partner deals deal opportunities opps

@@ -63,8 +63,8 @@ COMPUTES: dict[str, tuple[str, ...]] = {
     "pipeline": ("pipeline", "weighted_pipeline", "deal_count", "open_deal_count"),
     "win_rate": ("win_rate", "average_deal_size", "sales_cycle_days", "deal_count", "bookings"),
     "owner_leaderboard": ("bookings", "win_rate", "deal_count", "average_deal_size"),
-    "revenue_by_segment": ("revenue", "bookings"),
-    "revenue_trend": ("revenue", "bookings"),
+    "revenue_by_segment": ("revenue",),          # billing revenue: bookings (closed-won amounts) are the model's
+    "revenue_trend": ("revenue",),
     "lead_volume_by_source": ("leads", "conversion_rate"),
     "slipped_deals": ("slip_count", "deal_count"),
     "competitor_mentions": ("calls",),
