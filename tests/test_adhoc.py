@@ -479,3 +479,23 @@ def test_renewals_coming_up_are_deals_not_call_mentions_and_churned_logos_are_na
     answered(a)
     names = [r[0] for r in sql("SELECT name FROM accounts WHERE churned_date BETWEEN ? AND ?", Y2026[0], AS_OF)]
     assert names and all(name in a.text for name in names)
+
+
+def test_bookings_ytd_against_the_same_span_last_year_not_billing_revenue(asker, sql):
+    a = asker("bookings ytd vs last year")
+    answered(a)
+    assert a.data["interpretation"].startswith("Bookings ·")
+    (now,), (then,) = (sql("SELECT sum(amount) FROM opportunities WHERE is_won AND close_date BETWEEN ? AND ?", s, e)[0]
+                       for s, e in ((Y2026[0], AS_OF), (date(2025, 1, 1), date(2025, AS_OF.month, AS_OF.day))))
+    assert a.data["summary"]["bookings"] == pytest.approx(now)
+    assert f"${then / 1e6:.1f}M" in a.text or f"${then / 1e3:.0f}K" in a.text
+
+
+def test_how_long_to_close_is_the_cycle_and_shortest_sorts_smallest_first(asker, sql):
+    a = asker("how long to close enterprise deals last year")
+    answered(a)
+    assert a.data["interpretation"].startswith("Average sales cycle (days) · won deals · segment Enterprise")
+    a = asker("which segment has the shortest sales cycle this year")
+    answered(a)
+    cycles = [r["sales_cycle_days"] for r in a.data["rows"]]
+    assert cycles == sorted(cycles) and a.text.count("Lowest:") == 1

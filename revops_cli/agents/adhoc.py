@@ -427,17 +427,18 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
                      count=count, share_of=share_of, notes=notes)
 
 
-_UNIT_OF_KIND = {"ytd": "year", "year": "year", "qtd": "quarter", "quarter": "quarter", "mtd": "month", "month": "month"}
+_UNIT_OF_KIND = {"ytd": "year", "year": "year"}
 
 
 def same_span(period: Any, compare: Any) -> Any:
-    """'bookings ytd vs last year': a period to date against a whole earlier year (quarter, month) compares with
-    the same span of that year, never a part against a whole."""
+    """'bookings ytd vs last year': the year to date against a whole earlier year compares with the same span of
+    that year (as the revenue analyses do), never a part against a whole. A quarter or month to date against the
+    last whole one stays as asked (the line says both spans)."""
     from datetime import timedelta
 
     from revops_cli.agents.periods import Period
 
-    if period is None or compare is None or compare.kind not in ("year", "quarter", "month") \
+    if period is None or compare is None or compare.kind != "year" \
             or _UNIT_OF_KIND.get(period.kind) != compare.kind:
         return compare
     days = (period.end - period.start).days
