@@ -335,3 +335,20 @@ def test_a_company_name_that_starts_with_a_vocabulary_word(route, sql):
     name = rows[0]["company_name"]
     r = route(f"where is {name.lower()} headquartered?")
     assert r.agent == "web_search" and r.entities["company"] == name
+
+
+@pytest.mark.parametrize("q", ["by owner?", "and by region?", "only emea"])
+def test_a_bare_refinement_after_a_failed_answer_is_not_answered(ask, q):
+    assert not ask("xyzzy frobnicate the quux", session=f"s-bare-{q}").ok
+    b = ask(q, session=f"s-bare-{q}")
+    assert not b.ok and b.agent == "data", b.text
+
+
+def test_the_biggest_one_of_the_last_list_and_a_question_about_the_biggest_deal(ask, sql):
+    top = sql("SELECT opportunity_id FROM opportunities WHERE NOT is_closed AND stage = 'Negotiate' "
+              "ORDER BY amount DESC LIMIT 1")[0]["opportunity_id"]
+    ask("opps in negotiate", session="s-big")
+    b = ask("who owns the biggest one", session="s-big")
+    assert b.agent == "deal_analysis" and b.data["opportunity"]["opportunity_id"] == top
+    c = ask("what is our biggest deal in EMEA this quarter?", session="s-big")
+    assert c.agent == "data"

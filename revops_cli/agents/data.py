@@ -273,7 +273,7 @@ class DataAgent:
         return answer
 
     def _answer(self, ctx: AgentContext, task: Task) -> Answer:
-        from revops_cli.agents.understanding import ParsedQuestion, parse, refine
+        from revops_cli.agents.understanding import ParsedQuestion, is_follow_up, parse, refine
 
         text = task.text or ""
         forced = task.params.get("analysis")
@@ -328,6 +328,11 @@ class DataAgent:
             text = previous.text if not own else text
             if names == ["deals_closing"] and parsed.period is None and not _CLOSING_WORDS.search(text):
                 any_close_date = True        # the list had any close date; its follow-up keeps that
+        elif not forced and is_follow_up(text) and not parsed.measures and not parsed.filters \
+                and not _DEAL_WORDS.search(text) and len(text.split()) <= 5:
+            # "by owner?", "and by region?" with no earlier question to refine (or after a failed one): a
+            # breakdown of what? Not a guess at some analysis that happens to have an owner column
+            return not_understood(ctx, text, parsed, [text.strip()], None, None)
         status = parsed.filter("status")
         if not forced and not names and not parsed.measures and not _DEAL_WORDS.search(text) \
                 and status is not None and status.value in ("won", "lost"):

@@ -279,7 +279,7 @@ def follow_up_route(t: str, names: Any, session: dict[str, Any]) -> Route | None
     agent = last.get("agent")
     follow = is_follow_up(t)
     kinds = _entity_kinds(names)
-    picked = listed_deal(t, last) if not kinds else None
+    picked = listed_deal(t, last) if names is None or not names.mentions else None
     if picked is not None:
         row, said = picked
         intent = "deal_risks" if re.search(r"\brisks?\b", t, re.I) else "deal_status"
@@ -326,9 +326,11 @@ def follow_up_route(t: str, names: Any, session: dict[str, Any]) -> Route | None
 _ORDINALS = {"first": 0, "1st": 0, "top": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
              "fifth": 4, "5th": 4, "sixth": 5, "6th": 5, "seventh": 6, "7th": 6, "eighth": 7, "8th": 7, "ninth": 8,
              "9th": 8, "tenth": 9, "10th": 9, "last": -1, "bottom": -1}
-_ORDINAL_REF = re.compile(r"\b(?:the\s+)?(?P<n>" + "|".join(_ORDINALS) + r")\s+(?:one|deal|opp|oppty|opportunity|row|"
-                          r"(?:one|deal|opp|opportunity)\s+(?:on|in|of)\s+(?:the|that|this)\s+list)\b|"
-                          r"\b(?:number|no\.?|#)\s*(?P<k>\d{1,2})\b", re.I)
+# 'the second one', 'the 3rd deal', 'the top one', 'the biggest one', 'number 4' ('the top deal', 'our biggest deal'
+# are questions of their own)
+_ORDINAL_REF = re.compile(r"\bthe\s+(?:(?P<n>" + "|".join(k for k in _ORDINALS if k not in ("top", "last", "bottom"))
+                          + r")\s+(?:one|deal|opp|oppty|opportunity|row)|(?P<m>top|last|bottom|biggest|largest|smallest)"
+                          r"\s+one)\b|^\W*(?:and\s+|what about\s+)?(?:number|no\.?|#)\s*(?P<k>\d{1,2})\b", re.I)
 
 
 def listed_deal(t: str, last: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
@@ -340,7 +342,12 @@ def listed_deal(t: str, last: dict[str, Any]) -> tuple[dict[str, Any], str] | No
             if isinstance(r, dict) and r.get("opportunity_id") and r.get("deal_name")]
     if m is None or not rows:
         return None
-    i = int(m.group("k")) - 1 if m.group("k") else _ORDINALS[m.group("n").lower()]
+    word = (m.group("n") or m.group("m") or "").lower()
+    if word in ("biggest", "largest", "smallest"):
+        amounts = [float(r.get("amount") or 0) for r in rows]
+        pick = max if word != "smallest" else min
+        return rows[amounts.index(pick(amounts))], m.group(0)
+    i = int(m.group("k")) - 1 if m.group("k") else _ORDINALS[word]
     if not -len(rows) <= i < len(rows):
         return None
     return rows[i], m.group(0)
@@ -432,7 +439,8 @@ def classify(text: str, session: dict[str, Any] | None = None, names: Any = None
             return Route("lead_analysis", "lead_assess", "a person named with lead words", {"person_span": person})
     if _DEAL_WORD.search(t) and not _DEAL_PLURAL.search(t):
         span = deal_name_span(t)
-        if span and (is_metric_phrase(span) or _METRIC_START.match(t) or vocabulary_only(span, names)):
+        if span and (is_metric_phrase(span) or is_metric_phrase(f"{span} deal") or _METRIC_START.match(t)
+                     or vocabulary_only(span, names)):
             span = None          # "average deal size", "biggest deal", "a mid-market deal": no deal's name
         if span and not _FOLLOW_UP.fullmatch(span.lower()):
             intent = "deal_risks" if re.search(r"\brisks?\b", t, re.I) and not re.search(r"\bstatus\b", t, re.I) else "deal_status"

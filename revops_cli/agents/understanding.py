@@ -832,6 +832,7 @@ _FOLLOW_UP_START = re.compile(
     r"filter\w* (?:to|by|for|on)\b|narrow\w* (?:to|down)\b|break (?:it|that|them|those|this) down\b|"
     r"split (?:it|that|them|those|this)\b|break (?:it |that |them |those |this )?down by\b|split (?:it |that |them )?by\b|"
     r"(?:group|broken down|grouped|cut|sliced?) by\b|by (?!the way\b)[a-z]|per [a-z]|"
+    r"which (?:ones?|are|is|of them)\b|drill (?:into|in on|down (?:into|on|to)?)\b|zoom (?:into|in on)\b|"
     r"how (?:many|much) (?:is|are) (?:that|those|these|they|there)\b|how many of (?:them|those|these)\b|"
     r"(?:sort|order|rank)\w* (?:it |them |those |that )?by (?:amount|size|value|deal size)\b|(?:biggest|largest) first\b|"
     r"excluding\b|without\b)", re.I)
