@@ -352,3 +352,12 @@ def test_the_biggest_one_of_the_last_list_and_a_question_about_the_biggest_deal(
     assert b.agent == "deal_analysis" and b.data["opportunity"]["opportunity_id"] == top
     c = ask("what is our biggest deal in EMEA this quarter?", session="s-big")
     assert c.agent == "data"
+
+
+def test_an_unknown_person_after_a_lead_is_not_the_lead(ask, sql):
+    lead = _leads(sql, 1)[0]
+    assert ask(lead["name"].lower(), session="s-unk").agent == "lead_analysis"
+    b = ask("score jane doe for me", session="s-unk")
+    assert not b.ok and lead["name"] not in b.text
+    c = ask("worth a call?", session="s-unk")
+    assert c.agent == "lead_analysis" and c.data["person"]["name"] == lead["name"]

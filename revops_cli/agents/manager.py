@@ -267,6 +267,16 @@ def _family(m: Any) -> str:
     return words[0] if words else ""
 
 
+def _unknown_words(t: str) -> list[str]:
+    """Words that are no common word of a question: 'score jane doe' after Lisa Wang names someone else, whom
+    the warehouse does not know; 'worth a call?' names no one."""
+    from revops_cli.agents.names import is_common_word
+
+    rest = _LEAD_ASSESS.sub(" ", t)
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", rest)
+            if len(w) > 2 and w.lower() not in _FILLER and w.lower() not in _STOPWORDS and not is_common_word(w)]
+
+
 def follow_up_route(t: str, names: Any, session: dict[str, Any]) -> Route | None:
     """A follow-up refines the last result: 'which of those are over $1M?', 'only EMEA', 'and by owner?',
     'compare with last quarter' re-run the last data question with the change; a question that names no deal or
@@ -314,7 +324,8 @@ def follow_up_route(t: str, names: Any, session: dict[str, Any]) -> Route | None
             return Route("web_search", "research", f"the company of the person discussed earlier ({person['name']})",
                          {"company": person["company"]})
         if isinstance(person, dict) and person.get("name") and on_person and (
-                _PRONOUN_PERSON.search(t) or _LEAD_ASSESS.search(t)) and not _DATA_WORDS.search(t):
+                _PRONOUN_PERSON.search(t) or (_LEAD_ASSESS.search(t) and not _unknown_words(t))) \
+                and not _DATA_WORDS.search(t):
             return Route("lead_analysis", "lead_assess", f"a follow-up on the person discussed earlier ({person['name']})",
                          {"person": person})
     if follow and agent == "data" and (last.get("data") or {}).get("question") and not (
