@@ -499,3 +499,13 @@ def test_how_long_to_close_is_the_cycle_and_shortest_sorts_smallest_first(asker,
     answered(a)
     cycles = [r["sales_cycle_days"] for r in a.data["rows"]]
     assert cycles == sorted(cycles) and a.text.count("Lowest:") == 1
+
+
+def test_a_rate_with_no_measure_is_refused_and_renewal_rate_is_the_renewals_win_rate(asker, sql):
+    a = asker("churn rate this year")
+    assert not a.ok and a.data["error"]["exit_code"] == 9 and "churn rate" in a.text
+    a = asker("renewal rate this year")
+    answered(a)
+    (rate,) = sql("""SELECT 100.0 * avg(CASE WHEN is_won THEN 1 ELSE 0 END) FROM opportunities
+                     WHERE is_closed AND type = 'Renewal' AND close_date BETWEEN ? AND ?""", Y2026[0], AS_OF)[0]
+    assert "type Renewal" in a.data["interpretation"] and a.data["summary"]["win_rate"] == pytest.approx(rate)

@@ -53,7 +53,7 @@ _COUNT_OF = {
 # What the status words mean for each opportunity measure: the measure itself, or a swap, or a contradiction.
 _OPEN = {"pipeline", "weighted_pipeline", "open_deal_count", "average_open_deal_size"}
 _WON = {"bookings", "average_deal_size", "sales_cycle_days", "won_deal_count", "new_logos"}
-_LOST = {"lost_deal_count", "churned_customers"}         # "logos we lost" are churned customers
+_LOST = {"lost_deal_count", "churned_customers", "churned_arr"}         # "logos we lost" are churned customers
 _STATUS_SWAP = {("deal_count", "open"): "open_deal_count", ("deal_count", "won"): "won_deal_count",
                 ("deal_count", "lost"): "lost_deal_count", ("average_deal_size", "open"): "average_open_deal_size"}
 _SCOPE = {"sales_cycle_days": "won deals", "average_deal_size": "won deals", "win_rate": "closed deals"}

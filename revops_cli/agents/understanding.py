@@ -44,7 +44,7 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
                              r"new customer (?:wins|count)|logos? (?:won|landed|signed|added)|first[- ]time (?:customers|buyers)|"
                              r"became (?:paying )?customers?)\b"
                              r"(?!\s+(?:deals?|opps?|opportunit\w*|pipe(?:line)?|bookings|revenue|arr|acv|amount)\b)", re.I)),
-    ("churned_arr", re.compile(r"\bchurned arr\b|\barr churned\b", re.I)),
+    ("churned_arr", re.compile(r"\bchurned arr\b|\barr churned\b|\barr\b[^?.]{0,25}\b(?:lost|lose|losing) to churn\b", re.I)),
     ("churned_customers", re.compile(r"\b(?:customers?|accounts?|logos?|clients?)\s+(?:have\s+|has\s+|did\s+we\s+|we\s+)?"
                                      r"(?:churn(?:ed)?|lost|lose)\b|\bchurned (?:customers|accounts|logos|clients)\b|"
                                      r"\bchurn(?:ed)? (?=(?:by|per|split by|broken down by) )|\bchurn counts?\b|"
@@ -55,7 +55,8 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
     ("created_deal_count", re.compile(r"\b(?:deals|opps|opportunities)\s+(?:were\s+|got\s+|have\s+been\s+|did\s+we\s+|we\s+|"
                                       r"(?:did|has|have)\s+(?:[\w'’-]+\s+){1,3}?)?"   # "opps did priya create"
                                       r"(?:create|created|opened|add|added|source|sourced)\b(?!\s+(?:date|by))", re.I)),  # "deals open": the status
-    ("win_rate", re.compile(r"\bwin[- ]?rates?\b|\bclose rates?\b", re.I)),
+    # "renewal rate": the share of closed renewal deals that were won (the deal type comes from the vocabulary)
+    ("win_rate", re.compile(r"\bwin[- ]?rates?\b|\bclose rates?\b|\brenewal rates?\b", re.I)),
     ("average_deal_size", re.compile(r"\b(?:average|avg|mean) (?:won |closed[- ]won |open )?deal sizes?\b|\bdeal sizes?\b|"
                                      r"\b(?:average|avg|mean) (?:won |open |closed[- ]won )?(?:[\w-]+ )?(?:deal|opportunity|opp)\b(?! counts?)",
                                      re.I)),
@@ -226,6 +227,9 @@ def ranked_subject(text: str) -> tuple[str, bool, bool] | None:
 _COMPARE = re.compile(r"\bcompare\w*\b|\bvs\.?\b|\bversus\b|\bagainst (?:last|the previous|previous|prior)\b|"
                       r"\bcompared (?:to|with)\b", re.I)
 _TWO_PERIODS = re.compile(r"\b(?:vs\.?|versus|compared (?:to|with)|against|with|and|to)\b", re.I)
+# Rates the model has no measure for (churned customers and churned ARR are counts and amounts, not rates)
+_NO_MEASURE_RATE = re.compile(r"\b(?:logo |customer |revenue |gross |net )?(?:churn|attrition|retention|expansion|"
+                              r"upsell)[- ]rates?\b", re.I)
 _PRIOR_PERIOD = re.compile(r"\b(?:the\s+)?(?:quarter|month|year|week|period|qtr)\s+(?:before|prior)\b|"
                            r"\bthe\s+(?:previous|prior|preceding)\s+(?:one|quarter|month|year|week|period|qtr)\b|"
                            r"\bthe one before\b", re.I)
@@ -517,6 +521,11 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
     q.unknown = _unknown_words(text, names, amount_spans, by_spans) + _unread_dates(text, q.period)
     q.unknown += [w for _, w in not_amounts]
     q.unknown += unknown_breakdowns(text, names, by_spans)
+    m = _NO_MEASURE_RATE.search(text)
+    core_end = m.start() + len(re.sub(r"[- ]rates?$", "", m.group(0), flags=re.I)) if m else 0
+    if m and not any(x <= m.start() and core_end <= y for _, rx in _MEASURE_WORDS
+                     for x, y in (r.span() for r in rx.finditer(text))):
+        q.unknown.append(m.group(0))       # "churn rate": no such measure; never the churn-risk list instead
     q.unknown += unknown_qualifiers(text, _known_spans(text, names, q.filters, amount_spans, by_spans))
     q.unknown += unknown_measures(text, _known_spans(text, names, q.filters, amount_spans, by_spans))
     q.unknown = _dedupe(q.unknown)
