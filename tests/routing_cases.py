@@ -104,6 +104,9 @@ CASES: list[dict] = [
     {"q": "send me the top 5 deals in emea", "agent": "data"},
     {"q": "update on the ixis deal", "agent": "deal_analysis", "deal": "IXIS Technologies"},
     {"q": "give me an update on techflow", "agent": "deal_analysis", "deal": "TechFlow"},
+    {"q": "update me on techcorp", "agent": "deal_analysis", "deal": "TechCorp"},
+    {"q": "catch me up on acme", "agent": "deal_analysis", "deal": "Acme Corp"},
+    {"q": "update techcorp next step to poc review friday", "agent": "execution", "deal": "TechCorp"},
 ]
 
 

@@ -123,7 +123,7 @@ _ONE_DEAL_ASPECT = re.compile(
     r"quiet|silent|stall\w*|stuck|block\w*|owns|owner|who (?:is|are) we up against|up against|competing|"
     r"competition|competitors?|who (?:are|is) the competitors?|sponsor|gonna close|going to close|will (?:it|they) close|"
     r"what(?:'s|s| is) next|signs? off|who signs|"
-    r"close this|looking|doing|going)\b", re.I)
+    r"close this|looking|doing|going|updates?|catch me up|fill me in)\b", re.I)
 _MANY = re.compile(r"\b(deals|opportunities|opps|pipeline|accounts|customers|average|avg|all|"
                    r"list|top \d+|by (?:region|segment|owner|rep|stage|industry|source|quarter|month))\b", re.I)
 _LEAD_ASSESS = re.compile(
