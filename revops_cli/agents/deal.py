@@ -116,7 +116,8 @@ class DealAnalysisAgent:
                                                 rubric.bands[0][1] if rubric.bands else None)
         only_risks = task.intent in RISK_INTENTS
         data["view"] = "risks" if only_risks else "full"
-        data["focus"] = self._focus(task.entities.get("focus") or [], detail, opportunity, facts, scored)
+        data["focus"] = self._focus(task.entities.get("focus") or [], detail, opportunity, facts, scored,
+                                    risks=risks, calls=data["calls"])
         text = ctx.render("deal.md.j2", d=data, opp=opportunity, m=data["meddpicc"], risks=risks,
                           opportunities=opportunities, prob=probability, facts=facts, only_risks=only_risks,
                           focus=data["focus"])
@@ -233,12 +234,48 @@ class DealAnalysisAgent:
 
     # -------------------------------------------------------------------------------------------- focus
     @staticmethod
-    def _focus(aspects: list[str], d: dict, opp: dict, facts: dict, scored: dict) -> list[dict[str, str]]:
+    def _focus(aspects: list[str], d: dict, opp: dict, facts: dict, scored: dict,
+               risks: list[dict] | None = None, calls: list[dict] | None = None) -> list[dict[str, str]]:
         """The direct answer to the aspects the question asked about (the manager's `focus`: next_step,
-        economic_buyer, champion, close_date, pushes, competition, owner), from the CRM record and the facts;
+        economic_buyer, champion, close_date, pushes, competition, owner, paper_process, forecast_category,
+        last_contact, blockers, amount), from the CRM record, the MEDDPICC scoring, the risks and the calls;
         the full assessment follows it."""
         out: list[dict[str, str]] = []
+        elements = {e["element"]: e for e in scored.get("elements") or []}
         for aspect in aspects:
+            if aspect == "paper_process":
+                el = elements.get("paper_process") or {}
+                note = str(d.get("paper_process") or "").strip()
+                text = (note or "nothing recorded in the CRM") + (
+                    f" — MEDDPICC {el.get('status')} ({el.get('score')}/3)" if el else "")
+                out.append({"aspect": aspect, "label": "Paper Process", "text": text})
+                continue
+            if aspect == "forecast_category":
+                out.append({"aspect": aspect, "label": "Forecast category (CRM)",
+                            "text": f"{d.get('forecast_category') or 'none'} ({opp.get('stage')}, "
+                                    f"{opp.get('probability')}% probability)"})
+                continue
+            if aspect == "last_contact":
+                last_call = (calls or [None])[0]
+                parts = [f"last CRM activity {facts.get('last_activity_date') or 'none recorded'}"]
+                parts.append(f"last call {last_call['date']} ({last_call.get('title')})" if last_call
+                             else "no call recorded")
+                if facts.get("days_since_activity") is not None:
+                    parts.append(f"{facts['days_since_activity']} days since the last touch")
+                out.append({"aspect": aspect, "label": "Last contact", "text": "; ".join(parts)})
+                continue
+            if aspect == "blockers":
+                top = [r["title"] for r in (risks or []) if r.get("severity") == "high"] or \
+                      [r["title"] for r in (risks or [])]
+                out.append({"aspect": aspect, "label": "What stands in the way",
+                            "text": "; ".join(top[:3]) if top else "no risk found in the CRM record or the calls"})
+                continue
+            if aspect == "amount":
+                from revops_cli.formatting import money
+
+                out.append({"aspect": aspect, "label": "Size",
+                            "text": f"{money(opp.get('amount'))} ({opp.get('stage')})"})
+                continue
             if aspect == "next_step":
                 out.append({"aspect": aspect, "label": "Next step (CRM)",
                             "text": str(d.get("next_step") or "none recorded in the CRM")})

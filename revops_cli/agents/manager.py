@@ -99,6 +99,10 @@ def person_span(text: str) -> tuple[str, str] | None:
         words = [w.lower() for w in name.split()]
         if any(w in _STOPWORDS or w in _NOT_PEOPLE for w in words):
             continue
+        from revops_cli.agents.names import is_common_word
+
+        if m.group("name").islower() and all(is_common_word(w) for w in words):
+            continue            # "total amount won from datacorp": common words in lower case are no person
         company = re.sub(r"\s+(as|and|is|a|to|for)$", "", m.group("company").strip(" ?.!,"), flags=re.I)
         return " ".join(p.capitalize() if p.islower() else p for p in name.split()), company
     return None
@@ -123,7 +127,14 @@ _ONE_DEAL_ASPECT = re.compile(
     r"quiet|silent|stall\w*|stuck|block\w*|owns|owner|who (?:is|are) we up against|up against|competing|"
     r"competition|competitors?|who (?:are|is) the competitors?|sponsor|gonna close|going to close|will (?:it|they) close|"
     r"what(?:'s|s| is) next|signs? off|who signs|"
-    r"close this|looking|doing|going|updates?|catch me up|fill me in)\b", re.I)
+    r"close this|looking|doing|going|updates?|catch me up|fill me in|"
+    # the same aspects in the words people use: champ, legal / MSA / redlines, signed off, what's holding it
+    # up, commit / best case, when we last spoke, who they compare us with, how big it is, days left
+    r"champ|legal|msa|contracts?|redlines?|procurement|paperwork|order form|signature|signed|sign-off|"
+    r"approv\w*|holding (?:\w+ )?up|hold[- ]?up|held up|obstacles?|kill|commit|best case|forecast category|"
+    r"forecast(?:ed)?|last (?:call|spoke|speak|talked|talk|touch\w*|contact\w*|meeting|activity|heard)|"
+    r"spoke|speak|talked|heard from|comparing|compared|evaluating|alternatives?|in the mix|"
+    r"how big|size|worth|amount|acv|days (?:left|to close|until)|on track)\b", re.I)
 _MANY = re.compile(r"\b(deals|opportunities|opps|pipeline|accounts|customers|average|avg|all|"
                    r"list|top \d+|by (?:region|segment|owner|rep|stage|industry|source|quarter|month))\b", re.I)
 _LEAD_ASSESS = re.compile(
@@ -148,12 +159,22 @@ how s 's how's hows what's whats latest and now please show me tell one this tha
 ASPECTS: tuple[tuple[str, re.Pattern], ...] = (
     ("next_step", re.compile(r"\bnext steps?\b|\bwhat(?:'s|s| is) next\b", re.I)),
     ("economic_buyer", re.compile(r"\beconomic buyer|\beb\b|\bbudget owner|\bdecision[- ]makers?\b|\bsigns? off\b|"
-                                  r"\bwho signs\b|\bbuyer\b", re.I)),
-    ("champion", re.compile(r"\bchampion\w*|\bsponsor\w*", re.I)),
-    ("close_date", re.compile(r"\bclose date\b|\bwhen\b.{1,40}\bclos(?:e|es|ing)\b|\b(?:supposed|expected|due|set) to close\b",
-                              re.I)),
+                                  r"\bsigned off\b|\bsign-off\b|\bwho signs\b|\bbuyer\b", re.I)),
+    ("champion", re.compile(r"\bchampion\w*|\bchamp\b|\bsponsor\w*", re.I)),
+    ("close_date", re.compile(r"\bclose date\b|\bwhen\b.{1,40}\bclos(?:e|es|ing)\b|\b(?:supposed|expected|due|set) to close\b|"
+                              r"\bdays (?:left|to close|until)\b|\bon track\b", re.I)),
+    ("paper_process", re.compile(r"\bpaper ?process\b|\bpaperwork\b|\blegal\b|\bmsa\b|\bcontracts?\b|\bredlines?\b|"
+                                 r"\bprocurement\b|\border form\b|\bsignature\b", re.I)),
+    ("forecast_category", re.compile(r"\bcommit\b|\bbest case\b|\bforecast(?:ed)?\b|\bforecast category\b", re.I)),
+    ("last_contact", re.compile(r"\blast (?:call|spoke|speak|talked|talk|touch\w*|contact\w*|meeting|activity|heard)\b|"
+                                r"\bwhen did we (?:last )?(?:speak|talk|meet|call)\b|\bheard from\b|\bgone (?:quiet|dark)\b|"
+                                r"\bquiet\b", re.I)),
+    ("blockers", re.compile(r"\bblock\w*|\bholding (?:\w+ )?up\b|\bhold[- ]?up\b|\bheld up\b|\bstuck\b|\bobstacles?\b|"
+                            r"\bkill\b", re.I)),
+    ("amount", re.compile(r"\bhow big\b|\bsize\b|\bworth\b|\bamount\b|\bacv\b", re.I)),
     ("pushes", re.compile(r"\bpush(?:es|ed)?\b|\bslipp\w*|\bslip\b|\bmoved\b", re.I)),
-    ("competition", re.compile(r"\bcompetition\b|\bcompetitors?\b|\bcompeting\b|\bup against\b|\bvs\.?\b|\bversus\b",
+    ("competition", re.compile(r"\bcompetition\b|\bcompetitors?\b|\bcompeting\b|\bup against\b|\bvs\.?\b|\bversus\b|"
+                               r"\bcompar(?:ing|ed?) (?:us|them|it)\b|\bevaluating\b|\balternatives?\b|\bin the mix\b",
                                re.I)),
     ("owner", re.compile(r"\bwho owns\b|\bowner\b|\bwhose\b", re.I)),
 )
