@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from conftest import AS_OF
 
 
 @pytest.fixture
@@ -154,7 +155,11 @@ def _one_deal_accounts(sql, n: int = 3) -> list[dict]:
 DEAL_PHRASINGS = ["when's {a} supposed to close", "{a} - next steps?", "next step for {a}?",
                   "who's the champion at {a}?", "{a} - who's the competition?", "has {a} been pushed?",
                   "how's {a}", "{a}", "what are the odds {a} closes", "who owns {a}?", "{a}: competitors?",
-                  "what's next for {a}", "who signs off on {a}?", "is {a} at risk based on usage?"]
+                  "what's next for {a}", "who signs off on {a}?", "is {a} at risk based on usage?",
+                  # the same aspects in other words: champ, legal, commit, last spoke, what's holding it up, size
+                  "{a} champ?", "is {a} through legal yet", "is {a} in commit?", "when did we last speak with {a}",
+                  "what's holding up {a}", "how big is the {a} opp", "who's {a} comparing us against",
+                  "has {a} signed off yet?", "how many days left on {a}"]
 
 
 @pytest.mark.parametrize("phrasing", DEAL_PHRASINGS)
@@ -199,6 +204,34 @@ def test_the_deal_answer_opens_with_what_was_asked(ask, sql):
     for row in rows:
         a = ask(f"have we met the economic buyer on {row['name']}?")
         assert row["economic_buyer"] in a.text.split("**The Dry Numbers**")[0]
+
+
+def test_the_deal_answer_opens_with_the_aspect_in_other_words(ask, sql):
+    """Paper process, forecast category, last contact, blockers and size, asked in everyday words, open the
+    answer with the CRM's own values (read here independently)."""
+    for row in _one_deal_accounts(sql, 2):
+        o = sql("""SELECT o.paper_process, o.forecast_category, o.amount, o.last_activity_date,
+                          (SELECT max(CAST(c.started_at AS DATE)) FROM calls c WHERE c.opportunity_id = o.opportunity_id
+                           AND CAST(c.started_at AS DATE) <= ?) AS last_call
+                   FROM opportunities o WHERE o.name = ? AND NOT o.is_closed""", AS_OF, row["deal"])[0]
+        a = row["account"].lower()
+
+        def first(q: str) -> str:
+            ans = ask(q)
+            assert ans.agent == "deal_analysis" and ans.ok, q
+            return ans.text.split("**The Dry Numbers**")[0]
+
+        head = first(f"is {a} through legal yet")
+        assert "Paper Process" in head and (o["paper_process"] or "nothing recorded") in head
+        assert o["forecast_category"] in first(f"is {a} in commit?")
+        head = first(f"when did we last talk to {a}")
+        assert "Last contact" in head and str(o["last_activity_date"]) in head
+        if o["last_call"]:
+            assert str(o["last_call"]) in head
+        assert "What stands in the way" in first(f"what's holding up {a}")
+        from revops_cli.formatting import money
+
+        assert money(o["amount"]) in first(f"how big is the {a} opp")
 
 
 def test_a_contact_beside_their_deal_is_a_deal_question(route, sql):
