@@ -509,3 +509,17 @@ def test_a_rate_with_no_measure_is_refused_and_renewal_rate_is_the_renewals_win_
     (rate,) = sql("""SELECT 100.0 * avg(CASE WHEN is_won THEN 1 ELSE 0 END) FROM opportunities
                      WHERE is_closed AND type = 'Renewal' AND close_date BETWEEN ? AND ?""", Y2026[0], AS_OF)[0]
     assert "type Renewal" in a.data["interpretation"] and a.data["summary"]["win_rate"] == pytest.approx(rate)
+
+
+def test_a_list_of_deals_has_one_row_per_opportunity(asker, sql):
+    """Two deals of one name (a renewal won twice) are two rows of a deal list, never merged into one."""
+    rows = sql("""SELECT opportunity_id, name, amount FROM opportunities WHERE is_won AND close_date BETWEEN ? AND ?""",
+               Y2026[0], AS_OF)
+    names = [r[1] for r in rows]
+    assert len(set(names)) < len(names)           # the demo has won deals sharing a name in this window
+    a = asker("list the deals we won this year")
+    answered(a)
+    got = a.data["rows"]
+    assert len(got) == len(rows) == a.data["row_count"]
+    assert sorted((r["deal"], r["deal_amount"]) for r in got) == sorted((n, amt) for _, n, amt in rows)
+    assert "deal_id" not in a.text and "deal id" not in a.text          # the key groups, the name shows

@@ -155,6 +155,15 @@ class AdhocPlan:
                           limit=self.limit if self.threshold is None else None)
 
 
+def deal_rows(model: Any) -> list[str]:
+    """The dimensions of a list of deals: one row per opportunity (its id, hidden) with its name shown, so two
+    deals of one name ('Acme - Renewal 2026' won twice) stay two rows."""
+    return ["deal_id", "deal"] if "deal_id" in model.dimensions else ["deal"]
+
+
+HIDDEN_DIMENSIONS = ("deal_id",)       # grouping keys a table does not show
+
+
 def wants_model(parsed: Any) -> bool:
     """The question names a measure only the model computes ('pipeline created', 'NRR')."""
     return any(m in MODEL_ONLY for m in parsed.measures)
@@ -240,7 +249,7 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
         measures, extra_dims, scope_status, status = ["deal_count"], ["outcome"], "closed", None
     elif _ONE_BIGGEST.search(text) and set(measures) <= {"pipeline", "bookings", "deal_count"}:
         value = status.value if status is not None else "won" if "bookings" in measures else "open"
-        measures, scope_status, status, extra_dims = ["deal_amount", "deal_count"], value, None, ["deal"]
+        measures, scope_status, status, extra_dims = ["deal_amount", "deal_count"], value, None, deal_rows(model)
     elif not measures and threshold is None:
         words = _DEAL_NOUN.search(text) or conditions & {"close_date_pushes", "last_activity", "close_date"}
         in_stage = parsed.filter("stage") is not None or (
@@ -255,7 +264,7 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
             measures, scope_status = ["deal_amount", "deal_count"], status.value if status is not None else "open"
             status = None
             if subject_dim is None:
-                extra_dims = ["deal"]
+                extra_dims = deal_rows(model)
     if not measures:
         return None
     ranked = _RANKED_SUBJECT.search(text)
@@ -514,7 +523,7 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
         rows = [r for r in rows if _passes(r.get(first), p.threshold)]
         if p.limit:
             rows = rows[:p.limit]
-    dim_cols = [c for c in main_plan.columns if c not in main_plan.measures]
+    dim_cols = [c for c in main_plan.columns if c not in main_plan.measures and c not in HIDDEN_DIMENSIONS]
     count_key = p.count[0] if p.count else None
     labels = list(p.labels)
     if first == "leads" and p.parsed.filter("lead_status") is not None:
@@ -531,7 +540,8 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
 
         parts.append(f"{TITLES.get(first, first).lower()} {sign} {money(p.threshold[1])} per {dim_cols[0]}")
     parts += [f"by {d.split(':')[-1].replace('_', ' ')}" for d in p.dimensions
-              if (p.share_of is None or d != p.share_of[0]) and not (d == "deal" and first == "deal_amount")]
+              if (p.share_of is None or d != p.share_of[0]) and not (d in ("deal", *HIDDEN_DIMENSIONS) and first == "deal_amount")
+              and d not in HIDDEN_DIMENSIONS]
     if p.limit:
         parts.append(f"{'top' if p.descending else 'bottom'} {p.limit}")
     parts.append(_period_part(model, first, p.period))
