@@ -90,8 +90,13 @@ _RANKED_SUBJECT = re.compile(r"\b(customers?|accounts?|reps?|owners?|aes?|seller
 _ACCOUNT_EVENTS = {"churned_customers", "new_logos"}
 _HOW_MANY = re.compile(r"\bhow many\b|\bnumber of\b|\bcounts?\b|#|\btotal\b|\bby (?:month|quarter|week|year)\b", re.I)
 _HOW_MUCH = re.compile(r"\bhow much\b|\bwhat(?:'s| is) the (?:value|amount)\b|\bworth\b", re.I)
-_LOSE_TO = re.compile(r"\b(?:who|which competitors?|what competitors?)\b[^?]*\blos(?:e|t|ing)\s+(?:to|against)\b|"
+_LOSE_TO = re.compile(r"\b(?:who|which competitors?|what competitors?)\b[^?]*\b(?:los(?:e|t|ing)\s+(?:to|against)|"
+                      r"cost(?:s|ing)?\s+us|beat(?:s|ing)?\s+us|took|takes|tak(?:en|ing)\s+(?:the\s+)?(?:most\s+)?"
+                      r"(?:deals|business))\b|"
                       r"\blos(?:e|t|ing)\s+(?:to|against)\s+(?:the\s+)?most\b|\blosses by competitor\b", re.I)
+# Money asked for, not a count: "how much $ did we lose to databricks", "which competitor cost us the most $"
+_MONEY_ASKED = re.compile(r"\$(?!\s*\d)|\bhow much\b|\bamounts?\b|\bdollars?\b|\bworth\b|\bvalue\b|\bacv\b|"
+                          r"\bcost(?:s|ing)?\s+us\b", re.I)
 _WON_VS_LOST = re.compile(r"\b(?:won|wins)\s+(?:vs\.?|versus|and|or|against)\s+(?:lost|losses)\b|"
                           r"\b(?:lost|losses)\s+(?:vs\.?|versus|and|or|against)\s+(?:won|wins)\b", re.I)
 # A customer's state the `customers` count cannot see: those questions belong to the customer analyses.
@@ -153,6 +158,11 @@ class AdhocPlan:
         return ModelQuery(measures=measures, dimensions=list(self.dimensions), filters=list(self.filters),
                           period=(period.start, period.end) if period is not None else None, order=order,
                           limit=self.limit if self.threshold is None else None)
+
+
+def money_asked(text: str) -> bool:
+    """The question asks for money, not a count ('how much did we lose to snowflake', 'cost us the most $')."""
+    return bool(_MONEY_ASKED.search(text))
 
 
 def deal_rows(model: Any) -> list[str]:
@@ -244,7 +254,11 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
     scope_status: str | None = None
     extra_dims: list[str] = []
     if _LOSE_TO.search(text) and (not measures or set(measures) <= {"deal_count", "lost_deal_count"}):
-        measures, subject_dim, status = ["lost_deal_count"], "competitor", None     # "who do we lose to most?"
+        if _MONEY_ASKED.search(text) and "deal_count" not in measures:
+            # "which competitor cost us the most $": the lost amount per competitor
+            measures, subject_dim, status, scope_status = ["deal_amount", "deal_count"], "competitor", None, "lost"
+        else:
+            measures, subject_dim, status = ["lost_deal_count"], "competitor", None     # "who do we lose to most?"
     elif _WON_VS_LOST.search(text) and set(measures) <= {"deal_count"}:
         measures, extra_dims, scope_status, status = ["deal_count"], ["outcome"], "closed", None
     elif _ONE_BIGGEST.search(text) and set(measures) <= {"pipeline", "bookings", "deal_count"}:
@@ -254,7 +268,9 @@ def plan(parsed: Any, text: str, model: Any, as_of: Any, fiscal_start_month: int
         words = _DEAL_NOUN.search(text) or conditions & {"close_date_pushes", "last_activity", "close_date"}
         in_stage = parsed.filter("stage") is not None or (
             (parsed.filter("owner") is not None or parsed.filter("team_of") is not None) and _HAVE.search(text))
-        if parsed.filter("forecast_category") is not None or ((words or in_stage) and _HOW_MUCH.search(text)):
+        if parsed.filter("forecast_category") is not None \
+                or ((words or in_stage or status is not None) and _HOW_MUCH.search(text)) \
+                or (status is not None and status.value == "lost" and _MONEY_ASKED.search(text)):
             # "emea commit", "how much is up for renewal": the amount of the deals
             value = status.value if status is not None else "open"
             measures = {"open": ["pipeline"], "won": ["bookings"]}.get(value, ["deal_amount"])

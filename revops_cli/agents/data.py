@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from revops_cli.agents import analyses as A
-from revops_cli.agents.adhoc import NOT_A_MEASURE, beyond, wants_model
+from revops_cli.agents.adhoc import NOT_A_MEASURE, beyond, money_asked, wants_model
 from revops_cli.agents.analyses.applies import inherent, measures_not_computed, not_applied, understood_by
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.periods import parse_period
@@ -433,8 +433,11 @@ class DataAgent:
         from dataclasses import replace
 
         won = parsed.filter("status").value == "won"
-        asked = replace(parsed, measures=["bookings"] if won else ["lost_deal_count"],
-                        filters=parsed.filters if won else [f for f in parsed.filters if f.dimension != "status"])
+        if not won and money_asked(text):
+            asked = parsed             # "how much did we lose to snowflake": the lost amount (agents/adhoc.py)
+        else:
+            asked = replace(parsed, measures=["bookings"] if won else ["lost_deal_count"],
+                            filters=parsed.filters if won else [f for f in parsed.filters if f.dimension != "status"])
         answer = cls._adhoc(ctx, asked, text)
         if answer is not None and answer.ok and isinstance(answer.data, dict):
             answer.data["question"] = parsed.to_dict()

@@ -85,6 +85,7 @@ first second third fourth last final quick short long full deep real actual curr
 need needs want wants know known think thinks feel happen happened happens right wrong sure well fine okay
 who whom whose which what when where why how yes no not can cant can't won't don't doesn't isn't aren't
 over under between among within since until before after during while because though although unless
+cost costs costing price prices pricing discount discounts budget budgets spend spending money dollars
 """.split())
 
 # First names that are also English words: read as a rep only when capitalised ("ping Will", not "will it close").
@@ -515,8 +516,11 @@ def _entity(ctx: AgentContext, span: str, start: int, names: Names, lower: bool 
     if exact:
         r = _prefer(exact)
         return _mention(r, span, start, 100.0, "exact")
+    # a word inside a name (not its start) names it only as a phrase of two words or more: the candidates are
+    # read by first letters, so one inner word ('cost' in 'Cobalt Power LLC - Cost Optimization') would pick
+    # whichever name happens to share its first letters
     partial = [r for r in rows if norm(r["name"]).startswith(t + " ") or f" {t} " in f" {norm(r['name'])} "
-               and r["kind"] in ("opportunity", "account")]
+               and r["kind"] in ("opportunity", "account") and " " in t]
     if partial and len(t) >= 3:
         accounts = {norm(r["name"]) for r in partial if r["kind"] == "account"}
         deals = [r for r in partial if r["kind"] == "opportunity"]
