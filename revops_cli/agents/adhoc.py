@@ -574,7 +574,8 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
             summary["compare"] = {m: compare_rows[0].get(m) for m in main_plan.measures}
         if count_key:
             parts.append(_count_text(row.get(count_key), p.count[1]))
-        headline = f"{TITLES.get(first, first)}: **{value_text(row.get(first), fmt)}**"
+        what = f"Amount ({title.lower()})" if first == "deal_amount" and title.endswith(" deals") else TITLES.get(first, first)
+        headline = f"{what}: **{value_text(row.get(first), fmt)}**"      # "Amount (lost deals): $756K"
         if compare_rows:
             headline += f" in {p.period.label}, against {value_text(compare_rows[0].get(first), fmt)} in " \
                         f"{p.compare_period.label}"

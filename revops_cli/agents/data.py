@@ -349,7 +349,7 @@ class DataAgent:
         if not names:
             understood = " · ".join([m.replace("_", " ") for m in parsed.measures] + [f.label() for f in parsed.filters]
                                     + [f"by {d.replace('_', ' ')}" for d in parsed.dimensions])
-            return not_understood(ctx, text, parsed, (list(parsed.unknown) if understood else []) or [text.strip()],
+            return not_understood(ctx, text, parsed, list(parsed.unknown) or [text.strip()],
                                   understood or None, None)
         for name in names:
             missing = not_applied(name, parsed.filters, parsed.dimensions) + [

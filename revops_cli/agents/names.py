@@ -86,6 +86,7 @@ need needs want wants know known think thinks feel happen happened happens right
 who whom whose which what when where why how yes no not can cant can't won't don't doesn't isn't aren't
 over under between among within since until before after during while because though although unless
 cost costs costing price prices pricing discount discounts budget budgets spend spending money dollars
+we're they're you're i'm it's we've they've we'd weve were
 """.split())
 
 # First names that are also English words: read as a rep only when capitalised ("ping Will", not "will it close").

@@ -56,7 +56,9 @@ _MEASURE_WORDS: list[tuple[str, re.Pattern]] = [
                                       r"(?:did|has|have)\s+(?:[\w'’-]+\s+){1,3}?)?"   # "opps did priya create"
                                       r"(?:create|created|opened|add|added|source|sourced)\b(?!\s+(?:date|by))", re.I)),  # "deals open": the status
     # "renewal rate": the share of closed renewal deals that were won (the deal type comes from the vocabulary)
-    ("win_rate", re.compile(r"\bwin[- ]?rates?\b|\bclose rates?\b|\brenewal rates?\b", re.I)),
+    ("win_rate", re.compile(r"\bwin[- ]?rates?\b|\bclose rates?\b|\brenewal rates?\b|"
+                            r"\bhow (?:do|did|are|have) we (?:do|done|doing|fare|fared|faring|perform\w*)\s+"
+                            r"(?:against|vs\.?|versus|when (?:we )?(?:face|facing|compete with|competing with))\b", re.I)),
     ("average_deal_size", re.compile(r"\b(?:average|avg|mean) (?:won |closed[- ]won |open )?deal sizes?\b|\bdeal sizes?\b|"
                                      r"\b(?:average|avg|mean) (?:won |open |closed[- ]won )?(?:[\w-]+ )?(?:deal|opportunity|opp)\b(?! counts?)",
                                      re.I)),
@@ -158,6 +160,37 @@ _OVERDUE = re.compile(r"\bpast (?:their |its |the )?(?:expected )?close dates?\b
                       r"\bclose dates? (?:is |are |already )?(?:in the past|passed|gone by)\b", re.I)
 _LEAD_STATUS = [("MQL", re.compile(r"\bMQLs?\b|\bmarketing[- ]qualified\b", re.I)),
                 ("SQL", re.compile(r"\bSQLs\b|\bSQL leads?\b|\bsales[- ]qualified\b", re.I))]
+
+
+# Which competitors are on the deals ("who is marcus competing against", "competitive threats in emea", "which
+# competitors are on our open deals"): a breakdown of the deals by competitor, when no competitor is named and
+# the question is not about what was said on calls (that is the competitor-mentions analysis).
+DEAL_COMPETITORS = re.compile(
+    r"\b(?:who|whom|which|what)\b[^?]{0,60}?\b(?:compet(?:ing|e|es)\s+(?:against|with)|up against|against)\b|"
+    r"\bcompetitive\s+(?:threats?|landscape|pressure|situation)\b|"
+    r"\bcompetitors?\s+(?:(?:are|is|were|show(?:s|ing)? up)\s+)?(?:on|in|across)\s+(?:our\s+|his\s+|her\s+|their\s+|the\s+)?(?:open\s+|active\s+)?"
+    r"(?:deals|opps|opportunities|pipe(?:line)?)\b", re.I)
+_ON_CALLS = re.compile(r"\b(?:calls?|mention\w*|came up|comes? up|coming up|said|say|saying|transcripts?|meetings?|"
+                       r"talk\w*|los(?:e|t|ing)|losses|beat\w*)\b", re.I)
+
+
+def asks_deal_competitors(text: str, names: Any = None) -> bool:
+    """The question asks which competitors are on the deals (`DEAL_COMPETITORS`), naming none."""
+    named = names.of("competitor") if names is not None else []
+    return not named and bool(DEAL_COMPETITORS.search(text)) and not _ON_CALLS.search(text)
+
+
+def compares(text: str, names: Any = None) -> bool:
+    """The question compares two periods or groups; 'vs' / 'versus' / 'against' right before a competitor's name
+    ('win rate vs databricks', 'deals against snowflake') names the competitor, not a comparison."""
+    comps = [m.start for m in names.of("competitor")] if names is not None else []
+    for m in _COMPARE.finditer(text):
+        if re.fullmatch(r"vs\.?|versus", m.group(0), re.I):
+            rest = text[m.end():]
+            if m.end() + (len(rest) - len(rest.lstrip())) in comps:
+                continue
+        return True
+    return False
 
 
 def condition_filters(text: str, as_of: date) -> tuple[list["Filter"], list[tuple[int, int]]]:
@@ -361,6 +394,8 @@ def without_filter_words(text: str, parsed: "ParsedQuestion") -> str:
     """The question with the words its filters and breakdowns came from blanked out: what is left says what it
     asks about ("open pipeline by competitor" -> "open pipeline")."""
     out = _BY.sub(" ", text)
+    if "competitor" in parsed.dimensions:
+        out = DEAL_COMPETITORS.sub(" ", out)
     for f in parsed.filters:
         if f.text and f.dimension != "status":
             out = re.sub(re.escape(f.text), " ", out, flags=re.I)
@@ -431,6 +466,10 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
             if dim not in q.dimensions:
                 q.dimensions.append(dim)
             by_spans.append(m.span())
+    if asks_deal_competitors(text, names) and "competitor" not in q.dimensions:
+        q.dimensions.append("competitor")
+        if not q.measures:
+            q.measures.append("pipeline")      # the open deals each competitor is on: amount and count
     # filters from the names found in the warehouse
     for m in (names.mentions if names is not None else []):
         dim = DIMENSION_OF_KIND.get(m.kind)
@@ -500,7 +539,7 @@ def parse(text: str, names: Any, as_of: date, fiscal_start_month: int = 1) -> Pa
             q.dimensions.append(ranked[0])
         if not ranked[2]:
             q.limit = 1             # "who has the least commit": the bottom one (a ranking shows the top first)
-    if _COMPARE.search(text):
+    if compares(text, names):
         q.shape = "comparison"
     elif q.limit:
         q.shape = "top_n"
@@ -645,13 +684,14 @@ sdr bdr csm cfo ceo cro cto vp manager managers leadership board
 we're they're it's i'm you're up against compete competes competing competed facing involved present versus
 might may could would should will can likely probably possibly about going gonna
 longest shortest fastest slowest quickest
+mix contention
 """.split())
 # The nouns a qualifier modifies: an unknown word just before one is a filter ("platinum customers").
 _SUBJECT_NOUNS = frozenset("""customers customer accounts account partners partner deals deal opportunities opps
 leads lead reps companies logos prospects contracts subscriptions users pipeline pipe revenue bookings""".split())
 # Words that open a qualifier: the words after them, up to a clause boundary, must all be understood.
 _QUALIFIER_START = re.compile(
-    r"\b(?:with|without|having|where|whose|on|in|among|have|has|had|got|using|uses?|running|runs?|"
+    r"\b(?:with|without|having|where|whose|on|in|among|have|has|had|got|using|uses?|running|runs?|against|versus|vs|"
     r"(?:that|which|who)\s+(?:are|is|were|was)|(?:flagged|marked|tagged|labell?ed|classified|rated|scored|listed)"
     r"(?:\s+as)?|(?:owned|managed|run|handled|sourced|sold|worked|covered)\s+by)\b", re.I)
 # Nouns that name a grouping revops may not know ("tier 1", "the platinum plan", "the fast track program").

@@ -144,5 +144,8 @@ def keyword_spans(text: str) -> list[tuple[int, int]]:
     """Where the keyword rules read the question ("declining usage", "risk factors", "coverage"): words an analysis
     understands, so they are never named as a filter not understood (agents/understanding.py)."""
     t = (text or "").replace("’", "'")
-    patterns = [v for v in globals().values() if isinstance(v, re.Pattern) and v is not _JOIN]
+    # a competitor is understood when the warehouse knows it (agents/names.py), not because this list names it:
+    # "deals against teradata" on a warehouse with no Teradata deal names what it did not understand
+    patterns = [v for v in globals().values() if isinstance(v, re.Pattern) and v is not _JOIN
+                and v is not _COMPETITOR_NAME]
     return [m.span() for p in patterns for m in p.finditer(t)]
