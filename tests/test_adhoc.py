@@ -523,3 +523,43 @@ def test_a_list_of_deals_has_one_row_per_opportunity(asker, sql):
     assert len(got) == len(rows) == a.data["row_count"]
     assert sorted((r["deal"], r["deal_amount"]) for r in got) == sorted((n, amt) for _, n, amt in rows)
     assert "deal_id" not in a.text and "deal id" not in a.text          # the key groups, the name shows
+
+
+def test_competitors_on_deals_in_everyday_words(asker, sql):
+    """'vs <competitor>' names the competitor (no comparison); 'who is X competing against' is the open pipeline
+    by competitor with the owner applied; money lost to a competitor is an amount; a competitor the warehouse
+    does not know is named as not understood, never answered with every deal."""
+    split = "unnest(string_split(competitors, ','))"
+    a = asker("our win rate vs databricks ytd")
+    answered(a)
+    (rate,) = sql("""SELECT avg(CASE WHEN is_won THEN 1.0 ELSE 0.0 END) FROM opportunities WHERE is_closed
+                     AND list_contains(string_split(competitors, ','), 'Databricks') AND close_date BETWEEN ? AND ?""",
+                  Y2026[0], AS_OF)[0]
+    assert a.data["summary"]["win_rate"] == pytest.approx(100 * float(rate)) and "vs " not in a.data["interpretation"]
+
+    (rep,) = sql("""SELECT u.name FROM opportunities o JOIN users u ON u.user_id = o.owner_id
+                    WHERE NOT o.is_closed AND o.competitors IS NOT NULL GROUP BY u.name ORDER BY count(*) DESC, u.name
+                    LIMIT 1""")[0]
+    a = asker(f"who is {rep.lower()} competing against on their open deals")
+    answered(a)
+    expected = dict(sql(f"""SELECT c, sum(amount) FROM (SELECT {split} AS c, amount FROM opportunities o
+                            JOIN users u ON u.user_id = o.owner_id WHERE NOT o.is_closed AND u.name = ?) t
+                            GROUP BY c""", rep))
+    assert {r["competitor"]: r["pipeline"] for r in a.data["rows"]} == pytest.approx(expected)
+
+    a = asker("how much did we lose to snowflake this year")
+    answered(a)
+    (lost,) = sql("""SELECT sum(amount) FROM opportunities WHERE is_closed AND NOT is_won
+                     AND list_contains(string_split(competitors, ','), 'Snowflake') AND close_date BETWEEN ? AND ?""",
+                  Y2026[0], AS_OF)[0]
+    assert a.data["summary"]["deal_amount"] == pytest.approx(lost)
+
+    a = asker("which competitor cost us the most $ this year")
+    answered(a)
+    (top,) = sql(f"""SELECT c FROM (SELECT {split} AS c, amount FROM opportunities WHERE is_closed AND NOT is_won
+                     AND close_date BETWEEN ? AND ?) t GROUP BY c ORDER BY sum(amount) DESC LIMIT 1""",
+                 Y2026[0], AS_OF)[0]
+    assert a.data["rows"][0]["competitor"] == top
+
+    a = asker("deals where we're up against teradata")
+    assert not a.ok and a.data["error"]["exit_code"] == 9 and "teradata" in a.text

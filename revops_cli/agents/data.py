@@ -349,7 +349,9 @@ class DataAgent:
         if not names:
             understood = " · ".join([m.replace("_", " ") for m in parsed.measures] + [f.label() for f in parsed.filters]
                                     + [f"by {d.replace('_', ' ')}" for d in parsed.dimensions])
-            return not_understood(ctx, text, parsed, list(parsed.unknown) or [text.strip()],
+            if not understood and parsed.unknown and _DEAL_WORDS.search(text):
+                understood = "deals"     # "deals where we're up against teradata": the deals, and what was not known
+            return not_understood(ctx, text, parsed, (list(parsed.unknown) if understood else []) or [text.strip()],
                                   understood or None, None)
         for name in names:
             missing = not_applied(name, parsed.filters, parsed.dimensions) + [
