@@ -159,7 +159,9 @@ DEAL_PHRASINGS = ["when's {a} supposed to close", "{a} - next steps?", "next ste
                   # the same aspects in other words: champ, legal, commit, last spoke, what's holding it up, size
                   "{a} champ?", "is {a} through legal yet", "is {a} in commit?", "when did we last speak with {a}",
                   "what's holding up {a}", "how big is the {a} opp", "who's {a} comparing us against",
-                  "has {a} signed off yet?", "how many days left on {a}"]
+                  "has {a} signed off yet?", "how many days left on {a}",
+                  "what's {a}'s stage", "how long has {a} been in its stage", "is {a} gonna slip?",
+                  "when's the next meeting with {a}", "what's the latest w/ {a}", "is {a} overdue?"]
 
 
 @pytest.mark.parametrize("phrasing", DEAL_PHRASINGS)

@@ -270,6 +270,12 @@ class DealAnalysisAgent:
                 out.append({"aspect": aspect, "label": "What stands in the way",
                             "text": "; ".join(top[:3]) if top else "no risk found in the CRM record or the calls"})
                 continue
+            if aspect == "stage":
+                status = ("closed " + ("won" if opp.get("is_won") else "lost")) if opp.get("is_closed") else None
+                text = status or (f"{opp.get('stage')} since {facts.get('stage_entered')} "
+                                  f"({facts.get('days_in_stage')} days; {opp.get('probability')}% probability)")
+                out.append({"aspect": aspect, "label": "Stage", "text": text})
+                continue
             if aspect == "amount":
                 from revops_cli.formatting import money
 

@@ -134,7 +134,10 @@ _ONE_DEAL_ASPECT = re.compile(
     r"approv\w*|holding (?:\w+ )?up|hold[- ]?up|held up|obstacles?|kill|commit|best case|forecast category|"
     r"forecast(?:ed)?|last (?:call|spoke|speak|talked|talk|touch\w*|contact\w*|meeting|activity|heard)|"
     r"spoke|speak|talked|heard from|comparing|compared|evaluating|alternatives?|in the mix|"
-    r"how big|size|worth|amount|acv|days (?:left|to close|until)|on track)\b", re.I)
+    r"how big|size|worth|amount|acv|days (?:left|to close|until)|on track|"
+    # the latest on it, will it slip, the next meeting, did we win or lose it, how long in its stage, overdue
+    r"latest|updates?|slips?|next (?:meeting|call)|(?:lose|lost|win|won) it|how long|days in|time in stage|"
+    r"overdue|past due|late)\b", re.I)
 _MANY = re.compile(r"\b(deals|opportunities|opps|pipeline|accounts|customers|average|avg|all|"
                    r"list|top \d+|by (?:region|segment|owner|rep|stage|industry|source|quarter|month))\b", re.I)
 _LEAD_ASSESS = re.compile(
@@ -157,12 +160,13 @@ _FILLER = frozenset("""the a an deal deals opportunity opp oppty account lead co
 how s 's how's hows what's whats latest and now please show me tell one this that is for of with""".split())
 # Aspects of one deal a question may ask about: the answer opens with them (deal agent, `focus`)
 ASPECTS: tuple[tuple[str, re.Pattern], ...] = (
-    ("next_step", re.compile(r"\bnext steps?\b|\bwhat(?:'s|s| is) next\b", re.I)),
+    ("next_step", re.compile(r"\bnext steps?\b|\bwhat(?:'s|s| is) next\b|\bnext (?:meeting|call)\b", re.I)),
     ("economic_buyer", re.compile(r"\beconomic buyer|\beb\b|\bbudget owner|\bdecision[- ]makers?\b|\bsigns? off\b|"
                                   r"\bsigned off\b|\bsign-off\b|\bwho signs\b|\bbuyer\b", re.I)),
     ("champion", re.compile(r"\bchampion\w*|\bchamp\b|\bsponsor\w*", re.I)),
     ("close_date", re.compile(r"\bclose date\b|\bwhen\b.{1,40}\bclos(?:e|es|ing)\b|\b(?:supposed|expected|due|set) to close\b|"
-                              r"\bdays (?:left|to close|until)\b|\bon track\b", re.I)),
+                              r"\bdays (?:left|to close|until)\b|\bon track\b|\boverdue\b|\bpast due\b|\blate\b", re.I)),
+    ("stage", re.compile(r"\bhow long\b|\bdays in\b|\btime in stage\b|\bwhat stage\b|\bwhich stage\b|\bstage\b", re.I)),
     ("paper_process", re.compile(r"\bpaper ?process\b|\bpaperwork\b|\blegal\b|\bmsa\b|\bcontracts?\b|\bredlines?\b|"
                                  r"\bprocurement\b|\border form\b|\bsignature\b", re.I)),
     ("forecast_category", re.compile(r"\bcommit\b|\bbest case\b|\bforecast(?:ed)?\b|\bforecast category\b", re.I)),

@@ -381,7 +381,8 @@ def _metric_mask(text: str) -> str:
 
 
 _AMOUNTISH = re.compile(r"\$?\d[\d,.]*\s*(?:k|m|mm|mn|b|bn|million|thousand|billion|%|x|st|nd|rd|th)?", re.I)
-_QUOTED = re.compile(r"'([^']{2,60})'|\"([^\"]{2,60})\"|“([^”]{2,60})”|‘([^’]{2,60})’")
+# single quotes only as quotes, not the apostrophes of "what's microsoft's stage" (which read 's microsoft' as quoted)
+_QUOTED = re.compile(r"(?<!\w)'([^']{2,60})'(?!\w)|\"([^\"]{2,60})\"|“([^”]{2,60})”|(?<!\w)‘([^’]{2,60})’(?!\w)")
 _CAPS = re.compile(r"\b([A-Z0-9][\w&.'’-]*(?:\s+(?:[-–]\s+)?(?:[A-Z0-9][\w&.'’-]*|(?:of|and|de|la)\b|&))*)")
 # a lower-case word that may be a name ("how's ixis looking?"): looked up only when it is no common word
 _WORD = re.compile(r"(?<![\w'’-])([a-z][a-z0-9&.-]{3,})(?=['’]s\b|(?![\w'’-]))")       # "datacorp's" too

@@ -168,6 +168,7 @@ _LEAD_STATUS = [("MQL", re.compile(r"\bMQLs?\b|\bmarketing[- ]qualified\b", re.I
 DEAL_COMPETITORS = re.compile(
     r"\b(?:who|whom|which|what)\b[^?]{0,60}?\b(?:compet(?:ing|e|es)\s+(?:against|with)|up against|against)\b|"
     r"\bcompetitive\s+(?:threats?|landscape|pressure|situation)\b|"
+    r"\bcompetitors?\s+(?:breakdown|split|mix)\b|\b(?:top|main|biggest|most common)\s+competitors?\b|"
     r"\bcompetitors?\s+(?:(?:are|is|were|show(?:s|ing)? up)\s+)?(?:on|in|across)\s+(?:our\s+|his\s+|her\s+|their\s+|the\s+)?(?:open\s+|active\s+)?"
     r"(?:deals|opps|opportunities|pipe(?:line)?)\b", re.I)
 _ON_CALLS = re.compile(r"\b(?:calls?|mention\w*|came up|comes? up|coming up|said|say|saying|transcripts?|meetings?|"
@@ -272,6 +273,8 @@ _TREND = re.compile(r"\btrends?\b|\bover time\b|\bmonth over month\b|\bby month\
 
 # Words that look like a filter on the deals but that no built-in analysis reads. Named, never dropped.
 _FILTER_LIKE: list[re.Pattern] = [
+    # "deals with no competitor": no analysis and no model filter reads an empty competitors field
+    re.compile(r"\b(?:no|without(?: any| a)?|zero)\s+(?:competitors?|competition)\b|\bunopposed\b|\buncontested\b", re.I),
     re.compile(r"\bno (?:activity|touch\w*|contact|calls?|meetings?)\b[^?.,;]*", re.I),
     re.compile(r"\b(?:pushed|slipped|moved)\s+(?:more than|over|at least|twice|\d+)[^?.,;]*", re.I),
     re.compile(r"\bwithout (?:an? |the )?[\w-]+(?: [\w-]+)?", re.I),

@@ -26,7 +26,7 @@ _ENGAGE_CONTEXT = rx(r"\b(customers?|accounts?|usage|engagement|users|consumptio
 _COMPETITOR = rx(r"\b(competitors?|competition|competitive|compete\w*|rivals?|mentioned|mentions?|came up|"
                   r"comes? up(?! for renewal)|coming up(?!\s+(?:in|within|for|over|this|next|soon|by|on|before)\b))\b")
 _COMPETITOR_NAME = rx(r"\b(snowflake|databricks|bigquery|redshift|clickhouse|synapse|teradata)\b")
-_CALL_WORDS = rx(r"\b(calls?|meetings?|conversations?|transcripts?|talk\w*|said|discuss\w*)\b")
+_CALL_WORDS = rx(r"\b(calls?|meetings?|conversations?|transcripts?|talk\w*|said|saying|say|says|discuss\w*)\b")
 _COVERAGE = rx(r"\bcoverage\b|\benough pipeline\b|\bpipeline (?:vs\.?|versus|against|to|for) (?:the )?"
                 r"(?:target|quota|plan)")
 # "upsell targets" are accounts to sell to; "commit deals" are deals with that forecast category (a filter)
