@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from revops_cli.agents.base import AgentContext
@@ -171,8 +172,15 @@ class Names:
                 "ambiguous": dict(self.ambiguous)}
 
 
+@lru_cache(maxsize=1 << 16)
+def _norm_text(s: str) -> str:
+    return re.sub(r"\s+", " ", s.strip().lower().replace("’", "'"))
+
+
 def norm(s: str) -> str:
-    return re.sub(r"\s+", " ", str(s).strip().lower().replace("’", "'"))
+    """A name or a typed term as compared: lower case, one space, straight apostrophes (remembered per string:
+    the same candidate names are compared for every word of every question)."""
+    return _norm_text(str(s))
 
 
 # ---------------------------------------------------------------- the vocabulary index
@@ -623,6 +631,32 @@ def score(term: str, name: str) -> float:
     return best if len(t) >= 3 else 0.0
 
 
+SHORTLIST = 40     # candidates scored exactly; at scale 1000 a two-letter prefix has ~2,000 names
+
+
+def shortlist(term: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows whose names can score best against `term`, picked in rapidfuzz's C loop: the best by whole-name
+    WRatio and, for a one-word term, the best by OSA against each word of the name (what `score` takes the max
+    of). Every row when there are few."""
+    if len(rows) <= SHORTLIST:
+        return rows
+    from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import OSA
+
+    names = [norm(r["name"]) for r in rows]
+    keep = {i for _, _, i in process.extract(term, names, scorer=fuzz.WRatio, limit=SHORTLIST)}
+    if " " not in term:
+        words, owner = [], []
+        for i, name in enumerate(names):
+            for word in re.findall(r"[\w&]+", name):
+                if len(word) >= 3:
+                    words.append(word)
+                    owner.append(i)
+        keep |= {owner[j] for _, _, j in process.extract(term, words, scorer=OSA.normalized_similarity,
+                                                          limit=SHORTLIST)}
+    return [rows[i] for i in sorted(keep)]
+
+
 def _fuzzy_entity(ctx: AgentContext, span: str, start: int, names: Names, lower: bool = False) -> Mention | None:
     t = norm(span)
     if len(t) < 3 or (lower and len(t) < 5):
@@ -636,8 +670,8 @@ def _fuzzy_entity(ctx: AgentContext, span: str, start: int, names: Names, lower:
             break
     one_word = len(t.split()) == 1
     # a person is read through a typo only from a first and last name ("Jon Smith"), never from one word
-    scored = sorted(((score(span, r["name"]), r) for r in rows.values()
-                     if not (one_word and r["kind"] in PEOPLE)), key=lambda x: -x[0])[:8]
+    pool = [r for r in rows.values() if not (one_word and r["kind"] in PEOPLE)]
+    scored = sorted(((score(span, r["name"]), r) for r in shortlist(t, pool)), key=lambda x: -x[0])[:8]
     if not scored or scored[0][0] < (VOCAB_FUZZY if lower else FUZZY_ACCEPT):
         return None
     top_score, top = scored[0]
