@@ -158,7 +158,8 @@ def test_shipped_suite_loads_with_a_holdout(capsys):
     cases = load_cases()
     assert len(cases) >= 250
     held = [c for c in cases if c.holdout]
-    assert 0.25 <= len(held) / len(cases) <= 0.35
+    # a held-out part big enough to measure by (docs/eval.md): 100+ cases and a fifth of the suite or more
+    assert len(held) >= 100 and 0.20 <= len(held) / len(cases) <= 0.35
     categories = {c.category for c in cases}
     assert categories == {"deal", "lead", "revenue", "pipeline", "forecast", "adhoc", "churn_expansion",
                           "competitors", "research", "actions", "followups"}
