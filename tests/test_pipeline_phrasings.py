@@ -112,3 +112,25 @@ def test_making_the_number_is_the_forecast(asker, q):
     assert a.ok, a.text
     assert a.data["analysis"] == "forecast_vs_target"
     assert a.data["period"]["start"] == Q1_NEXT[0].isoformat()
+
+
+@pytest.mark.parametrize("q,where,smallest", [
+    ("top 5 deals closing this month", "o.close_date BETWEEN DATE '2026-11-01' AND DATE '2026-11-30'", False),
+    ("biggest 5 open opps", "TRUE", False),
+    ("smallest 3 open deals in negotiate", "o.stage = 'Negotiate'", True),
+])
+def test_a_deal_list_asked_for_n_lists_those_n(asker, sql, q, where, smallest):
+    n = 3 if smallest else 5
+    a = asker(q)
+    assert a.ok, a.text
+    amounts = sorted((float(v) for (v,) in sql(f"SELECT o.amount FROM opportunities o WHERE NOT o.is_closed AND {where}")),
+                     reverse=not smallest)
+    assert [r["amount"] for r in a.data["rows"]] == pytest.approx(amounts[:n])
+    assert a.data["summary"]["deal_count"] == len(amounts)              # the totals stay those of every deal
+    assert a.data["interpretation"].endswith(f"{n} {'smallest' if smallest else 'biggest'} of {len(amounts)} deals")
+
+
+def test_the_smallest_n_of_more_deals_than_the_list_holds_is_refused(asker):
+    a = asker("bottom 3 open deals")
+    assert not a.ok and a.data["error"]["exit_code"] == 9
+    assert "3 smallest" in a.text

@@ -27,7 +27,7 @@ from revops_cli.agents.analyses.applies import inherent, measures_not_computed, 
 from revops_cli.agents.base import AgentContext, Task
 from revops_cli.agents.periods import parse_period
 from revops_cli.models import Answer, jsonable
-from revops_cli.formatting import format_value
+from revops_cli.formatting import format_value, num
 
 ANALYSES = A.ANALYSES
 choose_analysis = A.choose_analysis
@@ -119,6 +119,26 @@ _WHAT: dict[str, str] = {
 }
 
 
+_SMALLEST = re.compile(r"\b(?:bottom|smallest|lowest)\b", re.I)
+
+
+def top_deals(out: A.Outcome, n: int, smallest: bool = False) -> str | None:
+    """'top 5 deals closing this month', 'biggest 5 open opps': a deal list cut to the N biggest (or smallest) by
+    amount; the totals stay those of every matching deal, and the list says which N of how many it shows. What
+    cannot be done (the smallest N of more deals than the list holds) is returned, for the answer to refuse."""
+    if out.analysis != "deals_closing" or not out.rows:
+        return None
+    total = int(out.summary.get("deal_count") or len(out.rows))
+    if smallest and total > len(out.rows):
+        return f"the {n} smallest of {total} deals (the list holds the biggest {len(out.rows)}: add a stage, an owner or an amount)"
+    rows = sorted(out.rows, key=lambda r: float(r.get("amount") or 0), reverse=not smallest)[:n]
+    out.rows, out.row_total = rows, len(rows)
+    out.top = (n, "smallest" if smallest else "biggest", total)
+    out.bullets.insert(0, f"The {len(rows)} {out.top[1]} of {num(total)} deals by amount are listed; the totals "
+                          "are of every one.")
+    return None
+
+
 def interpretation(out: A.Outcome, parsed: Any) -> str:
     """'Open deals · region EMEA · amount ≥ $500K · close date in December 2026 · 6 deals'."""
     from revops_cli.agents.analyses.running import count_of
@@ -142,6 +162,8 @@ def interpretation(out: A.Outcome, parsed: Any) -> str:
     key = _COUNTS.get(out.analysis)
     if out.what:
         pass                            # one account's usage: no count of rows to report
+    elif out.top is not None:
+        parts.append(f"{out.top[0]} {out.top[1]} of {count_of(out.top[2], 'deal')}")
     elif key and out.summary.get(key[0]) is not None:
         parts.append(count_of(out.summary.get(key[0]), key[1]))
     elif out.rows is not None:
@@ -377,6 +399,12 @@ class DataAgent:
             outcomes.append(A.RUNNERS[name](ask))
         if parsed.shape == "comparison" and parsed.compare_period is not None and len(outcomes) == 1:
             outcomes.append(self._compare(ctx, task, parsed, text, names[0], outcomes[0]))
+        if parsed.shape == "top_n" and parsed.limit:
+            for o in outcomes:
+                cannot = top_deals(o, parsed.limit, smallest=bool(_SMALLEST.search(text)))
+                if cannot:
+                    understood = " · ".join([_WHAT.get(o.analysis, o.title)] + [f.label() for f in parsed.filters])
+                    return not_understood(ctx, text, parsed, [cannot], understood, o.analysis)
         lines = [interpretation(o, parsed) for o in outcomes[:1]]
         sections = [_section(o) for o in outcomes]
         body = ctx.render("data.md.j2", sections=sections, interpretation=lines[0])

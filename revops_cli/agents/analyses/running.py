@@ -131,6 +131,7 @@ class Outcome:
     queries: list[dict[str, Any]] = field(default_factory=list)          # each SQL run: pattern, text, bound values
     unavailable: dict[str, str] = field(default_factory=dict)   # data this warehouse lacks -> why (model)
     what: str | None = None       # the interpretation line's first words when not the analysis' own ("Usage at X")
+    top: tuple[int, str, int] | None = None   # a list cut to the question's N: (N, "biggest"/"smallest", how many match)
 
 
 def row_count(out: Outcome) -> int:
