@@ -563,3 +563,26 @@ def test_competitors_on_deals_in_everyday_words(asker, sql):
 
     a = asker("deals where we're up against teradata")
     assert not a.ok and a.data["error"]["exit_code"] == 9 and "teradata" in a.text
+
+
+def test_losses_to_a_competitor_we_do_not_know_are_refused_not_counted_as_every_loss(asker, sql):
+    a = asker("how many deals did we lose to teradata in emea last month")
+    assert not a.ok and a.data["error"]["exit_code"] == 9
+    assert "teradata" in a.text.lower()
+    a = asker("how many deals did we lose to snowflake this year")
+    answered(a)
+    (n,) = sql("""SELECT COUNT(*) FROM opportunities WHERE is_closed AND NOT is_won AND competitors LIKE '%Snowflake%'
+                  AND close_date BETWEEN ? AND ?""", date(2026, 1, 1), AS_OF)[0]
+    assert a.data["interpretation"].startswith("Lost deals · competitor Snowflake")
+    assert a.data["summary"]["lost_deal_count"] == n
+
+
+def test_a_sum_over_no_matching_deals_is_zero_not_na(asker, sql):
+    from revops_cli.formatting import money
+
+    a = asker("datacorp bookings this year")
+    answered(a)
+    (v,) = sql("""SELECT COALESCE(SUM(o.amount), 0) FROM opportunities o JOIN accounts a ON a.account_id = o.account_id
+                  WHERE o.is_won AND a.name = 'DataCorp' AND o.close_date BETWEEN ? AND ?""", date(2026, 1, 1), AS_OF)[0]
+    assert a.data["summary"]["bookings"] == pytest.approx(v)
+    assert f"**{money(v)}**" in a.text and "n/a" not in a.text

@@ -568,7 +568,10 @@ def answer(ctx: Any, p: AdhocPlan) -> Answer:
     if other is not None:
         compare_rows = other[1].records()
     if not dim_cols:
-        row = rows[0] if rows else {}
+        row = dict(rows[0]) if rows else {}
+        for m in main_plan.measures:
+            if row.get(m) is None and model.measures[m].format in ADDITIVE_FORMATS and m not in RUN_RATE:
+                row[m] = 0          # a sum or count over no matching rows is 0 ("datacorp bookings this year": $0)
         summary = {m: row.get(m) for m in main_plan.measures}
         if compare_rows:
             summary["compare"] = {m: compare_rows[0].get(m) for m in main_plan.measures}

@@ -660,6 +660,7 @@ a an the our my your their its his her this that these those them they it we us 
 be is are was were been being am has have had having do does did done doing get got getting
 of in on at to for from by per with without within into onto across among between over under above below than as
 and or but nor not no any all some each every both either only just also even still so very too vs versus
+often frequently usually typically mostly
 what which who whom whose when where why how whats what's how's who's there here
 more most less least much many few fewer fewest lot lots
 deal deals opportunity opportunities opp opps oppty oppties pipeline pipe pipes account accounts customer customers
@@ -695,7 +696,7 @@ leads lead reps companies logos prospects contracts subscriptions users pipeline
 # Words that open a qualifier: the words after them, up to a clause boundary, must all be understood.
 _QUALIFIER_START = re.compile(
     r"\b(?:with|without|having|where|whose|on|in|among|have|has|had|got|using|uses?|running|runs?|against|versus|vs|"
-    r"(?:that|which|who)\s+(?:are|is|were|was)|(?:flagged|marked|tagged|labell?ed|classified|rated|scored|listed)"
+    r"(?:lose|loses|lost|losing)\s+to|(?:that|which|who)\s+(?:are|is|were|was)|(?:flagged|marked|tagged|labell?ed|classified|rated|scored|listed)"
     r"(?:\s+as)?|(?:owned|managed|run|handled|sourced|sold|worked|covered)\s+by)\b", re.I)
 # Nouns that name a grouping revops may not know ("tier 1", "the platinum plan", "the fast track program").
 _HEAD_NOUNS = frozenset("""tier tiers plan plans level levels program programs programme package packages edition
