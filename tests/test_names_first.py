@@ -7,22 +7,14 @@ phrasings are tried on people, companies and deals the router has never been tun
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 from conftest import AS_OF
 
 
 @pytest.fixture
-def sql(demo_db):
-    def run(query: str, *params):
-        con = duckdb.connect(str(demo_db), read_only=True)
-        try:
-            cur = con.execute(query, list(params))
-            cols = [d[0] for d in cur.description]
-            return [dict(zip(cols, r)) for r in cur.fetchall()]
-        finally:
-            con.close()
-    return run
+def sql(sql_rows):
+    """Rows as dicts: conftest's `sql_rows` under the name these tests use."""
+    return sql_rows
 
 
 @pytest.fixture
